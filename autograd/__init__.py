@@ -1,0 +1,51 @@
+"""chainrule's autograd engine: scalar ``Value``s that record their ops, one table of derivative rules,
+and reverse-mode ``backward`` over a topologically sorted graph.
+
+>>> from autograd import Value
+>>> a, b = Value(2.0, "a"), Value(-3.0, "b")
+>>> c = a * b + a
+>>> c.backward()
+>>> a.grad, b.grad
+(-2.0, 2.0)
+"""
+
+from autograd.backprop import backward, grad, zero_grad
+from autograd.check import gradcheck, gradgradcheck
+from autograd.errors import AnomalyError, GradcheckError
+from autograd.graph import edges, topological_order
+from autograd.modes import detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad
+from autograd.rules import RULES, Rule, cos, exp, log, sigmoid, sin, sqrt, tanh
+from autograd.value import Value, define_op, dot, sum
+
+__distribution__ = "chainrule"
+"""Marks this package as chainrule's engine, not the HIPS ``autograd`` distribution of the same name."""
+
+__all__ = [
+    "RULES",
+    "AnomalyError",
+    "GradcheckError",
+    "Rule",
+    "Value",
+    "backward",
+    "cos",
+    "define_op",
+    "detect_anomaly",
+    "dot",
+    "edges",
+    "enable_grad",
+    "exp",
+    "grad",
+    "gradcheck",
+    "gradgradcheck",
+    "is_anomaly_enabled",
+    "is_grad_enabled",
+    "log",
+    "no_grad",
+    "sigmoid",
+    "sin",
+    "sqrt",
+    "sum",
+    "tanh",
+    "topological_order",
+    "zero_grad",
+]

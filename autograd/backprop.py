@@ -1,0 +1,135 @@
+"""Reverse-mode differentiation: the chain rule, written once.
+
+For each node, from the output back to the inputs, ``grad(parent) += ∂node/∂parent · grad(node)``, with
+∂node/∂parent taken from the node's rule. On floats for ``backward()``; on Values when
+``create_graph=True``, which records the derivative as a graph of its own.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from autograd.errors import AnomalyError
+from autograd.graph import topological_order
+from autograd.modes import STATE, enable_grad
+from autograd.value import Value, as_float, describe_inputs
+
+__all__ = ["backward", "grad", "zero_grad"]
+
+
+def backward(root: Value, grad: float = 1.0, create_graph: bool = False) -> None:
+    """Set every node's ``.grad`` to ∂root/∂node, scaled by ``grad``.
+
+    Leaves accumulate across calls, as in PyTorch (call ``zero_grad`` between steps); every other node
+    holds this pass's value afterwards, so a graph can be shown with its gradients. With
+    ``create_graph=True`` the gradients are Values that can be differentiated again.
+    """
+    _check_value(root, "backward")
+    seed = as_float(grad, "backward: grad")
+    order = topological_order(root)
+    for node in order:
+        if node._rule is not None:
+            node.grad = 0.0
+    root.grad = root.grad + seed
+    propagate(order, create_graph)
+
+
+def grad(
+    output: Value, inputs: Value | Iterable[Value], create_graph: bool = False
+) -> tuple[Any, ...]:
+    """∂output/∂input for each input, as a tuple, leaving every ``.grad`` as it was.
+
+    Floats, or Values with ``create_graph=True`` (for Hessians and Newton steps). An input that
+    ``output`` does not depend on gets 0.0.
+    """
+    _check_value(output, "grad")
+    wrt = (inputs,) if isinstance(inputs, Value) else tuple(inputs)
+    for i, x in enumerate(wrt):
+        _check_value(x, f"grad: inputs[{i}]")
+    order = topological_order(output)
+    saved = [node.grad for node in order]
+    try:
+        for node in order:
+            node.grad = 0.0
+        output.grad = 1.0
+        propagate(order, create_graph)
+        members = {id(node) for node in order}
+        return tuple(x.grad if id(x) in members else 0.0 for x in wrt)
+    finally:
+        for node, old in zip(order, saved, strict=True):
+            node.grad = old
+
+
+def zero_grad(root: Value) -> None:
+    """Set ``.grad`` to 0.0 on ``root`` and every node it depends on."""
+    _check_value(root, "zero_grad")
+    for node in topological_order(root):
+        node.grad = 0.0
+
+
+def propagate(order: Sequence[Value], create_graph: bool) -> None:
+    """Push each node's ``.grad`` to its parents, in reverse ``order``: the chain rule."""
+    if create_graph:
+        with enable_grad():
+            _propagate(order, True)
+    else:
+        _propagate(order, False)
+
+
+def _propagate(order: Sequence[Value], create_graph: bool) -> None:
+    check = STATE.anomaly
+    step = 0
+    for node in reversed(order):
+        step += 1
+        rule = node._rule
+        if rule is None:
+            continue
+        g = node.grad
+        parents = node.parents
+        if create_graph:
+            xs: tuple[Any, ...] = parents
+            out: Any = node
+        elif g == 0.0:
+            continue
+        else:
+            xs = tuple([p.data for p in parents])
+            out = node.data
+        try:
+            partials = rule.partials(xs, out, node._arg)
+        except (ArithmeticError, ValueError) as error:
+            where = describe_inputs(rule, parents, node._arg)
+            raise type(error)(f"backward step {step}, the partials of {where}: {error}") from None
+        if not rule.builtin and len(partials) != len(parents):
+            raise ValueError(
+                f"{rule.name}: partials returned {len(partials)} value(s) for {len(parents)} input(s)"
+            )
+        for parent, partial in zip(parents, partials):
+            parent.grad += partial * g
+        if check:
+            _check_finite(node, partials, step)
+
+
+def _check_finite(node: Value, partials: Sequence[Any], step: int) -> None:
+    rule = node._rule
+    assert rule is not None
+    for parent, partial in zip(node.parents, partials):
+        numbers = [_data(partial), _data(parent.grad), _data(node.grad)]
+        if all(math.isfinite(n) for n in numbers):
+            continue
+        inputs = [(p.label or f"input {i}", p.data) for i, p in enumerate(node.parents)]
+        raise AnomalyError(
+            f"backward step {step}: {describe_inputs(rule, node.parents, node._arg)} with upstream gradient "
+            f"{_data(node.grad)!r} gave partial {_data(partial)!r} and gradient {_data(parent.grad)!r}",
+            op=rule.name, inputs=inputs, phase="backward", step=step,
+        )
+
+
+def _data(x: Any) -> float:
+    return float(x.data) if isinstance(x, Value) else float(x)
+
+
+def _check_value(x: object, where: str) -> None:
+    if not isinstance(x, Value):
+        raise TypeError(f"{where}: expected a Value, got {type(x).__name__} {x!r}")

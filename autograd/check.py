@@ -1,0 +1,134 @@
+"""Checking derivatives against central differences: ``gradcheck`` and ``gradgradcheck``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from autograd.backprop import grad
+from autograd.errors import GradcheckError
+from autograd.modes import no_grad
+from autograd.value import Value, as_float
+
+__all__ = ["gradcheck", "gradgradcheck"]
+
+Function = Callable[..., Value]
+
+
+def gradcheck(
+    fn: Function,
+    inputs: Sequence[Value | float],
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-4,
+) -> bool:
+    """Check ∂fn/∂inputs from ``grad`` against central differences (f(x+eps) − f(x−eps)) / 2eps.
+
+    ``fn`` takes one Value per input and returns a Value. Returns True, or raises ``GradcheckError``
+    listing each input whose analytic and numeric derivatives differ by more than atol + rtol·|numeric|.
+    """
+    points, labels = _points(inputs, "gradcheck")
+    _check_tolerances(eps, atol, rtol, "gradcheck")
+    xs = [Value(p, label) for p, label in zip(points, labels, strict=True)]
+    analytic = [float(g.data if isinstance(g, Value) else g) for g in grad(_call(fn, xs, "gradcheck"), xs)]
+    numeric = [
+        (_evaluate(fn, _shift(points, i, eps)) - _evaluate(fn, _shift(points, i, -eps))) / (2 * eps)
+        for i in range(len(points))
+    ]
+    mismatches = [
+        {"input": i, "label": labels[i], "analytic": a, "numeric": n}
+        for i, (a, n) in enumerate(zip(analytic, numeric, strict=True))
+        if not abs(a - n) <= atol + rtol * abs(n)
+    ]
+    if mismatches:
+        lines = [
+            f"  input {m['input']} ({m['label']}): analytic {m['analytic']!r}, numeric {m['numeric']!r}"
+            for m in mismatches
+        ]
+        raise GradcheckError(
+            f"gradcheck: {len(mismatches)} of {len(points)} derivatives disagree at {points}:\n" + "\n".join(lines),
+            mismatches,
+        )
+    return True
+
+
+def gradgradcheck(
+    fn: Function,
+    inputs: Sequence[Value | float],
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-4,
+) -> bool:
+    """Check the second derivatives ∂²fn/∂xᵢ∂xⱼ from ``grad(create_graph=True)`` against central
+    differences of the first derivatives. Returns True or raises ``GradcheckError`` listing each (i, j)."""
+    points, labels = _points(inputs, "gradgradcheck")
+    _check_tolerances(eps, atol, rtol, "gradgradcheck")
+    n = len(points)
+    xs = [Value(p, label) for p, label in zip(points, labels, strict=True)]
+    first = grad(_call(fn, xs, "gradgradcheck"), xs, create_graph=True)
+    analytic = [
+        [float(h) for h in grad(g, xs)] if isinstance(g, Value) else [0.0] * n for g in first
+    ]
+    columns = [
+        [(a - b) / (2 * eps) for a, b in zip(_gradient(fn, _shift(points, j, eps)),
+                                             _gradient(fn, _shift(points, j, -eps)), strict=True)]
+        for j in range(n)
+    ]
+    mismatches = [
+        {"input": (i, j), "label": (labels[i], labels[j]), "analytic": analytic[i][j], "numeric": columns[j][i]}
+        for i in range(n)
+        for j in range(n)
+        if not abs(analytic[i][j] - columns[j][i]) <= atol + rtol * abs(columns[j][i])
+    ]
+    if mismatches:
+        lines = [
+            f"  ∂²/∂{m['label'][0]}∂{m['label'][1]} {m['input']}: analytic {m['analytic']!r}, "  # type: ignore[index]
+            f"numeric {m['numeric']!r}"
+            for m in mismatches
+        ]
+        raise GradcheckError(
+            f"gradgradcheck: {len(mismatches)} of {n * n} second derivatives disagree at {points}:\n"
+            + "\n".join(lines),
+            mismatches,
+        )
+    return True
+
+
+def _points(inputs: Sequence[Value | float], where: str) -> tuple[list[float], list[str]]:
+    if isinstance(inputs, Value) or not isinstance(inputs, Sequence) or not inputs:
+        raise TypeError(f"{where}: inputs must be a non-empty list of Values or numbers, got {inputs!r}")
+    points = [x.data if isinstance(x, Value) else as_float(x, f"{where}: inputs[{i}]") for i, x in enumerate(inputs)]
+    labels = [x.label if isinstance(x, Value) and x.label else f"x{i}" for i, x in enumerate(inputs)]
+    return points, labels
+
+
+def _check_tolerances(eps: float, atol: float, rtol: float, where: str) -> None:
+    for name, value in (("eps", eps), ("atol", atol), ("rtol", rtol)):
+        number = as_float(value, f"{where}: {name}")
+        if not number >= 0 or (name == "eps" and number == 0):
+            raise ValueError(f"{where}: {name} must be {'positive' if name == 'eps' else 'non-negative'}, got {value!r}")
+
+
+def _call(fn: Function, xs: Sequence[Value], where: str) -> Value:
+    out = fn(*xs)
+    if not isinstance(out, Value):
+        raise TypeError(f"{where}: fn must return a Value, got {type(out).__name__} {out!r}")
+    return out
+
+
+def _shift(points: list[float], i: int, delta: float) -> list[float]:
+    moved = list(points)
+    moved[i] += delta
+    return moved
+
+
+def _evaluate(fn: Function, points: list[float]) -> float:
+    with no_grad():
+        return _call(fn, [Value(p) for p in points], "gradcheck").data
+
+
+def _gradient(fn: Function, points: list[float]) -> list[float]:
+    xs = [Value(p) for p in points]
+    return [float(g) for g in grad(_call(fn, xs, "gradgradcheck"), xs)]
+
+

@@ -1,0 +1,44 @@
+"""Walking the graph: the one traversal that backward, rendering, stepping and explanations share."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from autograd.value import Value
+
+__all__ = ["edges", "topological_order"]
+
+
+def topological_order(root: Value) -> list[Value]:
+    """Every node ``root`` depends on, each once, inputs before the nodes that use them; ``root`` last.
+
+    Iterative depth-first search, so a chain of a million nodes needs no recursion. The order is
+    deterministic: parents are visited in the order the op lists them.
+    """
+    order: list[Value] = []
+    seen: set[int] = set()
+    stack: list[tuple[Value, bool]] = [(root, False)]
+    push, pop, mark, emit = stack.append, stack.pop, seen.add, order.append
+    while stack:
+        node, expanded = pop()
+        if expanded:
+            emit(node)
+            continue
+        key = id(node)
+        if key in seen:
+            continue
+        mark(key)
+        push((node, True))
+        for parent in reversed(node.parents):
+            if id(parent) not in seen:
+                push((parent, False))
+    return order
+
+
+def edges(order: list[Value]) -> Iterator[tuple[Value, Value, int]]:
+    """Each edge of the graph as (parent, child, position of parent among child's inputs), in ``order``."""
+    for child in order:
+        for position, parent in enumerate(child.parents):
+            yield parent, child, position

@@ -1,0 +1,276 @@
+"""The one table of derivative rules.
+
+Each row names an op and gives its forward on floats and its local partial derivatives
+∂out/∂input_i, one per input. The partials are written with plain arithmetic and the generic
+functions below, so the same row serves three readers:
+
+- ``backward()`` calls it with floats;
+- ``backward(create_graph=True)`` and ``grad(create_graph=True)`` call it with Values, which records a
+  graph of the derivative itself (that is how higher-order derivatives come for free);
+- rendering and explanations show the numbers and the words (``Rule.explain``).
+
+A partial never multiplies by the upstream gradient: the chain rule is written once, in backprop.py.
+Adding an op is one row here (for users: ``autograd.define_op``).
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = [
+    "RULES",
+    "Rule",
+    "cos",
+    "exp",
+    "log",
+    "register",
+    "sigmoid",
+    "sin",
+    "sqrt",
+    "tanh",
+]
+
+Forward = Callable[[tuple[float, ...], Any], float]
+"""``forward(xs, arg) -> float``: the op on its inputs' data and its constant argument (or None)."""
+
+Partials = Callable[[tuple[Any, ...], Any, Any], Sequence[Any]]
+"""``partials(xs, out, arg) -> (∂out/∂x0, ∂out/∂x1, ...)`` on floats, or on Values for higher order."""
+
+
+def _is_number(x: Any) -> bool:
+    return isinstance(x, int | float)
+
+
+def exp(x: Any) -> Any:
+    """e**x of a float or a Value."""
+    return math.exp(x) if _is_number(x) else x.exp()
+
+
+def log(x: Any) -> Any:
+    """Natural logarithm of a float or a Value."""
+    return math.log(x) if _is_number(x) else x.log()
+
+
+def sqrt(x: Any) -> Any:
+    """Square root of a float or a Value."""
+    return math.sqrt(x) if _is_number(x) else x.sqrt()
+
+
+def sin(x: Any) -> Any:
+    """Sine of a float or a Value."""
+    return math.sin(x) if _is_number(x) else x.sin()
+
+
+def cos(x: Any) -> Any:
+    """Cosine of a float or a Value."""
+    return math.cos(x) if _is_number(x) else x.cos()
+
+
+def tanh(x: Any) -> Any:
+    """Hyperbolic tangent of a float or a Value."""
+    return math.tanh(x) if _is_number(x) else x.tanh()
+
+
+def sigmoid(x: Any) -> Any:
+    """Logistic sigmoid 1/(1+e**-x) of a float or a Value, without overflow for any finite x."""
+    if not _is_number(x):
+        return x.sigmoid()
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+def _softplus(x: float) -> float:
+    return math.log1p(math.exp(-abs(x))) + max(x, 0.0)
+
+
+def _data(x: Any) -> float:
+    """The number behind a float or a Value (for branches such as relu's, which are constants)."""
+    return float(x) if _is_number(x) else float(x.data)
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One op: its forward on floats, its local partials, and how to show them.
+
+    ``arity`` is the number of Value inputs, or None for the n-ary ops (sum, dot). ``formula`` is the op
+    written in the input names (``a·b``); ``inputs`` names the inputs; ``words`` writes each partial
+    (``b``, ``a``). ``domain`` says where the op is defined, for error messages. ``builtin`` is False for
+    user-defined ops, whose partials the engine counts before trusting them.
+    """
+
+    name: str
+    symbol: str
+    arity: int | None
+    forward: Forward
+    partials: Partials
+    formula: str
+    inputs: tuple[str, ...]
+    words: tuple[str, ...]
+    domain: str = ""
+    builtin: bool = True
+
+    def input_names(self, n_inputs: int, arg: Any = None) -> tuple[str, ...]:
+        """The names of a node's inputs, as the formula uses them (``a``, ``b``; ``x0``...; ``w0``...)."""
+        if self.arity is not None:
+            return self.inputs[:n_inputs]
+        if self.name == "dot":
+            n = int(arg)
+            names = [f"w{i}" for i in range(n)] + [f"x{i}" for i in range(n)]
+            return tuple(names + ["b"] * (n_inputs - 2 * n))
+        return tuple(f"x{i}" for i in range(n_inputs))
+
+    def explain(self, position: int, n_inputs: int, arg: Any = None) -> str:
+        """The partial for one input in words, e.g. ``∂(a·b)/∂a = b``."""
+        names = self.input_names(n_inputs, arg)
+        name = names[position]
+        if self.arity is not None:
+            word = self.words[position]
+        elif self.name == "dot":
+            partner = names[position + int(arg)] if name.startswith("w") else names[position - int(arg)]
+            word = "1" if name == "b" else partner
+        else:
+            word = self.words[0]
+        formula = self.formula.replace("{c}", _format_constant(arg))
+        return f"∂({formula})/∂{name} = {word.replace('{c}', _format_constant(arg))}"
+
+    def describe_op(self, arg: Any = None) -> str:
+        """A short label for a node of this op, with its constant if it has one (``+ 2``, ``tanh``)."""
+        return self.symbol.replace("{c}", _format_constant(arg))
+
+
+def _format_constant(arg: Any) -> str:
+    if isinstance(arg, float):
+        return f"{arg:g}"
+    return "" if arg is None else str(arg)
+
+
+RULES: dict[str, Rule] = {}
+"""Every op the engine knows, by name: the built-ins below and those added with ``define_op``."""
+
+
+def register(rule: Rule) -> Rule:
+    """Add a rule to the table; a name may be defined only once."""
+    if rule.name in RULES:
+        raise ValueError(f"define_op: an op named {rule.name!r} already exists; choose another name")
+    RULES[rule.name] = rule
+    return rule
+
+
+def _row(
+    name: str,
+    symbol: str,
+    arity: int | None,
+    forward: Forward,
+    partials: Partials,
+    formula: str,
+    words: tuple[str, ...],
+    domain: str = "",
+) -> Rule:
+    inputs = {1: ("x",), 2: ("a", "b")}.get(arity or 0, ())
+    return register(Rule(name, symbol, arity, forward, partials, formula, inputs, words, domain))
+
+
+def _check_pow(base: float, exponent: float) -> float:
+    if base < 0 and not float(exponent).is_integer():
+        raise ValueError("a negative base with a non-integer exponent has no real power")
+    return float(base**exponent)
+
+
+def _pow_exponent_partial(base: Any, out: Any) -> Any:
+    b = _data(base)
+    if b > 0:
+        return out * log(base)
+    if b == 0:
+        return 0.0  # the limit of a**b·log(a) as a -> 0+, for b > 0 (b <= 0 fails in the forward)
+    raise ValueError("∂(a**b)/∂b = a**b·log(a) needs a > 0")
+
+
+def _rpow_partial(out: Any, c: float) -> Any:
+    if c > 0:
+        return out * math.log(c)
+    if c == 0:
+        return 0.0
+    raise ValueError("∂(c**x)/∂x = c**x·log(c) needs c > 0")
+
+
+def _pow_const_partial(x: Any, c: float) -> Any:
+    return 0.0 if c == 0 else c * x ** (c - 1)
+
+
+def _sqrt_partial(out: Any) -> Any:
+    if _data(out) == 0:
+        raise ZeroDivisionError("∂√x/∂x = 1/(2√x) is infinite at x = 0")
+    return 0.5 / out
+
+
+def _sign(x: Any) -> float:
+    d = _data(x)
+    return 1.0 if d > 0 else -1.0 if d < 0 else 0.0
+
+
+# fmt: off
+# name          symbol     arity forward                                  partials ∂out/∂input_i (xs, out, c)
+ADD       = _row("add",       "+",       2, lambda x, c: x[0] + x[1],         lambda x, o, c: (1.0, 1.0),
+                 "a + b", ("1", "1"))
+SUB       = _row("sub",       "−",       2, lambda x, c: x[0] - x[1],         lambda x, o, c: (1.0, -1.0),
+                 "a − b", ("1", "−1"))
+MUL       = _row("mul",       "·",       2, lambda x, c: x[0] * x[1],         lambda x, o, c: (x[1], x[0]),
+                 "a·b", ("b", "a"))
+DIV       = _row("div",       "/",       2, lambda x, c: x[0] / x[1],         lambda x, o, c: (1.0 / x[1], -o / x[1]),
+                 "a/b", ("1/b", "−a/b²"), "b ≠ 0")
+POW       = _row("pow",       "**",      2, lambda x, c: _check_pow(x[0], x[1]),
+                 lambda x, o, c: (x[1] * x[0] ** (x[1] - 1.0), _pow_exponent_partial(x[0], o)),
+                 "a**b", ("b·a**(b−1)", "a**b·log(a)"), "a > 0, or a = 0 with b ≥ 0, or an integer b")
+ADD_CONST = _row("add_const", "+ {c}",   1, lambda x, c: x[0] + c,            lambda x, o, c: (1.0,),
+                 "x + {c}", ("1",))
+RSUB_CONST = _row("rsub_const", "{c} −", 1, lambda x, c: c - x[0],            lambda x, o, c: (-1.0,),
+                 "{c} − x", ("−1",))
+MUL_CONST = _row("mul_const", "· {c}",   1, lambda x, c: x[0] * c,            lambda x, o, c: (c,),
+                 "{c}·x", ("{c}",))
+DIV_CONST = _row("div_const", "/ {c}",   1, lambda x, c: x[0] / c,            lambda x, o, c: (1.0 / c,),
+                 "x/{c}", ("1/{c}",), "c ≠ 0")
+RDIV_CONST = _row("rdiv_const", "{c} /", 1, lambda x, c: c / x[0],            lambda x, o, c: (-o / x[0],),
+                 "{c}/x", ("−{c}/x²",), "x ≠ 0")
+POW_CONST = _row("pow_const", "** {c}",  1, lambda x, c: _check_pow(x[0], c), lambda x, o, c: (_pow_const_partial(x[0], c),),
+                 "x**{c}", ("{c}·x**({c}−1)",), "x > 0, or x = 0 with c ≥ 0, or an integer c")
+RPOW_CONST = _row("rpow_const", "{c} **", 1, lambda x, c: _check_pow(c, x[0]), lambda x, o, c: (_rpow_partial(o, c),),
+                 "{c}**x", ("{c}**x·log({c})",), "c > 0, or c = 0 with x ≥ 0, or an integer x")
+NEG       = _row("neg",       "−",       1, lambda x, c: -x[0],               lambda x, o, c: (-1.0,),
+                 "−x", ("−1",))
+ABS       = _row("abs",       "abs",     1, lambda x, c: abs(x[0]),           lambda x, o, c: (_sign(x[0]),),
+                 "|x|", ("sign(x)",))
+EXP       = _row("exp",       "exp",     1, lambda x, c: math.exp(x[0]),      lambda x, o, c: (o,),
+                 "exp(x)", ("exp(x)",), "x ≤ 709.78; above that e**x overflows a float")
+LOG       = _row("log",       "log",     1, lambda x, c: math.log(x[0]),      lambda x, o, c: (1.0 / x[0],),
+                 "log(x)", ("1/x",), "x > 0")
+SQRT      = _row("sqrt",      "√",       1, lambda x, c: math.sqrt(x[0]),     lambda x, o, c: (_sqrt_partial(o),),
+                 "√x", ("1/(2√x)",), "x ≥ 0")
+TANH      = _row("tanh",      "tanh",    1, lambda x, c: math.tanh(x[0]),     lambda x, o, c: (1.0 - o * o,),
+                 "tanh(x)", ("1 − tanh²(x)",))
+SIGMOID   = _row("sigmoid",   "σ",       1, lambda x, c: sigmoid(x[0]),       lambda x, o, c: (o * (1.0 - o),),
+                 "σ(x)", ("σ(x)·(1 − σ(x))",))
+RELU      = _row("relu",      "relu",    1, lambda x, c: max(x[0], 0.0),
+                 lambda x, o, c: (1.0 if _data(x[0]) > 0 else 0.0,),
+                 "relu(x)", ("1 if x > 0 else 0",))
+LEAKY_RELU = _row("leaky_relu", "leaky_relu", 1, lambda x, c: x[0] if x[0] > 0 else c * x[0],
+                 lambda x, o, c: (1.0 if _data(x[0]) > 0 else c,),
+                 "leaky_relu(x)", ("1 if x > 0 else {c}",))
+SOFTPLUS  = _row("softplus",  "softplus", 1, lambda x, c: _softplus(x[0]),    lambda x, o, c: (sigmoid(x[0]),),
+                 "softplus(x)", ("σ(x)",))
+SIN       = _row("sin",       "sin",     1, lambda x, c: math.sin(x[0]),      lambda x, o, c: (cos(x[0]),),
+                 "sin(x)", ("cos(x)",))
+COS       = _row("cos",       "cos",     1, lambda x, c: math.cos(x[0]),      lambda x, o, c: (-sin(x[0]),),
+                 "cos(x)", ("−sin(x)",))
+SUM       = _row("sum",       "Σ",       None, lambda x, c: sum(x),     lambda x, o, c: (1.0,) * len(x),
+                 "Σ xᵢ", ("1",))
+# dot's inputs are w0..w(n-1), x0..x(n-1) and, when there is a bias, b; its constant c is n.
+DOT       = _row("dot",       "w·x + b", None, lambda x, c: sum(map(operator.mul, x[:c], x[c:2 * c]), sum(x[2 * c:])),
+                 lambda x, o, c: x[c:2 * c] + x[:c] + (1.0,) * (len(x) - 2 * c),
+                 "w·x + b", ("xᵢ", "wᵢ", "1"))
+# fmt: on

@@ -1,0 +1,360 @@
+"""``Value``: a scalar that records the op that made it, so the chain rule can run backwards over it.
+
+Every op goes through ``apply``, which looks up the op's row in the rule table, runs its forward and
+records the node. A node keeps only its inputs (``parents``), its rule and its constant: no closures, so
+a graph holds no reference cycles and frees as soon as the last reference to its output goes.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from autograd import rules
+from autograd.errors import AnomalyError
+from autograd.modes import STATE
+from autograd.rules import Rule
+
+__all__ = ["Value", "apply", "dot", "sum"]
+
+_builtin_sum = sum
+
+
+def as_float(x: object, where: str) -> float:
+    """``x`` as a float if it is a real number (not a bool); otherwise a TypeError that names ``where``."""
+    kind = type(x)
+    if kind is float:
+        return x  # type: ignore[return-value]
+    if kind is int:
+        try:
+            return float(x)  # type: ignore[arg-type]
+        except OverflowError:
+            raise OverflowError(f"{where}: the integer {x} is too large for a float") from None
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{where}: expected a real number (int or float), got {kind.__name__} {x!r}")
+    return float(x)
+
+
+class Value:
+    """A real number in a computation graph, with the gradient the last backward pass gave it.
+
+    ``data`` is the number (always a float), ``grad`` is ∂output/∂self (0.0 until a backward pass),
+    ``label`` is an optional name for displays, ``op`` the name of the op that made it (None for a leaf)
+    and ``parents`` its inputs in order, with repeats (``x*x`` has two edges to ``x``).
+    """
+
+    __slots__ = ("_arg", "_rule", "data", "grad", "label", "parents")
+
+    data: float
+    grad: Any  # a float; a Value after backward(create_graph=True)
+    label: str | None
+    parents: tuple[Value, ...]
+    _rule: Rule | None
+    _arg: Any
+
+    def __init__(self, data: float, label: str | None = None) -> None:
+        if label is not None and not isinstance(label, str):
+            raise TypeError(f"Value: label must be a str or None, got {type(label).__name__} {label!r}")
+        self.data = as_float(data, "Value")
+        self.grad = 0.0
+        self.label = label
+        self.parents = ()
+        self._rule = None
+        self._arg = None
+
+    @property
+    def op(self) -> str | None:
+        """The name of the op that made this node (a key of ``autograd.RULES``), or None for a leaf."""
+        rule = self._rule
+        return None if rule is None else rule.name
+
+    @property
+    def rule(self) -> Rule | None:
+        """The rule-table row of the op that made this node, or None for a leaf."""
+        return self._rule
+
+    @property
+    def arg(self) -> Any:
+        """The op's constant: ``c`` in ``x + c`` or ``x ** c``, the slope of leaky_relu, n for dot."""
+        return self._arg
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for a node no op made: an input, a parameter, a constant or a detached value."""
+        return self._rule is None
+
+    def __repr__(self) -> str:
+        parts = [f"data={self.data!r}", f"grad={self.grad!r}"]
+        if self._rule is not None:
+            parts.append(f"op={self._rule.name!r}")
+        if self.label is not None:
+            parts.append(f"label={self.label!r}")
+        return f"Value({', '.join(parts)})"
+
+    def __format__(self, spec: str) -> str:
+        return format(self.data, spec) if spec else repr(self)
+
+    # Arithmetic. A number on either side becomes the op's constant, not a node of its own.
+    def __add__(self, other: Value | float) -> Value:
+        if isinstance(other, Value):
+            return apply(rules.ADD, (self, other))
+        return apply(rules.ADD_CONST, (self,), _constant(other, "+"))
+
+    def __radd__(self, other: float) -> Value:
+        return apply(rules.ADD_CONST, (self,), _constant(other, "+"))
+
+    def __sub__(self, other: Value | float) -> Value:
+        if isinstance(other, Value):
+            return apply(rules.SUB, (self, other))
+        return apply(rules.ADD_CONST, (self,), -_constant(other, "-"))
+
+    def __rsub__(self, other: float) -> Value:
+        return apply(rules.RSUB_CONST, (self,), _constant(other, "-"))
+
+    def __mul__(self, other: Value | float) -> Value:
+        if isinstance(other, Value):
+            return apply(rules.MUL, (self, other))
+        return apply(rules.MUL_CONST, (self,), _constant(other, "*"))
+
+    def __rmul__(self, other: float) -> Value:
+        return apply(rules.MUL_CONST, (self,), _constant(other, "*"))
+
+    def __truediv__(self, other: Value | float) -> Value:
+        if isinstance(other, Value):
+            return apply(rules.DIV, (self, other))
+        return apply(rules.DIV_CONST, (self,), _constant(other, "/"))
+
+    def __rtruediv__(self, other: float) -> Value:
+        return apply(rules.RDIV_CONST, (self,), _constant(other, "/"))
+
+    def __pow__(self, other: Value | float) -> Value:
+        if isinstance(other, Value):
+            return apply(rules.POW, (self, other))
+        return apply(rules.POW_CONST, (self,), _constant(other, "**"))
+
+    def __rpow__(self, other: float) -> Value:
+        return apply(rules.RPOW_CONST, (self,), _constant(other, "**"))
+
+    def __neg__(self) -> Value:
+        return apply(rules.NEG, (self,))
+
+    def __pos__(self) -> Value:
+        return self
+
+    def __abs__(self) -> Value:
+        return apply(rules.ABS, (self,))
+
+    # Functions.
+    def exp(self) -> Value:
+        """e**self."""
+        return apply(rules.EXP, (self,))
+
+    def log(self) -> Value:
+        """The natural logarithm of self."""
+        return apply(rules.LOG, (self,))
+
+    def sqrt(self) -> Value:
+        """The square root of self."""
+        return apply(rules.SQRT, (self,))
+
+    def tanh(self) -> Value:
+        """The hyperbolic tangent of self."""
+        return apply(rules.TANH, (self,))
+
+    def sigmoid(self) -> Value:
+        """The logistic sigmoid 1/(1+e**-self), without overflow."""
+        return apply(rules.SIGMOID, (self,))
+
+    def relu(self) -> Value:
+        """max(self, 0); its derivative at 0 is taken as 0."""
+        return apply(rules.RELU, (self,))
+
+    def leaky_relu(self, slope: float = 0.01) -> Value:
+        """self if self > 0 else slope*self."""
+        return apply(rules.LEAKY_RELU, (self,), as_float(slope, "leaky_relu: slope"))
+
+    def softplus(self) -> Value:
+        """log(1 + e**self), without overflow."""
+        return apply(rules.SOFTPLUS, (self,))
+
+    def sin(self) -> Value:
+        """The sine of self."""
+        return apply(rules.SIN, (self,))
+
+    def cos(self) -> Value:
+        """The cosine of self."""
+        return apply(rules.COS, (self,))
+
+    # Gradients.
+    def backward(self, grad: float = 1.0, create_graph: bool = False) -> None:
+        """Run the chain rule from this node: see ``autograd.backward``."""
+        from autograd.backprop import backward
+
+        backward(self, grad, create_graph=create_graph)
+
+    def detach(self) -> Value:
+        """A new leaf with the same data and label, cut off from this node's graph."""
+        return Value(self.data, self.label)
+
+
+def _constant(other: object, symbol: str) -> float:
+    if type(other) is float:
+        return other  # type: ignore[return-value]
+    return as_float(other, f"Value {symbol} {other!r}: the other operand")
+
+
+def _name(node: Value, position: int) -> str:
+    if node.label is not None:
+        return node.label
+    return f"input {position} (output of {node._rule.name})" if node._rule else f"input {position}"
+
+
+def describe_inputs(rule: Rule, parents: Sequence[Value], arg: Any) -> str:
+    """The inputs of an op as the error messages show them: ``log(a=-1.0)``."""
+    names = rule.input_names(len(parents), arg)
+    shown = [
+        f"{name}={p.data!r}" + (f" ({p.label!r})" if p.label else "") for name, p in zip(names, parents, strict=True)
+    ]
+    if rule.arity is not None and arg is not None:
+        shown.append(f"c={arg!r}")
+    return f"{rule.name}({', '.join(shown)})"
+
+
+def apply(rule: Rule, parents: tuple[Value, ...], arg: Any = None) -> Value:
+    """Run ``rule``'s forward on the parents' data and record the node (a leaf under ``no_grad``).
+
+    A domain error (log of 0, division by 0, overflow) is raised again with the op and its inputs.
+    """
+    try:
+        data = rule.forward(tuple([p.data for p in parents]), arg)
+    except (ArithmeticError, ValueError) as error:
+        raise type(error)(f"{describe_inputs(rule, parents, arg)}: {error}{_domain(rule)}") from None
+    if not rule.builtin:
+        data = as_float(data, f"{rule.name}: the forward function's result")
+    state = STATE
+    if state.anomaly:
+        state.forward_steps += 1
+        if not math.isfinite(data):
+            inputs = [(_name(p, i), p.data) for i, p in enumerate(parents)]
+            raise AnomalyError(
+                f"forward step {state.forward_steps}: {describe_inputs(rule, parents, arg)} gave {data!r}",
+                op=rule.name, inputs=inputs, phase="forward", step=state.forward_steps,
+            )
+    node = _new(Value)
+    node.data = data
+    node.grad = 0.0
+    node.label = None
+    if state.grad_enabled:
+        node.parents = parents
+        node._rule = rule
+        node._arg = arg
+    else:
+        node.parents = ()
+        node._rule = None
+        node._arg = None
+    return node
+
+
+_new = object.__new__
+
+
+def _domain(rule: Rule) -> str:
+    return f" ({rule.name} is defined for {rule.domain})" if rule.domain else ""
+
+
+def _as_values(items: Iterable[Value | float], where: str) -> list[Value]:
+    return [x if isinstance(x, Value) else Value(as_float(x, f"{where}: element {i}")) for i, x in enumerate(items)]
+
+
+def sum(values: Iterable[Value | float]) -> Value:  # noqa: A001 - autograd.sum, as torch.sum
+    """One node that adds all ``values``, with one edge (partial 1) per input; numbers become leaves."""
+    parents = tuple(_as_values(values, "sum"))
+    if not parents:
+        raise ValueError("sum: needs at least one value, got an empty sequence")
+    return apply(rules.SUM, parents)
+
+
+def dot(ws: Sequence[Value | float], xs: Sequence[Value | float], bias: Value | float | None = None) -> Value:
+    """One node for w·x + b (a neuron's pre-activation), with one edge per weight, input and bias.
+
+    ∂/∂wᵢ = xᵢ, ∂/∂xᵢ = wᵢ and ∂/∂b = 1. Numbers among the inputs become leaves.
+    """
+    w, x = _as_values(ws, "dot: ws"), _as_values(xs, "dot: xs")
+    if len(w) != len(x):
+        raise ValueError(f"dot: ws and xs must have the same length, got {len(w)} and {len(x)}")
+    if not w:
+        raise ValueError("dot: needs at least one weight, got empty ws and xs")
+    tail = [] if bias is None else _as_values([bias], "dot: bias")
+    return apply(rules.DOT, tuple(w + x + tail), len(w))
+
+
+def define_op(
+    name: str,
+    forward: Any,
+    partials: Any,
+    *,
+    symbol: str | None = None,
+    formula: str | None = None,
+    words: Sequence[str] | None = None,
+    domain: str = "",
+) -> Any:
+    """Define a new op from its forward and its local partials, and return a function that applies it.
+
+    ``forward(*xs)`` gets the inputs' data as floats and returns a float. ``partials(*xs, out)`` returns one
+    ∂out/∂xᵢ per input; write it with arithmetic and ``autograd.exp``, ``autograd.log``... so that it works
+    on Values too, and higher-order derivatives come for free. The new op is a row of the rule table like
+    any built-in: backward, grad, gradcheck, rendering and explanations all use it.
+
+    >>> cube = define_op("cube", lambda x: x**3, lambda x, out: (3 * x**2,))
+    >>> y = cube(Value(2.0))
+    >>> y.backward(); y.parents[0].grad
+    12.0
+    """
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"define_op: name must be an identifier, got {name!r}")
+    if not callable(forward) or not callable(partials):
+        raise TypeError(f"define_op {name!r}: forward and partials must be callable")
+    arity = _arity(forward, name)
+    inputs = ("x",) if arity == 1 else tuple(f"x{i}" for i in range(arity))
+    rule = rules.register(
+        Rule(
+            name=name,
+            symbol=symbol or name,
+            arity=arity,
+            forward=lambda xs, c: forward(*xs),
+            partials=lambda xs, out, c: tuple(partials(*xs, out)),
+            formula=formula or f"{name}({', '.join(inputs)})",
+            inputs=inputs,
+            words=tuple(words) if words is not None else tuple(f"∂{name}/∂{i}" for i in inputs),
+            domain=domain,
+            builtin=False,
+        )
+    )
+
+    def op(*xs: Value | float) -> Value:
+        if len(xs) != arity:
+            raise TypeError(f"{name}: takes {arity} input(s), got {len(xs)}")
+        return apply(rule, tuple(_as_values(xs, name)))
+
+    op.__name__ = name
+    op.__doc__ = f"Apply the user-defined op {name!r}."
+    op.rule = rule  # type: ignore[attr-defined]
+    return op
+
+
+def _arity(forward: Any, name: str) -> int:
+    import inspect
+
+    try:
+        params = inspect.signature(forward).parameters.values()
+    except (TypeError, ValueError):
+        raise TypeError(f"define_op {name!r}: cannot read the forward function's parameters") from None
+    kinds = {p.kind for p in params}
+    if inspect.Parameter.VAR_POSITIONAL in kinds:
+        raise TypeError(f"define_op {name!r}: forward must take a fixed number of inputs, not *args")
+    count = _builtin_sum(1 for p in params if p.default is inspect.Parameter.empty)
+    if count == 0:
+        raise TypeError(f"define_op {name!r}: forward must take at least one input")
+    return count

@@ -1,0 +1,156 @@
+"""Every row of the rule table: first and second derivatives against central differences over
+hypothesis-drawn inputs, and against closed forms from a calculus book."""
+
+import math
+
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+import autograd
+from autograd import RULES, Value, gradcheck, gradgradcheck
+from autograd.testing import finite_floats
+
+anywhere = finite_floats(-5, 5)
+positive = finite_floats(0.2, 5)
+away_from_zero = st.one_of(finite_floats(-5, -0.2), finite_floats(0.2, 5))
+constant = st.one_of(finite_floats(-3, -0.2), finite_floats(0.2, 3))
+
+# op -> (function of Values applying exactly that op, strategy for its inputs)
+CASES = {
+    "add": (lambda a, b: a + b, st.tuples(anywhere, anywhere)),
+    "sub": (lambda a, b: a - b, st.tuples(anywhere, anywhere)),
+    "mul": (lambda a, b: a * b, st.tuples(anywhere, anywhere)),
+    "div": (lambda a, b: a / b, st.tuples(anywhere, away_from_zero)),
+    "pow": (lambda a, b: a**b, st.tuples(positive, finite_floats(-3, 3))),
+    "add_const": (lambda a, c: a + c, st.tuples(anywhere, constant)),
+    "rsub_const": (lambda a, c: c - a, st.tuples(anywhere, constant)),
+    "mul_const": (lambda a, c: a * c, st.tuples(anywhere, constant)),
+    "div_const": (lambda a, c: a / c, st.tuples(anywhere, constant)),
+    "rdiv_const": (lambda a, c: c / a, st.tuples(away_from_zero, constant)),
+    "pow_const": (lambda a, c: a**c, st.tuples(positive, finite_floats(-3, 3))),
+    "rpow_const": (lambda a, c: c**a, st.tuples(anywhere, positive)),
+    "neg": (lambda a: -a, st.tuples(anywhere)),
+    "abs": (lambda a: abs(a), st.tuples(away_from_zero)),
+    "exp": (lambda a: a.exp(), st.tuples(anywhere)),
+    "log": (lambda a: a.log(), st.tuples(positive)),
+    "sqrt": (lambda a: a.sqrt(), st.tuples(positive)),
+    "tanh": (lambda a: a.tanh(), st.tuples(anywhere)),
+    "sigmoid": (lambda a: a.sigmoid(), st.tuples(anywhere)),
+    "relu": (lambda a: a.relu(), st.tuples(away_from_zero)),
+    "leaky_relu": (lambda a, c: a.leaky_relu(c), st.tuples(away_from_zero, finite_floats(0, 1))),
+    "softplus": (lambda a: a.softplus(), st.tuples(anywhere)),
+    "sin": (lambda a: a.sin(), st.tuples(anywhere)),
+    "cos": (lambda a: a.cos(), st.tuples(anywhere)),
+    "sum": (lambda a, b, c: autograd.sum([a, b, a, c]), st.tuples(anywhere, anywhere, anywhere)),
+    "dot": (
+        lambda w0, w1, x0, x1, b: autograd.dot([w0, w1], [x0, x1], b),
+        st.tuples(anywhere, anywhere, anywhere, anywhere, anywhere),
+    ),
+}
+CONST_ARG = {"add_const", "rsub_const", "mul_const", "div_const", "rdiv_const", "pow_const", "rpow_const", "leaky_relu"}
+BUILTINS = sorted(name for name, rule in RULES.items() if rule.builtin)
+
+
+def test_every_builtin_rule_has_a_case():
+    assert sorted(CASES) == BUILTINS
+
+
+def _split(op, args):
+    """The Value inputs and, for ops with a constant, a function that closes over it."""
+    fn = CASES[op][0]
+    if op in CONST_ARG:
+        return list(args[:1]), (lambda a: fn(a, args[1]))
+    return list(args), fn
+
+
+def _applies_the_op(op, fn, points):
+    out = fn(*[Value(p) for p in points])
+    assert out.op == op, f"the case for {op} built a {out.op} node"
+    return out
+
+
+@pytest.mark.parametrize("op", BUILTINS)
+def test_first_and_second_derivatives_match_central_differences(op):
+    @given(CASES[op][1])
+    def check(args):
+        points, fn = _split(op, args)
+        _applies_the_op(op, fn, points)
+        assert gradcheck(fn, points)
+        assert gradgradcheck(fn, points, atol=1e-4, rtol=1e-3)
+
+    check()
+
+
+def d(fn, *points):
+    """Analytic first derivatives of fn at points, through backward()."""
+    xs = [Value(p) for p in points]
+    fn(*xs).backward()
+    return [x.grad for x in xs]
+
+
+@given(anywhere, anywhere)
+def test_closed_forms_binary(a, b):
+    assert d(lambda x, y: x * y, a, b) == [b, a]
+    assert d(lambda x, y: x + y, a, b) == [1.0, 1.0]
+    assert d(lambda x, y: x - y, a, b) == [1.0, -1.0]
+    if abs(b) > 1e-3:
+        da, db = d(lambda x, y: x / y, a, b)
+        assert da == pytest.approx(1 / b, rel=1e-12)
+        assert db == pytest.approx(-a / b**2, rel=1e-12, abs=1e-300)
+
+
+@given(finite_floats(-20, 20))
+@example(0.0)
+def test_closed_forms_unary(x):
+    s = 1 / (1 + math.exp(-x))
+    assert d(lambda v: v.exp(), x) == [pytest.approx(math.exp(x), rel=1e-15)]
+    assert d(lambda v: v.tanh(), x) == [pytest.approx(1 - math.tanh(x) ** 2, rel=1e-12, abs=1e-300)]
+    assert d(lambda v: v.sigmoid(), x) == [pytest.approx(s * (1 - s), rel=1e-9, abs=1e-300)]
+    assert d(lambda v: v.softplus(), x) == [pytest.approx(s, rel=1e-12)]
+    assert d(lambda v: v.sin(), x) == [pytest.approx(math.cos(x), abs=1e-15)]
+    assert d(lambda v: v.cos(), x) == [pytest.approx(-math.sin(x), abs=1e-15)]
+    assert d(lambda v: v.relu(), x) == [1.0 if x > 0 else 0.0]
+    assert d(lambda v: abs(v), x) == [math.copysign(1.0, x) if x != 0 else 0.0]
+    assert d(lambda v: v.leaky_relu(0.1), x) == [1.0 if x > 0 else pytest.approx(0.1)]
+    assert d(lambda v: v**3, x) == [pytest.approx(3 * x * x, rel=1e-12)]
+    assert d(lambda v: 2**v, x) == [pytest.approx(2**x * math.log(2), rel=1e-12)]
+    if x > 0:
+        assert d(lambda v: v.log(), x) == [pytest.approx(1 / x, rel=1e-15)]
+        assert d(lambda v: v.sqrt(), x) == [pytest.approx(0.5 / math.sqrt(x), rel=1e-15)]
+        assert d(lambda v: v**0.5, x) == [pytest.approx(0.5 / math.sqrt(x), rel=1e-12)]
+
+
+def test_second_derivatives_closed_forms():
+    x = Value(0.7)
+    (g,) = autograd.grad(x.tanh(), [x], create_graph=True)
+    (h,) = autograd.grad(g, [x])
+    t = math.tanh(0.7)
+    assert h == pytest.approx(-2 * t * (1 - t * t), rel=1e-12)
+    (g,) = autograd.grad(x.sin(), [x], create_graph=True)
+    assert autograd.grad(g, [x]) == (pytest.approx(-math.sin(0.7)),)
+
+
+def test_kinks_and_edges_of_domains():
+    assert d(lambda v: v**2, 0.0) == [0.0]
+    assert d(lambda v: v**1, 0.0) == [1.0]
+    assert d(lambda v: v**0, 0.0) == [0.0]
+    assert d(lambda x, y: x**y, 0.0, 2.0) == [0.0, 0.0]
+    assert d(lambda v: 0**v, 2.0) == [0.0]
+    assert ((-2.0) ** Value(2.0)).data == 4.0  # the power exists for an integer exponent...
+    with pytest.raises(ValueError, match=r"rpow_const\(x=2.0, c=-2.0\).*needs c > 0"):  # ...its derivative not
+        d(lambda v: (-2.0) ** v, 2.0)
+    with pytest.raises(ValueError, match=r"pow\(a=-2.0, b=2.0\).*needs a > 0"):
+        d(lambda x, y: x**y, -2.0, 2.0)
+
+
+def test_rule_words_explain_each_partial():
+    assert RULES["mul"].explain(0, 2) == "∂(a·b)/∂a = b"
+    assert RULES["mul"].explain(1, 2) == "∂(a·b)/∂b = a"
+    assert RULES["tanh"].explain(0, 1) == "∂(tanh(x))/∂x = 1 − tanh²(x)"
+    assert RULES["pow_const"].explain(0, 1, 2.0) == "∂(x**2)/∂x = 2·x**(2−1)"
+    assert RULES["dot"].explain(1, 5, 2) == "∂(w·x + b)/∂w1 = x1"
+    assert RULES["dot"].explain(2, 5, 2) == "∂(w·x + b)/∂x0 = w0"
+    assert RULES["dot"].explain(4, 5, 2) == "∂(w·x + b)/∂b = 1"
+    assert RULES["sum"].explain(3, 4) == "∂(Σ xᵢ)/∂x3 = 1"
+    assert RULES["add_const"].describe_op(2.5) == "+ 2.5"
