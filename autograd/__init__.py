@@ -9,7 +9,7 @@ and reverse-mode ``backward`` over a topologically sorted graph.
 (-2.0, 2.0)
 """
 
-from autograd.backprop import backward, grad, zero_grad
+from autograd.backprop import backward, grad, local_partials, zero_grad
 from autograd.check import gradcheck, gradgradcheck
 from autograd.errors import AnomalyError, GradcheckError
 from autograd.graph import edges, topological_order
@@ -39,6 +39,7 @@ __all__ = [
     "gradgradcheck",
     "is_anomaly_enabled",
     "is_grad_enabled",
+    "local_partials",
     "log",
     "no_grad",
     "sigmoid",

@@ -12,11 +12,11 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from autograd.errors import AnomalyError
-from autograd.graph import topological_order
+from autograd.graph import paused_gc, topological_order
 from autograd.modes import STATE, enable_grad
 from autograd.value import Value, as_float, describe_inputs
 
-__all__ = ["backward", "grad", "zero_grad"]
+__all__ = ["backward", "grad", "local_partials", "zero_grad"]
 
 
 def backward(root: Value, grad: float = 1.0, create_graph: bool = False) -> None:
@@ -69,13 +69,24 @@ def zero_grad(root: Value) -> None:
         node.grad = 0.0
 
 
+def local_partials(node: Value) -> tuple[float, ...]:
+    """∂node/∂parent for each of ``node``'s parents, in order, at the current data: the numbers the
+    backward pass multiplies by. A leaf has none."""
+    _check_value(node, "local_partials")
+    rule = node._rule
+    if rule is None:
+        return ()
+    return tuple(float(p) for p in rule.partials(tuple([p.data for p in node.parents]), node.data, node._arg))
+
+
 def propagate(order: Sequence[Value], create_graph: bool) -> None:
     """Push each node's ``.grad`` to its parents, in reverse ``order``: the chain rule."""
     if create_graph:
-        with enable_grad():
+        with enable_grad(), paused_gc():
             _propagate(order, True)
     else:
-        _propagate(order, False)
+        with paused_gc():
+            _propagate(order, False)
 
 
 def _propagate(order: Sequence[Value], create_graph: bool) -> None:
@@ -105,7 +116,7 @@ def _propagate(order: Sequence[Value], create_graph: bool) -> None:
             raise ValueError(
                 f"{rule.name}: partials returned {len(partials)} value(s) for {len(parents)} input(s)"
             )
-        for parent, partial in zip(parents, partials):
+        for parent, partial in zip(parents, partials, strict=False):
             parent.grad += partial * g
         if check:
             _check_finite(node, partials, step)
@@ -114,7 +125,7 @@ def _propagate(order: Sequence[Value], create_graph: bool) -> None:
 def _check_finite(node: Value, partials: Sequence[Any], step: int) -> None:
     rule = node._rule
     assert rule is not None
-    for parent, partial in zip(node.parents, partials):
+    for parent, partial in zip(node.parents, partials, strict=False):
         numbers = [_data(partial), _data(parent.grad), _data(node.grad)]
         if all(math.isfinite(n) for n in numbers):
             continue

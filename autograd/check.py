@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
 
 from autograd.backprop import grad
 from autograd.errors import GradcheckError
@@ -106,7 +105,8 @@ def _check_tolerances(eps: float, atol: float, rtol: float, where: str) -> None:
     for name, value in (("eps", eps), ("atol", atol), ("rtol", rtol)):
         number = as_float(value, f"{where}: {name}")
         if not number >= 0 or (name == "eps" and number == 0):
-            raise ValueError(f"{where}: {name} must be {'positive' if name == 'eps' else 'non-negative'}, got {value!r}")
+            wanted = "positive" if name == "eps" else "non-negative"
+            raise ValueError(f"{where}: {name} must be {wanted}, got {value!r}")
 
 
 def _call(fn: Function, xs: Sequence[Value], where: str) -> Value:

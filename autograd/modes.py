@@ -56,7 +56,7 @@ class enable_grad(_Switch):  # noqa: N801 - named as torch.enable_grad
     value = True
 
 
-class detect_anomaly(ContextDecorator):  # noqa: N801 - named as torch.autograd.detect_anomaly
+class detect_anomaly(_Switch):  # noqa: N801 - named as torch.autograd.detect_anomaly
     """Raise ``AnomalyError`` as soon as any op or backward step produces a NaN or an infinity.
 
     The error names the op, its inputs' labels and values, and the step. Checking costs time, so it is

@@ -155,9 +155,11 @@ RULES: dict[str, Rule] = {}
 
 
 def register(rule: Rule) -> Rule:
-    """Add a rule to the table; a name may be defined only once."""
-    if rule.name in RULES:
-        raise ValueError(f"define_op: an op named {rule.name!r} already exists; choose another name")
+    """Add a rule to the table. A user-defined op may be defined again (re-running a notebook cell);
+    nodes made before keep the rule they were made with. Built-in ops cannot be replaced."""
+    existing = RULES.get(rule.name)
+    if existing is not None and (existing.builtin or rule.builtin):
+        raise ValueError(f"define_op: {rule.name!r} is a built-in op; choose another name")
     RULES[rule.name] = rule
     return rule
 

@@ -200,8 +200,8 @@ class Value:
 
 
 def _constant(other: object, symbol: str) -> float:
-    if type(other) is float:
-        return other  # type: ignore[return-value]
+    if isinstance(other, float):
+        return other
     return as_float(other, f"Value {symbol} {other!r}: the other operand")
 
 
@@ -268,7 +268,7 @@ def _as_values(items: Iterable[Value | float], where: str) -> list[Value]:
     return [x if isinstance(x, Value) else Value(as_float(x, f"{where}: element {i}")) for i, x in enumerate(items)]
 
 
-def sum(values: Iterable[Value | float]) -> Value:  # noqa: A001 - autograd.sum, as torch.sum
+def sum(values: Iterable[Value | float]) -> Value:
     """One node that adds all ``values``, with one edge (partial 1) per input; numbers become leaves."""
     parents = tuple(_as_values(values, "sum"))
     if not parents:

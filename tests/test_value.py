@@ -197,7 +197,8 @@ def test_no_grad_records_nothing_as_context_and_decorator():
         y = x * x
         assert not autograd.is_grad_enabled()
     assert autograd.is_grad_enabled()
-    assert y.is_leaf and y.data == 4.0
+    assert y.is_leaf
+    assert y.data == 4.0
 
     @no_grad()
     def square(v):
@@ -219,6 +220,7 @@ def test_no_grad_decorator_is_reentrant():
 def test_detach_cuts_the_graph():
     x = Value(2.0, "x")
     y = (x * 3).detach()
-    assert y.is_leaf and y.data == 6.0
+    assert y.is_leaf
+    assert y.data == 6.0
     (y * x).backward()
     assert x.grad == 6.0

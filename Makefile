@@ -1,0 +1,37 @@
+# The two commands of the README, and the benchmark. Each creates .venv and installs what it needs.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.chainrule-installed
+
+.PHONY: demo test bench lint venv graphviz clean
+
+demo: venv graphviz
+	$(BIN)/chainrule demo
+
+test: venv graphviz
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/python -m pytest
+
+bench: venv
+	$(BIN)/python benchmarks/run.py
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,plot,notebook]'
+	touch $@
+
+graphviz:
+	@scripts/ensure-graphviz
+
+clean:
+	rm -rf $(VENV) chainrule-out .pytest_cache .mypy_cache .ruff_cache .hypothesis

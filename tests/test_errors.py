@@ -1,0 +1,104 @@
+"""Domain errors name the op and its operands; anomaly mode stops at the first NaN or infinity."""
+
+import math
+
+import pytest
+
+import autograd
+from autograd import AnomalyError, Value, detect_anomaly
+
+
+@pytest.mark.parametrize(
+    ("build", "kind", "message"),
+    [
+        (lambda: Value(0.0, "a").log(), ValueError, r"log\(x=0.0 \('a'\)\).*defined for x > 0"),
+        (lambda: Value(-1.0, "a").log(), ValueError, r"log\(x=-1.0 \('a'\)\)"),
+        (lambda: Value(-1.0, "a").sqrt(), ValueError, r"sqrt\(x=-1.0 \('a'\)\).*x ≥ 0"),
+        (lambda: Value(1.0, "a") / 0, ZeroDivisionError, r"div_const\(x=1.0 \('a'\), c=0.0\)"),
+        (lambda: Value(1.0, "a") / Value(0.0, "b"), ZeroDivisionError, r"div\(a=1.0 \('a'\), b=0.0 \('b'\)\)"),
+        (lambda: 1 / Value(0.0, "b"), ZeroDivisionError, r"rdiv_const\(x=0.0 \('b'\), c=1.0\)"),
+        (lambda: Value(0.0, "a") ** -1, ZeroDivisionError, r"pow_const\(x=0.0 \('a'\), c=-1.0\)"),
+        (lambda: Value(0.0, "a") ** Value(-1.0), ZeroDivisionError, r"pow\(a=0.0 \('a'\), b=-1.0\)"),
+        (lambda: Value(-8.0, "a") ** 0.5, ValueError, r"pow_const\(x=-8.0 \('a'\), c=0.5\).*non-integer"),
+        (lambda: Value(-8.0) ** Value(1 / 3), ValueError, r"pow\(a=-8.0.*non-integer exponent"),
+        (lambda: (-8.0) ** Value(0.5), ValueError, r"rpow_const\(x=0.5, c=-8.0\)"),
+        (lambda: Value(1000.0, "a").exp(), OverflowError, r"exp\(x=1000.0 \('a'\)\).*709.78"),
+        (lambda: Value(10.0) ** 400, OverflowError, r"pow_const\(x=10.0, c=400.0\)"),
+    ],
+)
+def test_domain_errors_name_the_op_and_operands(build, kind, message):
+    with pytest.raises(kind, match=message):
+        build()
+
+
+def test_negative_base_with_integer_exponent_is_fine():
+    assert (Value(-2.0) ** 3).data == -8.0
+    assert (Value(-2.0) ** Value(2.0)).data == 4.0
+
+
+@pytest.mark.parametrize(
+    ("build", "kind", "message"),
+    [
+        (lambda x: x.sqrt(), ZeroDivisionError, r"backward step 1, the partials of sqrt\(x=0.0"),
+        (lambda x: x**0.5, ZeroDivisionError, r"backward step 1, the partials of pow_const\(x=0.0"),
+        (lambda x: (x * 1).log() * 0 + x.log(), ValueError, None),
+    ],
+)
+def test_backward_domain_errors_have_context(build, kind, message):
+    x = Value(0.0)
+    if message is None:
+        with pytest.raises(ValueError, match="log"):
+            build(x)
+        return
+    y = build(x)
+    with pytest.raises(kind, match=message):
+        y.backward()
+
+
+def test_anomaly_in_forward_names_op_inputs_and_step():
+    a, b = Value(1e300, "a"), Value(1e300, "b")
+    with detect_anomaly():
+        c = a * 2
+        with pytest.raises(AnomalyError) as info:
+            c * b
+    error = info.value
+    assert error.op == "mul"
+    assert error.phase == "forward"
+    assert error.step == 2
+    assert error.inputs == [("input 0 (output of mul_const)", 2e300), ("b", 1e300)]
+    assert "forward step 2" in str(error)
+    assert "inf" in str(error)
+
+
+def test_anomaly_in_forward_catches_nan():
+    x = Value(float("inf"), "x")
+    with detect_anomaly(), pytest.raises(AnomalyError, match=r"sub\(a=inf \('x'\), b=inf"):
+        x - x
+
+
+def test_anomaly_in_backward_names_the_step():
+    x = Value(1.0, "x")
+    y = (x * 1e300).tanh() + x * 1e300  # finite forward; the gradient overflows
+    with detect_anomaly(), pytest.raises(AnomalyError) as info:
+        y.backward(grad=1e300)
+    assert info.value.phase == "backward"
+    assert info.value.op == "mul_const"
+    assert info.value.inputs == [("x", 1.0)]
+    assert "backward step 2" in str(info.value)
+
+
+def test_without_anomaly_mode_nan_propagates_as_in_ieee_floats():
+    x = Value(float("inf"))
+    assert math.isnan((x - x).data)
+    assert not autograd.is_anomaly_enabled()
+
+
+def test_anomaly_mode_is_a_decorator_and_restores_itself():
+    @detect_anomaly()
+    def f():
+        assert autograd.is_anomaly_enabled()
+        return Value(1e308) * 10
+
+    with pytest.raises(AnomalyError):
+        f()
+    assert not autograd.is_anomaly_enabled()
