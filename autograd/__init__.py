@@ -9,11 +9,13 @@ and reverse-mode ``backward`` over a topologically sorted graph.
 (-2.0, 2.0)
 """
 
-from autograd.backprop import backward, grad, local_partials, zero_grad
+from autograd.backprop import BackwardStep, EdgeStep, backward, backward_steps, grad, local_partials, zero_grad
 from autograd.check import gradcheck, gradgradcheck
 from autograd.errors import AnomalyError, GradcheckError
+from autograd.explain import Explanation, explain
 from autograd.graph import edges, topological_order
 from autograd.modes import detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad
+from autograd.render import GraphvizNotFoundError, draw, label_prefix, register_notebook_display, save, to_dot
 from autograd.rules import RULES, Rule, cos, exp, log, sigmoid, sin, sqrt, tanh
 from autograd.value import Value, define_op, dot, sum
 
@@ -23,30 +25,42 @@ __distribution__ = "chainrule"
 __all__ = [
     "RULES",
     "AnomalyError",
+    "BackwardStep",
+    "EdgeStep",
+    "Explanation",
     "GradcheckError",
+    "GraphvizNotFoundError",
     "Rule",
     "Value",
     "backward",
+    "backward_steps",
     "cos",
     "define_op",
     "detect_anomaly",
     "dot",
+    "draw",
     "edges",
     "enable_grad",
     "exp",
+    "explain",
     "grad",
     "gradcheck",
     "gradgradcheck",
     "is_anomaly_enabled",
     "is_grad_enabled",
+    "label_prefix",
     "local_partials",
     "log",
     "no_grad",
+    "save",
     "sigmoid",
     "sin",
     "sqrt",
     "sum",
     "tanh",
+    "to_dot",
     "topological_order",
     "zero_grad",
 ]
+
+register_notebook_display()

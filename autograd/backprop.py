@@ -8,7 +8,8 @@ For each node, from the output back to the inputs, ``grad(parent) += ∂node/∂
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from autograd.errors import AnomalyError
@@ -16,7 +17,16 @@ from autograd.graph import paused_gc, topological_order
 from autograd.modes import STATE, enable_grad
 from autograd.value import Value, as_float, describe_inputs
 
-__all__ = ["backward", "grad", "local_partials", "zero_grad"]
+__all__ = [
+    "BackwardStep",
+    "EdgeStep",
+    "backward",
+    "backward_steps",
+    "grad",
+    "local_partials",
+    "node_name",
+    "zero_grad",
+]
 
 
 def backward(root: Value, grad: float = 1.0, create_graph: bool = False) -> None:
@@ -83,26 +93,80 @@ def propagate(order: Sequence[Value], create_graph: bool) -> None:
     """Push each node's ``.grad`` to its parents, in reverse ``order``: the chain rule."""
     if create_graph:
         with enable_grad(), paused_gc():
-            _propagate(order, True)
+            for _ in _propagate(order, True, False):
+                pass
     else:
         with paused_gc():
-            _propagate(order, False)
+            for _ in _propagate(order, False, False):
+                pass
 
 
-def _propagate(order: Sequence[Value], create_graph: bool) -> None:
+@dataclass(frozen=True, slots=True)
+class EdgeStep:
+    """What one step of backward did along one edge: parent.grad += partial × upstream."""
+
+    parent: Value
+    position: int
+    partial: float
+    contribution: float
+    grad_before: float
+    grad_after: float
+
+
+@dataclass(frozen=True, slots=True)
+class BackwardStep:
+    """One node's turn in the backward pass: its upstream gradient ∂root/∂node and what each edge got."""
+
+    index: int
+    node: Value
+    upstream: float
+    edges: tuple[EdgeStep, ...]
+
+    def __str__(self) -> str:
+        node = self.node
+        name = node_name(node)
+        inputs = ", ".join(node_name(parent) for parent in node.parents)
+        updates = "; ".join(
+            f"{node_name(e.parent)}.grad += {e.partial:.6g} × {self.upstream:.6g} → {e.grad_after:.6g}"
+            for e in self.edges
+        )
+        return f"step {self.index}: {name} = {node.op}({inputs}), ∂root/∂{name} = {self.upstream:.6g}: {updates}"
+
+
+def node_name(node: Value) -> str:
+    """A node's label, or its op's name when it has none (``<mul>``)."""
+    return node.label if node.label else f"<{node.op or 'leaf'}>"
+
+
+def backward_steps(root: Value, grad: float = 1.0) -> Iterator[BackwardStep]:
+    """Run ``backward(root, grad)`` one node at a time, yielding a ``BackwardStep`` for each op node in
+    reverse topological order. Exhausting it leaves exactly the gradients ``backward()`` leaves."""
+    _check_value(root, "backward_steps")
+    seed = as_float(grad, "backward_steps: grad")
+    order = topological_order(root)
+    for node in order:
+        if node._rule is not None:
+            node.grad = 0.0
+    root.grad = root.grad + seed
+    return _propagate(order, False, True)
+
+
+def _propagate(order: Sequence[Value], create_graph: bool, record: bool) -> Iterator[BackwardStep]:
+    """The chain rule. A generator so that ``backward_steps`` can watch it; unless ``record`` is set it
+    yields nothing, and runs to the end at the first ``next()``."""
     check = STATE.anomaly
     step = 0
     for node in reversed(order):
-        step += 1
         rule = node._rule
         if rule is None:
             continue
+        step += 1
         g = node.grad
         parents = node.parents
         if create_graph:
             xs: tuple[Any, ...] = parents
             out: Any = node
-        elif g == 0.0:
+        elif g == 0.0 and not record:
             continue
         else:
             xs = tuple([p.data for p in parents])
@@ -116,8 +180,16 @@ def _propagate(order: Sequence[Value], create_graph: bool) -> None:
             raise ValueError(
                 f"{rule.name}: partials returned {len(partials)} value(s) for {len(parents)} input(s)"
             )
-        for parent, partial in zip(parents, partials, strict=False):
-            parent.grad += partial * g
+        if record:
+            edges = []
+            for position, (parent, partial) in enumerate(zip(parents, partials, strict=True)):
+                before = parent.grad
+                parent.grad = before + partial * g
+                edges.append(EdgeStep(parent, position, partial, partial * g, before, parent.grad))
+            yield BackwardStep(step, node, g, tuple(edges))
+        else:
+            for parent, partial in zip(parents, partials, strict=False):
+                parent.grad += partial * g
         if check:
             _check_finite(node, partials, step)
 

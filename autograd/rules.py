@@ -222,7 +222,7 @@ ADD       = _row("add",       "+",       2, lambda x, c: x[0] + x[1],         la
                  "a + b", ("1", "1"))
 SUB       = _row("sub",       "−",       2, lambda x, c: x[0] - x[1],         lambda x, o, c: (1.0, -1.0),
                  "a − b", ("1", "−1"))
-MUL       = _row("mul",       "·",       2, lambda x, c: x[0] * x[1],         lambda x, o, c: (x[1], x[0]),
+MUL       = _row("mul",       "×",       2, lambda x, c: x[0] * x[1],         lambda x, o, c: (x[1], x[0]),
                  "a·b", ("b", "a"))
 DIV       = _row("div",       "/",       2, lambda x, c: x[0] / x[1],         lambda x, o, c: (1.0 / x[1], -o / x[1]),
                  "a/b", ("1/b", "−a/b²"), "b ≠ 0")
@@ -233,7 +233,7 @@ ADD_CONST = _row("add_const", "+ {c}",   1, lambda x, c: x[0] + c,            la
                  "x + {c}", ("1",))
 RSUB_CONST = _row("rsub_const", "{c} −", 1, lambda x, c: c - x[0],            lambda x, o, c: (-1.0,),
                  "{c} − x", ("−1",))
-MUL_CONST = _row("mul_const", "· {c}",   1, lambda x, c: x[0] * c,            lambda x, o, c: (c,),
+MUL_CONST = _row("mul_const", "× {c}",   1, lambda x, c: x[0] * c,            lambda x, o, c: (c,),
                  "{c}·x", ("{c}",))
 DIV_CONST = _row("div_const", "/ {c}",   1, lambda x, c: x[0] / c,            lambda x, o, c: (1.0 / c,),
                  "x/{c}", ("1/{c}",), "c ≠ 0")

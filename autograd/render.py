@@ -1,0 +1,349 @@
+"""Drawing a graph: each node with its label, op, data and grad; each edge with its local partial.
+
+A reader of the graph, never imported by the engine. ``to_dot`` writes DOT text and needs no Graphviz
+binary; ``draw`` returns a ``graphviz.Digraph`` that renders to SVG, PNG or PDF and shows inline in Jupyter.
+The partial on each edge comes from ``local_partials``, the numbers ``backward()`` multiplies by.
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+import math
+import shutil
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import graphviz
+
+from autograd.backprop import BackwardStep, backward_steps, local_partials
+from autograd.graph import topological_order
+from autograd.value import Value
+
+__all__ = ["GraphvizNotFoundError", "draw", "label_prefix", "notebook_svg", "save", "step_lines", "to_dot"]
+
+INSTALL_HINT = (
+    "Graphviz's 'dot' program is not installed, so the graph cannot be rendered (to_dot still works). "
+    "Install it: 'sudo apt-get install graphviz' on Debian or Ubuntu, 'brew install graphviz' on macOS, "
+    "or see https://graphviz.org/download/."
+)
+
+Edge = tuple[Value, Value] | tuple[Value, Value, int]
+Cluster = Callable[[Value], str | None]
+
+
+class GraphvizNotFoundError(RuntimeError):
+    """Rendering needs Graphviz's ``dot`` program, and it is not on PATH."""
+
+
+@dataclass(frozen=True)
+class _Options:
+    rankdir: str
+    show_partials: bool
+    show_contributions: bool
+    show_rules: bool
+    precision: int
+    highlight: frozenset[int]
+    highlight_edges: frozenset[tuple[int, int, int | None]]
+    color_by_grad: bool
+    cluster: Cluster | None
+    reached: frozenset[int] | None = None  # with step=k: the nodes whose edges backward has passed
+
+
+def to_dot(
+    root: Value,
+    *,
+    rankdir: str = "LR",
+    show_partials: bool = True,
+    show_contributions: bool = False,
+    show_rules: bool = False,
+    precision: int = 4,
+    highlight: Iterable[Value | Edge] = (),
+    color_by_grad: bool = False,
+    cluster: Cluster | None = None,
+    max_nodes: int = 300,
+    step: int | None = None,
+) -> str:
+    """DOT source for the graph of ``root``.
+
+    - ``rankdir``: "LR" (left to right) or "TB" (top to bottom).
+    - ``show_partials``: label each edge parent -> child with ∂child/∂parent.
+    - ``show_contributions``: also show upstream × local = what the parent's grad received.
+    - ``show_rules``: also show the rule in words, e.g. ∂(a·b)/∂a = b.
+    - ``precision``: significant digits of every number.
+    - ``highlight``: Values and edges (parent, child) or (parent, child, position) to draw in red.
+    - ``color_by_grad``: fill nodes by log10 |grad|, blue for vanishing, red for exploding gradients.
+    - ``cluster``: a function from a node to a group name (or None); each group is drawn boxed.
+      ``label_prefix(depth)`` groups nodes by their labels, e.g. ``layers.0.neurons.1``.
+    - ``max_nodes``: a larger graph raises ValueError rather than drawing an unreadable picture.
+    - ``step``: show a fresh backward pass (every gradient from zero) as it stands after its step k, with
+      that step's node and edges highlighted and the contributions of the edges passed so far. Every
+      ``.grad`` is restored afterwards.
+    """
+    return str(draw_digraph(
+        root, rankdir=rankdir, show_partials=show_partials, show_contributions=show_contributions,
+        show_rules=show_rules, precision=precision, highlight=highlight, color_by_grad=color_by_grad,
+        cluster=cluster, max_nodes=max_nodes, step=step,
+    ).source)
+
+
+def draw(root: Value, *, format: str = "svg", **options: Any) -> graphviz.Digraph:
+    """A ``graphviz.Digraph`` of ``root``'s graph (options as for ``to_dot``) that renders through
+    Graphviz to ``format`` ("svg", "png" or "pdf") and shows itself inline in Jupyter.
+
+    Raises ``GraphvizNotFoundError``, with how to install it, when Graphviz's ``dot`` is missing.
+    """
+    if format not in ("svg", "png", "pdf"):
+        raise ValueError(f"draw: format must be 'svg', 'png' or 'pdf', got {format!r}")
+    if shutil.which("dot") is None:
+        raise GraphvizNotFoundError(INSTALL_HINT)
+    digraph = draw_digraph(root, **options)
+    digraph.format = format
+    return digraph
+
+
+def save(root: Value, path: str | Path, **options: Any) -> Path:
+    """Render ``root``'s graph to ``path``; the format comes from its suffix (.svg, .png or .pdf)."""
+    target = Path(path)
+    format = target.suffix.lstrip(".").lower()
+    if format not in ("svg", "png", "pdf"):
+        raise ValueError(f"save: the file name must end in .svg, .png or .pdf, got {str(path)!r}")
+    data = draw(root, format=format, **options).pipe()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    partial.write_bytes(data)
+    partial.replace(target)
+    return target
+
+
+def step_lines(root: Value) -> list[str]:
+    """One line per step of ``backward_steps(root)``, leaving every ``.grad`` as it was."""
+    order = topological_order(root)
+    saved = [node.grad for node in order]
+    try:
+        return [str(record) for record in backward_steps(root)]
+    finally:
+        for node, old in zip(order, saved, strict=True):
+            node.grad = old
+
+
+def label_prefix(depth: int) -> Cluster:
+    """Group nodes by the first ``depth`` dot-separated parts of their labels: with depth 4,
+    ``layers.0.neurons.1.w.0`` and ``layers.0.neurons.1.out`` share the group ``layers.0.neurons.1``.
+    Nodes whose labels are shorter than that, or unlabelled, belong to no group."""
+    if depth < 1:
+        raise ValueError(f"label_prefix: depth must be at least 1, got {depth}")
+
+    def group(node: Value) -> str | None:
+        parts = (node.label or "").split(".")
+        return ".".join(parts[:depth]) if len(parts) > depth else None
+
+    return group
+
+
+def notebook_svg(value: Value, max_nodes: int = 40) -> str | None:
+    """The SVG a notebook shows for a Value: its graph when it has at most ``max_nodes`` nodes and Graphviz
+    is installed; otherwise None, and the notebook shows the Value's text."""
+    if shutil.which("dot") is None or len(topological_order(value)) > max_nodes:
+        return None
+    return draw(value, max_nodes=max_nodes).pipe(encoding="utf-8")  # type: ignore[no-any-return]
+
+
+def register_notebook_display() -> None:
+    """Show Values as graphs in a running IPython, through ``notebook_svg``."""
+    if "IPython" not in sys.modules:
+        return
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is not None:
+        shell.display_formatter.formatters["image/svg+xml"].for_type(Value, notebook_svg)
+
+
+def draw_digraph(
+    root: Value,
+    *,
+    rankdir: str = "LR",
+    show_partials: bool = True,
+    show_contributions: bool = False,
+    show_rules: bool = False,
+    precision: int = 4,
+    highlight: Iterable[Value | Edge] = (),
+    color_by_grad: bool = False,
+    cluster: Cluster | None = None,
+    max_nodes: int = 300,
+    step: int | None = None,
+) -> graphviz.Digraph:
+    """The ``graphviz.Digraph`` behind ``to_dot`` and ``draw``; needs no ``dot`` binary."""
+    if not isinstance(root, Value):
+        raise TypeError(f"to_dot: expected a Value, got {type(root).__name__} {root!r}")
+    if rankdir not in ("LR", "TB", "RL", "BT"):
+        raise ValueError(f"to_dot: rankdir must be 'LR' or 'TB' (or 'RL', 'BT'), got {rankdir!r}")
+    if isinstance(precision, bool) or not isinstance(precision, int) or not 1 <= precision <= 17:
+        raise ValueError(f"to_dot: precision must be a whole number from 1 to 17, got {precision!r}")
+    order = topological_order(root)
+    if len(order) > max_nodes:
+        raise ValueError(
+            f"to_dot: the graph has {len(order)} nodes, more than max_nodes={max_nodes}. Draw a smaller part "
+            f"(an output nearer the inputs, one neuron or one sample), or pass max_nodes={len(order)} to draw all."
+        )
+    nodes, edges = _highlights(highlight)
+    if step is None:
+        options = _Options(rankdir, show_partials, show_contributions, show_rules, precision,
+                           frozenset(nodes), frozenset(edges), color_by_grad, cluster)
+        return _digraph(order, options, None)
+    saved = [node.grad for node in order]
+    try:
+        for node in order:
+            node.grad = 0.0
+        records = _run_to_step(root, step)
+        record = records[-1]
+        nodes.add(id(record.node))
+        edges.update((id(e.parent), id(record.node), e.position) for e in record.edges)
+        reached = frozenset(id(r.node) for r in records)
+        options = _Options(rankdir, show_partials, True, show_rules, precision,
+                           frozenset(nodes), frozenset(edges), color_by_grad, cluster, reached)
+        return _digraph(order, options, record)
+    finally:
+        for node, old in zip(order, saved, strict=True):
+            node.grad = old
+
+
+def _run_to_step(root: Value, step: int) -> list[BackwardStep]:
+    if isinstance(step, bool) or not isinstance(step, int) or step < 1:
+        raise ValueError(f"to_dot: step must be a whole number from 1, got {step!r}")
+    records = []
+    for record in backward_steps(root):
+        records.append(record)
+        if len(records) == step:
+            return records
+    raise ValueError(f"to_dot: step {step} is past the last step; backward of this graph has {len(records)} steps")
+
+
+def _highlights(items: Iterable[Value | Edge]) -> tuple[set[int], set[tuple[int, int, int | None]]]:
+    nodes: set[int] = set()
+    edges: set[tuple[int, int, int | None]] = set()
+    for item in items:
+        if isinstance(item, Value):
+            nodes.add(id(item))
+        elif isinstance(item, tuple) and len(item) in (2, 3) and all(isinstance(v, Value) for v in item[:2]):
+            edges.add((id(item[0]), id(item[1]), item[2] if len(item) == 3 else None))
+        else:
+            raise TypeError(f"to_dot: highlight takes Values and (parent, child[, position]) edges, got {item!r}")
+    return nodes, edges
+
+
+def _digraph(order: list[Value], options: _Options, record: BackwardStep | None) -> graphviz.Digraph:
+    ids = {id(node): f"n{i}" for i, node in enumerate(order)}
+    digraph = graphviz.Digraph(
+        "chainrule",
+        graph_attr={"rankdir": options.rankdir, "fontname": "Helvetica", "nodesep": "0.3", "ranksep": "0.5"},
+        node_attr={"shape": "plain", "fontname": "Helvetica", "fontsize": "11"},
+        edge_attr={"fontname": "Helvetica", "fontsize": "10", "color": "#555555", "arrowsize": "0.7"},
+    )
+    if record is not None:
+        digraph.attr(label=_html(str(record)), labelloc="t", fontsize="11")
+    groups: dict[str, list[Value]] = {}
+    loose: list[Value] = []
+    for node in order:
+        group = options.cluster(node) if options.cluster else None
+        (groups.setdefault(group, []) if group is not None else loose).append(node)
+    for node in loose:
+        digraph.node(ids[id(node)], label=_node_label(node, options))
+    for index, (name, members) in enumerate(groups.items()):
+        with digraph.subgraph(name=f"cluster_{index}") as box:
+            box.attr(label=_html(name), style="rounded,dashed", color="#888888", fontsize="10")
+            for node in members:
+                box.node(ids[id(node)], label=_node_label(node, options))
+    for child in order:
+        if child.is_leaf or not child.parents:
+            continue
+        partials = _partials_or_none(child) if options.show_partials else ()
+        rule = child.rule
+        assert rule is not None
+        for position, parent in enumerate(child.parents):
+            attrs: dict[str, str] = {}
+            lines: list[str] = []
+            if options.show_partials:
+                partial = partials[position]
+                lines.append(f"∂={_number(partial, options.precision)}")
+                passed = options.reached is None or id(child) in options.reached
+                if options.show_contributions and passed and math.isfinite(partial):
+                    upstream = child.grad if isinstance(child.grad, float) else child.grad.data
+                    lines.append(
+                        f"{_number(partial, options.precision)} × {_number(upstream, options.precision)} "
+                        f"= {_number(partial * upstream, options.precision)}"
+                    )
+            if options.show_rules:
+                lines.append(rule.explain(position, len(child.parents), child.arg))
+            if lines:
+                attrs["label"] = "<" + "<BR/>".join(_escape(line) for line in lines) + ">"
+            key = (id(parent), id(child))
+            if (*key, position) in options.highlight_edges or (*key, None) in options.highlight_edges:
+                attrs.update(color="#d62728", penwidth="2.2", fontcolor="#d62728")
+            digraph.edge(ids[id(parent)], ids[id(child)], **attrs)
+    return digraph
+
+
+def _partials_or_none(node: Value) -> tuple[float, ...]:
+    """The edge numbers; an undefined partial (sqrt at 0) is drawn as nan rather than stopping the drawing."""
+    try:
+        return local_partials(node)
+    except (ArithmeticError, ValueError):
+        return (math.nan,) * len(node.parents)
+
+
+def _node_label(node: Value, options: _Options) -> str:
+    p = options.precision
+    grad = node.grad if isinstance(node.grad, float) else node.grad.data
+    rows = []
+    if node.label:
+        rows.append(f"<TR><TD><B>{_escape(node.label)}</B></TD></TR>")
+    if node.rule is not None:
+        rows.append(f"<TR><TD><I>{_escape(node.rule.describe_op(node.arg))}</I></TD></TR>")
+    rows.append(f"<TR><TD>data {_escape(_number(node.data, p))}</TD></TR>")
+    rows.append(f"<TR><TD>grad {_escape(_number(grad, p))}</TD></TR>")
+    highlighted = id(node) in options.highlight
+    fill = _grad_color(grad) if options.color_by_grad else ("#f2f2f2" if node.is_leaf else "#ffffff")
+    border = "#d62728" if highlighted else "#555555"
+    width = "3" if highlighted else "1"
+    table = (
+        f'<TABLE BORDER="{width}" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3" STYLE="ROUNDED" '
+        f'COLOR="{border}" BGCOLOR="{fill}">{"".join(rows)}</TABLE>'
+    )
+    return f"<{table}>"
+
+
+def _number(x: float, precision: int) -> str:
+    return f"{x:.{precision}g}"
+
+
+def _escape(text: str) -> str:
+    """Text safe inside a Graphviz HTML-like label. Markup characters become entities; control characters
+    (which Graphviz cannot read) are shown as escapes; each backslash is doubled, since Graphviz reads
+    ``\\N``, ``\\G`` and ``\\\\`` as escapes even there, and a doubled one shows as one; and ``]`` is
+    written as an entity, since Graphviz's lexer rejects one at the start of a text."""
+    visible = "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
+    return html.escape(visible, quote=True).replace("\\", "\\\\").replace("]", "&#93;")
+
+
+def _html(text: str) -> str:
+    """A whole HTML-like label holding ``text``."""
+    return f"<{_escape(text)}>"
+
+
+def _grad_color(grad: float) -> str:
+    """White-blue for vanishing gradients through yellow to red for exploding ones (by log10 |grad|)."""
+    if grad == 0 or not math.isfinite(grad):
+        return "#d9d9d9" if grad == 0 else "#ff00ff"
+    t = min(max((math.log10(abs(grad)) + 6) / 9, 0.0), 1.0)  # 1e-6 -> 0, 1e3 -> 1
+    stops = [(0.0, (0x4a, 0x7b, 0xd0)), (0.5, (0xff, 0xf2, 0xb3)), (1.0, (0xd6, 0x27, 0x28))]
+    for (t0, c0), (t1, c1) in itertools.pairwise(stops):
+        if t <= t1:
+            u = (t - t0) / (t1 - t0)
+            r, g, b = (round(a + (z - a) * u) for a, z in zip(c0, c1, strict=True))
+            return f"#{r:02x}{g:02x}{b:02x}"
+    return "#d62728"  # pragma: no cover - t is at most 1

@@ -1,0 +1,43 @@
+"""Values show themselves as graphs in IPython; the stepping widget wraps draw(step=k)."""
+
+import subprocess
+import sys
+import textwrap
+
+from autograd import Value
+from autograd.widgets import step_through
+
+
+def test_ipython_shows_a_small_value_as_svg_and_a_large_one_as_text():
+    script = textwrap.dedent(
+        """
+        from IPython.core.interactiveshell import InteractiveShell
+        shell = InteractiveShell.instance()
+        import autograd
+        from autograd import Value
+        small = Value(2.0, "x") * 3
+        big = Value(1.0)
+        for _ in range(60):
+            big = big + 1
+        data, _ = shell.display_formatter.format(small)
+        assert data["image/svg+xml"].lstrip().startswith("<?xml"), data.keys()
+        assert ">x<" in data["image/svg+xml"]
+        data, _ = shell.display_formatter.format(big)
+        assert "image/svg+xml" not in data and data["text/plain"].startswith("Value(data=61.0"), data
+        print("ok")
+        """
+    )
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "ok"
+
+
+def test_step_widget_has_one_position_per_step():
+    a, b = Value(2.0, "a"), Value(-3.0, "b")
+    c = (a * b + a).tanh()
+    widget = step_through(c)
+    slider, _output = widget.children
+    assert (slider.min, slider.max, slider.value) == (1, 3, 1)
+    slider.value = 3
+    assert c.grad == 0.0
+    assert a.grad == 0.0

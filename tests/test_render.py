@@ -1,0 +1,206 @@
+"""Rendering: DOT structure and numbers, real SVG through Graphviz, escaping, options, errors."""
+
+import re
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+
+import pytest
+from classic import network
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+import autograd
+from autograd import Value, render
+from autograd.render import GraphvizNotFoundError, label_prefix, to_dot
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def _svg(dot_source):
+    run = subprocess.run(["dot", "-Tsvg"], input=dot_source, capture_output=True, text=True, check=False, timeout=60)
+    assert run.returncode == 0, run.stderr
+    return run.stdout
+
+
+def _texts(svg):
+    return [t.text or "" for t in ET.fromstring(svg).iter(f"{SVG}text")]
+
+
+def _edges(dot):
+    return re.findall(r"^\s*(n\d+) -> (n\d+)(?: \[(.*)\])?$", dot, flags=re.M)
+
+
+def test_nodes_and_edges_carry_the_numbers_backward_used():
+    a, b = Value(2.0, "a"), Value(-3.0, "b")
+    c = a * b
+    c.label = "c"
+    c.backward()
+    dot = to_dot(c)
+    assert dot.count("[label=<<TABLE") == 3
+    assert "<B>a</B>" in dot
+    assert "data 2</TD>" in dot
+    assert "grad -3</TD>" in dot
+    assert "<I>×</I>" in dot
+    edges = _edges(dot)
+    assert [(src, dst) for src, dst, _ in edges] == [("n0", "n2"), ("n1", "n2")]
+    assert "∂=-3" in edges[0][2]  # ∂c/∂a = b
+    assert "∂=2" in edges[1][2]  # ∂c/∂b = a
+
+
+def test_repeated_input_draws_two_edges_each_with_its_partial():
+    x = Value(3.0, "x")
+    dot = to_dot(x * x)
+    assert [(s, d) for s, d, _ in _edges(dot)] == [("n0", "n1"), ("n0", "n1")]
+    assert all("∂=3" in label for _, _, label in _edges(dot))
+
+
+def test_contributions_rules_and_precision():
+    a, b = Value(2.0, "a"), Value(-3.0, "b")
+    c = a * b
+    c.backward()
+    dot = to_dot(c, show_contributions=True, show_rules=True, precision=2)
+    assert "-3 × 1 = -3" in dot
+    assert "∂(a·b)/∂a = b" in dot
+    assert "data 2<" in to_dot(Value(2.0), precision=1)
+    assert "data 3.142<" in to_dot(Value(3.14159), precision=4)
+    assert "label" not in _edges(to_dot(c, show_partials=False))[0][2]
+
+
+def test_rankdir_highlight_and_gradient_colours():
+    x, y = Value(1.0, "x"), Value(2.0, "y")
+    z = x * y
+    z.backward()
+    dot = to_dot(z, rankdir="TB", highlight=[x, (y, z)], color_by_grad=True)
+    assert "rankdir=TB" in dot
+    assert 'COLOR="#d62728"' in dot  # the highlighted node
+    assert re.search(r"n1 -> n2 \[.*color=\"#d62728\"", dot)
+    assert not re.search(r"n0 -> n2 \[.*color=\"#d62728\"", dot)
+    tiny, huge = render._grad_color(1e-9), render._grad_color(1e6)
+    assert tiny == "#4a7bd0"
+    assert huge == "#d62728"
+    assert render._grad_color(0.0) == "#d9d9d9"
+
+
+def test_clusters_group_nodes_by_label_prefix():
+    w = Value(0.5, "layer.0.w")
+    x = Value(1.0, "x")
+    out = w * x
+    out.label = "layer.0.out"
+    dot = to_dot(out, cluster=label_prefix(2))
+    assert "subgraph cluster_0" in dot
+    assert "label=<layer.0>" in dot
+    cluster_body = dot[dot.index("subgraph cluster_0"):]
+    assert "layer.0.w" in cluster_body
+    assert "layer.0.out" in cluster_body
+    with pytest.raises(ValueError, match="depth must be at least 1"):
+        label_prefix(0)
+
+
+def test_too_large_a_graph_suggests_the_remedy():
+    x = Value(1.0)
+    y = x
+    for _ in range(20):
+        y = y + 1
+    with pytest.raises(ValueError, match=r"21 nodes, more than max_nodes=10.*pass max_nodes=21"):
+        to_dot(y, max_nodes=10)
+    assert to_dot(y, max_nodes=21)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [({"rankdir": "XY"}, "rankdir"), ({"precision": 0}, "precision"), ({"step": 0}, "step must be"),
+     ({"step": 9}, "past the last step; backward of this graph has 1 steps"), ({"highlight": [3]}, "highlight")],
+)
+def test_bad_options_are_named(kwargs, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        to_dot(Value(1.0) * 2, **kwargs)
+
+
+def test_renders_to_svg_with_real_dot():
+    total, _ = network()
+    total.backward()
+    svg = autograd.draw(total, show_rules=True).pipe(encoding="utf-8")
+    texts = _texts(svg)
+    assert "net_h1" in texts
+    assert "out_o1" in texts
+    assert "E" in texts
+    assert "grad 0.08217" in texts  # ∂E/∂w5
+    assert "∂(w·x + b)/∂w0 = x0" in texts
+
+
+def test_save_writes_svg_png_and_pdf(tmp_path):
+    y = Value(2.0, "x").tanh()
+    for suffix, magic in ((".svg", b"<?xml"), (".png", b"\x89PNG"), (".pdf", b"%PDF")):
+        path = autograd.save(y, tmp_path / f"sub/graph{suffix}")
+        assert path.read_bytes().startswith(magic)
+    assert sorted(p.name for p in (tmp_path / "sub").iterdir()) == ["graph.pdf", "graph.png", "graph.svg"]
+    with pytest.raises(ValueError, match=r"\.svg, \.png or \.pdf"):
+        autograd.save(y, tmp_path / "graph.txt")
+
+
+def test_missing_graphviz_says_how_to_install(monkeypatch):
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    y = Value(2.0) * 3
+    with pytest.raises(GraphvizNotFoundError, match="apt-get install graphviz"):
+        autograd.draw(y)
+    assert "digraph" in to_dot(y)
+    assert render.notebook_svg(y) is None
+
+
+def test_notebook_shows_small_graphs_and_text_for_large_ones():
+    small = Value(2.0, "x") * 3
+    assert render.notebook_svg(small).lstrip().startswith("<?xml")
+    big = Value(1.0)
+    for _ in range(45):
+        big = big * 1.1
+    assert render.notebook_svg(big) is None
+
+
+NASTY = [
+    '"]; n0 -> n1; evil [label="',
+    '<IMG SRC="/etc/passwd"/>',
+    "</TD></TR></TABLE>>]; x [shape=box",
+    "{a|b}<c>\\l\\n",
+    "tab\there\nnewline\x00nul\x7f",
+    "&amp; &lt; ]] ]]> -->",
+    "\\N \\G \\\\ \\l \\x1f",
+]
+
+
+@given(st.text(max_size=40))
+@example(NASTY[0])
+@example(NASTY[1])
+@example(NASTY[2])
+@example(NASTY[3])
+@example(NASTY[4])
+@example(NASTY[5])
+@example(NASTY[6])
+@example("\x1f\\")
+@example("]")
+def test_any_label_round_trips_through_dot_to_svg(label):
+    x = Value(1.5, label or None)
+    y = x * 2
+    y.label = label[::-1] or None
+    svg = _svg(to_dot(y))
+    root = ET.fromstring(svg)
+    assert not list(root.iter(f"{SVG}image"))  # nothing was loaded from a file
+    assert len(list(root.iter(f"{SVG}g"))) >= 4  # the graph, 2 nodes, 1 edge: no injected nodes
+    texts = " ".join(" ".join(_texts(svg)).split())
+    for text in (label, label[::-1]):
+        visible = "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode() for ch in text)
+        assert " ".join(visible.split()) in texts
+
+
+def test_cluster_names_are_escaped_too():
+    w = Value(0.5, '\\G"]; evil [x=".w')
+    svg = _svg(to_dot(w * 2, cluster=lambda node: node.label and node.label.split(".")[0]))
+    assert '\\G"]; evil [x="' in _texts(svg)
+
+
+def test_injection_attempts_stay_text():
+    dot = to_dot(Value(1.0, NASTY[0]) * 2)
+    assert "&quot;&#93;; n0 -&gt; n1; evil [label=&quot;" in dot
+    assert "&lt;IMG SRC=&quot;/etc/passwd&quot;/&gt;" in to_dot(Value(1.0, NASTY[1]) * 2)
+    nodes = re.findall(r"^\s*n\d+ \[", to_dot(Value(1.0, NASTY[0]) * 2), flags=re.M)
+    assert len(nodes) == 2
