@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import autograd
 from autograd import Value
@@ -29,7 +30,8 @@ def _name(node: Value) -> str:
 
 
 def demo(out: Callable[[str], None] = print) -> int:
-    """Print one neuron's forward pass, every chain-rule step of its backward pass, and a gradcheck."""
+    """Print one neuron's forward pass, every chain-rule step of its backward pass and a gradcheck, and
+    write its graph to chainrule-out/ as SVG and PNG."""
     o, leaves = _neuron()
     order = autograd.topological_order(o)
     out("chainrule demo: one neuron, o = tanh(x1·w1 + x2·w2 + b)\n")
@@ -61,6 +63,10 @@ def demo(out: Callable[[str], None] = print) -> int:
 
     autograd.gradcheck(neuron, leaves)
     out(f"\ngradcheck: all {len(leaves)} gradients agree with central differences.")
+    out_dir = Path("chainrule-out")
+    for suffix in ("svg", "png"):
+        path = autograd.save(o, out_dir / f"neuron.{suffix}", show_contributions=True, show_rules=True)
+        out(f"wrote {path}")
     return 0
 
 

@@ -36,13 +36,13 @@ def test_nn_refuses_a_foreign_autograd(tmp_path):
     assert "fresh virtual environment" in run.stderr
 
 
-def _chainrule(*args):
+def _chainrule(*args, cwd=None):
     command = shutil.which("chainrule", path=str(Path(sys.executable).parent)) or "chainrule"
-    return subprocess.run([command, *args], capture_output=True, text=True, check=False, timeout=120)
+    return subprocess.run([command, *args], capture_output=True, text=True, check=False, timeout=120, cwd=cwd)
 
 
-def test_demo_command_prints_forward_backward_and_a_passing_gradcheck():
-    run = _chainrule("demo")
+def test_demo_command_prints_forward_backward_and_a_passing_gradcheck(tmp_path):
+    run = _chainrule("demo", cwd=tmp_path)
     assert run.returncode == 0, run.stderr
     out = run.stdout
     assert "o = +0.707107   (tanh)" in out
@@ -50,6 +50,8 @@ def test_demo_command_prints_forward_backward_and_a_passing_gradcheck():
     assert "∂o/∂w1 = +1.000000" in out
     assert "∂o/∂x1 = -1.500000" in out
     assert "gradcheck: all 5 gradients agree with central differences." in out
+    assert (tmp_path / "chainrule-out/neuron.svg").read_text().lstrip().startswith("<?xml")
+    assert (tmp_path / "chainrule-out/neuron.png").read_bytes().startswith(b"\x89PNG")
 
 
 def test_command_errors_are_one_line_and_exit_2():
