@@ -1,4 +1,10 @@
-"""chainrule's neural-network library, built on the ``autograd`` engine."""
+"""chainrule's neural-network library, built on the ``autograd`` engine, with PyTorch's conventions.
+
+>>> import nn
+>>> model = nn.MLP(2, [4, 1], seed=0)
+>>> len(model.parameters())
+17
+"""
 
 import autograd as _autograd
 
@@ -9,4 +15,31 @@ if getattr(_autograd, "__distribution__", None) != "chainrule":
         "same import name). Install chainrule in a fresh virtual environment, or 'pip uninstall autograd'."
     )
 
-__all__: list[str] = []
+from nn import datasets, optim, schedulers  # noqa: E402 - after the check above
+from nn.losses import binary_cross_entropy, cross_entropy, half_sse, hinge, log_softmax, mse, softmax  # noqa: E402
+from nn.module import ACTIVATIONS, INITS, MLP, RNN, Layer, Module, Neuron, load  # noqa: E402
+from nn.train import accuracy, evaluate, fit  # noqa: E402
+
+__all__ = [
+    "ACTIVATIONS",
+    "INITS",
+    "MLP",
+    "RNN",
+    "Layer",
+    "Module",
+    "Neuron",
+    "accuracy",
+    "binary_cross_entropy",
+    "cross_entropy",
+    "datasets",
+    "evaluate",
+    "fit",
+    "half_sse",
+    "hinge",
+    "load",
+    "log_softmax",
+    "mse",
+    "optim",
+    "schedulers",
+    "softmax",
+]

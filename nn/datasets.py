@@ -1,0 +1,208 @@
+"""Data sets, all offline: generated ones (xor, moons, spiral), the 8x8 digits shipped with chainrule, and
+MNIST read from IDX files you already have; plus splitting, one-hot encoding and batching.
+
+Each data set is a pair (X, y) of equal-length lists: X holds lists of floats, y the targets.
+"""
+
+from __future__ import annotations
+
+import gzip
+import math
+import random
+import struct
+from collections.abc import Iterator, Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any, TypeVar
+
+__all__ = ["batches", "digits", "mnist", "moons", "one_hot", "read_idx", "spiral", "train_test_split", "xor"]
+
+T = TypeVar("T")
+Dataset = tuple[list[list[float]], list[Any]]
+
+
+def _count(value: object, what: str, where: str, minimum: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValueError(f"{where}: {what} must be a whole number of at least {minimum}, got {value!r}")
+    return value
+
+
+def _noise(value: object, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < math.inf:
+        raise ValueError(f"{where}: noise must be a non-negative number, got {value!r}")
+    return float(value)
+
+
+def xor() -> Dataset:
+    """The four points of XOR with targets 0 and 1."""
+    return [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], [0.0, 1.0, 1.0, 0.0]
+
+
+def moons(n: int = 100, noise: float = 0.1, seed: int | None = None) -> Dataset:
+    """Two interleaving half circles (as scikit-learn's make_moons): ``n`` points, labels 0 and 1, with
+    Gaussian noise of standard deviation ``noise``."""
+    _count(n, "n", "moons", 2)
+    sigma = _noise(noise, "moons")
+    rng = random.Random(seed)
+    outer, inner = n // 2, n - n // 2
+    X: list[list[float]] = []
+    y: list[Any] = []
+    for i in range(outer):
+        angle = math.pi * i / max(outer - 1, 1)
+        X.append([math.cos(angle), math.sin(angle)])
+        y.append(0)
+    for i in range(inner):
+        angle = math.pi * i / max(inner - 1, 1)
+        X.append([1 - math.cos(angle), 0.5 - math.sin(angle)])
+        y.append(1)
+    X = [[a + rng.gauss(0, sigma), b + rng.gauss(0, sigma)] for a, b in X]
+    order = list(range(n))
+    rng.shuffle(order)
+    return [X[i] for i in order], [y[i] for i in order]
+
+
+def spiral(n_per_class: int = 100, classes: int = 3, noise: float = 0.2, seed: int | None = None) -> Dataset:
+    """``classes`` interleaved spiral arms (as in CS231n), ``n_per_class`` points each, labels 0..classes−1."""
+    _count(n_per_class, "n_per_class", "spiral", 2)
+    _count(classes, "classes", "spiral", 2)
+    sigma = _noise(noise, "spiral")
+    rng = random.Random(seed)
+    X: list[list[float]] = []
+    y: list[Any] = []
+    for c in range(classes):
+        for i in range(n_per_class):
+            r = i / (n_per_class - 1)
+            t = c * 4 + 4 * r + rng.gauss(0, sigma)
+            X.append([r * math.sin(t), r * math.cos(t)])
+            y.append(c)
+    return X, y
+
+
+def digits(scale: bool = True) -> Dataset:
+    """The 1797 8x8 handwritten digits (UCI, CC BY 4.0; see nn/data/README.md): 64 pixels in 0..16, divided
+    by 16 when ``scale``, and the digit 0-9."""
+    raw = resources.files("nn").joinpath("data/digits.csv.gz").read_bytes()
+    X: list[list[float]] = []
+    y: list[Any] = []
+    for line in gzip.decompress(raw).decode("ascii").splitlines():
+        values = line.split(",")
+        pixels = [float(v) for v in values[:64]]
+        X.append([p / 16.0 for p in pixels] if scale else pixels)
+        y.append(int(values[64]))
+    return X, y
+
+
+_IDX_TYPES = {0x08: ("B", 1), 0x09: ("b", 1), 0x0B: (">h", 2), 0x0C: (">i", 4), 0x0D: (">f", 4), 0x0E: (">d", 8)}
+
+
+def read_idx(path: str | Path) -> tuple[tuple[int, ...], list[float]]:
+    """The shape and the flat values of an IDX file (gzipped or not). A wrong magic number, an unknown type
+    or a truncated file raises ValueError naming the file."""
+    file = Path(path)
+    try:
+        data = file.read_bytes()
+    except OSError as error:
+        raise ValueError(f"read_idx: cannot read {file}: {error.strerror or error}") from None
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError) as error:
+            raise ValueError(f"read_idx: {file} is a damaged gzip file: {error}") from None
+    if len(data) < 4 or data[0] != 0 or data[1] != 0:
+        raise ValueError(f"read_idx: {file} is not an IDX file (wrong magic number {data[:4].hex() or 'empty'})")
+    kind, ndim = data[2], data[3]
+    if kind not in _IDX_TYPES:
+        raise ValueError(f"read_idx: {file} has an unknown IDX data type 0x{kind:02x}")
+    if ndim == 0 or len(data) < 4 + 4 * ndim:
+        raise ValueError(f"read_idx: {file} is truncated in its header")
+    shape = struct.unpack(f">{ndim}I", data[4:4 + 4 * ndim])
+    fmt, size = _IDX_TYPES[kind]
+    count = math.prod(shape)
+    body = data[4 + 4 * ndim:]
+    if len(body) != count * size:
+        raise ValueError(
+            f"read_idx: {file} should hold {count} values of {size} byte(s) for shape {shape}, "
+            f"but has {len(body)} bytes (truncated or corrupt)"
+        )
+    if size == 1:
+        values = [float(v) for v in (body if fmt == "B" else struct.unpack(f"{count}b", body))]
+    else:
+        values = [float(v) for v in struct.unpack(f">{count}{fmt[-1]}", body)]
+    return shape, values
+
+
+def mnist(path: str | Path, split: str = "train", limit: int | None = None) -> Dataset:
+    """MNIST from the IDX files in the folder ``path`` (``train-images-idx3-ubyte`` and
+    ``train-labels-idx1-ubyte``, or ``t10k-…`` for ``split="test"``, each optionally ``.gz``): pixels divided
+    by 255 and the digit. ``limit`` keeps the first samples only."""
+    prefix = {"train": "train", "test": "t10k"}.get(split)
+    if prefix is None:
+        raise ValueError(f"mnist: split must be 'train' or 'test', got {split!r}")
+    folder = Path(path)
+
+    def find(name: str) -> Path:
+        for candidate in (folder / name, folder / f"{name}.gz"):
+            if candidate.is_file():
+                return candidate
+        raise ValueError(f"mnist: {folder} has no {name} or {name}.gz")
+
+    image_shape, pixels = read_idx(find(f"{prefix}-images-idx3-ubyte"))
+    label_shape, labels = read_idx(find(f"{prefix}-labels-idx1-ubyte"))
+    if len(image_shape) != 3 or len(label_shape) != 1:
+        raise ValueError(f"mnist: expected images of shape (n, rows, cols) and labels (n,), got {image_shape} "
+                         f"and {label_shape}")
+    if image_shape[0] != label_shape[0]:
+        raise ValueError(f"mnist: {image_shape[0]} images but {label_shape[0]} labels")
+    n = image_shape[0] if limit is None else min(_count(limit, "limit", "mnist"), image_shape[0])
+    size = image_shape[1] * image_shape[2]
+    X = [[v / 255.0 for v in pixels[i * size:(i + 1) * size]] for i in range(n)]
+    return X, [int(v) for v in labels[:n]]
+
+
+def train_test_split(
+    X: Sequence[T], y: Sequence[Any], test_size: float = 0.2, seed: int | None = None, shuffle: bool = True
+) -> tuple[list[T], list[T], list[Any], list[Any]]:
+    """(X_train, X_test, y_train, y_test), with a ``test_size`` fraction (or count) held out."""
+    if len(X) != len(y):
+        raise ValueError(f"train_test_split: X has {len(X)} samples but y has {len(y)}")
+    n = len(X)
+    if isinstance(test_size, float) and 0 < test_size < 1:
+        n_test = math.ceil(n * test_size)
+    elif isinstance(test_size, int) and not isinstance(test_size, bool) and 0 < test_size < n:
+        n_test = test_size
+    else:
+        raise ValueError(f"train_test_split: test_size must be a fraction in (0, 1) or a count below {n}, "
+                         f"got {test_size!r}")
+    order = list(range(n))
+    if shuffle:
+        random.Random(seed).shuffle(order)
+    test, train = order[:n_test], order[n_test:]
+    if not train:
+        raise ValueError(f"train_test_split: test_size={test_size!r} leaves no training samples")
+    return [X[i] for i in train], [X[i] for i in test], [y[i] for i in train], [y[i] for i in test]
+
+
+def one_hot(labels: Sequence[int], num_classes: int | None = None) -> list[list[float]]:
+    """Each class index as a list with 1.0 at that index and 0.0 elsewhere."""
+    items = list(labels)
+    for label in items:
+        if isinstance(label, bool) or not isinstance(label, int) or label < 0:
+            raise ValueError(f"one_hot: labels must be class indices 0, 1, ..., got {label!r}")
+    k = num_classes if num_classes is not None else (max(items) + 1 if items else 0)
+    _count(k, "num_classes", "one_hot")
+    for label in items:
+        if label >= k:
+            raise ValueError(f"one_hot: label {label} is out of range for {k} classes")
+    return [[1.0 if i == label else 0.0 for i in range(k)] for label in items]
+
+
+def batches(
+    data: Sequence[T], batch_size: int, shuffle: bool = False, seed: int | random.Random | None = None
+) -> Iterator[list[T]]:
+    """Consecutive batches of ``batch_size`` items (the last may be smaller), optionally shuffled."""
+    _count(batch_size, "batch_size", "batches")
+    order = list(range(len(data)))
+    if shuffle:
+        (seed if isinstance(seed, random.Random) else random.Random(seed)).shuffle(order)
+    for start in range(0, len(order), batch_size):
+        yield [data[i] for i in order[start:start + batch_size]]

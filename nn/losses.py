@@ -1,0 +1,113 @@
+"""Loss functions on one sample: a model's output against its target, as one Value to call backward on."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import autograd
+from autograd import Value
+
+__all__ = ["binary_cross_entropy", "cross_entropy", "half_sse", "hinge", "log_softmax", "mse", "softmax"]
+
+Prediction = Value | Sequence[Value]
+Target = float | Value | Sequence[float | Value]
+
+
+def _pairs(output: Prediction, target: Target, where: str) -> tuple[list[Value], list[float | Value]]:
+    outs = [output] if isinstance(output, Value) else list(output)
+    targets = [target] if isinstance(target, Value | int | float) else list(target)
+    if len(outs) != len(targets):
+        raise ValueError(f"{where}: the output has {len(outs)} values but the target has {len(targets)}")
+    if not outs:
+        raise ValueError(f"{where}: empty output and target")
+    for i, o in enumerate(outs):
+        if not isinstance(o, Value):
+            raise TypeError(f"{where}: output {i} must be a Value, got {type(o).__name__} {o!r}")
+    for i, t in enumerate(targets):
+        if isinstance(t, bool) or not isinstance(t, Value | int | float):
+            raise ValueError(f"{where}: target {i} must be a number, got {t!r}")
+    return outs, targets
+
+
+def mse(output: Prediction, target: Target) -> Value:
+    """Mean squared error: (1/n) Σ (oᵢ − tᵢ)²."""
+    outs, targets = _pairs(output, target, "mse")
+    return autograd.sum([(o - t) ** 2 for o, t in zip(outs, targets, strict=True)]) / len(outs)
+
+
+def half_sse(output: Prediction, target: Target) -> Value:
+    """The textbook error E = Σ ½(tᵢ − oᵢ)², whose derivative is simply oᵢ − tᵢ."""
+    outs, targets = _pairs(output, target, "half_sse")
+    return autograd.sum([0.5 * (t - o) ** 2 for o, t in zip(outs, targets, strict=True)])
+
+
+def binary_cross_entropy(output: Prediction, target: Target) -> Value:
+    """−(1/n) Σ [tᵢ log oᵢ + (1 − tᵢ) log(1 − oᵢ)] for probabilities oᵢ in (0, 1) and targets in [0, 1]."""
+    outs, targets = _pairs(output, target, "binary_cross_entropy")
+    terms = []
+    for i, (o, t) in enumerate(zip(outs, targets, strict=True)):
+        value = t.data if isinstance(t, Value) else t
+        if not 0.0 <= value <= 1.0:
+            raise ValueError(f"binary_cross_entropy: target {i} must be in [0, 1], got {value!r}")
+        if not 0.0 < o.data < 1.0:
+            raise ValueError(
+                f"binary_cross_entropy: output {i} must be a probability in (0, 1), got {o.data!r}; "
+                "use a sigmoid output layer"
+            )
+        terms.append(t * o.log() + (1 - t) * (1 - o).log())
+    return -autograd.sum(terms) / len(outs)
+
+
+def log_softmax(logits: Sequence[Value]) -> list[Value]:
+    """log softmax(z)ᵢ = zᵢ − log Σ exp(zⱼ), computed as zᵢ − m − log Σ exp(zⱼ − m) with m = max z (a
+    constant), so no exp overflows."""
+    zs = list(logits)
+    if not zs:
+        raise ValueError("log_softmax: needs at least one logit")
+    m = max(z.data for z in zs)
+    log_sum = autograd.sum([(z - m).exp() for z in zs]).log()
+    return [z - m - log_sum for z in zs]
+
+
+def softmax(logits: Sequence[Value]) -> list[Value]:
+    """softmax(z)ᵢ = exp(zᵢ − m) / Σ exp(zⱼ − m), with m = max z, so no exp overflows."""
+    zs = list(logits)
+    if not zs:
+        raise ValueError("softmax: needs at least one logit")
+    m = max(z.data for z in zs)
+    exps = [(z - m).exp() for z in zs]
+    total = autograd.sum(exps)
+    return [e / total for e in exps]
+
+
+def cross_entropy(logits: Prediction, target: int | Sequence[float]) -> Value:
+    """−log softmax(z)[target] for a class index, or −Σ tᵢ log softmax(z)ᵢ for a one-hot or probability
+    target, through a stable log-sum-exp."""
+    zs = [logits] if isinstance(logits, Value) else list(logits)
+    if len(zs) < 2:
+        raise ValueError(f"cross_entropy: needs at least 2 logits (one per class), got {len(zs)}")
+    if isinstance(target, int) and not isinstance(target, bool):
+        if not 0 <= target < len(zs):
+            raise ValueError(f"cross_entropy: target class {target} is out of range for {len(zs)} classes")
+        return -log_softmax(zs)[target]
+    if isinstance(target, bool | float) or not isinstance(target, Sequence):
+        raise ValueError(f"cross_entropy: target must be a class index or a list of probabilities, got {target!r}")
+    if len(target) != len(zs):
+        raise ValueError(f"cross_entropy: {len(zs)} logits but a target of length {len(target)}")
+    if any(not isinstance(t, int | float) or isinstance(t, bool) or t < 0 for t in target) or not math.isclose(
+        math.fsum(target), 1.0, abs_tol=1e-9
+    ):
+        raise ValueError(f"cross_entropy: a target list must hold probabilities that sum to 1, got {list(target)}")
+    logp = log_softmax(zs)
+    return -autograd.sum([t * lp for t, lp in zip(target, logp, strict=True) if t != 0])
+
+
+def hinge(score: Value | Sequence[Value], target: float | Sequence[float]) -> Value:
+    """The max-margin loss of the micrograd demo: mean of relu(1 − yᵢ·scoreᵢ) for labels yᵢ in {−1, +1}."""
+    outs, targets = _pairs(score, target, "hinge")
+    for i, t in enumerate(targets):
+        value = t.data if isinstance(t, Value) else t
+        if value not in (-1.0, 1.0):
+            raise ValueError(f"hinge: target {i} must be -1 or +1, got {value!r}")
+    return autograd.sum([(1 - t * o).relu() for o, t in zip(outs, targets, strict=True)]) / len(outs)

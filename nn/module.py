@@ -1,0 +1,415 @@
+"""Modules: Neuron, Layer, MLP and RNN, with PyTorch's module API in miniature.
+
+A neuron is one fused ``autograd.dot`` node (one edge per weight, input and bias) plus its activation.
+Every parameter is a leaf Value labelled with its name (``layers.0.neurons.1.w.0``), and each forward pass
+labels the nodes it makes (``layers.0.neurons.1.net`` and ``.out``), so drawn graphs read well and can be
+grouped by module with ``autograd.label_prefix``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import random
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import autograd
+from autograd import Value
+
+__all__ = [
+    "ACTIVATIONS",
+    "INITS",
+    "MLP",
+    "RNN",
+    "Layer",
+    "Module",
+    "Neuron",
+    "load",
+]
+
+Input = Sequence[Value | float]
+Output = Value | list[Value]
+
+ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
+    "linear": None,
+    "sigmoid": Value.sigmoid,
+    "tanh": Value.tanh,
+    "relu": Value.relu,
+    "leaky_relu": Value.leaky_relu,
+    "softplus": Value.softplus,
+}
+"""The activations a neuron can apply after its w·x + b; ``linear`` applies none."""
+
+
+def _uniform(rng: random.Random, nin: int, nout: int) -> float:
+    return rng.uniform(-1.0, 1.0)
+
+
+def _xavier(rng: random.Random, nin: int, nout: int) -> float:
+    bound = math.sqrt(6.0 / (nin + nout))
+    return rng.uniform(-bound, bound)
+
+
+def _he(rng: random.Random, nin: int, nout: int) -> float:
+    return rng.gauss(0.0, math.sqrt(2.0 / nin))
+
+
+INITS: dict[str, Callable[[random.Random, int, int], float]] = {
+    "uniform": _uniform,
+    "xavier": _xavier,
+    "glorot": _xavier,
+    "he": _he,
+}
+"""Weight initialisations: ``uniform`` U(-1, 1) as in micrograd; ``xavier`` (or ``glorot``)
+U(±√(6/(nin+nout))); ``he`` N(0, 2/nin). Biases start at 0."""
+
+
+def _check_size(value: object, name: str, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{where}: {name} must be a whole number of at least 1, got {value!r}")
+    return value
+
+
+def _check_choice(value: object, choices: Mapping[str, object], name: str, where: str) -> str:
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{where}: unknown {name} {value!r}; choose from {', '.join(sorted(choices))}")
+    return value
+
+
+def _rng(seed: int | random.Random | None) -> random.Random:
+    return seed if isinstance(seed, random.Random) else random.Random(seed)
+
+
+def _as_inputs(x: Input | Value | float, n: int, where: str) -> list[Value]:
+    items: Sequence[Value | float] = [x] if isinstance(x, Value | int | float) else x
+    if len(items) != n:
+        raise ValueError(f"{where}: expected {n} inputs, got {len(items)}")
+    return [v if isinstance(v, Value) else Value(v) for v in items]
+
+
+class Module:
+    """The base of every model: parameters by name, zero_grad, state_dict, save and load."""
+
+    name: str = ""
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        """(name, parameter) pairs, in a fixed order."""
+        return [
+            (f"{child_name}.{name}", p)
+            for child_name, child in self.named_children()
+            for name, p in child.named_parameters()
+        ]
+
+    def named_children(self) -> list[tuple[str, Module]]:
+        """(name, submodule) pairs."""
+        return []
+
+    def parameters(self) -> list[Value]:
+        """Every parameter, in the order of ``named_parameters``."""
+        return [p for _, p in self.named_parameters()]
+
+    def zero_grad(self) -> None:
+        """Set every parameter's ``.grad`` to 0.0."""
+        for p in self.parameters():
+            p.grad = 0.0
+
+    def state_dict(self) -> dict[str, float]:
+        """The parameters' values by name."""
+        return {name: p.data for name, p in self.named_parameters()}
+
+    def load_state_dict(self, state: Mapping[str, float]) -> None:
+        """Set the parameters from ``state``. Every name must match and every value be a finite number;
+        otherwise a ValueError says which, and no parameter is changed."""
+        named = self.named_parameters()
+        if not isinstance(state, Mapping):
+            raise TypeError(f"load_state_dict: expected a mapping of names to numbers, got {type(state).__name__}")
+        missing = [name for name, _ in named if name not in state]
+        unexpected = [name for name in state if name not in dict(named)]
+        if missing or unexpected:
+            raise ValueError(
+                f"load_state_dict: the state does not fit this {type(self).__name__}: "
+                f"missing {missing[:5]}{'...' if len(missing) > 5 else ''}, "
+                f"unexpected {unexpected[:5]}{'...' if len(unexpected) > 5 else ''}"
+            )
+        values = {}
+        for name, _ in named:
+            value = state[name]
+            if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+                raise ValueError(f"load_state_dict: parameter {name} must be a finite number, got {value!r}")
+            values[name] = float(value)
+        for name, p in named:
+            p.data = values[name]
+
+    def config(self) -> dict[str, Any]:
+        """The constructor arguments that rebuild this module's architecture (saved by ``save``)."""
+        raise NotImplementedError(f"{type(self).__name__} does not define config(), so it cannot be saved")
+
+    def save(self, path: str | Path) -> Path:
+        """Write the architecture and the weights to ``path`` as JSON, atomically: a crash leaves either
+        the old file or the new one, never half of one."""
+        payload = {
+            "format": "chainrule.nn",
+            "version": 1,
+            "class": type(self).__name__,
+            "config": self.config(),
+            "state": self.state_dict(),
+        }
+        bad = [name for name, value in payload["state"].items() if not math.isfinite(value)]
+        if bad:
+            raise ValueError(f"save: parameters {bad[:5]} are not finite numbers; JSON cannot hold them")
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(payload, handle, indent=1, allow_nan=False)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return target
+
+    def load(self, path: str | Path) -> None:
+        """Load weights saved by ``save`` into this module. A corrupt, truncated or mismatched file raises
+        ValueError and leaves the module untouched."""
+        payload = _read(path)
+        if payload["class"] != type(self).__name__ or payload["config"] != self.config():
+            raise ValueError(
+                f"load: {path} holds a {payload['class']} with config {payload['config']}, "
+                f"not this {type(self).__name__} with config {self.config()}"
+            )
+        self.load_state_dict(payload["state"])
+
+    def _relabel(self, prefix: str = "") -> None:
+        self.name = prefix
+        for child_name, child in self.named_children():
+            child._relabel(f"{prefix}{child_name}.")
+        for name, p in self.named_parameters():
+            p.label = f"{prefix}{name}"
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.config().items())})"
+
+
+class Neuron(Module):
+    """One neuron: activation(w·x + b) as one fused dot node and its activation node."""
+
+    def __init__(
+        self,
+        nin: int,
+        activation: str = "tanh",
+        init: str = "uniform",
+        seed: int | random.Random | None = None,
+        nout_hint: int = 1,
+    ) -> None:
+        self.nin = _check_size(nin, "nin", "Neuron")
+        self.activation = _check_choice(activation, ACTIVATIONS, "activation", "Neuron")
+        self.init = _check_choice(init, INITS, "init", "Neuron")
+        rng, draw = _rng(seed), INITS[init]
+        self.w = [Value(draw(rng, nin, nout_hint)) for _ in range(nin)]
+        self.b = Value(0.0)
+        self._act = ACTIVATIONS[activation]
+        self._relabel()
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        return [*((f"w.{i}", w) for i, w in enumerate(self.w)), ("b", self.b)]
+
+    def set_weights(self, weights: Sequence[float], bias: float) -> None:
+        """Set the weights and the bias exactly, e.g. to reproduce a worked example."""
+        if len(weights) != self.nin:
+            raise ValueError(f"Neuron.set_weights: expected {self.nin} weights, got {len(weights)}")
+        state = {f"w.{i}": w for i, w in enumerate(weights)} | {"b": bias}
+        prefix = self.name
+        names = dict(self.named_parameters())
+        for key, value in state.items():
+            if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+                raise ValueError(f"Neuron.set_weights: {prefix}{key} must be a finite number, got {value!r}")
+        for key, value in state.items():
+            names[key].data = float(value)
+
+    def __call__(self, x: Input) -> Value:
+        return self.forward(_as_inputs(x, self.nin, "Neuron"))
+
+    def forward(self, xs: list[Value]) -> Value:
+        """activation(w·x + b) on inputs that are already Values."""
+        net = autograd.dot(self.w, xs, self.b)
+        net.label = f"{self.name}net"
+        act = self._act
+        if act is None:
+            return net
+        out = act(net)
+        out.label = f"{self.name}out"
+        return out
+
+    def config(self) -> dict[str, Any]:
+        return {"nin": self.nin, "activation": self.activation}
+
+
+class Layer(Module):
+    """``nout`` neurons over the same ``nin`` inputs."""
+
+    def __init__(
+        self,
+        nin: int,
+        nout: int,
+        activation: str = "tanh",
+        init: str = "uniform",
+        seed: int | random.Random | None = None,
+    ) -> None:
+        self.nin = _check_size(nin, "nin", "Layer")
+        self.nout = _check_size(nout, "nout", "Layer")
+        self.activation = _check_choice(activation, ACTIVATIONS, "activation", "Layer")
+        rng = _rng(seed)
+        self.neurons = [Neuron(nin, activation, init, rng, nout) for _ in range(nout)]
+        self._relabel()
+
+    def named_children(self) -> list[tuple[str, Module]]:
+        return [(f"neurons.{i}", n) for i, n in enumerate(self.neurons)]
+
+    def __call__(self, x: Input) -> list[Value]:
+        return self.forward(_as_inputs(x, self.nin, "Layer"))
+
+    def forward(self, xs: list[Value]) -> list[Value]:
+        """Each neuron on the same inputs, which are already Values."""
+        return [n.forward(xs) for n in self.neurons]
+
+    def config(self) -> dict[str, Any]:
+        return {"nin": self.nin, "nout": self.nout, "activation": self.activation}
+
+
+class MLP(Module):
+    """A multi-layer perceptron: ``MLP(2, [16, 16, 1])`` maps 2 inputs through two hidden layers to 1 output.
+
+    Hidden layers use ``activation``, the last layer ``output_activation``. Called on one sample, it
+    returns a Value when the last layer has one neuron and a list of Values otherwise.
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        sizes: Sequence[int],
+        activation: str = "tanh",
+        output_activation: str = "linear",
+        init: str = "uniform",
+        seed: int | None = None,
+    ) -> None:
+        self.nin = _check_size(nin, "nin", "MLP")
+        if isinstance(sizes, int) or not sizes:
+            raise ValueError(f"MLP: sizes must be a non-empty list of layer sizes, got {sizes!r}")
+        self.sizes = [_check_size(s, "each layer size", "MLP") for s in sizes]
+        self.activation = _check_choice(activation, ACTIVATIONS, "activation", "MLP")
+        self.output_activation = _check_choice(output_activation, ACTIVATIONS, "output_activation", "MLP")
+        self.init = _check_choice(init, INITS, "init", "MLP")
+        rng = _rng(seed)
+        dims = [nin, *self.sizes]
+        last = len(self.sizes) - 1
+        self.layers = [
+            Layer(dims[i], dims[i + 1], output_activation if i == last else activation, init, rng)
+            for i in range(len(self.sizes))
+        ]
+        self._relabel()
+
+    def named_children(self) -> list[tuple[str, Module]]:
+        return [(f"layers.{i}", layer) for i, layer in enumerate(self.layers)]
+
+    def __call__(self, x: Input) -> Output:
+        xs = _as_inputs(x, self.nin, "MLP")
+        for layer in self.layers:
+            xs = layer.forward(xs)
+        return xs[0] if len(xs) == 1 else xs
+
+    def config(self) -> dict[str, Any]:
+        return {
+            "nin": self.nin, "sizes": list(self.sizes), "activation": self.activation,
+            "output_activation": self.output_activation,
+        }
+
+
+class RNN(Module):
+    """A recurrent network of scalar Values, unrolled over a sequence (backpropagation through time).
+
+    h_t = tanh(W_x·x_t + W_h·h_(t−1) + b) with ``nhidden`` units, and y_t = W_y·h_t + b_y. The same weights
+    serve every time step, so ``backward()`` sums their gradients over the steps by itself.
+    """
+
+    def __init__(
+        self, nin: int, nhidden: int, nout: int, init: str = "xavier", seed: int | None = None
+    ) -> None:
+        self.nin = _check_size(nin, "nin", "RNN")
+        self.nhidden = _check_size(nhidden, "nhidden", "RNN")
+        self.nout = _check_size(nout, "nout", "RNN")
+        self.init = _check_choice(init, INITS, "init", "RNN")
+        rng = _rng(seed)
+        self.cell = Layer(nin + nhidden, nhidden, "tanh", init, rng)
+        self.readout = Layer(nhidden, nout, "linear", init, rng)
+        self._relabel()
+
+    def named_children(self) -> list[tuple[str, Module]]:
+        return [("cell", self.cell), ("readout", self.readout)]
+
+    def __call__(self, sequence: Sequence[Input], h0: Sequence[Value | float] | None = None) -> list[Output]:
+        """The output at each step of ``sequence`` (a list of inputs of ``nin`` numbers each)."""
+        return self.run(sequence, h0)[0]
+
+    def run(
+        self, sequence: Sequence[Input], h0: Sequence[Value | float] | None = None
+    ) -> tuple[list[Output], list[Value]]:
+        """The outputs at each step and the last hidden state."""
+        if isinstance(sequence, str) or not isinstance(sequence, Sequence) or not sequence:
+            raise ValueError(f"RNN: expected a non-empty sequence of inputs, got {sequence!r}")
+        h = _as_inputs(h0 if h0 is not None else [0.0] * self.nhidden, self.nhidden, "RNN: h0")
+        outputs: list[Output] = []
+        for t, x in enumerate(sequence):
+            xs = _as_inputs(x, self.nin, f"RNN: step {t}")
+            h = self.cell.forward(xs + h)
+            for unit, v in enumerate(h):
+                v.label = f"h{t}.{unit}"
+            y = self.readout.forward(h)
+            outputs.append(y[0] if len(y) == 1 else y)
+        return outputs, h
+
+    def config(self) -> dict[str, Any]:
+        return {"nin": self.nin, "nhidden": self.nhidden, "nout": self.nout}
+
+
+_CLASSES: dict[str, Callable[..., Module]] = {"Neuron": Neuron, "Layer": Layer, "MLP": MLP, "RNN": RNN}
+
+
+def _read(path: str | Path) -> dict[str, Any]:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as error:
+        raise ValueError(f"load: cannot read {path}: {error.strerror or error}") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"load: {path} is not a text file saved by chainrule") from None
+    try:
+        payload = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"load: {path} is not valid JSON (corrupt or truncated?): {error}") from None
+    if not isinstance(payload, dict) or payload.get("format") != "chainrule.nn":
+        raise ValueError(f"load: {path} is not a model saved by chainrule (no 'format': 'chainrule.nn')")
+    if payload.get("version") != 1:
+        raise ValueError(f"load: {path} has format version {payload.get('version')!r}; this chainrule reads 1")
+    for key, kind in (("class", str), ("config", dict), ("state", dict)):
+        if not isinstance(payload.get(key), kind):
+            raise ValueError(f"load: {path} has no valid {key!r} entry")
+    if payload["class"] not in _CLASSES:
+        raise ValueError(f"load: {path} holds an unknown model class {payload['class']!r}")
+    return payload
+
+
+def load(path: str | Path) -> Module:
+    """A model rebuilt from a file written by ``Module.save``: architecture, then weights."""
+    payload = _read(path)
+    try:
+        model = _CLASSES[payload["class"]](**payload["config"])
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"load: {path} has a config this chainrule cannot build: {error}") from None
+    model.load_state_dict(payload["state"])
+    return model

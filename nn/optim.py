@@ -1,0 +1,395 @@
+"""Optimizers with ``torch.optim``'s update rules and defaults, step for step.
+
+Each optimizer updates ``p.data`` from ``p.grad``. Per-parameter state is a dict in ``optimizer.state``,
+keyed by the parameter and filled on first use; hyperparameters live in ``param_groups`` (a list of dicts,
+as in torch, so that schedules can change ``lr``). ``state_dict()`` saves positions, not objects.
+
+In the formulas, g is the gradient, θ the parameter, t the step count (from 1) and γ the learning rate.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from autograd import Value
+
+__all__ = ["SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "NAdam", "Optimizer", "RMSprop"]
+
+Params = Iterable[Value] | Iterable[dict[str, Any]]
+
+
+def _number(value: object, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+        raise ValueError(f"Invalid {what}: {value!r}")
+    return float(value)
+
+
+def _at_least_zero(value: object, what: str) -> float:
+    number = _number(value, what)
+    if number < 0:
+        raise ValueError(f"Invalid {what}: {value!r}")
+    return number
+
+
+def _betas(betas: object) -> tuple[float, float]:
+    if not isinstance(betas, tuple | list) or len(betas) != 2:
+        raise ValueError(f"Invalid betas: {betas!r}; expected a pair (beta1, beta2)")
+    for index, beta in enumerate(betas):
+        if not 0.0 <= _number(beta, f"beta parameter at index {index}") < 1.0:
+            raise ValueError(f"Invalid beta parameter at index {index}: {beta!r}")
+    return float(betas[0]), float(betas[1])
+
+
+def _float32(x: float) -> float:
+    return float(struct.unpack("f", struct.pack("f", x))[0])
+
+
+class Optimizer:
+    """The base of every optimizer: parameter groups, per-parameter state, zero_grad and state_dict."""
+
+    def __init__(self, params: Params, defaults: dict[str, Any]) -> None:
+        self.defaults = defaults
+        self.state: dict[Value, dict[str, float]] = {}
+        self.param_groups: list[dict[str, Any]] = []
+        items = list(params)
+        if not items:
+            raise ValueError(f"{type(self).__name__}: got an empty list of parameters")
+        groups = items if all(isinstance(item, dict) for item in items) else [{"params": items}]
+        seen: set[int] = set()
+        for group in groups:
+            if not isinstance(group, dict) or "params" not in group:
+                raise TypeError(f"{type(self).__name__}: params must be Values or dicts with a 'params' list")
+            params_list = [group["params"]] if isinstance(group["params"], Value) else list(group["params"])
+            for p in params_list:
+                if not isinstance(p, Value):
+                    raise TypeError(f"{type(self).__name__}: parameters must be Values, got {type(p).__name__} {p!r}")
+                if id(p) in seen:
+                    raise ValueError(f"{type(self).__name__}: parameter {p.label or p!r} appears more than once")
+                seen.add(id(p))
+            full = {**defaults, **{k: v for k, v in group.items() if k != "params"}, "params": params_list}
+            self._validate(full)
+            self.param_groups.append(full)
+
+    def _validate(self, group: dict[str, Any]) -> None:
+        _at_least_zero(group["lr"], "learning rate")
+
+    def zero_grad(self) -> None:
+        """Set every parameter's ``.grad`` to 0.0."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                p.grad = 0.0
+
+    def step(self) -> None:
+        """Update every parameter once from its ``.grad``."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                grad = p.grad
+                if not isinstance(grad, float):
+                    grad = float(grad.data) if isinstance(grad, Value) else float(grad)
+                state = self.state.get(p)
+                if state is None:
+                    state = self.state[p] = {}
+                p.data = self._update(p.data, grad, state, group)
+
+    def _update(self, theta: float, g: float, state: dict[str, float], group: dict[str, Any]) -> float:
+        raise NotImplementedError
+
+    def state_dict(self) -> dict[str, Any]:
+        """The state and the hyperparameters, with parameters referred to by position."""
+        index = 0
+        groups, state = [], {}
+        for group in self.param_groups:
+            positions = []
+            for p in group["params"]:
+                if p in self.state:
+                    state[index] = dict(self.state[p])
+                positions.append(index)
+                index += 1
+            groups.append({**{k: v for k, v in group.items() if k != "params"}, "params": positions})
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
+        """Restore what ``state_dict`` saved, for the same parameters in the same order."""
+        groups = state_dict.get("param_groups")
+        if not isinstance(groups, list) or len(groups) != len(self.param_groups):
+            raise ValueError(f"{type(self).__name__}.load_state_dict: the number of parameter groups differs")
+        params = [p for group in self.param_groups for p in group["params"]]
+        for saved, group in zip(groups, self.param_groups, strict=True):
+            if len(saved.get("params", ())) != len(group["params"]):
+                raise ValueError(f"{type(self).__name__}.load_state_dict: a parameter group's size differs")
+        new_state = {}
+        for key, value in dict(state_dict.get("state", {})).items():
+            position = int(key)
+            if not 0 <= position < len(params) or not isinstance(value, dict):
+                raise ValueError(f"{type(self).__name__}.load_state_dict: bad state entry {key!r}")
+            new_state[params[position]] = {k: float(v) for k, v in value.items()}
+        for saved, group in zip(groups, self.param_groups, strict=True):
+            candidate = {**group, **{k: v for k, v in saved.items() if k != "params"}}
+            self._validate(candidate)
+        for saved, group in zip(groups, self.param_groups, strict=True):
+            group.update({k: v for k, v in saved.items() if k != "params"})
+        self.state = new_state
+
+    def __repr__(self) -> str:
+        hyper = {k: v for k, v in self.param_groups[0].items() if k != "params"}
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in hyper.items())})"
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, with optional Polyak momentum or Nesterov momentum.
+
+    g ← g + λθ (weight decay λ);
+    with momentum μ: b ← g at t = 1, else b ← μb + (1 − τ)g (dampening τ); g ← g + μb (Nesterov) or g ← b;
+    θ ← θ − γg.
+    """
+
+    def __init__(
+        self, params: Params, lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
+        nesterov: bool = False, weight_decay: float = 0.0,
+    ) -> None:
+        super().__init__(params, {"lr": lr, "momentum": momentum, "dampening": dampening,
+                                  "nesterov": nesterov, "weight_decay": weight_decay})
+
+    def _validate(self, group: dict[str, Any]) -> None:
+        super()._validate(group)
+        _at_least_zero(group["momentum"], "momentum value")
+        _number(group["dampening"], "dampening value")
+        _at_least_zero(group["weight_decay"], "weight_decay value")
+        if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+
+    def _update(self, theta: float, g: float, state: dict[str, float], group: dict[str, Any]) -> float:
+        if group["weight_decay"]:
+            g = g + group["weight_decay"] * theta
+        momentum = group["momentum"]
+        if momentum:
+            if "momentum_buffer" not in state:
+                buf = g
+            else:
+                buf = momentum * state["momentum_buffer"] + (1 - group["dampening"]) * g
+            state["momentum_buffer"] = buf
+            g = g + momentum * buf if group["nesterov"] else buf
+        return theta - group["lr"] * g
+
+
+class Adagrad(Optimizer):
+    """Adagrad: per-parameter learning rates from the sum of squared gradients.
+
+    g ← g + λθ; γ_t = γ / (1 + (t − 1)η) (lr_decay η); s ← s + g²; θ ← θ − γ_t g / (√s + ε).
+    """
+
+    def __init__(
+        self, params: Params, lr: float = 1e-2, lr_decay: float = 0.0, weight_decay: float = 0.0,
+        initial_accumulator_value: float = 0.0, eps: float = 1e-10,
+    ) -> None:
+        super().__init__(params, {"lr": lr, "lr_decay": lr_decay, "weight_decay": weight_decay,
+                                  "initial_accumulator_value": initial_accumulator_value, "eps": eps})
+
+    def _validate(self, group: dict[str, Any]) -> None:
+        super()._validate(group)
+        _at_least_zero(group["lr_decay"], "lr_decay value")
+        _at_least_zero(group["weight_decay"], "weight_decay value")
+        _at_least_zero(group["initial_accumulator_value"], "initial_accumulator_value value")
+        _at_least_zero(group["eps"], "epsilon value")
+
+    def _update(self, theta: float, g: float, state: dict[str, float], group: dict[str, Any]) -> float:
+        step = state["step"] = state.get("step", 0.0) + 1
+        if group["weight_decay"]:
+            g = g + group["weight_decay"] * theta
+        clr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
+        total = state["sum"] = state.get("sum", group["initial_accumulator_value"]) + g * g
+        return theta - clr * g / (math.sqrt(total) + group["eps"])
+
+
+class RMSprop(Optimizer):
+    """RMSprop: divide the gradient by a running root mean square of recent gradients.
+
+    g ← g + λθ; v ← αv + (1 − α)g²; centered: ḡ ← ḡ + (1 − α)(g − ḡ), d = √(v − ḡ²) + ε, else d = √v + ε;
+    with momentum μ: b ← μb + g/d, θ ← θ − γb; without: θ ← θ − γg/d.
+    """
+
+    def __init__(
+        self, params: Params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
+        weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False,
+    ) -> None:
+        super().__init__(params, {"lr": lr, "alpha": alpha, "eps": eps, "weight_decay": weight_decay,
+                                  "momentum": momentum, "centered": centered})
+
+    def _validate(self, group: dict[str, Any]) -> None:
+        super()._validate(group)
+        _at_least_zero(group["alpha"], "alpha value")
+        _at_least_zero(group["eps"], "epsilon value")
+        _at_least_zero(group["momentum"], "momentum value")
+        _at_least_zero(group["weight_decay"], "weight_decay value")
+
+    def _update(self, theta: float, g: float, state: dict[str, float], group: dict[str, Any]) -> float:
+        state["step"] = state.get("step", 0.0) + 1
+        alpha, eps = group["alpha"], group["eps"]
+        if group["weight_decay"]:
+            g = g + group["weight_decay"] * theta
+        v = state["square_avg"] = alpha * state.get("square_avg", 0.0) + (1 - alpha) * g * g
+        if group["centered"]:
+            mean = state.get("grad_avg", 0.0)
+            mean = state["grad_avg"] = mean + (1 - alpha) * (g - mean)
+            denom = math.sqrt(v - mean * mean) + eps
+        else:
+            denom = math.sqrt(v) + eps
+        if group["momentum"] > 0:
+            buf = state["momentum_buffer"] = group["momentum"] * state.get("momentum_buffer", 0.0) + g / denom
+            return theta - group["lr"] * buf
+        return theta - group["lr"] * g / denom
+
+
+class Adadelta(Optimizer):
+    """Adadelta: steps scaled by the ratio of running RMS of past updates to that of gradients.
+
+    g ← g + λθ; v ← ρv + (1 − ρ)g²; Δ = √(u + ε) / √(v + ε) · g; u ← ρu + (1 − ρ)Δ²; θ ← θ − γΔ.
+    """
+
+    def __init__(
+        self, params: Params, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6, weight_decay: float = 0.0
+    ) -> None:
+        super().__init__(params, {"lr": lr, "rho": rho, "eps": eps, "weight_decay": weight_decay})
+
+    def _validate(self, group: dict[str, Any]) -> None:
+        super()._validate(group)
+        if not 0.0 <= _number(group["rho"], "rho value") <= 1.0:
+            raise ValueError(f"Invalid rho value: {group['rho']!r}")
+        _at_least_zero(group["eps"], "epsilon value")
+        _at_least_zero(group["weight_decay"], "weight_decay value")
+
+    def _update(self, theta: float, g: float, state: dict[str, float], group: dict[str, Any]) -> float:
+        state["step"] = state.get("step", 0.0) + 1
+        rho, eps = group["rho"], group["eps"]
+        if group["weight_decay"]:
+            g = g + group["weight_decay"] * theta
+        v = state["square_avg"] = rho * state.get("square_avg", 0.0) + (1 - rho) * g * g
+        u = state.get("acc_delta", 0.0)
+        delta = math.sqrt(u + eps) / math.sqrt(v + eps) * g
+        state["acc_delta"] = rho * u + (1 - rho) * delta * delta
+        return theta - group["lr"] * delta
+
+
+class Adam(Optimizer):
+    """Adam, and AMSGrad with ``amsgrad=True``.
+
+    g ← g + λθ; m ← m + (1 − β₁)(g − m); v ← β₂v + (1 − β₂)g²; AMSGrad: v̂ ← max(v̂, v), else v̂ = v;
+    θ ← θ − γ/(1 − β₁ᵗ) · m / (√v̂ / √(1 − β₂ᵗ) + ε).
+    """
+
+    decoupled = False
+
+    def __init__(
+        self, params: Params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+        weight_decay: float = 0.0, amsgrad: bool = False,
+    ) -> None:
+        super().__init__(params, {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
+                                  "amsgrad": amsgrad})
+
+    def _validate(self, group: dict[str, Any]) -> None:
+        super()._validate(group)
+        group["betas"] = _betas(group["betas"])
+        _at_least_zero(group["eps"], "epsilon value")
+        _at_least_zero(group["weight_decay"], "weight_decay value")
+
+    def _update(self, theta: float, g: float, state: dict[str, float], group: dict[str, Any]) -> float:
+        step = state["step"] = state.get("step", 0.0) + 1
+        beta1, beta2 = group["betas"]
+        lr, wd = group["lr"], group["weight_decay"]
+        if self.decoupled:
+            theta = theta * (1 - lr * wd)
+        elif wd:
+            g = g + wd * theta
+        m = state.get("exp_avg", 0.0)
+        m = state["exp_avg"] = m + (1 - beta1) * (g - m)
+        v = state["exp_avg_sq"] = beta2 * state.get("exp_avg_sq", 0.0) + (1 - beta2) * g * g
+        if group["amsgrad"]:
+            v = state["max_exp_avg_sq"] = max(state.get("max_exp_avg_sq", 0.0), v)
+        step_size = lr / (1 - beta1**step)
+        denom = math.sqrt(v) / math.sqrt(1 - beta2**step) + group["eps"]
+        return theta - step_size * m / denom
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay: θ ← θ(1 − γλ) first, then the Adam step without λ in g."""
+
+    decoupled = True
+
+    def __init__(
+        self, params: Params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+        weight_decay: float = 1e-2, amsgrad: bool = False,
+    ) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad)
+
+
+class Adamax(Optimizer):
+    """Adamax: Adam with the infinity norm.
+
+    g ← g + λθ; m ← m + (1 − β₁)(g − m); u ← max(β₂u, |g| + ε); θ ← θ − γ/(1 − β₁ᵗ) · m/u.
+    """
+
+    def __init__(
+        self, params: Params, lr: float = 2e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+        weight_decay: float = 0.0,
+    ) -> None:
+        super().__init__(params, {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay})
+
+    def _validate(self, group: dict[str, Any]) -> None:
+        super()._validate(group)
+        group["betas"] = _betas(group["betas"])
+        _at_least_zero(group["eps"], "epsilon value")
+        _at_least_zero(group["weight_decay"], "weight_decay value")
+
+    def _update(self, theta: float, g: float, state: dict[str, float], group: dict[str, Any]) -> float:
+        step = state["step"] = state.get("step", 0.0) + 1
+        beta1, beta2 = group["betas"]
+        if group["weight_decay"]:
+            g = g + group["weight_decay"] * theta
+        m = state.get("exp_avg", 0.0)
+        m = state["exp_avg"] = m + (1 - beta1) * (g - m)
+        u = state["exp_inf"] = max(beta2 * state.get("exp_inf", 0.0), abs(g) + group["eps"])
+        return theta - group["lr"] / (1 - beta1**step) * m / u
+
+
+class NAdam(Optimizer):
+    """Adam with Nesterov momentum (Dozat), with torch's momentum schedule.
+
+    g ← g + λθ; μ_t = β₁(1 − ½·0.96^(tψ)) (momentum_decay ψ); Π_t = Π μᵢ; m ← m + (1 − β₁)(g − m);
+    v ← β₂v + (1 − β₂)g²; d = √(v/(1 − β₂ᵗ)) + ε;
+    θ ← θ − γ(1 − μ_t)/(1 − Π_t) · g/d − γμ_(t+1)/(1 − Π_t μ_(t+1)) · m/d.
+    """
+
+    def __init__(
+        self, params: Params, lr: float = 2e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+        weight_decay: float = 0.0, momentum_decay: float = 4e-3,
+    ) -> None:
+        super().__init__(params, {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
+                                  "momentum_decay": momentum_decay})
+
+    def _validate(self, group: dict[str, Any]) -> None:
+        super()._validate(group)
+        group["betas"] = _betas(group["betas"])
+        _at_least_zero(group["eps"], "epsilon value")
+        _at_least_zero(group["weight_decay"], "weight_decay value")
+        _at_least_zero(group["momentum_decay"], "momentum_decay value")
+
+    def _update(self, theta: float, g: float, state: dict[str, float], group: dict[str, Any]) -> float:
+        step = state["step"] = state.get("step", 0.0) + 1
+        beta1, beta2 = group["betas"]
+        lr, psi = group["lr"], group["momentum_decay"]
+        if group["weight_decay"]:
+            g = g + group["weight_decay"] * theta
+        mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * psi))
+        mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * psi))
+        # torch keeps this running product in a float32 scalar tensor and multiplies it by μ in float32;
+        # doing the same keeps us on its path to the last digit.
+        mu_product = state["mu_product"] = _float32(state.get("mu_product", 1.0) * _float32(mu))
+        m = state.get("exp_avg", 0.0)
+        m = state["exp_avg"] = m + (1 - beta1) * (g - m)
+        v = state["exp_avg_sq"] = beta2 * state.get("exp_avg_sq", 0.0) + (1 - beta2) * g * g
+        denom = math.sqrt(v / (1 - beta2**step)) + group["eps"]
+        theta = theta + (-lr * (1.0 - mu) / (1.0 - mu_product)) * (g / denom)
+        return theta + (-lr * mu_next / (1.0 - mu_product * mu_next)) * (m / denom)

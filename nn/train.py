@@ -1,0 +1,160 @@
+"""Training: mini-batch gradient descent with the gradient averaged over each batch, as in the classic
+``SGD(training_data, epochs, mini_batch_size, eta, test_data)``, plus evaluation."""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from tqdm.auto import tqdm
+
+import autograd
+from autograd import Value
+from nn import losses
+from nn.datasets import batches
+from nn.module import Module
+from nn.optim import SGD, Optimizer
+
+__all__ = ["LOSSES", "accuracy", "correct", "evaluate", "fit", "threshold"]
+
+Loss = Callable[[Any, Any], Value]
+Pairs = list[tuple[Any, Any]]
+
+LOSSES: dict[str, Loss] = {
+    "mse": losses.mse,
+    "half_sse": losses.half_sse,
+    "binary_cross_entropy": losses.binary_cross_entropy,
+    "cross_entropy": losses.cross_entropy,
+    "hinge": losses.hinge,
+}
+"""Losses ``fit`` and ``evaluate`` accept by name."""
+
+
+def _pairs(data: Any, where: str) -> Pairs:
+    """(x, y) pairs from a data set given as (X, y) or as a list of pairs."""
+    if isinstance(data, tuple) and len(data) == 2 and isinstance(data[0], Sequence) and len(data[0]) == len(data[1]):
+        pairs = list(zip(data[0], data[1], strict=True))
+    elif isinstance(data, Sequence) and all(isinstance(p, tuple | list) and len(p) == 2 for p in data):
+        pairs = [(p[0], p[1]) for p in data]
+    else:
+        raise ValueError(f"{where}: data must be (X, y) with equal lengths or a list of (x, y) pairs")
+    if not pairs:
+        raise ValueError(f"{where}: the data set is empty")
+    return pairs
+
+
+def _loss(loss: str | Loss, where: str) -> Loss:
+    if isinstance(loss, str):
+        if loss not in LOSSES:
+            raise ValueError(f"{where}: unknown loss {loss!r}; choose from {', '.join(sorted(LOSSES))}")
+        return LOSSES[loss]
+    if not callable(loss):
+        raise TypeError(f"{where}: loss must be a name or a function (output, target) -> Value, got {loss!r}")
+    return loss
+
+
+def threshold(pairs: Pairs) -> float:
+    """Where a single output splits two classes: 0 for ±1 labels (a data set with a −1 target), else 0.5."""
+    return 0.0 if any(isinstance(y, int | float) and y == -1 for _, y in pairs) else 0.5
+
+
+def correct(output: Any, target: Any, cut: float = 0.5) -> bool:
+    """Whether one prediction is right: the arg-max class for several outputs (target a class index or a
+    one-hot list); for one output, whether output and target fall on the same side of ``cut``."""
+    if isinstance(output, Value):
+        t = target.data if isinstance(target, Value) else float(target)
+        return (output.data > cut) == (t > cut)
+    scores = [v.data for v in output]
+    predicted = max(range(len(scores)), key=scores.__getitem__)
+    if isinstance(target, int):
+        return predicted == target
+    values = [t.data if isinstance(t, Value) else t for t in target]
+    return predicted == max(range(len(values)), key=values.__getitem__)
+
+
+def evaluate(model: Callable[[Any], Any], data: Any, loss: str | Loss = "mse") -> float:
+    """The mean loss of ``model`` over ``data``, recording no graph."""
+    pairs, fn = _pairs(data, "evaluate"), _loss(loss, "evaluate")
+    with autograd.no_grad():
+        return math.fsum(fn(model(x), y).data for x, y in pairs) / len(pairs)
+
+
+def accuracy(model: Callable[[Any], Any], data: Any) -> float:
+    """The fraction of ``data`` that ``model`` predicts correctly (see ``correct``), recording no graph."""
+    pairs = _pairs(data, "accuracy")
+    with autograd.no_grad():
+        cut = threshold(pairs)
+        return sum(correct(model(x), y, cut) for x, y in pairs) / len(pairs)
+
+
+def fit(
+    model: Module,
+    train_data: Any,
+    loss: str | Loss = "mse",
+    optimizer: Optimizer | None = None,
+    epochs: int = 1,
+    batch_size: int = 32,
+    shuffle: bool = True,
+    seed: int | None = None,
+    val_data: Any = None,
+    metrics: Sequence[str] = (),
+    progress: bool = True,
+    scheduler: Any = None,
+) -> dict[str, list[float]]:
+    """Train ``model`` by mini-batch gradient descent and return the history of each epoch.
+
+    Each batch: zero the gradients, average the loss over the batch, ``backward()``, ``optimizer.step()``.
+    ``optimizer`` defaults to ``SGD(model.parameters(), lr=0.1)``; ``scheduler`` (if given) steps once per
+    epoch. ``metrics`` may hold "accuracy". The history has "loss" (the mean training loss over the epoch)
+    and, for each metric, its training value; with ``val_data`` also "val_loss" and "val_<metric>". A tqdm
+    bar shows progress unless ``progress=False``.
+    """
+    pairs, fn = _pairs(train_data, "fit"), _loss(loss, "fit")
+    validation = _pairs(val_data, "fit: val_data") if val_data is not None else None
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+        raise ValueError(f"fit: epochs must be a whole number of at least 1, got {epochs!r}")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"fit: batch_size must be a whole number of at least 1, got {batch_size!r}")
+    unknown = [m for m in metrics if m != "accuracy"]
+    if unknown:
+        raise ValueError(f"fit: unknown metrics {unknown}; the metric available is 'accuracy'")
+    params = model.parameters()
+    opt = optimizer if optimizer is not None else SGD(params, lr=0.1)
+    rng = random.Random(seed)
+    history: dict[str, list[float]] = {"loss": []}
+    for metric in metrics:
+        history[metric] = []
+    if validation is not None:
+        history["val_loss"] = []
+        for metric in metrics:
+            history[f"val_{metric}"] = []
+    n_batches = math.ceil(len(pairs) / batch_size)
+    cut = threshold(pairs)
+    for epoch in range(1, epochs + 1):
+        total, right = 0.0, 0
+        bar = tqdm(total=n_batches, desc=f"epoch {epoch}/{epochs}", disable=not progress, leave=False)
+        for batch in batches(pairs, batch_size, shuffle=shuffle, seed=rng):
+            opt.zero_grad()
+            outputs = [model(x) for x, _ in batch]
+            sample_losses = [fn(out, y) for out, (_, y) in zip(outputs, batch, strict=True)]
+            batch_loss = autograd.sum(sample_losses) / len(batch)
+            batch_loss.backward()
+            opt.step()
+            total += batch_loss.data * len(batch)
+            if metrics:
+                right += sum(correct(out, y, cut) for out, (_, y) in zip(outputs, batch, strict=True))
+            bar.update(1)
+            bar.set_postfix(loss=f"{batch_loss.data:.4f}")
+        bar.close()
+        history["loss"].append(total / len(pairs))
+        if "accuracy" in metrics:
+            history["accuracy"].append(right / len(pairs))
+        if validation is not None:
+            history["val_loss"].append(evaluate(model, validation, fn))
+            if "accuracy" in metrics:
+                history["val_accuracy"].append(accuracy(model, validation))
+        if scheduler is not None:
+            scheduler.step()
+    return history
