@@ -15,10 +15,10 @@ if getattr(_autograd, "__distribution__", None) != "chainrule":
         "same import name). Install chainrule in a fresh virtual environment, or 'pip uninstall autograd'."
     )
 
-from nn import datasets, optim, schedulers  # noqa: E402 - after the check above
-from nn.losses import binary_cross_entropy, cross_entropy, half_sse, hinge, log_softmax, mse, softmax  # noqa: E402
-from nn.module import ACTIVATIONS, INITS, MLP, RNN, Layer, Module, Neuron, load  # noqa: E402
-from nn.train import accuracy, evaluate, fit  # noqa: E402
+from nn import datasets, optim, schedulers
+from nn.losses import binary_cross_entropy, cross_entropy, half_sse, hinge, log_softmax, mse, softmax
+from nn.module import ACTIVATIONS, INITS, MLP, RNN, Layer, Module, Neuron, gradcheck, load
+from nn.train import accuracy, evaluate, fit
 
 __all__ = [
     "ACTIVATIONS",
@@ -34,6 +34,7 @@ __all__ = [
     "datasets",
     "evaluate",
     "fit",
+    "gradcheck",
     "half_sse",
     "hinge",
     "load",

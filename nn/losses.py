@@ -91,7 +91,7 @@ def cross_entropy(logits: Prediction, target: int | Sequence[float]) -> Value:
         if not 0 <= target < len(zs):
             raise ValueError(f"cross_entropy: target class {target} is out of range for {len(zs)} classes")
         return -log_softmax(zs)[target]
-    if isinstance(target, bool | float) or not isinstance(target, Sequence):
+    if isinstance(target, bool | float | str) or not isinstance(target, Sequence):
         raise ValueError(f"cross_entropy: target must be a class index or a list of probabilities, got {target!r}")
     if len(target) != len(zs):
         raise ValueError(f"cross_entropy: {len(zs)} logits but a target of length {len(target)}")

@@ -13,7 +13,7 @@ import math
 import os
 import random
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ __all__ = [
     "Layer",
     "Module",
     "Neuron",
+    "gradcheck",
     "load",
 ]
 
@@ -96,6 +97,9 @@ class Module:
 
     name: str = ""
 
+    def __call__(self, x: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} does not define a forward pass")
+
     def named_parameters(self) -> list[tuple[str, Value]]:
         """(name, parameter) pairs, in a fixed order."""
         return [
@@ -158,7 +162,8 @@ class Module:
             "config": self.config(),
             "state": self.state_dict(),
         }
-        bad = [name for name, value in payload["state"].items() if not math.isfinite(value)]
+        state = self.state_dict()
+        bad = [name for name, value in state.items() if not math.isfinite(value)]
         if bad:
             raise ValueError(f"save: parameters {bad[:5]} are not finite numbers; JSON cannot hold them")
         target = Path(path)
@@ -185,6 +190,11 @@ class Module:
                 f"not this {type(self).__name__} with config {self.config()}"
             )
         self.load_state_dict(payload["state"])
+
+    def _swap_parameters(self, values: Iterator[Value]) -> None:
+        """Put the next Values of ``values`` in place of this module's parameter objects, in order."""
+        for _, child in self.named_children():
+            child._swap_parameters(values)
 
     def _relabel(self, prefix: str = "") -> None:
         self.name = prefix
@@ -219,6 +229,10 @@ class Neuron(Module):
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         return [*((f"w.{i}", w) for i, w in enumerate(self.w)), ("b", self.b)]
+
+    def _swap_parameters(self, values: Iterator[Value]) -> None:
+        self.w = [next(values) for _ in self.w]
+        self.b = next(values)
 
     def set_weights(self, weights: Sequence[float], bias: float) -> None:
         """Set the weights and the bias exactly, e.g. to reproduce a worked example."""
@@ -402,6 +416,26 @@ def _read(path: str | Path) -> dict[str, Any]:
     if payload["class"] not in _CLASSES:
         raise ValueError(f"load: {path} holds an unknown model class {payload['class']!r}")
     return payload
+
+
+def gradcheck(
+    model: Module, loss: Callable[[Module], Value], eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-4
+) -> bool:
+    """Check ∂loss/∂parameter for every parameter of ``model`` against central differences.
+
+    ``loss(model)`` runs the model and returns a Value. Returns True or raises ``autograd.GradcheckError``
+    naming each disagreeing parameter by its label. The model's parameters are left as they were.
+    """
+    originals = model.parameters()
+
+    def with_parameters(*values: Value) -> Value:
+        model._swap_parameters(iter(values))
+        try:
+            return loss(model)
+        finally:
+            model._swap_parameters(iter(originals))
+
+    return autograd.gradcheck(with_parameters, originals, eps=eps, atol=atol, rtol=rtol)
 
 
 def load(path: str | Path) -> Module:

@@ -172,7 +172,7 @@ class SGD(Optimizer):
                 buf = momentum * state["momentum_buffer"] + (1 - group["dampening"]) * g
             state["momentum_buffer"] = buf
             g = g + momentum * buf if group["nesterov"] else buf
-        return theta - group["lr"] * g
+        return theta - float(group["lr"]) * g
 
 
 class Adagrad(Optimizer):
@@ -201,7 +201,7 @@ class Adagrad(Optimizer):
             g = g + group["weight_decay"] * theta
         clr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
         total = state["sum"] = state.get("sum", group["initial_accumulator_value"]) + g * g
-        return theta - clr * g / (math.sqrt(total) + group["eps"])
+        return float(theta - clr * g / (math.sqrt(total) + group["eps"]))
 
 
 class RMSprop(Optimizer):
@@ -239,8 +239,8 @@ class RMSprop(Optimizer):
             denom = math.sqrt(v) + eps
         if group["momentum"] > 0:
             buf = state["momentum_buffer"] = group["momentum"] * state.get("momentum_buffer", 0.0) + g / denom
-            return theta - group["lr"] * buf
-        return theta - group["lr"] * g / denom
+            return float(theta - group["lr"] * buf)
+        return float(theta - group["lr"] * g / denom)
 
 
 class Adadelta(Optimizer):
@@ -270,7 +270,7 @@ class Adadelta(Optimizer):
         u = state.get("acc_delta", 0.0)
         delta = math.sqrt(u + eps) / math.sqrt(v + eps) * g
         state["acc_delta"] = rho * u + (1 - rho) * delta * delta
-        return theta - group["lr"] * delta
+        return theta - float(group["lr"]) * delta
 
 
 class Adam(Optimizer):
@@ -310,7 +310,7 @@ class Adam(Optimizer):
             v = state["max_exp_avg_sq"] = max(state.get("max_exp_avg_sq", 0.0), v)
         step_size = lr / (1 - beta1**step)
         denom = math.sqrt(v) / math.sqrt(1 - beta2**step) + group["eps"]
-        return theta - step_size * m / denom
+        return float(theta - step_size * m / denom)
 
 
 class AdamW(Adam):
@@ -351,7 +351,7 @@ class Adamax(Optimizer):
         m = state.get("exp_avg", 0.0)
         m = state["exp_avg"] = m + (1 - beta1) * (g - m)
         u = state["exp_inf"] = max(beta2 * state.get("exp_inf", 0.0), abs(g) + group["eps"])
-        return theta - group["lr"] / (1 - beta1**step) * m / u
+        return float(theta - group["lr"] / (1 - beta1**step) * m / u)
 
 
 class NAdam(Optimizer):
@@ -392,4 +392,4 @@ class NAdam(Optimizer):
         v = state["exp_avg_sq"] = beta2 * state.get("exp_avg_sq", 0.0) + (1 - beta2) * g * g
         denom = math.sqrt(v / (1 - beta2**step)) + group["eps"]
         theta = theta + (-lr * (1.0 - mu) / (1.0 - mu_product)) * (g / denom)
-        return theta + (-lr * mu_next / (1.0 - mu_product * mu_next)) * (m / denom)
+        return float(theta + (-lr * mu_next / (1.0 - mu_product * mu_next)) * (m / denom))

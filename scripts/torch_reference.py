@@ -46,7 +46,7 @@ SCHEDULES = [
 ]
 
 
-def trajectory(name, kwargs):
+def trajectory(name: str, kwargs: dict) -> list[list[float]]:
     theta = torch.tensor(START, dtype=torch.float64, requires_grad=True)
     extra = {} if name == "LBFGS" else {"foreach": False}
     opt = getattr(torch.optim, name)([theta], **kwargs, **extra)
@@ -58,7 +58,7 @@ def trajectory(name, kwargs):
     return steps
 
 
-def rates(name, kwargs):
+def rates(name: str, kwargs: dict) -> list[float]:
     theta = torch.tensor(START, dtype=torch.float64, requires_grad=True)
     opt = torch.optim.SGD([theta], lr=0.5)
     if name == "LambdaLR":
@@ -72,7 +72,7 @@ def rates(name, kwargs):
     return out
 
 
-def main():
+def main() -> None:
     data = {
         "torch": torch.__version__,
         "start": START,

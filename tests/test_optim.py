@@ -176,7 +176,7 @@ def test_schedule_errors():
         schedulers.StepLR(opt, step_size=0)
     with pytest.raises(ValueError, match="gamma must be a positive number"):
         schedulers.ExponentialLR(opt, gamma=-1)
-    with pytest.raises(TypeError, match="expected an nn.optim optimizer"):
+    with pytest.raises(TypeError, match=r"expected an nn\.optim optimizer"):
         schedulers.StepLR("opt", step_size=1)
     with pytest.raises(ValueError, match=r"lr_lambda\(0\) must return a finite number"):
         schedulers.LambdaLR(opt, lambda e: "x")
