@@ -252,12 +252,15 @@ def _digraph(order: list[Value], options: _Options, record: BackwardStep | None)
         group = options.cluster(node) if options.cluster else None
         (groups.setdefault(group, []) if group is not None else loose).append(node)
     for node in loose:
-        digraph.node(ids[id(node)], label=_node_label(node, options))
+        digraph.node(ids[id(node)], label=_node_label(node, options, node.label))
     for index, (name, members) in enumerate(groups.items()):
         with digraph.subgraph(name=f"cluster_{index}") as box:
             box.attr(label=_html(name), style="rounded,dashed", color="#888888", fontsize="10")
             for node in members:
-                box.node(ids[id(node)], label=_node_label(node, options))
+                title = node.label
+                if title and title.startswith(name + "."):
+                    title = title[len(name) + 1:]  # the box already says the rest
+                box.node(ids[id(node)], label=_node_label(node, options, title))
     for child in order:
         if child.is_leaf or not child.parents:
             continue
@@ -296,12 +299,12 @@ def _partials_or_none(node: Value) -> tuple[float, ...]:
         return (math.nan,) * len(node.parents)
 
 
-def _node_label(node: Value, options: _Options) -> str:
+def _node_label(node: Value, options: _Options, title: str | None) -> str:
     p = options.precision
     grad = node.grad if isinstance(node.grad, float) else node.grad.data
     rows = []
-    if node.label:
-        rows.append(f"<TR><TD><B>{_escape(node.label)}</B></TD></TR>")
+    if title:
+        rows.append(f"<TR><TD><B>{_escape(title)}</B></TD></TR>")
     if node.rule is not None:
         rows.append(f"<TR><TD><I>{_escape(node.rule.describe_op(node.arg))}</I></TD></TR>")
     rows.append(f"<TR><TD>data {_escape(_number(node.data, p))}</TD></TR>")

@@ -91,10 +91,25 @@ def test_clusters_group_nodes_by_label_prefix():
     assert "subgraph cluster_0" in dot
     assert "label=<layer.0>" in dot
     cluster_body = dot[dot.index("subgraph cluster_0"):]
-    assert "layer.0.w" in cluster_body
-    assert "layer.0.out" in cluster_body
+    assert "<B>w</B>" in cluster_body  # shown relative to the box
+    assert "<B>out</B>" in cluster_body
     with pytest.raises(ValueError, match="depth must be at least 1"):
         label_prefix(0)
+
+
+def test_an_mlp_draws_one_box_per_neuron():
+    import nn
+
+    model = nn.MLP(2, [4, 1], activation="sigmoid", seed=0)
+    loss = (model([0.5, -1.0]) - 1.0) ** 2
+    loss.backward()
+    dot = to_dot(loss, cluster=label_prefix(4))
+    assert dot.count("subgraph cluster_") == 5
+    for i in range(4):
+        assert f"label=<layers.0.neurons.{i}>" in dot
+    texts = _texts(_svg(dot))
+    assert texts.count("w.0") == 5
+    assert texts.count("net") == 5
 
 
 def test_too_large_a_graph_suggests_the_remedy():
