@@ -1,87 +1,271 @@
-"""The ``chainrule`` command."""
+"""The ``chainrule`` command: the worked example step by step, training, drawing and explaining.
+
+    chainrule demo                      the built-in default (what `make demo` runs)
+    chainrule train --dataset moons     train an MLP; writes the model, its history and a loss curve
+    chainrule graph MODEL.json          draw a saved model's graph for one input, grouped by layer
+    chainrule explain w1                the chain-rule derivation of ∂E/∂w1 in the worked example
+"""
 
 from __future__ import annotations
 
 import argparse
+import csv
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any, NoReturn
 
 import autograd
+import nn
 from autograd import Value
+from nn.examples import WorkedExample
 
 __all__ = ["main"]
 
-
-def _neuron() -> tuple[Value, list[Value]]:
-    """The single tanh neuron of the classic micrograd lecture, o = tanh(x1·w1 + x2·w2 + b)."""
-    x1, x2 = Value(2.0, "x1"), Value(0.0, "x2")
-    w1, w2 = Value(-3.0, "w1"), Value(1.0, "w2")
-    b = Value(6.8813735870195432, "b")
-    n = autograd.dot([w1, w2], [x1, x2], b)
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
-    return o, [x1, x2, w1, w2, b]
+Write = Callable[[str], None]
 
 
-def _name(node: Value) -> str:
-    return node.label or f"<{node.op}>"
+class UsageError(Exception):
+    """A bad command line: reported in one line, with exit code 2."""
 
 
-def demo(out: Callable[[str], None] = print) -> int:
-    """Print one neuron's forward pass, every chain-rule step of its backward pass and a gradcheck, and
-    write its graph to chainrule-out/ as SVG and PNG."""
-    o, leaves = _neuron()
-    order = autograd.topological_order(o)
-    out("chainrule demo: one neuron, o = tanh(x1·w1 + x2·w2 + b)\n")
-    out("forward, inputs before the nodes that use them:")
-    for node in order:
-        op = "input" if node.is_leaf else node.op
-        out(f"  {_name(node):>3} = {node.data:+.6f}   ({op})")
-    o.backward()
-    out("\nbackward: o.backward(), one node at a time from the output (grad = upstream × local partial):")
-    for node in reversed(order):
-        if node.is_leaf:
-            continue
-        rule = node.rule
-        assert rule is not None
-        out(f"  at {_name(node)}: upstream ∂o/∂{_name(node)} = {node.grad:+.6f}")
-        partials = autograd.local_partials(node)
-        for position, (parent, partial) in enumerate(zip(node.parents, partials, strict=True)):
-            words = rule.explain(position, len(node.parents), node.arg)
-            out(
-                f"    ∂{_name(node)}/∂{_name(parent):<2}  {words:<22} = {partial:+.6f}"
-                f"   ∂o/∂{_name(parent):<2} += {partial:+.6f} × {node.grad:+.6f}"
-            )
-    out("\ngradients:")
-    for leaf in leaves:
-        out(f"  ∂o/∂{_name(leaf):<2} = {leaf.grad:+.6f}")
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: error: {message} (see {self.prog} --help)")
 
-    def neuron(x1: Value, x2: Value, w1: Value, w2: Value, b: Value) -> Value:
-        return autograd.dot([w1, w2], [x1, x2], b).tanh()
 
-    autograd.gradcheck(neuron, leaves)
-    out(f"\ngradcheck: all {len(leaves)} gradients agree with central differences.")
-    out_dir = Path("chainrule-out")
+def _positive(kind: Callable[[str], Any], what: str) -> Callable[[str], Any]:
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{what} must be a number, got {text!r}") from None
+        if not value > 0:
+            raise argparse.ArgumentTypeError(f"{what} must be positive, got {text}")
+        return value
+
+    return parse
+
+
+def _sizes(text: str) -> list[int]:
+    try:
+        sizes = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--hidden takes sizes like 32,16, got {text!r}") from None
+    if not sizes or any(s < 1 for s in sizes):
+        raise argparse.ArgumentTypeError(f"--hidden takes positive sizes like 32,16, got {text!r}")
+    return sizes
+
+
+def _floats(text: str) -> list[float]:
+    try:
+        return [float(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--input takes numbers like 0.5,-1, got {text!r}") from None
+
+
+# demo ----------------------------------------------------------------------------------------------
+
+
+def demo(out_dir: Path, epochs: int, write: Write = print) -> int:
+    """The worked example: forward pass, every chain-rule step, the update, the rendered graph; then a small
+    MLP trained on the handwritten digits."""
+    example = WorkedExample()
+    total = example.forward()
+    write("The worked example: a 2-2-2 sigmoid network, E = Σ ½(target − out)², learning rate 0.5\n")
+    write("Forward pass:")
+    for name in ("net_h1", "out_h1", "net_h2", "out_h2", "net_o1", "out_o1", "net_o2", "out_o2", "E_o1", "E_o2"):
+        write(f"  {name:<7} = {example.nodes[name].data:.9f}")
+    write(f"  E_total = {total.data:.9f}\n")
+    write("Backward pass, one chain-rule step per node (grad += local partial × upstream):")
+    for record in autograd.backward_steps(total):
+        write(f"  {record}")
+    write("\nGradients and the update w ← w − 0.5·∂E/∂w:")
+    for w in example.weights:
+        write(f"  ∂E/∂{w.label} = {w.grad:+.9f}   {w.label}: {w.data:.9f} → {w.data - example.lr * w.grad:.9f}")
+    paths = autograd.explain(total, example.values["w1"])
+    write(f"\n∂E/∂w1 has {len(paths.paths)} paths (through out_o1 and out_o2); `chainrule explain w1` shows them.")
     for suffix in ("svg", "png"):
-        path = autograd.save(o, out_dir / f"neuron.{suffix}", show_contributions=True, show_rules=True)
-        out(f"wrote {path}")
+        path = autograd.save(total, out_dir / f"worked-example.{suffix}", show_contributions=True)
+        write(f"wrote {path}")
+    for w in example.weights:
+        w.data -= example.lr * w.grad
+    write(f"\nAfter one update E_total = {example.forward().data:.9f} (was {total.data:.9f}).\n")
+
+    write(f"Training MLP(64, [32, 10]) on the 8x8 handwritten digits for {epochs} epoch(s):")
+    X, y = nn.datasets.digits()
+    x_train, x_test, y_train, y_test = nn.datasets.train_test_split(X, y, test_size=0.2, seed=0)
+    model = nn.MLP(64, [32, 10], init="xavier", seed=0)
+    optimizer = nn.optim.Adam(model.parameters(), lr=0.01)
+    history = nn.fit(model, (x_train, y_train), loss="cross_entropy", optimizer=optimizer, epochs=epochs,
+                     batch_size=16, seed=0, metrics=["accuracy"])
+    write(f"  training loss {history['loss'][-1]:.4f}, "
+          f"test accuracy {nn.accuracy(model, (x_test, y_test)):.1%} on {len(x_test)} held-out digits")
     return 0
 
 
+# train ---------------------------------------------------------------------------------------------
+
+OPTIMIZERS: dict[str, tuple[Callable[..., nn.optim.Optimizer], dict[str, Any], float]] = {
+    "sgd": (nn.optim.SGD, {}, 0.1),
+    "momentum": (nn.optim.SGD, {"momentum": 0.9}, 0.05),
+    "nesterov": (nn.optim.SGD, {"momentum": 0.9, "nesterov": True}, 0.05),
+    "adagrad": (nn.optim.Adagrad, {}, 0.05),
+    "rmsprop": (nn.optim.RMSprop, {}, 0.01),
+    "adadelta": (nn.optim.Adadelta, {}, 1.0),
+    "adam": (nn.optim.Adam, {}, 0.01),
+    "amsgrad": (nn.optim.Adam, {"amsgrad": True}, 0.01),
+    "adamw": (nn.optim.AdamW, {}, 0.01),
+    "adamax": (nn.optim.Adamax, {}, 0.02),
+    "nadam": (nn.optim.NAdam, {}, 0.01),
+}
+"""Optimizer name -> (class, extra arguments, default learning rate)."""
+
+DATASETS: dict[str, Callable[[int], tuple[list[list[float]], list[int]]]] = {
+    "xor": lambda seed: (nn.datasets.xor()[0], [int(t) for t in nn.datasets.xor()[1]]),
+    "moons": lambda seed: nn.datasets.moons(200, noise=0.1, seed=seed),
+    "spiral": lambda seed: nn.datasets.spiral(100, classes=3, seed=seed),
+    "digits": lambda seed: nn.datasets.digits(),
+}
+
+
+def train(args: argparse.Namespace, write: Write = print) -> int:
+    """Train an MLP classifier with cross-entropy; write model.json, history.csv and loss.png to --out."""
+    X, y = DATASETS[args.dataset](args.seed)
+    classes = max(y) + 1
+    if args.dataset == "xor":
+        x_train, x_test, y_train, y_test = X, X, y, y
+    else:
+        x_train, x_test, y_train, y_test = nn.datasets.train_test_split(X, y, test_size=0.2, seed=args.seed)
+    model = nn.MLP(len(X[0]), [*args.hidden, classes], activation=args.activation, init="xavier", seed=args.seed)
+    kind, extra, default_lr = OPTIMIZERS[args.optimizer]
+    optimizer = kind(model.parameters(), lr=args.lr if args.lr is not None else default_lr, **extra)
+    write(f"Training {model!r} on {args.dataset} ({len(x_train)} samples, {classes} classes) with {optimizer!r}")
+    history = nn.fit(model, (x_train, y_train), loss="cross_entropy", optimizer=optimizer, epochs=args.epochs,
+                     batch_size=args.batch_size, seed=args.seed, val_data=(x_test, y_test),
+                     metrics=["accuracy"], progress=not args.quiet)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    model_path = model.save(out / "model.json")
+    history_path = out / "history.csv"
+    with history_path.open("w", newline="") as handle:
+        table = csv.writer(handle)
+        table.writerow(["epoch", *history])
+        for epoch, row in enumerate(zip(*history.values(), strict=True), start=1):
+            table.writerow([epoch, *(f"{v:.6g}" for v in row)])
+    write(f"wrote {model_path}\nwrote {history_path}")
+    curve = _loss_curve(history, out / "loss.png")
+    write(f"wrote {curve}" if curve else "matplotlib is not installed, so no loss.png (pip install 'chainrule[plot]')")
+    write(f"final: loss {history['loss'][-1]:.4f}, accuracy {history['accuracy'][-1]:.1%}, "
+          f"val_loss {history['val_loss'][-1]:.4f}, val_accuracy {history['val_accuracy'][-1]:.1%}")
+    return 0
+
+
+def _loss_curve(history: dict[str, list[float]], path: Path) -> Path | None:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return None
+    figure, axes = plt.subplots(figsize=(6, 4))
+    epochs = range(1, len(history["loss"]) + 1)
+    axes.plot(epochs, history["loss"], label="training loss")
+    axes.plot(epochs, history["val_loss"], label="validation loss")
+    axes.set_xlabel("epoch")
+    axes.set_ylabel("cross-entropy")
+    axes.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+    return path
+
+
+# graph and explain ---------------------------------------------------------------------------------
+
+
+def graph(args: argparse.Namespace, write: Write = print) -> int:
+    """Draw a saved model's graph for one input, grouped by layer, with the gradient of its outputs' sum."""
+    model = nn.load(args.model)
+    nin = model.config()["nin"]
+    point = args.input if args.input is not None else [0.0] * nin
+    if len(point) != nin:
+        raise UsageError(f"chainrule graph: --input has {len(point)} numbers but the model takes {nin}")
+    inputs = [Value(v, f"x{i}") for i, v in enumerate(point)]
+    output = model(inputs)
+    root = output if isinstance(output, Value) else autograd.sum(output)
+    root.label = root.label if isinstance(output, Value) else "Σ outputs"
+    root.backward()
+    path = autograd.save(root, args.out, cluster=autograd.label_prefix(2), max_nodes=args.max_nodes,
+                         rankdir="LR")
+    write(f"wrote {path}")
+    return 0
+
+
+def explain(args: argparse.Namespace, write: Write = print) -> int:
+    """Print the chain-rule derivation of ∂E/∂name in the worked example."""
+    example = WorkedExample()
+    total = example.forward()
+    if args.name not in example.nodes:
+        names = ", ".join(n for n in example.nodes if n != "E")
+        raise UsageError(f"chainrule explain: no node {args.name!r} in the worked example; choose from {names}")
+    total.backward()
+    explanation = autograd.explain(total, example.nodes[args.name])
+    text = {"text": explanation.to_text, "markdown": explanation.to_markdown, "latex": explanation.to_latex}
+    write(text[args.format]())
+    return 0
+
+
+def _parser() -> _Parser:
+    parser = _Parser(prog="chainrule", description="See backpropagation: every value, every local partial.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
+
+    p = commands.add_parser("demo", help="the worked example step by step, then a small MLP on digits")
+    p.add_argument("--out", default="chainrule-out", help="folder for the rendered graph (default chainrule-out)")
+    p.add_argument("--epochs", type=_positive(int, "--epochs"), default=3, help="digits training epochs (3)")
+
+    p = commands.add_parser("train", help="train an MLP classifier and write the model, history and loss curve")
+    p.add_argument("--dataset", choices=sorted(DATASETS), default="moons", help="the data set (moons)")
+    p.add_argument("--hidden", type=_sizes, default=[16, 16], help="hidden layer sizes, e.g. 32,16 (16,16)")
+    p.add_argument("--activation", choices=sorted(a for a in nn.ACTIVATIONS if a != "linear"), default="tanh",
+                   help="hidden activation (tanh)")
+    p.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="adam", help="the optimizer (adam)")
+    p.add_argument("--lr", type=_positive(float, "--lr"), default=None, help="learning rate (per optimizer)")
+    p.add_argument("--epochs", type=_positive(int, "--epochs"), default=20, help="epochs (20)")
+    p.add_argument("--batch-size", type=_positive(int, "--batch-size"), default=32, help="mini-batch size (32)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (0)")
+    p.add_argument("--out", default="chainrule-out/train", help="output folder (chainrule-out/train)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    p = commands.add_parser("graph", help="draw a saved model's graph for one input, grouped by layer")
+    p.add_argument("model", help="a model saved by `chainrule train` or Module.save")
+    p.add_argument("--out", default="graph.svg", help="the picture: .svg, .png or .pdf (graph.svg)")
+    p.add_argument("--input", type=_floats, default=None, help="the input, e.g. 0.5,-1 (zeros)")
+    p.add_argument("--max-nodes", type=_positive(int, "--max-nodes"), default=1000, help="refuse larger graphs")
+
+    p = commands.add_parser("explain", help="the chain-rule derivation of ∂E/∂NAME in the worked example")
+    p.add_argument("name", help="a weight or node of the worked example: w1..w8, b1, b2, out_h1, net_o2, ...")
+    p.add_argument("--format", choices=["text", "markdown", "latex"], default="text", help="output format")
+    return parser
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the ``chainrule`` command; returns the exit code (2 for bad arguments)."""
-    parser = argparse.ArgumentParser(
-        prog="chainrule", description="See backpropagation: every value, every local partial derivative."
-    )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    commands.add_parser("demo", help="run the built-in example: forward, each chain-rule step, a gradcheck")
-    args = parser.parse_args(argv)
-    if args.command == "demo":
-        return demo()
-    parser.error(f"unknown command {args.command!r}")  # pragma: no cover - argparse rejects it first
-    return 2  # pragma: no cover
+    """Run the ``chainrule`` command and return its exit code: 0, or 2 with a one-line error."""
+    try:
+        args = _parser().parse_args(argv)
+        if args.command == "demo":
+            return demo(Path(args.out), args.epochs)
+        if args.command == "train":
+            return train(args)
+        if args.command == "graph":
+            return graph(args)
+        return explain(args)
+    except UsageError as error:
+        print(error, file=sys.stderr)
+    except (ValueError, OSError, autograd.GraphvizNotFoundError) as error:
+        print(f"chainrule {getattr(args, 'command', '')}: error: {error}".replace("  ", " "), file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":

@@ -1,13 +1,13 @@
 """Stepping through backward and chain-rule explanations, on random graphs and the classic example."""
 
 import pytest
-from classic import network
 from hypothesis import given
 
 import autograd
 from autograd import Value, backward_steps, explain
 from autograd.render import step_lines, to_dot
 from autograd.testing import expressions
+from nn.examples import WorkedExample
 
 
 def _fresh(expr):
@@ -71,7 +71,8 @@ def test_backward_steps_validates_its_root():
 
 
 def test_classic_example_one_path_to_w5_two_to_w1():
-    total, n = network()
+    example = WorkedExample()
+    total, n = example.forward(), example.nodes
     total.backward()
     assert total.data == pytest.approx(0.298371109, abs=1e-9)
     e5 = explain(total, n["w5"])

@@ -6,13 +6,13 @@ import subprocess
 import xml.etree.ElementTree as ET
 
 import pytest
-from classic import network
 from hypothesis import example, given
 from hypothesis import strategies as st
 
 import autograd
 from autograd import Value, render
 from autograd.render import GraphvizNotFoundError, label_prefix, to_dot
+from nn.examples import WorkedExample
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -133,7 +133,7 @@ def test_bad_options_are_named(kwargs, message):
 
 
 def test_renders_to_svg_with_real_dot():
-    total, _ = network()
+    total = WorkedExample().forward()
     total.backward()
     svg = autograd.draw(total, show_rules=True).pipe(encoding="utf-8")
     texts = _texts(svg)
