@@ -196,9 +196,14 @@ def graph(args: argparse.Namespace, write: Write = print) -> int:
     output = model(inputs)
     root = output if isinstance(output, Value) else autograd.sum(output)
     root.label = root.label if isinstance(output, Value) else "Σ outputs"
+    size = len(autograd.topological_order(root))
+    if size > args.max_nodes:
+        raise UsageError(
+            f"chainrule graph: this model's graph has {size} nodes, more than --max-nodes {args.max_nodes}; "
+            f"pass --max-nodes {size} to draw it anyway (Graphviz may take a while), or draw a smaller model"
+        )
     root.backward()
-    path = autograd.save(root, args.out, cluster=autograd.label_prefix(2), max_nodes=args.max_nodes,
-                         rankdir="LR")
+    path = autograd.save(root, args.out, cluster=autograd.label_prefix(2), max_nodes=size, rankdir="LR")
     write(f"wrote {path}")
     return 0
 

@@ -170,6 +170,7 @@ class Module:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
         try:
+            os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes the file private; give it a normal file's mode
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 json.dump(payload, handle, indent=1, allow_nan=False)
                 handle.flush()
@@ -390,6 +391,12 @@ class RNN(Module):
 
     def config(self) -> dict[str, Any]:
         return {"nin": self.nin, "nhidden": self.nhidden, "nout": self.nout}
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 _CLASSES: dict[str, Callable[..., Module]] = {"Neuron": Neuron, "Layer": Layer, "MLP": MLP, "RNN": RNN}

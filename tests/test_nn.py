@@ -3,6 +3,7 @@
 import gzip
 import json
 import math
+import os
 import struct
 
 import pytest
@@ -332,6 +333,9 @@ def test_save_and_load_round_trip(tmp_path):
     assert [v.data for v in loaded([0.1, 0.2, 0.3])] == [v.data for v in model([0.1, 0.2, 0.3])]
     assert json.loads(path.read_text())["format"] == "chainrule.nn"
     assert [p.name for p in tmp_path.iterdir()] == ["model.json"]  # no temporary file left behind
+    mask = os.umask(0)
+    os.umask(mask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~mask
     rnn = nn.RNN(2, 3, 1, seed=0)
     assert nn.load(rnn.save(tmp_path / "rnn.json")).state_dict() == rnn.state_dict()
 

@@ -99,6 +99,7 @@ def test_explain_prints_the_derivation():
         (["graph", "/no/such/model.json"], "cannot read /no/such/model.json"),
         (["graph", "README.md"], "README.md is not valid JSON"),
         (["explain", "w9"], "no node 'w9' in the worked example"),
+        (["graph", "tests/data/digits-model.json"], "more than --max-nodes 1000; pass --max-nodes"),
     ],
 )
 def test_bad_arguments_give_one_line_and_exit_2(args, message):
