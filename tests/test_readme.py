@@ -19,7 +19,7 @@ def test_plain_python_blocks_run():
     assert plain, "the README has no plain Python block; is this test still needed?"
     for block in plain:
         namespace = {}
-        exec(compile(block, "README.md", "exec"), namespace)  # noqa: S102 - the README's own sample
+        exec(compile(block, "README.md", "exec"), namespace)
         tests = [fn for name, fn in namespace.items() if name.startswith("test_") and callable(fn)]
         for test in tests:
             test()
