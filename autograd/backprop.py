@@ -10,12 +10,15 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 from autograd.errors import AnomalyError
 from autograd.graph import paused_gc, topological_order
 from autograd.modes import STATE, enable_grad
 from autograd.value import Value, as_float, describe_inputs
+
+_node_data = attrgetter("data")
 
 __all__ = [
     "BackwardStep",
@@ -86,7 +89,7 @@ def local_partials(node: Value) -> tuple[float, ...]:
     rule = node._rule
     if rule is None:
         return ()
-    return tuple(float(p) for p in rule.partials(tuple([p.data for p in node.parents]), node.data, node._arg))
+    return tuple(float(p) for p in rule.partials(tuple(map(_node_data, node.parents)), node.data, node._arg))
 
 
 def propagate(order: Sequence[Value], create_graph: bool) -> None:
@@ -169,7 +172,7 @@ def _propagate(order: Sequence[Value], create_graph: bool, record: bool) -> Iter
         elif g == 0.0 and not record:
             continue
         else:
-            xs = tuple([p.data for p in parents])
+            xs = tuple(map(_node_data, parents))
             out = node.data
         try:
             partials = rule.partials(xs, out, node._arg)

@@ -17,10 +17,10 @@ def topological_order(root: Value) -> list[Value]:
     """Every node ``root`` depends on, each once, inputs before the nodes that use them; ``root`` last.
 
     Iterative depth-first search, so a chain of a million nodes needs no recursion. The order is
-    deterministic: parents are visited in the order the op lists them.
+    deterministic: a node's leaf inputs come in the order the op lists them, as soon as it is reached.
     """
     order: list[Value] = []
-    seen: set[int] = set()
+    seen: set[Value] = set()
     stack: list[tuple[Value, bool]] = [(root, False)]  # (node, its parents are already in order)
     push, pop, mark, emit = stack.append, stack.pop, seen.add, order.append
     with paused_gc():
@@ -29,14 +29,17 @@ def topological_order(root: Value) -> list[Value]:
             if expanded:
                 emit(node)
                 continue
-            key = id(node)
-            if key in seen:
+            if node in seen:
                 continue
-            mark(key)
+            mark(node)
             push((node, True))
-            for parent in reversed(node.parents):
-                if id(parent) not in seen:
-                    push((parent, False))
+            for parent in node.parents:
+                if parent not in seen:
+                    if parent.parents:
+                        push((parent, False))
+                    else:  # a leaf needs nothing before it: place it now
+                        mark(parent)
+                        emit(parent)
     return order
 
 

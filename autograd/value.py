@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Iterable, Sequence
+from operator import attrgetter
 from typing import Any
 
 from autograd import rules
@@ -227,8 +228,15 @@ def apply(rule: Rule, parents: tuple[Value, ...], arg: Any = None) -> Value:
 
     A domain error (log of 0, division by 0, overflow) is raised again with the op and its inputs.
     """
+    count = len(parents)
+    if count == 1:
+        xs: tuple[float, ...] = (parents[0].data,)
+    elif count == 2:
+        xs = (parents[0].data, parents[1].data)
+    else:
+        xs = tuple(map(_data, parents))
     try:
-        data = rule.forward(tuple([p.data for p in parents]), arg)
+        data = rule.forward(xs, arg)
     except (ArithmeticError, ValueError) as error:
         raise type(error)(f"{describe_inputs(rule, parents, arg)}: {error}{_domain(rule)}") from None
     if not rule.builtin:
@@ -258,6 +266,7 @@ def apply(rule: Rule, parents: tuple[Value, ...], arg: Any = None) -> Value:
 
 
 _new = object.__new__
+_data = attrgetter("data")
 
 
 def _domain(rule: Rule) -> str:
@@ -287,7 +296,13 @@ def dot(ws: Sequence[Value | float], xs: Sequence[Value | float], bias: Value | 
     if not w:
         raise ValueError("dot: needs at least one weight, got empty ws and xs")
     tail = [] if bias is None else _as_values([bias], "dot: bias")
-    return apply(rules.DOT, tuple(w + x + tail), len(w))
+    return apply(rules.DOT, (*w, *x, *tail), len(w))
+
+
+def dot_unchecked(ws: Sequence[Value], xs: Sequence[Value], bias: Value) -> Value:
+    """``dot(ws, xs, bias)`` for callers that guarantee Values, equal lengths and a bias (``nn``'s neurons):
+    the same node, without the checks."""
+    return apply(rules.DOT, (*ws, *xs, bias), len(ws))
 
 
 def define_op(

@@ -1,125 +1,400 @@
-"""Side-by-side timings: each workload for each engine in its own process, interleaved, medians of runs.
+"""Side-by-side benchmarks: chainrule against micrograd 0.1.0, PyTorch scalars (when installed) and the same
+arithmetic hand-written on plain floats. Each workload runs for each engine in a fresh process, the engines
+interleaved round by round, and the table shows medians and ratios from the one run.
 
-    make bench            # or: .venv/bin/python benchmarks/run.py --repeats 5
+    make bench                                # installs micrograd 0.1.0 into .venv, then runs this
+    .venv/bin/python benchmarks/run.py --rounds 5 --markdown
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
+import importlib.util
+import itertools
 import json
+import math
+import platform
 import statistics
 import subprocess
 import sys
 import time
+import tracemalloc
 from collections.abc import Callable
+from datetime import date
+from typing import Any
 
-WORKLOADS = ("deep_chain", "wide_sum", "neuron_layer")
-ENGINES = ("chainrule", "floats")
+# Workloads -----------------------------------------------------------------------------------------------
 
 
-def deep_chain(engine: str, n: int = 1_000_000) -> float:
-    """y = y*1.0000001 + 1e-9, n times, then the derivative of y with respect to the start."""
+def _moons() -> tuple[list[list[float]], list[float]]:
+    import nn
+
+    X, y = nn.datasets.moons(100, noise=0.1, seed=0)
+    return X, [1.0 if t == 1 else -1.0 for t in y]
+
+
+def mlp_step(engine: str) -> list[float]:
+    """micrograd's demo: MLP(2, [16, 16, 1]) with ReLU on 100 points, max-margin loss + 1e-4 L2, backward, SGD."""
+    X, y = _moons()
+    step = {"chainrule": _mlp_chainrule, "micrograd": _mlp_micrograd, "floats": _mlp_floats,
+            "torch": _mlp_torch}[engine](X, y)
+    step()  # warm up
+    times = []
+    for _ in range(5 if engine in ("chainrule", "floats") else 3):
+        start = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def _mlp_chainrule(X: list[list[float]], y: list[float]) -> Callable[[], None]:
+    import autograd
+    import nn
+
+    model = nn.MLP(2, [16, 16, 1], activation="relu", seed=0)
+    params = model.parameters()
+    opt = nn.optim.SGD(params, lr=0.05)
+
+    def step() -> None:
+        scores = [model(x) for x in X]
+        data_loss = autograd.sum([(1 - yi * s).relu() for yi, s in zip(y, scores, strict=True)]) / len(X)
+        loss = data_loss + 1e-4 * autograd.dot(params, params)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
+    return step
+
+
+def _mlp_micrograd(X: list[list[float]], y: list[float]) -> Callable[[], None]:
+    import random
+
+    from micrograd.engine import Value
+    from micrograd.nn import MLP
+
+    random.seed(0)
+    model = MLP(2, [16, 16, 1])
+
+    def step() -> None:
+        inputs = [list(map(Value, row)) for row in X]
+        scores = list(map(model, inputs))
+        losses = [(1 + -yi * si).relu() for yi, si in zip(y, scores, strict=True)]
+        data_loss = sum(losses) * (1.0 / len(losses))
+        reg_loss = 1e-4 * sum(p * p for p in model.parameters())
+        total = data_loss + reg_loss
+        model.zero_grad()
+        total.backward()
+        for p in model.parameters():
+            p.data -= 0.05 * p.grad
+
+    return step
+
+
+def _mlp_torch(X: list[list[float]], y: list[float]) -> Callable[[], None]:
+    import random
+
+    import torch
+
+    rng = random.Random(0)
+    sizes = [2, 16, 16, 1]
+    layers = [[([torch.tensor(rng.uniform(-1, 1), dtype=torch.float64, requires_grad=True) for _ in range(nin)],
+                torch.tensor(0.0, dtype=torch.float64, requires_grad=True)) for _ in range(nout)]
+              for nin, nout in itertools.pairwise(sizes)]
+    params = [p for layer in layers for ws, b in layer for p in (*ws, b)]
+
+    def forward(x: list[Any]) -> Any:
+        for k, layer in enumerate(layers):
+            outs = []
+            for ws, b in layer:
+                act = b
+                for w, xi in zip(ws, x, strict=True):
+                    act = act + w * xi
+                outs.append(act.relu() if k < len(layers) - 1 else act)
+            x = outs
+        return x[0]
+
+    def step() -> None:
+        scores = [forward(row) for row in X]
+        data_loss = sum((1 - yi * s).relu() for yi, s in zip(y, scores, strict=True)) / len(X)
+        loss = data_loss + 1e-4 * sum(p * p for p in params)
+        for p in params:
+            p.grad = None
+        loss.backward()
+        with torch.no_grad():
+            for p in params:
+                p -= 0.05 * p.grad
+
+    return step
+
+
+def _mlp_floats(X: list[list[float]], y: list[float]) -> Callable[[], None]:
+    """The same forward, backward and update hand-written on floats: the floor for pure Python."""
+    import random
+
+    rng = random.Random(0)
+    sizes = [2, 16, 16, 1]
+    W = [[[rng.uniform(-1, 1) for _ in range(nin)] for _ in range(nout)] for nin, nout in itertools.pairwise(sizes)]
+    B = [[0.0] * nout for nout in sizes[1:]]
+    last = len(W) - 1
+
+    def step() -> None:
+        gW = [[[0.0] * len(row) for row in layer] for layer in W]
+        gB = [[0.0] * len(layer) for layer in B]
+        n = len(X)
+        for x, t in zip(X, y, strict=True):
+            acts = [x]
+            for k, (layer, bias) in enumerate(zip(W, B, strict=True)):
+                a = acts[-1]
+                z = [sum(w * v for w, v in zip(row, a, strict=True)) + b for row, b in zip(layer, bias, strict=True)]
+                acts.append(z if k == last else [v if v > 0 else 0.0 for v in z])
+            score = acts[-1][0]
+            if 1 - t * score <= 0:
+                continue
+            delta = [-t / n]
+            for k in range(last, -1, -1):
+                a = acts[k]
+                layer, gl, gb = W[k], gW[k], gB[k]
+                for j, d in enumerate(delta):
+                    gb[j] += d
+                    row = gl[j]
+                    for i, v in enumerate(a):
+                        row[i] += d * v
+                if k:
+                    back = [sum(layer[j][i] * delta[j] for j in range(len(delta))) for i in range(len(a))]
+                    delta = [b if v > 0 else 0.0 for b, v in zip(back, a, strict=True)]
+        for layer, gl in zip(W, gW, strict=True):
+            for row, grow in zip(layer, gl, strict=True):
+                for i in range(len(row)):
+                    row[i] -= 0.05 * (grow[i] + 2e-4 * row[i])
+        for bias, gb in zip(B, gB, strict=True):
+            for j in range(len(bias)):
+                bias[j] -= 0.05 * (gb[j] + 2e-4 * bias[j])
+
+    return step
+
+
+def digits_batches(engine: str) -> list[float]:
+    """Mini-batch SGD (batch 32) of MLP(64, [32, 10]) with squared error on one-hot targets; the time per
+    batch (an epoch over 1797 samples is 57 batches)."""
+    import nn
+
+    X, labels = nn.datasets.digits()
+    T = nn.datasets.one_hot(labels, 10)
+    batches = [list(range(k * 32, k * 32 + 32)) for k in range(4)]
+    if engine == "chainrule":
+        import autograd
+
+        model = nn.MLP(64, [32, 10], seed=0)
+        opt = nn.optim.SGD(model.parameters(), lr=0.1)
+
+        def run(batch: list[int]) -> None:
+            loss = autograd.sum([nn.mse(model(X[i]), T[i]) for i in batch]) / len(batch)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    elif engine == "micrograd":
+        import random
+
+        from micrograd.nn import MLP
+
+        random.seed(0)
+        mmodel = MLP(64, [32, 10])
+
+        def run(batch: list[int]) -> None:
+            losses = []
+            for i in batch:
+                out = mmodel(X[i])
+                losses.append(sum((o - t) ** 2 for o, t in zip(out, T[i], strict=True)) * (1.0 / 10))
+            loss = sum(losses) * (1.0 / len(batch))
+            mmodel.zero_grad()
+            loss.backward()
+            for p in mmodel.parameters():
+                p.data -= 0.1 * p.grad
+    else:
+        raise ValueError(engine)
+    run(batches[0])
+    times = []
+    for batch in batches[1:]:
+        start = time.perf_counter()
+        run(batch)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def deep_chain(engine: str, n: int = 1_000_000) -> list[float]:
+    """y = y*1.0000001 + 1e-9, a million times, then the derivative of y with respect to its start."""
     start = time.perf_counter()
     if engine == "chainrule":
         from autograd import Value
 
         x = Value(1.0)
-        y = x
+        v = x
         for _ in range(n):
-            y = y * 1.0000001 + 1e-9
-        y.backward()
+            v = v * 1.0000001 + 1e-9
+        v.backward()
+        result = x.grad
+    elif engine == "floats":
+        v, local = 1.0, []
+        for _ in range(n):
+            local.append(1.0000001)
+            v = v * 1.0000001 + 1e-9
+        g = 1.0
+        for d in reversed(local):
+            g = g * d
+        result = g
+    elif engine == "micrograd":
+        from micrograd.engine import Value as MValue
+
+        x = MValue(1.0)
+        v = x
+        for _ in range(n):
+            v = v * 1.0000001 + 1e-9
+        try:
+            v.backward()
+        except RecursionError:
+            return [math.nan]
         result = x.grad
     else:
-        y, factors = 1.0, []
-        for _ in range(n):
-            factors.append(1.0000001)
-            y = y * 1.0000001 + 1e-9
-        g = 1.0
-        for f in reversed(factors):
-            g *= f
-        result = g
+        raise ValueError(engine)
+    elapsed = time.perf_counter() - start
     assert abs(result - 1.0000001**n) < 1e-6 * result
-    return time.perf_counter() - start
+    return [elapsed]
 
 
-def wide_sum(engine: str, n: int = 100_000) -> float:
-    """The sum of n products a_i*b_i, then its gradient with respect to every a_i and b_i."""
-    a, b = [0.001 * i for i in range(n)], [1.0 - 0.001 * i for i in range(n)]
+def wide_sum(engine: str, n: int = 100_000) -> list[float]:
+    """The sum of n products aᵢ·bᵢ, then its gradient with respect to every aᵢ and bᵢ."""
+    a = [0.001 * i for i in range(n)]
+    b = [1.0 - 0.001 * i for i in range(n)]
     start = time.perf_counter()
     if engine == "chainrule":
         import autograd
         from autograd import Value
 
-        av, bv = [Value(x) for x in a], [Value(x) for x in b]
-        total = autograd.sum([x * y for x, y in zip(av, bv, strict=True)])
-        total.backward()
-        grads = [x.grad for x in av]
-    else:
-        sum(x * y for x, y in zip(a, b, strict=True))
+        av, bv = [Value(v) for v in a], [Value(v) for v in b]
+        autograd.sum([x * w for x, w in zip(av, bv, strict=True)]).backward()
+        grads = [v.grad for v in av]
+    elif engine == "floats":
+        sum(x * w for x, w in zip(a, b, strict=True))
         grads = list(b)
-    assert grads[1] == b[1]
-    return time.perf_counter() - start
+    elif engine == "micrograd":
+        from micrograd.engine import Value as MValue
 
-
-def neuron_layer(engine: str, nin: int = 64, nout: int = 32, samples: int = 32) -> float:
-    """A tanh layer of fused neurons over a batch, squared outputs summed, then backward."""
-    import math
-
-    xs = [[((i * 7 + j * 3) % 11) / 11 for j in range(nin)] for i in range(samples)]
-    ws = [[((k * 5 + j) % 13 - 6) / 30 for j in range(nin)] for k in range(nout)]
-    start = time.perf_counter()
-    if engine == "chainrule":
-        import autograd
-        from autograd import Value
-
-        wv = [[Value(w) for w in row] for row in ws]
-        terms = []
-        for x in xs:
-            xv = [Value(v) for v in x]
-            for row in wv:
-                h = autograd.dot(row, xv).tanh()
-                terms.append(h * h)
-        autograd.sum(terms).backward()
+        av, bv = [MValue(v) for v in a], [MValue(v) for v in b]
+        total = sum(x * w for x, w in zip(av, bv, strict=True))
+        try:
+            total.backward()
+        except RecursionError:
+            return [math.nan]
+        grads = [v.grad for v in av]
     else:
-        grads = [[0.0] * nin for _ in range(nout)]
-        for x in xs:
-            for k, row in enumerate(ws):
-                h = math.tanh(sum(w * v for w, v in zip(row, x, strict=True)))
-                g = 2 * h * (1 - h * h)
-                gk = grads[k]
-                for j in range(nin):
-                    gk[j] += g * x[j]
-    return time.perf_counter() - start
+        raise ValueError(engine)
+    elapsed = time.perf_counter() - start
+    assert grads[1] == b[1]
+    return [elapsed]
 
 
-FUNCTIONS: dict[str, Callable[[str], float]] = {
-    "deep_chain": deep_chain, "wide_sum": wide_sum, "neuron_layer": neuron_layer,
+def memory(engine: str, nodes: int = 100_000) -> list[float]:
+    """Bytes per graph node of a chain of 10^5 nodes (tracemalloc, after the forward pass)."""
+    gc.collect()
+    tracemalloc.start()
+    if engine == "chainrule":
+        from autograd import Value, topological_order
+
+        v = Value(1.0)
+        for _ in range(nodes - 1):
+            v = v * 1.0000001
+        used, _ = tracemalloc.get_traced_memory()
+        count = len(topological_order(v))
+    elif engine == "micrograd":
+        from micrograd.engine import Value as MValue
+
+        v = MValue(1.0)
+        for _ in range(nodes - 1):
+            v = v * 1.0000001
+        used, _ = tracemalloc.get_traced_memory()
+        seen, stack = set(), [v]
+        while stack:
+            node = stack.pop()
+            if id(node) not in seen:
+                seen.add(id(node))
+                stack.extend(node._prev)
+        count = len(seen)
+    else:
+        raise ValueError(engine)
+    tracemalloc.stop()
+    return [used / count]
+
+
+WORKLOADS: dict[str, tuple[Callable[[str], list[float]], tuple[str, ...], str]] = {
+    "mlp_step": (mlp_step, ("chainrule", "micrograd", "torch", "floats"), "s/step"),
+    "digits_batch": (digits_batches, ("chainrule", "micrograd"), "s/batch"),
+    "deep_chain": (deep_chain, ("chainrule", "micrograd", "floats"), "s"),
+    "wide_sum": (wide_sum, ("chainrule", "micrograd", "floats"), "s"),
+    "memory": (memory, ("chainrule", "micrograd"), "bytes/node"),
 }
+
+
+# Driver --------------------------------------------------------------------------------------------------
+
+
+def _available(engine: str) -> bool:
+    module = {"micrograd": "micrograd", "torch": "torch"}.get(engine)
+    return module is None or importlib.util.find_spec(module) is not None
+
+
+def _one(workload: str, engine: str) -> list[float]:
+    run = subprocess.run([sys.executable, __file__, "--one", workload, engine], capture_output=True, text=True,
+                         check=False, timeout=1800)
+    if run.returncode != 0:
+        raise RuntimeError(f"{workload} on {engine} failed:\n{run.stderr[-2000:]}")
+    return list(json.loads(run.stdout))
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=3, help="runs of each workload per engine (default 3)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds; each runs every engine once (3)")
+    parser.add_argument("--only", nargs="*", choices=sorted(WORKLOADS), help="run only these workloads")
+    parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     parser.add_argument("--one", nargs=2, metavar=("WORKLOAD", "ENGINE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(FUNCTIONS[args.one[0]](args.one[1])))
+        print(json.dumps(WORKLOADS[args.one[0]][0](args.one[1])))
         return 0
-    if args.repeats < 1:
-        parser.error(f"--repeats must be at least 1, got {args.repeats}")
-    times: dict[tuple[str, str], list[float]] = {}
-    for _ in range(args.repeats):
-        for workload in WORKLOADS:
-            for engine in ENGINES:
-                run = subprocess.run(
-                    [sys.executable, __file__, "--one", workload, engine], capture_output=True, text=True, check=True
-                )
-                times.setdefault((workload, engine), []).append(json.loads(run.stdout))
-    print(f"{'workload':<14}{'chainrule s':>14}{'floats s':>12}{'ratio':>8}")
-    for workload in WORKLOADS:
-        ours = statistics.median(times[(workload, "chainrule")])
-        floor = statistics.median(times[(workload, "floats")])
-        print(f"{workload:<14}{ours:>14.4f}{floor:>12.4f}{ours / floor:>7.1f}x")
+    if args.rounds < 1:
+        parser.error(f"--rounds must be at least 1, got {args.rounds}")
+    chosen = args.only or list(WORKLOADS)
+    samples: dict[tuple[str, str], list[float]] = {}
+    for round_ in range(1, args.rounds + 1):
+        for workload in chosen:
+            for engine in WORKLOADS[workload][1]:
+                if _available(engine):
+                    samples.setdefault((workload, engine), []).extend(_one(workload, engine))
+        print(f"round {round_}/{args.rounds} done", file=sys.stderr)
+    rows = []
+    for workload in chosen:
+        unit = WORKLOADS[workload][2]
+        ours = statistics.median(samples[(workload, "chainrule")])
+        for engine in WORKLOADS[workload][1]:
+            if (workload, engine) not in samples:
+                rows.append((workload, engine, "not installed", ""))
+                continue
+            value = statistics.median(samples[(workload, engine)])
+            if math.isnan(value):
+                rows.append((workload, engine, "RecursionError", ""))
+                continue
+            ratio = "" if engine == "chainrule" else f"{value / ours:.2f}"
+            rows.append((workload, engine, f"{value:.4g} {unit}", ratio))
+    header = ("workload", "engine", "median", "engine / chainrule")
+    print(f"\n{date.today()}, Python {platform.python_version()}, {platform.machine()}, {args.rounds} rounds")
+    if args.markdown:
+        print("| " + " | ".join(header) + " |\n|---|---|---|---|")
+        for row in rows:
+            print("| " + " | ".join(row) + " |")
+    else:
+        widths = [max(len(r[i]) for r in (header, *rows)) for i in range(4)]
+        for row in (header, *rows):
+            print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)))
     return 0
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 import autograd
 from autograd import Value
+from autograd.value import dot_unchecked
 
 __all__ = [
     "ACTIVATIONS",
@@ -253,7 +254,7 @@ class Neuron(Module):
 
     def forward(self, xs: list[Value]) -> Value:
         """activation(w·x + b) on inputs that are already Values."""
-        net = autograd.dot(self.w, xs, self.b)
+        net = dot_unchecked(self.w, xs, self.b)
         net.label = f"{self.name}net"
         act = self._act
         if act is None:

@@ -84,7 +84,8 @@ def test_anomaly_in_backward_names_the_step():
     assert info.value.phase == "backward"
     assert info.value.op == "mul_const"
     assert info.value.inputs == [("x", 1.0)]
-    assert "backward step 2" in str(info.value)
+    assert info.value.step == 4  # root, tanh, its mul_const, then the overflowing mul_const
+    assert "backward step 4" in str(info.value)
 
 
 def test_without_anomaly_mode_nan_propagates_as_in_ieee_floats():
