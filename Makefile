@@ -16,7 +16,8 @@ test: venv graphviz
 	$(BIN)/python -m pytest
 
 bench: venv
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check micrograd==0.1.0
+	$(BIN)/python benchmarks/run.py --markdown
 
 lint: venv
 	$(BIN)/ruff check .

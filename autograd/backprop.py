@@ -172,7 +172,13 @@ def _propagate(order: Sequence[Value], create_graph: bool, record: bool) -> Iter
         elif g == 0.0 and not record:
             continue
         else:
-            xs = tuple(map(_node_data, parents))
+            count = len(parents)
+            if count == 1:
+                xs = (parents[0].data,)
+            elif count == 2:
+                xs = (parents[0].data, parents[1].data)
+            else:
+                xs = tuple(map(_node_data, parents))
             out = node.data
         try:
             partials = rule.partials(xs, out, node._arg)

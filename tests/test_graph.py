@@ -1,0 +1,65 @@
+"""The one traversal, and the fast paths that must agree with the general ones."""
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import autograd
+from autograd import Value
+from autograd.testing import expressions, finite_floats
+from autograd.value import dot_unchecked
+
+
+def _reachable(root):
+    seen, stack = {id(root): root}, [root]
+    while stack:
+        for parent in stack.pop().parents:
+            if id(parent) not in seen:
+                seen[id(parent)] = parent
+                stack.append(parent)
+    return seen
+
+
+@given(expressions(max_steps=20))
+def test_topological_order_is_valid_on_random_graphs(expr):
+    out = expr(*[Value(p) for p in expr.inputs])
+    order = autograd.topological_order(out)
+    position = {id(node): i for i, node in enumerate(order)}
+    assert len(position) == len(order)  # each node once
+    assert order[-1] is out
+    assert set(position) == set(_reachable(out))  # every node the output depends on
+    for node in order:
+        for parent in node.parents:
+            assert position[id(parent)] < position[id(node)]
+
+
+def test_topological_order_is_deterministic_and_keeps_leaf_order():
+    a, b, c = Value(1.0, "a"), Value(2.0, "b"), Value(3.0, "c")
+    out = autograd.dot([a, b], [c, a])
+    assert autograd.topological_order(out) == [a, b, c, out]
+    assert autograd.topological_order(out) == autograd.topological_order(out)
+
+
+@given(st.lists(st.tuples(finite_floats(-10, 10), finite_floats(-10, 10)), min_size=1, max_size=10),
+       finite_floats(-10, 10))
+def test_unchecked_dot_is_the_same_node_as_dot(pairs, bias):
+    ws = [Value(w) for w, _ in pairs]
+    xs = [Value(x) for _, x in pairs]
+    b = Value(bias)
+    checked, fast = autograd.dot(ws, xs, b), dot_unchecked(ws, xs, b)
+    assert fast.data == checked.data
+    assert fast.parents == checked.parents
+    assert (fast.op, fast.arg) == (checked.op, checked.arg)
+    assert autograd.local_partials(fast) == autograd.local_partials(checked)
+
+
+@given(st.lists(finite_floats(-10, 10), min_size=1, max_size=12))
+def test_fused_sum_agrees_with_a_chain_of_adds(values):
+    xs = [Value(v) for v in values]
+    fused = autograd.sum(xs).tanh()
+    chained = xs[0]
+    for x in xs[1:]:
+        chained = chained + x
+    chained = chained.tanh()
+    assert fused.data == pytest.approx(chained.data, abs=1e-12)
+    assert autograd.grad(fused, xs) == pytest.approx(autograd.grad(chained, xs), abs=1e-12)
