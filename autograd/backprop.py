@@ -39,14 +39,19 @@ def backward(root: Value, grad: float = 1.0, create_graph: bool = False) -> None
     holds this pass's value afterwards, so a graph can be shown with its gradients. With
     ``create_graph=True`` the gradients are Values that can be differentiated again.
     """
-    _check_value(root, "backward")
-    seed = as_float(grad, "backward: grad")
+    propagate(_seed(root, grad, "backward"), create_graph)
+
+
+def _seed(root: Value, grad: float, where: str) -> list[Value]:
+    """The start of a backward pass: interior gradients to 0, ``grad`` added to the root's; the order."""
+    _check_value(root, where)
+    seed = as_float(grad, f"{where}: grad")
     order = topological_order(root)
     for node in order:
         if node._rule is not None:
             node.grad = 0.0
     root.grad = root.grad + seed
-    propagate(order, create_graph)
+    return order
 
 
 def grad(
@@ -144,14 +149,7 @@ def node_name(node: Value) -> str:
 def backward_steps(root: Value, grad: float = 1.0) -> Iterator[BackwardStep]:
     """Run ``backward(root, grad)`` one node at a time, yielding a ``BackwardStep`` for each op node in
     reverse topological order. Exhausting it leaves exactly the gradients ``backward()`` leaves."""
-    _check_value(root, "backward_steps")
-    seed = as_float(grad, "backward_steps: grad")
-    order = topological_order(root)
-    for node in order:
-        if node._rule is not None:
-            node.grad = 0.0
-    root.grad = root.grad + seed
-    return _propagate(order, False, True)
+    return _propagate(_seed(root, grad, "backward_steps"), False, True)
 
 
 def _propagate(order: Sequence[Value], create_graph: bool, record: bool) -> Iterator[BackwardStep]:

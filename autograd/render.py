@@ -23,7 +23,9 @@ from autograd.backprop import BackwardStep, backward_steps, local_partials
 from autograd.graph import topological_order
 from autograd.value import Value
 
-__all__ = ["GraphvizNotFoundError", "draw", "label_prefix", "notebook_svg", "save", "step_lines", "to_dot"]
+__all__ = [
+    "GraphvizNotFoundError", "draw", "draw_digraph", "label_prefix", "notebook_svg", "save", "step_lines", "to_dot",
+]
 
 INSTALL_HINT = (
     "Graphviz's 'dot' program is not installed, so the graph cannot be rendered (to_dot still works). "
@@ -53,45 +55,13 @@ class _Options:
     reached: frozenset[int] | None = None  # with step=k: the nodes whose edges backward has passed
 
 
-def to_dot(
-    root: Value,
-    *,
-    rankdir: str = "LR",
-    show_partials: bool = True,
-    show_contributions: bool = False,
-    show_rules: bool = False,
-    precision: int = 4,
-    highlight: Iterable[Value | Edge] = (),
-    color_by_grad: bool = False,
-    cluster: Cluster | None = None,
-    max_nodes: int = 300,
-    step: int | None = None,
-) -> str:
-    """DOT source for the graph of ``root``.
-
-    - ``rankdir``: "LR" (left to right) or "TB" (top to bottom).
-    - ``show_partials``: label each edge parent -> child with ∂child/∂parent.
-    - ``show_contributions``: also show upstream × local = what the parent's grad received.
-    - ``show_rules``: also show the rule in words, e.g. ∂(a·b)/∂a = b.
-    - ``precision``: significant digits of every number.
-    - ``highlight``: Values and edges (parent, child) or (parent, child, position) to draw in red.
-    - ``color_by_grad``: fill nodes by log10 |grad|, blue for vanishing, red for exploding gradients.
-    - ``cluster``: a function from a node to a group name (or None); each group is drawn boxed.
-      ``label_prefix(depth)`` groups nodes by their labels, e.g. ``layers.0.neurons.1``.
-    - ``max_nodes``: a larger graph raises ValueError rather than drawing an unreadable picture.
-    - ``step``: show a fresh backward pass (every gradient from zero) as it stands after its step k, with
-      that step's node and edges highlighted and the contributions of the edges passed so far. Every
-      ``.grad`` is restored afterwards.
-    """
-    return str(draw_digraph(
-        root, rankdir=rankdir, show_partials=show_partials, show_contributions=show_contributions,
-        show_rules=show_rules, precision=precision, highlight=highlight, color_by_grad=color_by_grad,
-        cluster=cluster, max_nodes=max_nodes, step=step,
-    ).source)
+def to_dot(root: Value, **options: Any) -> str:
+    """DOT source for the graph of ``root``, with the options of ``draw_digraph``; needs no Graphviz."""
+    return str(draw_digraph(root, **options).source)
 
 
 def draw(root: Value, *, format: str = "svg", **options: Any) -> graphviz.Digraph:
-    """A ``graphviz.Digraph`` of ``root``'s graph (options as for ``to_dot``) that renders through
+    """A ``graphviz.Digraph`` of ``root``'s graph (options as for ``draw_digraph``) that renders through
     Graphviz to ``format`` ("svg", "png" or "pdf") and shows itself inline in Jupyter.
 
     Raises ``GraphvizNotFoundError``, with how to install it, when Graphviz's ``dot`` is missing.
@@ -177,7 +147,22 @@ def draw_digraph(
     max_nodes: int = 300,
     step: int | None = None,
 ) -> graphviz.Digraph:
-    """The ``graphviz.Digraph`` behind ``to_dot`` and ``draw``; needs no ``dot`` binary."""
+    """The ``graphviz.Digraph`` behind ``to_dot`` and ``draw``; needs no ``dot`` binary. The options:
+
+    - ``rankdir``: "LR" (left to right) or "TB" (top to bottom).
+    - ``show_partials``: label each edge parent -> child with ∂child/∂parent.
+    - ``show_contributions``: also show upstream × local = what the parent's grad received.
+    - ``show_rules``: also show the rule in words, e.g. ∂(a·b)/∂a = b.
+    - ``precision``: significant digits of every number.
+    - ``highlight``: Values and edges (parent, child) or (parent, child, position) to draw in red.
+    - ``color_by_grad``: fill nodes by log10 |grad|, blue for vanishing, red for exploding gradients.
+    - ``cluster``: a function from a node to a group name (or None); each group is drawn boxed.
+      ``label_prefix(depth)`` groups nodes by their labels, e.g. ``layers.0.neurons.1``.
+    - ``max_nodes``: a larger graph raises ValueError rather than drawing an unreadable picture.
+    - ``step``: show a fresh backward pass (every gradient from zero) as it stands after its step k, with
+      that step's node and edges highlighted and the contributions of the edges passed so far. Every
+      ``.grad`` is restored afterwards.
+    """
     if not isinstance(root, Value):
         raise TypeError(f"to_dot: expected a Value, got {type(root).__name__} {root!r}")
     if rankdir not in ("LR", "TB", "RL", "BT"):

@@ -47,6 +47,13 @@ def _float32(x: float) -> float:
     return float(struct.unpack("f", struct.pack("f", x))[0])
 
 
+def _validate_adam_family(group: dict[str, Any]) -> None:
+    """The hyperparameters Adam, Adamax and NAdam share: betas, eps and weight_decay."""
+    group["betas"] = _betas(group["betas"])
+    _at_least_zero(group["eps"], "epsilon value")
+    _at_least_zero(group["weight_decay"], "weight_decay value")
+
+
 class Optimizer:
     """The base of every optimizer: parameter groups, per-parameter state, zero_grad and state_dict."""
 
@@ -291,9 +298,7 @@ class Adam(Optimizer):
 
     def _validate(self, group: dict[str, Any]) -> None:
         super()._validate(group)
-        group["betas"] = _betas(group["betas"])
-        _at_least_zero(group["eps"], "epsilon value")
-        _at_least_zero(group["weight_decay"], "weight_decay value")
+        _validate_adam_family(group)
 
     def _update(self, theta: float, g: float, state: dict[str, float], group: dict[str, Any]) -> float:
         step = state["step"] = state.get("step", 0.0) + 1
@@ -339,9 +344,7 @@ class Adamax(Optimizer):
 
     def _validate(self, group: dict[str, Any]) -> None:
         super()._validate(group)
-        group["betas"] = _betas(group["betas"])
-        _at_least_zero(group["eps"], "epsilon value")
-        _at_least_zero(group["weight_decay"], "weight_decay value")
+        _validate_adam_family(group)
 
     def _update(self, theta: float, g: float, state: dict[str, float], group: dict[str, Any]) -> float:
         step = state["step"] = state.get("step", 0.0) + 1
@@ -371,9 +374,7 @@ class NAdam(Optimizer):
 
     def _validate(self, group: dict[str, Any]) -> None:
         super()._validate(group)
-        group["betas"] = _betas(group["betas"])
-        _at_least_zero(group["eps"], "epsilon value")
-        _at_least_zero(group["weight_decay"], "weight_decay value")
+        _validate_adam_family(group)
         _at_least_zero(group["momentum_decay"], "momentum_decay value")
 
     def _update(self, theta: float, g: float, state: dict[str, float], group: dict[str, Any]) -> float:
