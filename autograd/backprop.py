@@ -16,7 +16,7 @@ from typing import Any
 from autograd.errors import AnomalyError
 from autograd.graph import paused_gc, topological_order
 from autograd.modes import STATE, enable_grad
-from autograd.value import Value, as_float, describe_inputs
+from autograd.value import Value, as_float, describe_inputs, with_context
 
 _node_data = attrgetter("data")
 
@@ -182,7 +182,8 @@ def _propagate(order: Sequence[Value], create_graph: bool, record: bool) -> Iter
             partials = rule.partials(xs, out, node._arg)
         except (ArithmeticError, ValueError) as error:
             where = describe_inputs(rule, parents, node._arg)
-            raise type(error)(f"backward step {step}, the partials of {where}: {error}") from None
+            message = f"backward step {step}, the partials of {where}: {error}"
+            raise with_context(error, message, rule) from (None if rule.builtin else error)
         if not rule.builtin and len(partials) != len(parents):
             raise ValueError(
                 f"{rule.name}: partials returned {len(partials)} value(s) for {len(parents)} input(s)"

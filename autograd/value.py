@@ -238,7 +238,9 @@ def apply(rule: Rule, parents: tuple[Value, ...], arg: Any = None) -> Value:
     try:
         data = rule.forward(xs, arg)
     except (ArithmeticError, ValueError) as error:
-        raise type(error)(f"{describe_inputs(rule, parents, arg)}: {error}{_domain(rule)}") from None
+        raise with_context(error, f"{describe_inputs(rule, parents, arg)}: {error}{_domain(rule)}", rule) from (
+            None if rule.builtin else error
+        )
     if not rule.builtin:
         data = as_float(data, f"{rule.name}: the forward function's result")
     state = STATE
@@ -267,6 +269,14 @@ def apply(rule: Rule, parents: tuple[Value, ...], arg: Any = None) -> Value:
 
 _new = object.__new__
 _data = attrgetter("data")
+
+
+def with_context(error: Exception, message: str, rule: Rule) -> Exception:
+    """``error`` again, of the same type where that type takes a message, saying which op and inputs."""
+    try:
+        return type(error)(message)
+    except Exception:  # an exception type whose constructor wants more than a message
+        return (ArithmeticError if isinstance(error, ArithmeticError) else ValueError)(message)
 
 
 def _domain(rule: Rule) -> str:

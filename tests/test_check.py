@@ -115,6 +115,18 @@ def test_define_op_errors():
         bad_forward(1.0)
 
 
+def test_user_op_errors_keep_their_cause_even_with_odd_exception_types():
+    import json
+
+    def forward(x):
+        raise json.JSONDecodeError("bad", "doc", 0)  # a ValueError whose constructor wants three arguments
+
+    odd = define_op("odd_error_for_tests", forward, lambda x, out: (1.0,))
+    with pytest.raises(ValueError, match=r"odd_error_for_tests\(x=1.0\): bad") as info:
+        odd(1.0)
+    assert isinstance(info.value.__cause__, json.JSONDecodeError)
+
+
 def test_generic_functions_work_on_floats_and_values():
     for fn, ref in [
         (autograd.exp, math.exp), (autograd.log, math.log), (autograd.sqrt, math.sqrt),
