@@ -58,7 +58,7 @@ class Value:
     def __init__(self, data: float, label: str | None = None) -> None:
         if label is not None and not isinstance(label, str):
             raise TypeError(f"Value: label must be a str or None, got {type(label).__name__} {label!r}")
-        self.data = as_float(data, "Value")
+        self.data = data if type(data) is float else as_float(data, "Value")
         self.grad = 0.0
         self.label = label
         self.parents = ()
