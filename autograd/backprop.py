@@ -14,7 +14,7 @@ from operator import attrgetter
 from typing import Any
 
 from autograd.errors import AnomalyError
-from autograd.graph import paused_gc, topological_order
+from autograd.graph import kept_grads, paused_gc, topological_order
 from autograd.modes import STATE, enable_grad
 from autograd.value import Value, as_float, describe_inputs, with_context
 
@@ -67,17 +67,13 @@ def grad(
     for i, x in enumerate(wrt):
         _check_value(x, f"grad: inputs[{i}]")
     order = topological_order(output)
-    saved = [node.grad for node in order]
-    try:
+    with kept_grads(order):
         for node in order:
             node.grad = 0.0
         output.grad = 1.0
         propagate(order, create_graph)
         members = {id(node) for node in order}
         return tuple(x.grad if id(x) in members else 0.0 for x in wrt)
-    finally:
-        for node, old in zip(order, saved, strict=True):
-            node.grad = old
 
 
 def zero_grad(root: Value) -> None:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from autograd.value import Value
 
-__all__ = ["edges", "paused_gc", "topological_order"]
+__all__ = ["edges", "kept_grads", "paused_gc", "topological_order"]
 
 
 def topological_order(root: Value) -> list[Value]:
@@ -41,6 +41,17 @@ def topological_order(root: Value) -> list[Value]:
                         mark(parent)
                         emit(parent)
     return order
+
+
+@contextmanager
+def kept_grads(order: list[Value]) -> Iterator[None]:
+    """Run a block that may change the ``.grad`` of the nodes in ``order``, then put every one back."""
+    saved = [node.grad for node in order]
+    try:
+        yield
+    finally:
+        for node, old in zip(order, saved, strict=True):
+            node.grad = old
 
 
 @contextmanager

@@ -20,7 +20,7 @@ from typing import Any
 import graphviz
 
 from autograd.backprop import BackwardStep, backward_steps, local_partials
-from autograd.graph import topological_order
+from autograd.graph import kept_grads, topological_order
 from autograd.value import Value
 
 __all__ = [
@@ -91,13 +91,8 @@ def save(root: Value, path: str | Path, **options: Any) -> Path:
 
 def step_lines(root: Value) -> list[str]:
     """One line per step of ``backward_steps(root)``, leaving every ``.grad`` as it was."""
-    order = topological_order(root)
-    saved = [node.grad for node in order]
-    try:
+    with kept_grads(topological_order(root)):
         return [str(record) for record in backward_steps(root)]
-    finally:
-        for node, old in zip(order, saved, strict=True):
-            node.grad = old
 
 
 def label_prefix(depth: int) -> Cluster:
@@ -180,8 +175,7 @@ def draw_digraph(
         options = _Options(rankdir, show_partials, show_contributions, show_rules, precision,
                            frozenset(nodes), frozenset(edges), color_by_grad, cluster)
         return _digraph(order, options, None)
-    saved = [node.grad for node in order]
-    try:
+    with kept_grads(order):
         for node in order:
             node.grad = 0.0
         records = _run_to_step(root, step)
@@ -192,9 +186,6 @@ def draw_digraph(
         options = _Options(rankdir, show_partials, True, show_rules, precision,
                            frozenset(nodes), frozenset(edges), color_by_grad, cluster, reached)
         return _digraph(order, options, record)
-    finally:
-        for node, old in zip(order, saved, strict=True):
-            node.grad = old
 
 
 def _run_to_step(root: Value, step: int) -> list[BackwardStep]:
