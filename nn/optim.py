@@ -47,13 +47,6 @@ def _float32(x: float) -> float:
     return float(struct.unpack("f", struct.pack("f", x))[0])
 
 
-def _validate_adam_family(group: dict[str, Any]) -> None:
-    """The hyperparameters Adam, Adamax and NAdam share: betas, eps and weight_decay."""
-    group["betas"] = _betas(group["betas"])
-    _at_least_zero(group["eps"], "epsilon value")
-    _at_least_zero(group["weight_decay"], "weight_decay value")
-
-
 class Optimizer:
     """The base of every optimizer: parameter groups, per-parameter state, zero_grad and state_dict."""
 
@@ -80,8 +73,15 @@ class Optimizer:
             self._validate(full)
             self.param_groups.append(full)
 
+    non_negative: tuple[str, ...] = ()
+    """Hyperparameters that must be numbers of at least 0, checked for every group."""
+
     def _validate(self, group: dict[str, Any]) -> None:
         _at_least_zero(group["lr"], "learning rate")
+        for name in self.non_negative:
+            _at_least_zero(group[name], f"{'epsilon' if name == 'eps' else name} value")
+        if "betas" in group:
+            group["betas"] = _betas(group["betas"])
 
     def zero_grad(self) -> None:
         """Set every parameter's ``.grad`` to 0.0."""
@@ -153,6 +153,8 @@ class SGD(Optimizer):
     θ ← θ − γg.
     """
 
+    non_negative = ("momentum", "weight_decay")
+
     def __init__(
         self, params: Params, lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
         nesterov: bool = False, weight_decay: float = 0.0,
@@ -162,9 +164,7 @@ class SGD(Optimizer):
 
     def _validate(self, group: dict[str, Any]) -> None:
         super()._validate(group)
-        _at_least_zero(group["momentum"], "momentum value")
         _number(group["dampening"], "dampening value")
-        _at_least_zero(group["weight_decay"], "weight_decay value")
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
 
@@ -188,19 +188,14 @@ class Adagrad(Optimizer):
     g ← g + λθ; γ_t = γ / (1 + (t − 1)η) (lr_decay η); s ← s + g²; θ ← θ − γ_t g / (√s + ε).
     """
 
+    non_negative = ("lr_decay", "weight_decay", "initial_accumulator_value", "eps")
+
     def __init__(
         self, params: Params, lr: float = 1e-2, lr_decay: float = 0.0, weight_decay: float = 0.0,
         initial_accumulator_value: float = 0.0, eps: float = 1e-10,
     ) -> None:
         super().__init__(params, {"lr": lr, "lr_decay": lr_decay, "weight_decay": weight_decay,
                                   "initial_accumulator_value": initial_accumulator_value, "eps": eps})
-
-    def _validate(self, group: dict[str, Any]) -> None:
-        super()._validate(group)
-        _at_least_zero(group["lr_decay"], "lr_decay value")
-        _at_least_zero(group["weight_decay"], "weight_decay value")
-        _at_least_zero(group["initial_accumulator_value"], "initial_accumulator_value value")
-        _at_least_zero(group["eps"], "epsilon value")
 
     def _update(self, theta: float, g: float, state: dict[str, float], group: dict[str, Any]) -> float:
         step = state["step"] = state.get("step", 0.0) + 1
@@ -218,19 +213,14 @@ class RMSprop(Optimizer):
     with momentum μ: b ← μb + g/d, θ ← θ − γb; without: θ ← θ − γg/d.
     """
 
+    non_negative = ("alpha", "eps", "momentum", "weight_decay")
+
     def __init__(
         self, params: Params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
         weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False,
     ) -> None:
         super().__init__(params, {"lr": lr, "alpha": alpha, "eps": eps, "weight_decay": weight_decay,
                                   "momentum": momentum, "centered": centered})
-
-    def _validate(self, group: dict[str, Any]) -> None:
-        super()._validate(group)
-        _at_least_zero(group["alpha"], "alpha value")
-        _at_least_zero(group["eps"], "epsilon value")
-        _at_least_zero(group["momentum"], "momentum value")
-        _at_least_zero(group["weight_decay"], "weight_decay value")
 
     def _update(self, theta: float, g: float, state: dict[str, float], group: dict[str, Any]) -> float:
         state["step"] = state.get("step", 0.0) + 1
@@ -256,6 +246,8 @@ class Adadelta(Optimizer):
     g ← g + λθ; v ← ρv + (1 − ρ)g²; Δ = √(u + ε) / √(v + ε) · g; u ← ρu + (1 − ρ)Δ²; θ ← θ − γΔ.
     """
 
+    non_negative = ("eps", "weight_decay")
+
     def __init__(
         self, params: Params, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6, weight_decay: float = 0.0
     ) -> None:
@@ -265,8 +257,6 @@ class Adadelta(Optimizer):
         super()._validate(group)
         if not 0.0 <= _number(group["rho"], "rho value") <= 1.0:
             raise ValueError(f"Invalid rho value: {group['rho']!r}")
-        _at_least_zero(group["eps"], "epsilon value")
-        _at_least_zero(group["weight_decay"], "weight_decay value")
 
     def _update(self, theta: float, g: float, state: dict[str, float], group: dict[str, Any]) -> float:
         state["step"] = state.get("step", 0.0) + 1
@@ -289,16 +279,14 @@ class Adam(Optimizer):
 
     decoupled = False
 
+    non_negative = ("eps", "weight_decay")
+
     def __init__(
         self, params: Params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
         weight_decay: float = 0.0, amsgrad: bool = False,
     ) -> None:
         super().__init__(params, {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
                                   "amsgrad": amsgrad})
-
-    def _validate(self, group: dict[str, Any]) -> None:
-        super()._validate(group)
-        _validate_adam_family(group)
 
     def _update(self, theta: float, g: float, state: dict[str, float], group: dict[str, Any]) -> float:
         step = state["step"] = state.get("step", 0.0) + 1
@@ -336,15 +324,13 @@ class Adamax(Optimizer):
     g ← g + λθ; m ← m + (1 − β₁)(g − m); u ← max(β₂u, |g| + ε); θ ← θ − γ/(1 − β₁ᵗ) · m/u.
     """
 
+    non_negative = ("eps", "weight_decay")
+
     def __init__(
         self, params: Params, lr: float = 2e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
         weight_decay: float = 0.0,
     ) -> None:
         super().__init__(params, {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay})
-
-    def _validate(self, group: dict[str, Any]) -> None:
-        super()._validate(group)
-        _validate_adam_family(group)
 
     def _update(self, theta: float, g: float, state: dict[str, float], group: dict[str, Any]) -> float:
         step = state["step"] = state.get("step", 0.0) + 1
@@ -365,17 +351,14 @@ class NAdam(Optimizer):
     θ ← θ − γ(1 − μ_t)/(1 − Π_t) · g/d − γμ_(t+1)/(1 − Π_t μ_(t+1)) · m/d.
     """
 
+    non_negative = ("eps", "weight_decay", "momentum_decay")
+
     def __init__(
         self, params: Params, lr: float = 2e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
         weight_decay: float = 0.0, momentum_decay: float = 4e-3,
     ) -> None:
         super().__init__(params, {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
                                   "momentum_decay": momentum_decay})
-
-    def _validate(self, group: dict[str, Any]) -> None:
-        super()._validate(group)
-        _validate_adam_family(group)
-        _at_least_zero(group["momentum_decay"], "momentum_decay value")
 
     def _update(self, theta: float, g: float, state: dict[str, float], group: dict[str, Any]) -> float:
         step = state["step"] = state.get("step", 0.0) + 1
