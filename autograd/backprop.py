@@ -10,15 +10,13 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from operator import attrgetter
 from typing import Any
 
 from autograd.errors import AnomalyError
 from autograd.graph import kept_grads, paused_gc, topological_order
 from autograd.modes import STATE, enable_grad
-from autograd.value import Value, as_float, describe_inputs, with_context
-
-_node_data = attrgetter("data")
+from autograd.rules import float_of
+from autograd.value import Value, as_float, data_of, describe_inputs, with_context
 
 __all__ = [
     "BackwardStep",
@@ -90,7 +88,7 @@ def local_partials(node: Value) -> tuple[float, ...]:
     rule = node._rule
     if rule is None:
         return ()
-    return tuple(float(p) for p in rule.partials(tuple(map(_node_data, node.parents)), node.data, node._arg))
+    return tuple(float(p) for p in rule.partials(tuple(map(data_of, node.parents)), node.data, node._arg))
 
 
 def propagate(order: Sequence[Value], create_graph: bool) -> None:
@@ -172,7 +170,7 @@ def _propagate(order: Sequence[Value], create_graph: bool, record: bool) -> Iter
             elif count == 2:
                 xs = (parents[0].data, parents[1].data)
             else:
-                xs = tuple(map(_node_data, parents))
+                xs = tuple(map(data_of, parents))
             out = node.data
         try:
             partials = rule.partials(xs, out, node._arg)
@@ -202,19 +200,15 @@ def _check_finite(node: Value, partials: Sequence[Any], step: int) -> None:
     rule = node._rule
     assert rule is not None
     for parent, partial in zip(node.parents, partials, strict=False):
-        numbers = [_data(partial), _data(parent.grad), _data(node.grad)]
+        numbers = [float_of(partial), float_of(parent.grad), float_of(node.grad)]
         if all(math.isfinite(n) for n in numbers):
             continue
         inputs = [(p.label or f"input {i}", p.data) for i, p in enumerate(node.parents)]
         raise AnomalyError(
             f"backward step {step}: {describe_inputs(rule, node.parents, node._arg)} with upstream gradient "
-            f"{_data(node.grad)!r} gave partial {_data(partial)!r} and gradient {_data(parent.grad)!r}",
+            f"{float_of(node.grad)!r} gave partial {float_of(partial)!r} and gradient {float_of(parent.grad)!r}",
             op=rule.name, inputs=inputs, phase="backward", step=step,
         )
-
-
-def _data(x: Any) -> float:
-    return float(x.data) if isinstance(x, Value) else float(x)
 
 
 def _check_value(x: object, where: str) -> None:

@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from autograd.backprop import grad
 from autograd.errors import GradcheckError
 from autograd.modes import no_grad
+from autograd.rules import float_of
 from autograd.value import Value, as_float
 
 __all__ = ["gradcheck", "gradgradcheck"]
@@ -29,7 +30,7 @@ def gradcheck(
     points, labels = _points(inputs, "gradcheck")
     _check_tolerances(eps, atol, rtol, "gradcheck")
     xs = [Value(p, label) for p, label in zip(points, labels, strict=True)]
-    analytic = [float(g.data if isinstance(g, Value) else g) for g in grad(_call(fn, xs, "gradcheck"), xs)]
+    analytic = [float_of(g) for g in grad(_call(fn, xs, "gradcheck"), xs)]
     numeric = [
         (_evaluate(fn, _shift(points, i, eps)) - _evaluate(fn, _shift(points, i, -eps))) / (2 * eps)
         for i in range(len(points))

@@ -126,14 +126,14 @@ def explain(output: Value, wrt: Value, max_paths: int = 1000) -> Explanation:
             raise TypeError(f"explain: {name} must be a Value, got {type(value).__name__} {value!r}")
     order = topological_order(output)
     names = _names(order)
-    # paths[node] = the number of paths from wrt up to node; only nodes with some path matter.
+    # counts[id(node)]: the number of paths from wrt up to node, for the nodes that have any.
     counts: dict[int, int] = {id(wrt): 1}
     for node in order:
         if node is not wrt and node.parents:
             n = sum(counts.get(id(parent), 0) for parent in node.parents)
             if n:
                 counts[id(node)] = n
-    total_paths = counts.get(id(output), 0) if any(node is wrt for node in order) else 0
+    total_paths = counts.get(id(output), 0)
     if total_paths > max_paths:
         raise ValueError(
             f"explain: there are {total_paths} paths from {names.get(id(wrt), 'wrt')} to "

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from autograd.value import Value
 
-__all__ = ["edges", "kept_grads", "paused_gc", "topological_order"]
+__all__ = ["count_nodes", "edges", "kept_grads", "paused_gc", "topological_order"]
 
 
 def topological_order(root: Value) -> list[Value]:
@@ -41,6 +41,21 @@ def topological_order(root: Value) -> list[Value]:
                         mark(parent)
                         emit(parent)
     return order
+
+
+def count_nodes(root: Value, stop_after: int | None = None) -> int:
+    """How many nodes ``root`` depends on, itself included; with ``stop_after``, the count stops as soon as
+    it passes that many, so asking whether a huge graph is small stays cheap."""
+    seen: set[Value] = {root}
+    stack = [root]
+    while stack:
+        for parent in stack.pop().parents:
+            if parent not in seen:
+                seen.add(parent)
+                if stop_after is not None and len(seen) > stop_after:
+                    return len(seen)
+                stack.append(parent)
+    return len(seen)
 
 
 @contextmanager

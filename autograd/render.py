@@ -20,7 +20,9 @@ from typing import Any
 import graphviz
 
 from autograd.backprop import BackwardStep, backward_steps, local_partials
-from autograd.graph import kept_grads, topological_order
+from autograd.files import write_atomically
+from autograd.graph import count_nodes, kept_grads, topological_order
+from autograd.rules import float_of
 from autograd.value import Value
 
 __all__ = [
@@ -81,12 +83,7 @@ def save(root: Value, path: str | Path, **options: Any) -> Path:
     format = target.suffix.lstrip(".").lower()
     if format not in ("svg", "png", "pdf"):
         raise ValueError(f"save: the file name must end in .svg, .png or .pdf, got {str(path)!r}")
-    data = draw(root, format=format, **options).pipe()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".partial")
-    partial.write_bytes(data)
-    partial.replace(target)
-    return target
+    return write_atomically(target, draw(root, format=format, **options).pipe())
 
 
 def step_lines(root: Value) -> list[str]:
@@ -112,7 +109,7 @@ def label_prefix(depth: int) -> Cluster:
 def notebook_svg(value: Value, max_nodes: int = 40) -> str | None:
     """The SVG a notebook shows for a Value: its graph when it has at most ``max_nodes`` nodes and Graphviz
     is installed; otherwise None, and the notebook shows the Value's text."""
-    if shutil.which("dot") is None or len(topological_order(value)) > max_nodes:
+    if shutil.which("dot") is None or count_nodes(value, stop_after=max_nodes) > max_nodes:
         return None
     return draw(value, max_nodes=max_nodes).pipe(encoding="utf-8")  # type: ignore[no-any-return]
 
@@ -238,7 +235,7 @@ def _digraph(order: list[Value], options: _Options, record: BackwardStep | None)
                     title = title[len(name) + 1:]  # the box already says the rest
                 box.node(ids[id(node)], label=_node_label(node, options, title))
     for child in order:
-        if child.is_leaf or not child.parents:
+        if child.is_leaf:
             continue
         partials = _partials_or_none(child) if options.show_partials else ()
         rule = child.rule
@@ -251,7 +248,7 @@ def _digraph(order: list[Value], options: _Options, record: BackwardStep | None)
                 lines.append(f"∂={_number(partial, options.precision)}")
                 passed = options.reached is None or id(child) in options.reached
                 if options.show_contributions and passed and math.isfinite(partial):
-                    upstream = child.grad if isinstance(child.grad, float) else child.grad.data
+                    upstream = float_of(child.grad)
                     lines.append(
                         f"{_number(partial, options.precision)} × {_number(upstream, options.precision)} "
                         f"= {_number(partial * upstream, options.precision)}"
@@ -277,7 +274,7 @@ def _partials_or_none(node: Value) -> tuple[float, ...]:
 
 def _node_label(node: Value, options: _Options, title: str | None) -> str:
     p = options.precision
-    grad = node.grad if isinstance(node.grad, float) else node.grad.data
+    grad = float_of(node.grad)
     rows = []
     if title:
         rows.append(f"<TR><TD><B>{_escape(title)}</B></TD></TR>")

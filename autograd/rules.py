@@ -26,6 +26,7 @@ __all__ = [
     "Rule",
     "cos",
     "exp",
+    "float_of",
     "log",
     "register",
     "sigmoid",
@@ -89,7 +90,7 @@ def _softplus(x: float) -> float:
     return math.log1p(math.exp(-abs(x))) + max(x, 0.0)
 
 
-def _data(x: Any) -> float:
+def float_of(x: Any) -> float:
     """The number behind a float or a Value (for branches such as relu's, which are constants)."""
     return float(x) if _is_number(x) else float(x.data)
 
@@ -185,7 +186,7 @@ def _check_pow(base: float, exponent: float) -> float:
 
 
 def _pow_exponent_partial(base: Any, out: Any) -> Any:
-    b = _data(base)
+    b = float_of(base)
     if b > 0:
         return out * log(base)
     if b == 0:
@@ -206,13 +207,13 @@ def _pow_const_partial(x: Any, c: float) -> Any:
 
 
 def _sqrt_partial(out: Any) -> Any:
-    if _data(out) == 0:
+    if float_of(out) == 0:
         raise ZeroDivisionError("∂√x/∂x = 1/(2√x) is infinite at x = 0")
     return 0.5 / out
 
 
 def _sign(x: Any) -> float:
-    d = _data(x)
+    d = float_of(x)
     return 1.0 if d > 0 else -1.0 if d < 0 else 0.0
 
 
@@ -258,10 +259,10 @@ TANH      = _row("tanh",      "tanh",    1, lambda x, c: math.tanh(x[0]),     la
 SIGMOID   = _row("sigmoid",   "σ",       1, lambda x, c: sigmoid(x[0]),       lambda x, o, c: (o * (1.0 - o),),
                  "σ(x)", ("σ(x)·(1 − σ(x))",))
 RELU      = _row("relu",      "relu",    1, lambda x, c: max(x[0], 0.0),
-                 lambda x, o, c: (1.0 if _data(x[0]) > 0 else 0.0,),
+                 lambda x, o, c: (1.0 if float_of(x[0]) > 0 else 0.0,),
                  "relu(x)", ("1 if x > 0 else 0",))
 LEAKY_RELU = _row("leaky_relu", "leaky_relu", 1, lambda x, c: x[0] if x[0] > 0 else c * x[0],
-                 lambda x, o, c: (1.0 if _data(x[0]) > 0 else c,),
+                 lambda x, o, c: (1.0 if float_of(x[0]) > 0 else c,),
                  "leaky_relu(x)", ("1 if x > 0 else {c}",))
 SOFTPLUS  = _row("softplus",  "softplus", 1, lambda x, c: _softplus(x[0]),    lambda x, o, c: (sigmoid(x[0]),),
                  "softplus(x)", ("σ(x)",))

@@ -18,7 +18,7 @@ from autograd.errors import AnomalyError
 from autograd.modes import STATE
 from autograd.rules import Rule
 
-__all__ = ["Value", "apply", "dot", "sum"]
+__all__ = ["Value", "apply", "as_float", "as_values", "data_of", "dot", "dot_unchecked", "sum"]
 
 _builtin_sum = sum
 
@@ -234,7 +234,7 @@ def apply(rule: Rule, parents: tuple[Value, ...], arg: Any = None) -> Value:
     elif count == 2:
         xs = (parents[0].data, parents[1].data)
     else:
-        xs = tuple(map(_data, parents))
+        xs = tuple(map(data_of, parents))
     try:
         data = rule.forward(xs, arg)
     except (ArithmeticError, ValueError) as error:
@@ -268,7 +268,8 @@ def apply(rule: Rule, parents: tuple[Value, ...], arg: Any = None) -> Value:
 
 
 _new = object.__new__
-_data = attrgetter("data")
+data_of = attrgetter("data")
+"""``data_of(v)`` is ``v.data``, callable from C (``map(data_of, values)``)."""
 
 
 def with_context(error: Exception, message: str, rule: Rule) -> Exception:
@@ -283,13 +284,15 @@ def _domain(rule: Rule) -> str:
     return f" ({rule.name} is defined for {rule.domain})" if rule.domain else ""
 
 
-def _as_values(items: Iterable[Value | float], where: str) -> list[Value]:
+def as_values(items: Iterable[Value | float], where: str) -> list[Value]:
+    """``items`` as Values: Values as they are, numbers as new leaves; anything else a TypeError naming
+    ``where`` and the element."""
     return [x if isinstance(x, Value) else Value(as_float(x, f"{where}: element {i}")) for i, x in enumerate(items)]
 
 
 def sum(values: Iterable[Value | float]) -> Value:
     """One node that adds all ``values``, with one edge (partial 1) per input; numbers become leaves."""
-    parents = tuple(_as_values(values, "sum"))
+    parents = tuple(as_values(values, "sum"))
     if not parents:
         raise ValueError("sum: needs at least one value, got an empty sequence")
     return apply(rules.SUM, parents)
@@ -300,12 +303,12 @@ def dot(ws: Sequence[Value | float], xs: Sequence[Value | float], bias: Value | 
 
     ∂/∂wᵢ = xᵢ, ∂/∂xᵢ = wᵢ and ∂/∂b = 1. Numbers among the inputs become leaves.
     """
-    w, x = _as_values(ws, "dot: ws"), _as_values(xs, "dot: xs")
+    w, x = as_values(ws, "dot: ws"), as_values(xs, "dot: xs")
     if len(w) != len(x):
         raise ValueError(f"dot: ws and xs must have the same length, got {len(w)} and {len(x)}")
     if not w:
         raise ValueError("dot: needs at least one weight, got empty ws and xs")
-    tail = [] if bias is None else _as_values([bias], "dot: bias")
+    tail = [] if bias is None else as_values([bias], "dot: bias")
     return apply(rules.DOT, (*w, *x, *tail), len(w))
 
 
@@ -361,7 +364,7 @@ def define_op(
     def op(*xs: Value | float) -> Value:
         if len(xs) != arity:
             raise TypeError(f"{name}: takes {arity} input(s), got {len(xs)}")
-        return apply(rule, tuple(_as_values(xs, name)))
+        return apply(rule, tuple(as_values(xs, name)))
 
     op.__name__ = name
     op.__doc__ = f"Apply the user-defined op {name!r}."

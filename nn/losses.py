@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import autograd
 from autograd import Value
+from autograd.rules import float_of
 
 __all__ = ["binary_cross_entropy", "cross_entropy", "half_sse", "hinge", "log_softmax", "mse", "softmax"]
 
@@ -47,7 +48,7 @@ def binary_cross_entropy(output: Prediction, target: Target) -> Value:
     outs, targets = _pairs(output, target, "binary_cross_entropy")
     terms = []
     for i, (o, t) in enumerate(zip(outs, targets, strict=True)):
-        value = t.data if isinstance(t, Value) else t
+        value = float_of(t)
         if not 0.0 <= value <= 1.0:
             raise ValueError(f"binary_cross_entropy: target {i} must be in [0, 1], got {value!r}")
         if not 0.0 < o.data < 1.0:
@@ -107,7 +108,7 @@ def hinge(score: Value | Sequence[Value], target: float | Sequence[float]) -> Va
     """The max-margin loss of the micrograd demo: mean of relu(1 − yᵢ·scoreᵢ) for labels yᵢ in {−1, +1}."""
     outs, targets = _pairs(score, target, "hinge")
     for i, t in enumerate(targets):
-        value = t.data if isinstance(t, Value) else t
+        value = float_of(t)
         if value not in (-1.0, 1.0):
             raise ValueError(f"hinge: target {i} must be -1 or +1, got {value!r}")
     return autograd.sum([(1 - t * o).relu() for o, t in zip(outs, targets, strict=True)]) / len(outs)

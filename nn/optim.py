@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from autograd import Value
+from autograd.rules import float_of
 
 __all__ = ["SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "NAdam", "Optimizer", "RMSprop"]
 
@@ -93,9 +94,7 @@ class Optimizer:
         """Update every parameter once from its ``.grad``."""
         for group in self.param_groups:
             for p in group["params"]:
-                grad = p.grad
-                if not isinstance(grad, float):
-                    grad = float(grad.data) if isinstance(grad, Value) else float(grad)
+                grad = p.grad if type(p.grad) is float else float_of(p.grad)
                 state = self.state.get(p)
                 if state is None:
                     state = self.state[p] = {}

@@ -12,6 +12,7 @@ from tqdm.auto import tqdm
 
 import autograd
 from autograd import Value
+from autograd.rules import float_of
 from nn import losses
 from nn.datasets import batches
 from nn.module import Module
@@ -64,13 +65,13 @@ def correct(output: Any, target: Any, cut: float = 0.5) -> bool:
     """Whether one prediction is right: the arg-max class for several outputs (target a class index or a
     one-hot list); for one output, whether output and target fall on the same side of ``cut``."""
     if isinstance(output, Value):
-        t = target.data if isinstance(target, Value) else float(target)
+        t = float_of(target)
         return (output.data > cut) == (t > cut)
     scores = [v.data for v in output]
     predicted = max(range(len(scores)), key=scores.__getitem__)
     if isinstance(target, int):
         return predicted == target
-    values = [t.data if isinstance(t, Value) else t for t in target]
+    values = [float_of(t) for t in target]
     return predicted == max(range(len(values)), key=values.__getitem__)
 
 

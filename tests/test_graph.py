@@ -63,3 +63,13 @@ def test_fused_sum_agrees_with_a_chain_of_adds(values):
     chained = chained.tanh()
     assert fused.data == pytest.approx(chained.data, abs=1e-12)
     assert autograd.grad(fused, xs) == pytest.approx(autograd.grad(chained, xs), abs=1e-12)
+
+
+def test_count_nodes_stops_early_on_large_graphs():
+    x = Value(1.0)
+    y = x
+    for _ in range(1000):
+        y = y + 1
+    assert autograd.graph.count_nodes(y) == 1001
+    assert autograd.graph.count_nodes(y, stop_after=40) == 41
+    assert autograd.graph.count_nodes(x * x) == 2
