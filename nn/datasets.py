@@ -15,16 +15,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
+from nn.checks import whole_number
+
 __all__ = ["batches", "digits", "mnist", "moons", "one_hot", "read_idx", "spiral", "train_test_split", "xor"]
 
 T = TypeVar("T")
 Dataset = tuple[list[list[float]], list[Any]]
-
-
-def _count(value: object, what: str, where: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"{where}: {what} must be a whole number of at least {minimum}, got {value!r}")
-    return value
 
 
 def _noise(value: object, where: str) -> float:
@@ -41,7 +37,7 @@ def xor() -> Dataset:
 def moons(n: int = 100, noise: float = 0.1, seed: int | None = None) -> Dataset:
     """Two interleaving half circles (as scikit-learn's make_moons): ``n`` points, labels 0 and 1, with
     Gaussian noise of standard deviation ``noise``."""
-    _count(n, "n", "moons", 2)
+    whole_number(n, "n", "moons", 2)
     sigma = _noise(noise, "moons")
     rng = random.Random(seed)
     outer, inner = n // 2, n - n // 2
@@ -63,8 +59,8 @@ def moons(n: int = 100, noise: float = 0.1, seed: int | None = None) -> Dataset:
 
 def spiral(n_per_class: int = 100, classes: int = 3, noise: float = 0.2, seed: int | None = None) -> Dataset:
     """``classes`` interleaved spiral arms (as in CS231n), ``n_per_class`` points each, labels 0..classes−1."""
-    _count(n_per_class, "n_per_class", "spiral", 2)
-    _count(classes, "classes", "spiral", 2)
+    whole_number(n_per_class, "n_per_class", "spiral", 2)
+    whole_number(classes, "classes", "spiral", 2)
     sigma = _noise(noise, "spiral")
     rng = random.Random(seed)
     X: list[list[float]] = []
@@ -153,7 +149,7 @@ def mnist(path: str | Path, split: str = "train", limit: int | None = None) -> D
                          f"and {label_shape}")
     if image_shape[0] != label_shape[0]:
         raise ValueError(f"mnist: {image_shape[0]} images but {label_shape[0]} labels")
-    n = image_shape[0] if limit is None else min(_count(limit, "limit", "mnist"), image_shape[0])
+    n = image_shape[0] if limit is None else min(whole_number(limit, "limit", "mnist"), image_shape[0])
     size = image_shape[1] * image_shape[2]
     X = [[v / 255.0 for v in pixels[i * size:(i + 1) * size]] for i in range(n)]
     return X, [int(v) for v in labels[:n]]
@@ -189,7 +185,7 @@ def one_hot(labels: Sequence[int], num_classes: int | None = None) -> list[list[
         if isinstance(label, bool) or not isinstance(label, int) or label < 0:
             raise ValueError(f"one_hot: labels must be class indices 0, 1, ..., got {label!r}")
     k = num_classes if num_classes is not None else (max(items) + 1 if items else 0)
-    _count(k, "num_classes", "one_hot")
+    whole_number(k, "num_classes", "one_hot")
     for label in items:
         if label >= k:
             raise ValueError(f"one_hot: label {label} is out of range for {k} classes")
@@ -200,7 +196,7 @@ def batches(
     data: Sequence[T], batch_size: int, shuffle: bool = False, seed: int | random.Random | None = None
 ) -> Iterator[list[T]]:
     """Consecutive batches of ``batch_size`` items (the last may be smaller), optionally shuffled."""
-    _count(batch_size, "batch_size", "batches")
+    whole_number(batch_size, "batch_size", "batches")
     order = list(range(len(data)))
     if shuffle:
         (seed if isinstance(seed, random.Random) else random.Random(seed)).shuffle(order)

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import random
-import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import autograd
 from autograd import Value
-from autograd.value import dot_unchecked
+from autograd.files import write_atomically
+from autograd.value import as_values, dot_unchecked
+from nn.checks import whole_number
 
 __all__ = [
     "ACTIVATIONS",
@@ -70,12 +70,6 @@ INITS: dict[str, Callable[[random.Random, int, int], float]] = {
 U(±√(6/(nin+nout))); ``he`` N(0, 2/nin). Biases start at 0."""
 
 
-def _check_size(value: object, name: str, where: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{where}: {name} must be a whole number of at least 1, got {value!r}")
-    return value
-
-
 def _check_choice(value: object, choices: Mapping[str, object], name: str, where: str) -> str:
     if not isinstance(value, str) or value not in choices:
         raise ValueError(f"{where}: unknown {name} {value!r}; choose from {', '.join(sorted(choices))}")
@@ -86,11 +80,12 @@ def _rng(seed: int | random.Random | None) -> random.Random:
     return seed if isinstance(seed, random.Random) else random.Random(seed)
 
 
-def _as_inputs(x: Input | Value | float, n: int, where: str) -> list[Value]:
+def _inputs(x: Input | Value | float, n: int, where: str) -> list[Value]:
+    """One sample's inputs as Values (a single number counts as one input), checked against ``n``."""
     items: Sequence[Value | float] = [x] if isinstance(x, Value | int | float) else x
     if len(items) != n:
         raise ValueError(f"{where}: expected {n} inputs, got {len(items)}")
-    return [v if isinstance(v, Value) else Value(v) for v in items]
+    return as_values(items, where)
 
 
 class Module:
@@ -156,31 +151,13 @@ class Module:
     def save(self, path: str | Path) -> Path:
         """Write the architecture and the weights to ``path`` as JSON, atomically: a crash leaves either
         the old file or the new one, never half of one."""
-        payload = {
-            "format": "chainrule.nn",
-            "version": 1,
-            "class": type(self).__name__,
-            "config": self.config(),
-            "state": self.state_dict(),
-        }
         state = self.state_dict()
         bad = [name for name, value in state.items() if not math.isfinite(value)]
         if bad:
             raise ValueError(f"save: parameters {bad[:5]} are not finite numbers; JSON cannot hold them")
-        target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        try:
-            os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes the file private; give it a normal file's mode
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(payload, handle, indent=1, allow_nan=False)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return target
+        payload = {"format": "chainrule.nn", "version": 1, "class": type(self).__name__, "config": self.config(),
+                   "state": state}
+        return write_atomically(path, json.dumps(payload, indent=1, allow_nan=False).encode("utf-8"))
 
     def load(self, path: str | Path) -> None:
         """Load weights saved by ``save`` into this module. A corrupt, truncated or mismatched file raises
@@ -220,7 +197,7 @@ class Neuron(Module):
         seed: int | random.Random | None = None,
         nout_hint: int = 1,
     ) -> None:
-        self.nin = _check_size(nin, "nin", "Neuron")
+        self.nin = whole_number(nin, "nin", "Neuron")
         self.activation = _check_choice(activation, ACTIVATIONS, "activation", "Neuron")
         self.init = _check_choice(init, INITS, "init", "Neuron")
         rng, draw = _rng(seed), INITS[init]
@@ -237,20 +214,14 @@ class Neuron(Module):
         self.b = next(values)
 
     def set_weights(self, weights: Sequence[float], bias: float) -> None:
-        """Set the weights and the bias exactly, e.g. to reproduce a worked example."""
+        """Set the weights and the bias exactly, e.g. to reproduce a worked example; checked as by
+        ``load_state_dict``, so a bad value changes nothing."""
         if len(weights) != self.nin:
             raise ValueError(f"Neuron.set_weights: expected {self.nin} weights, got {len(weights)}")
-        state = {f"w.{i}": w for i, w in enumerate(weights)} | {"b": bias}
-        prefix = self.name
-        names = dict(self.named_parameters())
-        for key, value in state.items():
-            if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-                raise ValueError(f"Neuron.set_weights: {prefix}{key} must be a finite number, got {value!r}")
-        for key, value in state.items():
-            names[key].data = float(value)
+        self.load_state_dict({**{f"w.{i}": w for i, w in enumerate(weights)}, "b": bias})
 
     def __call__(self, x: Input) -> Value:
-        return self.forward(_as_inputs(x, self.nin, "Neuron"))
+        return self.forward(_inputs(x, self.nin, "Neuron"))
 
     def forward(self, xs: list[Value]) -> Value:
         """activation(w·x + b) on inputs that are already Values."""
@@ -278,8 +249,8 @@ class Layer(Module):
         init: str = "uniform",
         seed: int | random.Random | None = None,
     ) -> None:
-        self.nin = _check_size(nin, "nin", "Layer")
-        self.nout = _check_size(nout, "nout", "Layer")
+        self.nin = whole_number(nin, "nin", "Layer")
+        self.nout = whole_number(nout, "nout", "Layer")
         self.activation = _check_choice(activation, ACTIVATIONS, "activation", "Layer")
         rng = _rng(seed)
         self.neurons = [Neuron(nin, activation, init, rng, nout) for _ in range(nout)]
@@ -289,7 +260,7 @@ class Layer(Module):
         return [(f"neurons.{i}", n) for i, n in enumerate(self.neurons)]
 
     def __call__(self, x: Input) -> list[Value]:
-        return self.forward(_as_inputs(x, self.nin, "Layer"))
+        return self.forward(_inputs(x, self.nin, "Layer"))
 
     def forward(self, xs: list[Value]) -> list[Value]:
         """Each neuron on the same inputs, which are already Values."""
@@ -315,10 +286,10 @@ class MLP(Module):
         init: str = "uniform",
         seed: int | None = None,
     ) -> None:
-        self.nin = _check_size(nin, "nin", "MLP")
+        self.nin = whole_number(nin, "nin", "MLP")
         if isinstance(sizes, int) or not sizes:
             raise ValueError(f"MLP: sizes must be a non-empty list of layer sizes, got {sizes!r}")
-        self.sizes = [_check_size(s, "each layer size", "MLP") for s in sizes]
+        self.sizes = [whole_number(s, "each layer size", "MLP") for s in sizes]
         self.activation = _check_choice(activation, ACTIVATIONS, "activation", "MLP")
         self.output_activation = _check_choice(output_activation, ACTIVATIONS, "output_activation", "MLP")
         self.init = _check_choice(init, INITS, "init", "MLP")
@@ -335,7 +306,7 @@ class MLP(Module):
         return [(f"layers.{i}", layer) for i, layer in enumerate(self.layers)]
 
     def __call__(self, x: Input) -> Output:
-        xs = _as_inputs(x, self.nin, "MLP")
+        xs = _inputs(x, self.nin, "MLP")
         for layer in self.layers:
             xs = layer.forward(xs)
         return xs[0] if len(xs) == 1 else xs
@@ -357,9 +328,9 @@ class RNN(Module):
     def __init__(
         self, nin: int, nhidden: int, nout: int, init: str = "xavier", seed: int | None = None
     ) -> None:
-        self.nin = _check_size(nin, "nin", "RNN")
-        self.nhidden = _check_size(nhidden, "nhidden", "RNN")
-        self.nout = _check_size(nout, "nout", "RNN")
+        self.nin = whole_number(nin, "nin", "RNN")
+        self.nhidden = whole_number(nhidden, "nhidden", "RNN")
+        self.nout = whole_number(nout, "nout", "RNN")
         self.init = _check_choice(init, INITS, "init", "RNN")
         rng = _rng(seed)
         self.cell = Layer(nin + nhidden, nhidden, "tanh", init, rng)
@@ -379,10 +350,10 @@ class RNN(Module):
         """The outputs at each step and the last hidden state."""
         if isinstance(sequence, str) or not isinstance(sequence, Sequence) or not sequence:
             raise ValueError(f"RNN: expected a non-empty sequence of inputs, got {sequence!r}")
-        h = _as_inputs(h0 if h0 is not None else [0.0] * self.nhidden, self.nhidden, "RNN: h0")
+        h = _inputs(h0 if h0 is not None else [0.0] * self.nhidden, self.nhidden, "RNN: h0")
         outputs: list[Output] = []
         for t, x in enumerate(sequence):
-            xs = _as_inputs(x, self.nin, f"RNN: step {t}")
+            xs = _inputs(x, self.nin, f"RNN: step {t}")
             h = self.cell.forward(xs + h)
             for unit, v in enumerate(h):
                 v.label = f"h{t}.{unit}"
@@ -392,12 +363,6 @@ class RNN(Module):
 
     def config(self) -> dict[str, Any]:
         return {"nin": self.nin, "nhidden": self.nhidden, "nout": self.nout}
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 _CLASSES: dict[str, Callable[..., Module]] = {"Neuron": Neuron, "Layer": Layer, "MLP": MLP, "RNN": RNN}

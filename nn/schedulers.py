@@ -7,6 +7,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from nn.checks import whole_number
 from nn.optim import Optimizer
 
 __all__ = ["CosineAnnealingLR", "ExponentialLR", "LRScheduler", "LambdaLR", "StepLR"]
@@ -49,12 +50,6 @@ class LRScheduler:
         self.base_lrs = [float(x) for x in state["base_lrs"]]
 
 
-def _positive_int(value: object, what: str, where: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{where}: {what} must be a whole number of at least 1, got {value!r}")
-    return value
-
-
 def _gamma(value: object, where: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
         raise ValueError(f"{where}: gamma must be a positive number, got {value!r}")
@@ -65,7 +60,7 @@ class StepLR(LRScheduler):
     """γ_epoch = γ₀ · gamma^⌊epoch / step_size⌋."""
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1) -> None:
-        self.step_size = _positive_int(step_size, "step_size", "StepLR")
+        self.step_size = whole_number(step_size, "step_size", "StepLR")
         self.gamma = _gamma(gamma, "StepLR")
         super().__init__(optimizer)
 
@@ -88,7 +83,7 @@ class CosineAnnealingLR(LRScheduler):
     """γ_epoch = η_min + (γ₀ − η_min)(1 + cos(π · epoch / T_max)) / 2."""
 
     def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0) -> None:  # noqa: N803 - torch's name
-        self.T_max = _positive_int(T_max, "T_max", "CosineAnnealingLR")
+        self.T_max = whole_number(T_max, "T_max", "CosineAnnealingLR")
         if isinstance(eta_min, bool) or not isinstance(eta_min, int | float) or eta_min < 0:
             raise ValueError(f"CosineAnnealingLR: eta_min must be a non-negative number, got {eta_min!r}")
         self.eta_min = float(eta_min)

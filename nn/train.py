@@ -14,6 +14,7 @@ import autograd
 from autograd import Value
 from autograd.rules import float_of
 from nn import losses
+from nn.checks import whole_number
 from nn.datasets import batches
 from nn.module import Module
 from nn.optim import SGD, Optimizer
@@ -114,10 +115,8 @@ def fit(
     """
     pairs, fn = _pairs(train_data, "fit"), _loss(loss, "fit")
     validation = _pairs(val_data, "fit: val_data") if val_data is not None else None
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
-        raise ValueError(f"fit: epochs must be a whole number of at least 1, got {epochs!r}")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"fit: batch_size must be a whole number of at least 1, got {batch_size!r}")
+    whole_number(epochs, "epochs", "fit")
+    whole_number(batch_size, "batch_size", "fit")
     unknown = [m for m in metrics if m != "accuracy"]
     if unknown:
         raise ValueError(f"fit: unknown metrics {unknown}; the metric available is 'accuracy'")
