@@ -80,16 +80,17 @@ def demo(out_dir: Path, epochs: int, write: Write = print) -> int:
     write("Backward pass, one chain-rule step per node (grad += local partial × upstream):")
     for record in autograd.backward_steps(total):
         write(f"  {record}")
-    write("\nGradients and the update w ← w − 0.5·∂E/∂w:")
-    for w in example.weights:
-        write(f"  ∂E/∂{w.label} = {w.grad:+.9f}   {w.label}: {w.data:.9f} → {w.data - example.lr * w.grad:.9f}")
     paths = autograd.explain(total, example.values["w1"])
     write(f"\n∂E/∂w1 has {len(paths.paths)} paths (through out_o1 and out_o2); `chainrule explain w1` shows them.")
     for suffix in ("svg", "png"):
         path = autograd.save(total, out_dir / f"worked-example.{suffix}", show_contributions=True)
         write(f"wrote {path}")
+    gradients = {w.label: w.grad for w in example.weights}
+    before = {w.label: w.data for w in example.weights}
+    example.step()
+    write(f"\nGradients and the update w ← w − {example.lr}·∂E/∂w:")
     for w in example.weights:
-        w.data -= example.lr * w.grad
+        write(f"  ∂E/∂{w.label} = {gradients[w.label]:+.9f}   {w.label}: {before[w.label]:.9f} → {w.data:.9f}")
     write(f"\nAfter one update E_total = {example.forward().data:.9f} (was {total.data:.9f}).\n")
 
     write(f"Training MLP(64, [32, 10]) on the 8x8 handwritten digits for {epochs} epoch(s):")
@@ -122,11 +123,15 @@ OPTIMIZERS: dict[str, tuple[Callable[..., nn.optim.Optimizer], dict[str, Any], f
 """Optimizer name -> (class, extra arguments, default learning rate)."""
 
 DATASETS: dict[str, Callable[[int], tuple[list[list[float]], list[int]]]] = {
-    "xor": lambda seed: (nn.datasets.xor()[0], [int(t) for t in nn.datasets.xor()[1]]),
+    "xor": lambda seed: _class_labels(nn.datasets.xor()),
     "moons": lambda seed: nn.datasets.moons(200, noise=0.1, seed=seed),
     "spiral": lambda seed: nn.datasets.spiral(100, classes=3, seed=seed),
     "digits": lambda seed: nn.datasets.digits(),
 }
+
+
+def _class_labels(data: tuple[list[list[float]], list[Any]]) -> tuple[list[list[float]], list[int]]:
+    return data[0], [int(t) for t in data[1]]
 
 
 def train(args: argparse.Namespace, write: Write = print) -> int:
