@@ -25,6 +25,7 @@ __all__ = [
     "RULES",
     "Rule",
     "cos",
+    "everywhere",
     "exp",
     "float_of",
     "log",
@@ -95,14 +96,31 @@ def float_of(x: Any) -> float:
     return float(x) if _is_number(x) else float(x.data)
 
 
+Smooth = Callable[[tuple[float, ...], Any], bool]
+"""``smooth(xs, arg) -> bool``: whether the op is smooth at ``xs`` and far from its poles and kinks, so that
+central differences there agree with its partials (what ``autograd.testing`` draws from)."""
+
+Signature = Callable[[int, Any], tuple[tuple[str, ...], tuple[str, ...]]]
+"""For an n-ary op: ``signature(n_inputs, arg) -> (input names, the word of each partial)`` of one node."""
+
+
+def everywhere(xs: tuple[float, ...], arg: Any) -> bool:
+    """The ``smooth`` of an op that is smooth at every point of its domain."""
+    return True
+
+
 @dataclass(frozen=True, slots=True)
 class Rule:
     """One op: its forward on floats, its local partials, and how to show them.
 
-    ``arity`` is the number of Value inputs, or None for the n-ary ops (sum, dot). ``formula`` is the op
-    written in the input names (``a·b``); ``inputs`` names the inputs; ``words`` writes each partial
-    (``b``, ``a``). ``domain`` says where the op is defined, for error messages. ``builtin`` is False for
-    user-defined ops, whose partials the engine counts before trusting them.
+    ``arity`` is the number of Value inputs, or None for the n-ary ops (sum, dot), whose ``signature``
+    names the inputs of a node with n of them. ``formula`` is the op written with its inputs as
+    placeholders (``{a}·{b}``, ``{x} + {c}`` for a constant c); ``inputs`` names the placeholders and
+    ``words`` writes each partial with them (``{b}``, ``{a}``), so an explanation can show a node's actual
+    inputs. ``takes_constant`` says that the op's constant ``c`` is a number the user chose (``x + 2``,
+    leaky_relu's slope). ``domain`` says where the op is defined, for error messages; ``smooth`` where it
+    is smooth enough to check numerically. ``builtin`` is False for user-defined ops, whose results and
+    partials the engine checks before trusting them.
     """
 
     name: str
@@ -115,30 +133,21 @@ class Rule:
     words: tuple[str, ...]
     domain: str = ""
     builtin: bool = True
+    takes_constant: bool = False
+    smooth: Smooth = everywhere
+    signature: Signature | None = None
 
     def input_names(self, n_inputs: int, arg: Any = None) -> tuple[str, ...]:
-        """The names of a node's inputs, as the formula uses them (``a``, ``b``; ``x0``...; ``w0``...)."""
-        if self.arity is not None:
-            return self.inputs[:n_inputs]
-        if self.name == "dot":
-            n = int(arg)
-            names = [f"w{i}" for i in range(n)] + [f"x{i}" for i in range(n)]
-            return tuple(names + ["b"] * (n_inputs - 2 * n))
-        return tuple(f"x{i}" for i in range(n_inputs))
+        """The names the formula gives a node's inputs (``a``, ``b``; ``x0``...; ``w0``...)."""
+        return self.inputs if self.signature is None else self.signature(n_inputs, arg)[0]
 
-    def explain(self, position: int, n_inputs: int, arg: Any = None) -> str:
-        """The partial for one input in words, e.g. ``∂(a·b)/∂a = b``."""
-        names = self.input_names(n_inputs, arg)
-        name = names[position]
-        if self.arity is not None:
-            word = self.words[position]
-        elif self.name == "dot":
-            partner = names[position + int(arg)] if name.startswith("w") else names[position - int(arg)]
-            word = "1" if name == "b" else partner
-        else:
-            word = self.words[0]
-        formula = self.formula.replace("{c}", _format_constant(arg))
-        return f"∂({formula})/∂{name} = {word.replace('{c}', _format_constant(arg))}"
+    def explain(self, position: int, n_inputs: int, arg: Any = None, names: Sequence[str] | None = None) -> str:
+        """The partial for one input in words, e.g. ``∂(a·b)/∂a = b``; with ``names`` (the node's actual
+        inputs, e.g. their labels) written with them: ``∂(w5·out_h1)/∂w5 = out_h1``."""
+        params, words = (self.inputs, self.words) if self.signature is None else self.signature(n_inputs, arg)
+        shown = {"c": _format_constant(arg), **dict(zip(params, params if names is None else names, strict=True))}
+        formula = self.formula.format_map(shown)
+        return f"∂({formula})/∂{shown[params[position]]} = {words[position].format_map(shown)}"
 
     def describe_op(self, arg: Any = None) -> str:
         """A short label for a node of this op, with its constant if it has one (``+ 2``, ``tanh``)."""
@@ -174,9 +183,33 @@ def _row(
     formula: str,
     words: tuple[str, ...],
     domain: str = "",
+    smooth: Smooth = everywhere,
+    signature: Signature | None = None,
 ) -> Rule:
     inputs = {1: ("x",), 2: ("a", "b")}.get(arity or 0, ())
-    return register(Rule(name, symbol, arity, forward, partials, formula, inputs, words, domain))
+    takes_constant = "{c}" in formula
+    return register(
+        Rule(name, symbol, arity, forward, partials, formula, inputs, words, domain, True, takes_constant, smooth,
+             signature)
+    )
+
+
+def _sum_signature(n_inputs: int, arg: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    return tuple(f"x{i}" for i in range(n_inputs)), ("1",) * n_inputs
+
+
+def _dot_signature(n_inputs: int, n: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """dot's inputs are w0..w(n-1), x0..x(n-1) and, when there is a bias, b; each weight's partial is its
+    input and each input's its weight."""
+    w = tuple(f"w{i}" for i in range(n))
+    x = tuple(f"x{i}" for i in range(n))
+    bias = ("b",) * (n_inputs - 2 * n)
+    return w + x + bias, tuple(f"{{{name}}}" for name in x + w) + ("1",) * len(bias)
+
+
+def _bounded_away(limit: float) -> Smooth:
+    """Smooth where every input is at least ``limit`` away from 0 (a kink or a pole there)."""
+    return lambda xs, c: all(abs(x) > limit for x in xs)
 
 
 def _check_pow(base: float, exponent: float) -> float:
@@ -218,62 +251,64 @@ def _sign(x: Any) -> float:
 
 
 # fmt: off
-# name          symbol     arity forward                                  partials ∂out/∂input_i (xs, out, c)
+# name           symbol      arity forward                                  partials ∂out/∂input_i (xs, out, c)
 ADD       = _row("add",       "+",       2, lambda x, c: x[0] + x[1],         lambda x, o, c: (1.0, 1.0),
-                 "a + b", ("1", "1"))
+                 "{a} + {b}", ("1", "1"))
 SUB       = _row("sub",       "−",       2, lambda x, c: x[0] - x[1],         lambda x, o, c: (1.0, -1.0),
-                 "a − b", ("1", "−1"))
+                 "{a} − {b}", ("1", "−1"))
 MUL       = _row("mul",       "×",       2, lambda x, c: x[0] * x[1],         lambda x, o, c: (x[1], x[0]),
-                 "a·b", ("b", "a"))
+                 "{a}·{b}", ("{b}", "{a}"))
 DIV       = _row("div",       "/",       2, lambda x, c: x[0] / x[1],         lambda x, o, c: (1.0 / x[1], -o / x[1]),
-                 "a/b", ("1/b", "−a/b²"), "b ≠ 0")
+                 "{a}/{b}", ("1/{b}", "−{a}/{b}²"), "b ≠ 0", lambda x, c: abs(x[1]) > 0.2)
 POW       = _row("pow",       "**",      2, lambda x, c: _check_pow(x[0], x[1]),
                  lambda x, o, c: (x[1] * x[0] ** (x[1] - 1.0), _pow_exponent_partial(x[0], o)),
-                 "a**b", ("b·a**(b−1)", "a**b·log(a)"), "a > 0, or a = 0 with b ≥ 0, or an integer b")
+                 "{a}**{b}", ("{b}·{a}**({b}−1)", "{a}**{b}·log({a})"), "a > 0, or a = 0 with b ≥ 0, or an integer b",
+                 lambda x, c: 0.2 < x[0] < 10 and abs(x[1]) < 3)
 ADD_CONST = _row("add_const", "+ {c}",   1, lambda x, c: x[0] + c,            lambda x, o, c: (1.0,),
-                 "x + {c}", ("1",))
+                 "{x} + {c}", ("1",))
 RSUB_CONST = _row("rsub_const", "{c} −", 1, lambda x, c: c - x[0],            lambda x, o, c: (-1.0,),
-                 "{c} − x", ("−1",))
+                 "{c} − {x}", ("−1",))
 MUL_CONST = _row("mul_const", "× {c}",   1, lambda x, c: x[0] * c,            lambda x, o, c: (c,),
-                 "{c}·x", ("{c}",))
+                 "{c}·{x}", ("{c}",))
 DIV_CONST = _row("div_const", "/ {c}",   1, lambda x, c: x[0] / c,            lambda x, o, c: (1.0 / c,),
-                 "x/{c}", ("1/{c}",), "c ≠ 0")
+                 "{x}/{c}", ("1/{c}",), "c ≠ 0", lambda x, c: abs(c) > 0.2)
 RDIV_CONST = _row("rdiv_const", "{c} /", 1, lambda x, c: c / x[0],            lambda x, o, c: (-o / x[0],),
-                 "{c}/x", ("−{c}/x²",), "x ≠ 0")
+                 "{c}/{x}", ("−{c}/{x}²",), "x ≠ 0", _bounded_away(0.2))
 POW_CONST = _row("pow_const", "** {c}",  1, lambda x, c: _check_pow(x[0], c), lambda x, o, c: (_pow_const_partial(x[0], c),),
-                 "x**{c}", ("{c}·x**({c}−1)",), "x > 0, or x = 0 with c ≥ 0, or an integer c")
+                 "{x}**{c}", ("{c}·{x}**({c}−1)",), "x > 0, or x = 0 with c ≥ 0, or an integer c",
+                 lambda x, c: 0.2 < x[0] < 10 and abs(c) < 3)
 RPOW_CONST = _row("rpow_const", "{c} **", 1, lambda x, c: _check_pow(c, x[0]), lambda x, o, c: (_rpow_partial(o, c),),
-                 "{c}**x", ("{c}**x·log({c})",), "c > 0, or c = 0 with x ≥ 0, or an integer x")
+                 "{c}**{x}", ("{c}**{x}·log({c})",), "c > 0, or c = 0 with x ≥ 0, or an integer x",
+                 lambda x, c: c > 0.2 and abs(x[0]) < 5)
 NEG       = _row("neg",       "−",       1, lambda x, c: -x[0],               lambda x, o, c: (-1.0,),
-                 "−x", ("−1",))
+                 "−{x}", ("−1",))
 ABS       = _row("abs",       "abs",     1, lambda x, c: abs(x[0]),           lambda x, o, c: (_sign(x[0]),),
-                 "|x|", ("sign(x)",))
+                 "|{x}|", ("sign({x})",), "", _bounded_away(0.05))
 EXP       = _row("exp",       "exp",     1, lambda x, c: math.exp(x[0]),      lambda x, o, c: (o,),
-                 "exp(x)", ("exp(x)",), "x ≤ 709.78; above that e**x overflows a float")
+                 "exp({x})", ("exp({x})",), "x ≤ 709.78; above that e**x overflows a float", lambda x, c: x[0] < 5)
 LOG       = _row("log",       "log",     1, lambda x, c: math.log(x[0]),      lambda x, o, c: (1.0 / x[0],),
-                 "log(x)", ("1/x",), "x > 0")
+                 "log({x})", ("1/{x}",), "x > 0", lambda x, c: x[0] > 0.2)
 SQRT      = _row("sqrt",      "√",       1, lambda x, c: math.sqrt(x[0]),     lambda x, o, c: (_sqrt_partial(o),),
-                 "√x", ("1/(2√x)",), "x ≥ 0")
+                 "√{x}", ("1/(2√{x})",), "x ≥ 0", lambda x, c: x[0] > 0.2)
 TANH      = _row("tanh",      "tanh",    1, lambda x, c: math.tanh(x[0]),     lambda x, o, c: (1.0 - o * o,),
-                 "tanh(x)", ("1 − tanh²(x)",))
+                 "tanh({x})", ("1 − tanh²({x})",))
 SIGMOID   = _row("sigmoid",   "σ",       1, lambda x, c: sigmoid(x[0]),       lambda x, o, c: (o * (1.0 - o),),
-                 "σ(x)", ("σ(x)·(1 − σ(x))",))
+                 "σ({x})", ("σ({x})·(1 − σ({x}))",))
 RELU      = _row("relu",      "relu",    1, lambda x, c: max(x[0], 0.0),
                  lambda x, o, c: (1.0 if float_of(x[0]) > 0 else 0.0,),
-                 "relu(x)", ("1 if x > 0 else 0",))
+                 "relu({x})", ("1 if {x} > 0 else 0",), "", _bounded_away(0.05))
 LEAKY_RELU = _row("leaky_relu", "leaky_relu", 1, lambda x, c: x[0] if x[0] > 0 else c * x[0],
                  lambda x, o, c: (1.0 if float_of(x[0]) > 0 else c,),
-                 "leaky_relu(x)", ("1 if x > 0 else {c}",))
+                 "leaky_relu({x}, {c})", ("1 if {x} > 0 else {c}",), "", _bounded_away(0.05))
 SOFTPLUS  = _row("softplus",  "softplus", 1, lambda x, c: _softplus(x[0]),    lambda x, o, c: (sigmoid(x[0]),),
-                 "softplus(x)", ("σ(x)",))
+                 "softplus({x})", ("σ({x})",))
 SIN       = _row("sin",       "sin",     1, lambda x, c: math.sin(x[0]),      lambda x, o, c: (cos(x[0]),),
-                 "sin(x)", ("cos(x)",))
+                 "sin({x})", ("cos({x})",))
 COS       = _row("cos",       "cos",     1, lambda x, c: math.cos(x[0]),      lambda x, o, c: (-sin(x[0]),),
-                 "cos(x)", ("−sin(x)",))
+                 "cos({x})", ("−sin({x})",))
 SUM       = _row("sum",       "Σ",       None, lambda x, c: sum(x),     lambda x, o, c: (1.0,) * len(x),
-                 "Σ xᵢ", ("1",))
-# dot's inputs are w0..w(n-1), x0..x(n-1) and, when there is a bias, b; its constant c is n.
+                 "Σ xᵢ", (), signature=_sum_signature)
 DOT       = _row("dot",       "w·x + b", None, lambda x, c: sum(map(operator.mul, x[:c], x[c:2 * c]), sum(x[2 * c:])),
                  lambda x, o, c: x[c:2 * c] + x[:c] + (1.0,) * (len(x) - 2 * c),
-                 "w·x + b", ("xᵢ", "wᵢ", "1"))
+                 "w·x + b", (), signature=_dot_signature)
 # fmt: on

@@ -12,9 +12,9 @@ Needs hypothesis (``pip install 'chainrule[dev]'``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from types import MappingProxyType
 
 try:
     from hypothesis import strategies as st
@@ -23,9 +23,10 @@ except ImportError as error:  # pragma: no cover - exercised only without the de
         "autograd.testing needs hypothesis: pip install 'chainrule[dev]' (or pip install hypothesis)"
     ) from error
 
-from autograd.value import Value
+from autograd.rules import RULES, Rule
+from autograd.value import Value, apply
 
-__all__ = ["OPS", "Expression", "Step", "expressions", "finite_floats", "values"]
+__all__ = ["CONSTANTS", "OPS", "Expression", "Step", "expressions", "finite_floats", "values"]
 
 
 def finite_floats(min_value: float = -1e6, max_value: float = 1e6) -> st.SearchStrategy[float]:
@@ -50,52 +51,16 @@ class Step:
     constant: float | None = None
 
 
-@dataclass(frozen=True)
-class _Op:
-    arity: int
-    apply: Callable[..., Any]
-    safe: Callable[..., bool]
-    text: str
-
-
 def _bounded(x: float) -> bool:
     return abs(x) < 1e3
 
 
-def _away_from_kink(x: float) -> bool:
-    return abs(x) > 0.05
+OPS: Mapping[str, Rule] = MappingProxyType({name: rule for name, rule in RULES.items() if rule.arity is not None})
+"""The built-in ops ``expressions()`` draws from by default: every row of the rule table with a fixed number
+of inputs. Each row's ``smooth`` says where central differences can check it."""
 
-
-OPS: dict[str, _Op] = {
-    "add": _Op(2, lambda a, b: a + b, lambda a, b: True, "{0} + {1}"),
-    "sub": _Op(2, lambda a, b: a - b, lambda a, b: True, "{0} - {1}"),
-    "mul": _Op(2, lambda a, b: a * b, lambda a, b: _bounded(a * b), "{0} * {1}"),
-    "div": _Op(2, lambda a, b: a / b, lambda a, b: abs(b) > 0.2 and _bounded(a / b), "{0} / {1}"),
-    "pow": _Op(2, lambda a, b: a**b, lambda a, b: 0.2 < a < 10 and abs(b) < 3, "{0} ** {1}"),
-    "add_const": _Op(1, lambda a, c: a + c, lambda a, c: True, "{0} + {c}"),
-    "mul_const": _Op(1, lambda a, c: a * c, lambda a, c: _bounded(a * c), "{0} * {c}"),
-    "rsub_const": _Op(1, lambda a, c: c - a, lambda a, c: True, "{c} - {0}"),
-    "div_const": _Op(1, lambda a, c: a / c, lambda a, c: abs(c) > 0.2 and _bounded(a / c), "{0} / {c}"),
-    "rdiv_const": _Op(1, lambda a, c: c / a, lambda a, c: abs(a) > 0.2 and _bounded(c / a), "{c} / {0}"),
-    "pow_const": _Op(1, lambda a, c: a**c, lambda a, c: 0.2 < a < 10 and abs(c) < 3, "{0} ** {c}"),
-    "rpow_const": _Op(1, lambda a, c: c**a, lambda a, c: c > 0.2 and abs(a) < 5, "{c} ** {0}"),
-    "neg": _Op(1, lambda a: -a, lambda a: True, "-{0}"),
-    "abs": _Op(1, lambda a: abs(a), _away_from_kink, "abs({0})"),
-    "exp": _Op(1, lambda a: a.exp(), lambda a: a < 5, "exp({0})"),
-    "log": _Op(1, lambda a: a.log(), lambda a: a > 0.2, "log({0})"),
-    "sqrt": _Op(1, lambda a: a.sqrt(), lambda a: a > 0.2, "sqrt({0})"),
-    "tanh": _Op(1, lambda a: a.tanh(), lambda a: True, "tanh({0})"),
-    "sigmoid": _Op(1, lambda a: a.sigmoid(), lambda a: True, "sigmoid({0})"),
-    "relu": _Op(1, lambda a: a.relu(), _away_from_kink, "relu({0})"),
-    "leaky_relu": _Op(1, lambda a: a.leaky_relu(0.1), _away_from_kink, "leaky_relu({0}, 0.1)"),
-    "softplus": _Op(1, lambda a: a.softplus(), lambda a: True, "softplus({0})"),
-    "sin": _Op(1, lambda a: a.sin(), lambda a: True, "sin({0})"),
-    "cos": _Op(1, lambda a: a.cos(), lambda a: True, "cos({0})"),
-}
-"""The ops ``expressions()`` draws from, each with the condition (on its inputs' data) under which it is
-smooth and far from a pole, so that central differences agree with the analytic derivative."""
-
-_CONST_OPS = {"add_const", "mul_const", "rsub_const", "div_const", "rdiv_const", "pow_const", "rpow_const"}
+CONSTANTS = (-2.0, -0.5, 0.5, 1.5, 2.0, 3.0)
+"""The constants drawn for ops that take one (``x + c``, leaky_relu's slope)."""
 
 
 @dataclass(frozen=True)
@@ -112,7 +77,7 @@ class Expression:
     def __call__(self, *xs: Value | float) -> Value:
         if len(xs) != len(self.inputs):
             raise TypeError(f"Expression: takes {len(self.inputs)} inputs, got {len(xs)}")
-        results: list[Any] = [x if isinstance(x, Value) else Value(x) for x in xs]
+        results: list[Value] = [x if isinstance(x, Value) else Value(x) for x in xs]
         for step in self.steps:
             results.append(_run(step, [results[i] for i in step.operands]))
         out = results[-1]
@@ -122,21 +87,34 @@ class Expression:
     def __repr__(self) -> str:
         lines = [f"v{i} = {x!r}" for i, x in enumerate(self.inputs)]
         for k, step in enumerate(self.steps, start=len(self.inputs)):
-            names = [f"v{i}" for i in step.operands]
-            text = OPS[step.op].text.format(*names, c=step.constant)
-            lines.append(f"v{k} = {text}")
+            rule = RULES[step.op]
+            names = {param: f"v{i}" for param, i in zip(rule.inputs, step.operands, strict=True)}
+            lines.append(f"v{k} = {rule.formula.format(**names, c=step.constant)}")
         return "Expression(\n  " + "\n  ".join(lines) + "\n)"
 
 
-def _run(step: Step, operands: list[Any]) -> Any:
-    op = OPS[step.op]
-    if step.op in _CONST_OPS:
-        return op.apply(operands[0], step.constant)
-    return op.apply(*operands)
+def _run(step: Step, operands: list[Value]) -> Value:
+    return apply(RULES[step.op], tuple(operands), step.constant)
 
 
 def _float_result(step: Step, operands: list[float]) -> float:
-    return _run(step, [Value(x) for x in operands]).data  # type: ignore[no-any-return]
+    return _run(step, [Value(x) for x in operands]).data
+
+
+def _rules(ops: tuple[str, ...] | None) -> list[Rule]:
+    if ops is None:
+        return list(OPS.values())
+    if isinstance(ops, str) or not ops:
+        raise ValueError(f"expressions: ops must name at least one op, got {ops!r}")
+    unknown = [name for name in ops if name not in RULES]
+    if unknown:
+        raise ValueError(
+            f"expressions: unknown ops {unknown}; choose from {sorted(RULES)} (define your own with define_op first)"
+        )
+    nary = [name for name in ops if RULES[name].arity is None]
+    if nary:
+        raise ValueError(f"expressions: {nary} take any number of inputs; name ops with a fixed number of inputs")
+    return [RULES[name] for name in ops]
 
 
 @st.composite
@@ -147,28 +125,28 @@ def expressions(
     max_steps: int = 12,
     ops: tuple[str, ...] | None = None,
 ) -> Expression:
-    """Random expression graphs over 1 to 3 inputs, with reused nodes, that avoid the poles of log,
-    division, sqrt and pow and the kinks of abs and relu. Any drawn op that would leave its safe domain at
-    the drawn point is replaced by tanh, which is smooth everywhere."""
-    names = tuple(OPS) if ops is None else ops
-    unknown = [name for name in names if name not in OPS]
-    if unknown:
-        raise ValueError(f"expressions: unknown ops {unknown}; choose from {sorted(OPS)}")
+    """Random expression graphs over 1 to 3 inputs, with reused nodes, that stay where each op is smooth
+    (its row's ``smooth``: away from the poles of log, division, sqrt and pow and the kinks of abs and relu).
+    Any drawn op that would leave that region at the drawn point is replaced by tanh, which is smooth
+    everywhere.
+
+    ``ops`` names the ops to draw from: by default every built-in op with a fixed number of inputs (``OPS``);
+    name ops made with ``define_op`` to test them."""
+    chosen = _rules(ops)
     n_inputs = draw(st.integers(min_inputs, max_inputs))
     inputs = tuple(draw(st.lists(finite_floats(-3.0, 3.0), min_size=n_inputs, max_size=n_inputs)))
     data: list[float] = list(inputs)
     steps: list[Step] = []
     for _ in range(draw(st.integers(1, max_steps))):
-        name = draw(st.sampled_from(names))
-        op = OPS[name]
+        rule = draw(st.sampled_from(chosen))
         # Favour recent results, so that graphs grow deep as well as wide; repeats give reuse.
         recent = st.integers(max(0, len(data) - 4), len(data) - 1)
         anywhere = st.integers(0, len(data) - 1)
-        arity = 1 if name in _CONST_OPS else op.arity
-        operands = tuple(draw(st.one_of(recent, anywhere)) for _ in range(arity))
-        constant = draw(st.sampled_from([-2.0, -0.5, 0.5, 1.5, 2.0, 3.0])) if name in _CONST_OPS else None
-        args = [data[i] for i in operands] + ([constant] if constant is not None else [])
-        step = Step(name, operands, constant) if op.safe(*args) else Step("tanh", operands[:1])
+        assert rule.arity is not None
+        operands = tuple(draw(st.one_of(recent, anywhere)) for _ in range(rule.arity))
+        constant = draw(st.sampled_from(CONSTANTS)) if rule.takes_constant else None
+        smooth = rule.smooth(tuple(data[i] for i in operands), constant)
+        step = Step(rule.name, operands, constant) if smooth else Step("tanh", operands[:1])
         result = _float_result(step, [data[i] for i in step.operands])
         if not _bounded(result):
             step = Step("tanh", operands[:1])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from operator import attrgetter
 from typing import Any
 
@@ -19,8 +19,6 @@ from autograd.modes import STATE
 from autograd.rules import Rule
 
 __all__ = ["Value", "apply", "as_float", "as_values", "data_of", "dot", "dot_unchecked", "sum"]
-
-_builtin_sum = sum
 
 
 def as_float(x: object, where: str) -> float:
@@ -36,6 +34,19 @@ def as_float(x: object, where: str) -> float:
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
         raise TypeError(f"{where}: expected a real number (int or float), got {kind.__name__} {x!r}")
     return float(x)
+
+
+def _unary(rule: Rule) -> Callable[[Value], Value]:
+    """The Value method that applies the one-input op ``rule``: ``Value.exp`` is ``_unary(rules.EXP)``."""
+
+    def method(self: Value) -> Value:
+        return apply(rule, (self,))
+
+    method.__name__ = rule.name
+    method.__doc__ = f"{rule.formula.format(x='self')}: the op {rule.name!r} of ``autograd.RULES``" + (
+        f", defined for {rule.domain}." if rule.domain else "."
+    )
+    return method
 
 
 class Value:
@@ -138,55 +149,27 @@ class Value:
     def __rpow__(self, other: float) -> Value:
         return apply(rules.RPOW_CONST, (self,), _constant(other, "**"))
 
-    def __neg__(self) -> Value:
-        return apply(rules.NEG, (self,))
+    __neg__ = _unary(rules.NEG)
 
     def __pos__(self) -> Value:
         return self
 
-    def __abs__(self) -> Value:
-        return apply(rules.ABS, (self,))
+    __abs__ = _unary(rules.ABS)
 
-    # Functions.
-    def exp(self) -> Value:
-        """e**self."""
-        return apply(rules.EXP, (self,))
-
-    def log(self) -> Value:
-        """The natural logarithm of self."""
-        return apply(rules.LOG, (self,))
-
-    def sqrt(self) -> Value:
-        """The square root of self."""
-        return apply(rules.SQRT, (self,))
-
-    def tanh(self) -> Value:
-        """The hyperbolic tangent of self."""
-        return apply(rules.TANH, (self,))
-
-    def sigmoid(self) -> Value:
-        """The logistic sigmoid 1/(1+e**-self), without overflow."""
-        return apply(rules.SIGMOID, (self,))
-
-    def relu(self) -> Value:
-        """max(self, 0); its derivative at 0 is taken as 0."""
-        return apply(rules.RELU, (self,))
+    # Functions: each applies its row of the rule table.
+    exp = _unary(rules.EXP)
+    log = _unary(rules.LOG)
+    sqrt = _unary(rules.SQRT)
+    tanh = _unary(rules.TANH)
+    sigmoid = _unary(rules.SIGMOID)
+    relu = _unary(rules.RELU)
+    softplus = _unary(rules.SOFTPLUS)
+    sin = _unary(rules.SIN)
+    cos = _unary(rules.COS)
 
     def leaky_relu(self, slope: float = 0.01) -> Value:
         """self if self > 0 else slope*self."""
         return apply(rules.LEAKY_RELU, (self,), as_float(slope, "leaky_relu: slope"))
-
-    def softplus(self) -> Value:
-        """log(1 + e**self), without overflow."""
-        return apply(rules.SOFTPLUS, (self,))
-
-    def sin(self) -> Value:
-        """The sine of self."""
-        return apply(rules.SIN, (self,))
-
-    def cos(self) -> Value:
-        """The cosine of self."""
-        return apply(rules.COS, (self,))
 
     # Gradients.
     def backward(self, grad: float = 1.0, create_graph: bool = False) -> None:
@@ -218,7 +201,7 @@ def describe_inputs(rule: Rule, parents: Sequence[Value], arg: Any) -> str:
     shown = [
         f"{name}={p.data!r}" + (f" ({p.label!r})" if p.label else "") for name, p in zip(names, parents, strict=True)
     ]
-    if rule.arity is not None and arg is not None:
+    if rule.takes_constant:
         shown.append(f"c={arg!r}")
     return f"{rule.name}({', '.join(shown)})"
 
@@ -327,43 +310,62 @@ def define_op(
     formula: str | None = None,
     words: Sequence[str] | None = None,
     domain: str = "",
+    smooth: Callable[..., bool] | None = None,
 ) -> Any:
     """Define a new op from its forward and its local partials, and return a function that applies it.
 
     ``forward(*xs)`` gets the inputs' data as floats and returns a float. ``partials(*xs, out)`` returns one
     ∂out/∂xᵢ per input; write it with arithmetic and ``autograd.exp``, ``autograd.log``... so that it works
     on Values too, and higher-order derivatives come for free. The new op is a row of the rule table like
-    any built-in: backward, grad, gradcheck, rendering and explanations all use it.
+    any built-in: backward, grad, gradcheck, rendering, explanations and ``autograd.testing.expressions``
+    all use it.
 
-    >>> cube = define_op("cube", lambda x: x**3, lambda x, out: (3 * x**2,))
-    >>> y = cube(Value(2.0))
+    The inputs are named as ``forward``'s parameters. ``formula`` and ``words`` (one per input) write the op
+    and its partials with those names in braces, ``"{x}/(1 + |{x}|)"``, so that explanations show a node's
+    actual inputs in their place. ``domain`` says in words where the op is defined, for error messages;
+    ``smooth(*xs)`` says where it is smooth enough for central differences (``expressions`` stays there).
+
+    >>> cube = define_op("cube", lambda x: x**3, lambda x, out: (3 * x**2,), formula="{x}³", words=("3{x}²",))
+    >>> y = cube(Value(2.0, "t"))
     >>> y.backward(); y.parents[0].grad
     12.0
+    >>> y.rule.explain(0, 1, names=["t"])
+    '∂(t³)/∂t = 3t²'
     """
     if not isinstance(name, str) or not name.isidentifier():
         raise ValueError(f"define_op: name must be an identifier, got {name!r}")
-    if not callable(forward) or not callable(partials):
-        raise TypeError(f"define_op {name!r}: forward and partials must be callable")
-    arity = _arity(forward, name)
-    inputs = ("x",) if arity == 1 else tuple(f"x{i}" for i in range(arity))
-    rule = rules.register(
-        Rule(
-            name=name,
-            symbol=symbol or name,
-            arity=arity,
-            forward=lambda xs, c: forward(*xs),
-            partials=lambda xs, out, c: tuple(partials(*xs, out)),
-            formula=formula or f"{name}({', '.join(inputs)})",
-            inputs=inputs,
-            words=tuple(words) if words is not None else tuple(f"∂{name}/∂{i}" for i in inputs),
-            domain=domain,
-            builtin=False,
-        )
+    if not callable(forward) or not callable(partials) or (smooth is not None and not callable(smooth)):
+        raise TypeError(f"define_op {name!r}: forward, partials and smooth must be callable")
+    inputs = _input_names(forward, name)
+    placeholders = ", ".join(f"{{{i}}}" for i in inputs)
+    rule = Rule(
+        name=name,
+        symbol=symbol or name,
+        arity=len(inputs),
+        forward=lambda xs, c: forward(*xs),
+        partials=lambda xs, out, c: tuple(partials(*xs, out)),
+        formula=formula if formula is not None else f"{name}({placeholders})",
+        inputs=inputs,
+        words=tuple(words) if words is not None else tuple(f"∂{name}/∂{{{i}}}" for i in inputs),
+        domain=domain,
+        builtin=False,
+        smooth=(lambda xs, c: bool(smooth(*xs))) if smooth is not None else rules.everywhere,
     )
+    if len(rule.words) != len(inputs):
+        raise ValueError(f"define_op {name!r}: words must write one partial per input {inputs}, got {words!r}")
+    for position in range(len(inputs)):
+        try:
+            rule.explain(position, len(inputs))
+        except (KeyError, IndexError, ValueError) as error:
+            raise ValueError(
+                f"define_op {name!r}: formula and words may name only the inputs {inputs} in braces, as "
+                f"'{{{inputs[0]}}}'; {error!r} in {rule.formula!r} or {rule.words!r}"
+            ) from None
+    rules.register(rule)
 
     def op(*xs: Value | float) -> Value:
-        if len(xs) != arity:
-            raise TypeError(f"{name}: takes {arity} input(s), got {len(xs)}")
+        if len(xs) != len(inputs):
+            raise TypeError(f"{name}: takes {len(inputs)} input(s), got {len(xs)}")
         return apply(rule, tuple(as_values(xs, name)))
 
     op.__name__ = name
@@ -372,7 +374,8 @@ def define_op(
     return op
 
 
-def _arity(forward: Any, name: str) -> int:
+def _input_names(forward: Any, name: str) -> tuple[str, ...]:
+    """The names of ``forward``'s required parameters: the op's inputs."""
     import inspect
 
     try:
@@ -382,7 +385,7 @@ def _arity(forward: Any, name: str) -> int:
     kinds = {p.kind for p in params}
     if inspect.Parameter.VAR_POSITIONAL in kinds:
         raise TypeError(f"define_op {name!r}: forward must take a fixed number of inputs, not *args")
-    count = _builtin_sum(1 for p in params if p.default is inspect.Parameter.empty)
-    if count == 0:
+    names = tuple(p.name for p in params if p.default is inspect.Parameter.empty)
+    if not names:
         raise TypeError(f"define_op {name!r}: forward must take at least one input")
-    return count
+    return names

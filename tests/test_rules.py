@@ -48,7 +48,7 @@ CASES = {
         st.tuples(anywhere, anywhere, anywhere, anywhere, anywhere),
     ),
 }
-CONST_ARG = {"add_const", "rsub_const", "mul_const", "div_const", "rdiv_const", "pow_const", "rpow_const", "leaky_relu"}
+CONST_ARG = {name for name, rule in RULES.items() if rule.takes_constant}
 BUILTINS = sorted(name for name, rule in RULES.items() if rule.builtin)
 
 
@@ -154,3 +154,20 @@ def test_rule_words_explain_each_partial():
     assert RULES["dot"].explain(4, 5, 2) == "∂(w·x + b)/∂b = 1"
     assert RULES["sum"].explain(3, 4) == "∂(Σ xᵢ)/∂x3 = 1"
     assert RULES["add_const"].describe_op(2.5) == "+ 2.5"
+
+
+def test_rule_words_show_the_actual_inputs():
+    assert RULES["mul"].explain(1, 2, names=["w5", "out_h1"]) == "∂(w5·out_h1)/∂out_h1 = w5"
+    assert RULES["add"].explain(1, 2, names=["mul#2", "a"]) == "∂(mul#2 + a)/∂a = 1"
+    assert RULES["div"].explain(1, 2, names=["p", "q"]) == "∂(p/q)/∂q = −p/q²"
+    assert RULES["rpow_const"].explain(0, 1, 2.0, names=["t"]) == "∂(2**t)/∂t = 2**t·log(2)"
+    assert RULES["dot"].explain(1, 5, 2, names=["u", "v", "i", "j", "k"]) == "∂(w·x + b)/∂v = j"
+    assert RULES["dot"].explain(3, 5, 2, names=["u", "v", "i", "j", "k"]) == "∂(w·x + b)/∂j = v"
+    assert RULES["sum"].explain(0, 2, names=["{x1}", "y"]) == "∂(Σ xᵢ)/∂{x1} = 1"  # braces in a label stay text
+
+
+def test_which_rows_take_a_constant():
+    assert {"add_const", "rsub_const", "mul_const", "div_const", "rdiv_const", "pow_const",
+                         "rpow_const", "leaky_relu"} == CONST_ARG
+    for name, rule in RULES.items():
+        assert rule.takes_constant == ("{c}" in rule.formula), name
