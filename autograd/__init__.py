@@ -13,9 +13,17 @@ from autograd.backprop import BackwardStep, EdgeStep, backward, backward_steps, 
 from autograd.check import gradcheck, gradgradcheck
 from autograd.errors import AnomalyError, GradcheckError
 from autograd.explain import Explanation, explain
-from autograd.graph import edges, topological_order
+from autograd.graph import Graph, topological_order
 from autograd.modes import detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad
-from autograd.render import GraphvizNotFoundError, draw, label_prefix, register_notebook_display, save, to_dot
+from autograd.render import (
+    DrawOptions,
+    GraphvizNotFoundError,
+    draw,
+    label_prefix,
+    register_notebook_display,
+    save,
+    to_dot,
+)
 from autograd.rules import RULES, Rule, cos, exp, log, sigmoid, sin, sqrt, tanh
 from autograd.value import Value, define_op, dot, sum
 
@@ -26,9 +34,11 @@ __all__ = [
     "RULES",
     "AnomalyError",
     "BackwardStep",
+    "DrawOptions",
     "EdgeStep",
     "Explanation",
     "GradcheckError",
+    "Graph",
     "GraphvizNotFoundError",
     "Rule",
     "Value",
@@ -39,7 +49,6 @@ __all__ = [
     "detect_anomaly",
     "dot",
     "draw",
-    "edges",
     "enable_grad",
     "exp",
     "explain",

@@ -2,32 +2,25 @@
 
 For each node, from the output back to the inputs, ``grad(parent) += ∂node/∂parent · grad(node)``, with
 ∂node/∂parent taken from the node's rule. On floats for ``backward()``; on Values when
-``create_graph=True``, which records the derivative as a graph of its own.
+``create_graph=True``, which records the derivative as a graph of its own. ``backward_steps`` runs the same
+pass one node at a time and records what each step did.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from contextlib import nullcontext
+from dataclasses import dataclass, field
 from typing import Any
 
 from autograd.errors import AnomalyError
-from autograd.graph import kept_grads, paused_gc, topological_order
+from autograd.graph import Graph, kept_grads, paused_gc, topological_order
 from autograd.modes import STATE, enable_grad
-from autograd.rules import float_of
-from autograd.value import Value, as_float, data_of, describe_inputs, with_context
+from autograd.rules import Rule, float_of
+from autograd.value import Value, as_float, describe_inputs, input_data, with_context
 
-__all__ = [
-    "BackwardStep",
-    "EdgeStep",
-    "backward",
-    "backward_steps",
-    "grad",
-    "local_partials",
-    "node_name",
-    "zero_grad",
-]
+__all__ = ["BackwardStep", "EdgeStep", "backward", "backward_steps", "grad", "local_partials", "zero_grad"]
 
 
 def backward(root: Value, grad: float = 1.0, create_graph: bool = False) -> None:
@@ -37,7 +30,7 @@ def backward(root: Value, grad: float = 1.0, create_graph: bool = False) -> None
     holds this pass's value afterwards, so a graph can be shown with its gradients. With
     ``create_graph=True`` the gradients are Values that can be differentiated again.
     """
-    propagate(_seed(root, grad, "backward"), create_graph)
+    _chain_rule(_seed(root, grad, "backward"), create_graph)
 
 
 def _seed(root: Value, grad: float, where: str) -> list[Value]:
@@ -69,9 +62,9 @@ def grad(
         for node in order:
             node.grad = 0.0
         output.grad = 1.0
-        propagate(order, create_graph)
-        members = {id(node) for node in order}
-        return tuple(x.grad if id(x) in members else 0.0 for x in wrt)
+        _chain_rule(order, create_graph)
+        members = set(order)
+        return tuple(x.grad if x in members else 0.0 for x in wrt)
 
 
 def zero_grad(root: Value) -> None:
@@ -88,19 +81,46 @@ def local_partials(node: Value) -> tuple[float, ...]:
     rule = node._rule
     if rule is None:
         return ()
-    return tuple(float(p) for p in rule.partials(tuple(map(data_of, node.parents)), node.data, node._arg))
+    return tuple(float(p) for p in rule.partials(input_data(node.parents), node.data, node._arg))
 
 
-def propagate(order: Sequence[Value], create_graph: bool) -> None:
+def _chain_rule(order: Sequence[Value], create_graph: bool) -> None:
     """Push each node's ``.grad`` to its parents, in reverse ``order``: the chain rule."""
-    if create_graph:
-        with enable_grad(), paused_gc():
-            for _ in _propagate(order, True, False):
-                pass
-    else:
-        with paused_gc():
-            for _ in _propagate(order, False, False):
-                pass
+    check = STATE.anomaly
+    step = 0
+    with paused_gc(), enable_grad() if create_graph else nullcontext():
+        for node in reversed(order):
+            rule = node._rule
+            if rule is None:
+                continue
+            step += 1
+            g = node.grad
+            if g == 0.0 and not create_graph:  # nothing to pass on
+                continue
+            partials = _partials(node, rule, create_graph, step, order)
+            # strict=False: _partials has checked the count, and zip's strict check costs on every node
+            for parent, partial in zip(node.parents, partials, strict=False):
+                parent.grad += partial * g
+            if check:
+                _check_finite(node, partials, step, order)
+
+
+def _partials(node: Value, rule: Rule, create_graph: bool, step: int, order: Sequence[Value]) -> Sequence[Any]:
+    """One step's local partials ∂node/∂parent: floats, or Values with ``create_graph`` (the rule applied
+    to the parent Values records their graph). An error says which step, op and inputs."""
+    parents = node.parents
+    try:
+        if create_graph:
+            partials = rule.partials(parents, node, node._arg)
+        else:
+            partials = rule.partials(input_data(parents), node.data, node._arg)
+    except (ArithmeticError, ValueError) as error:
+        where = describe_inputs(rule, parents, node._arg, Graph(order))
+        message = f"backward step {step}, the partials of {where}: {error}"
+        raise with_context(error, message) from (None if rule.builtin else error)
+    if not rule.builtin and len(partials) != len(parents):
+        raise ValueError(f"{rule.name}: partials returned {len(partials)} value(s) for {len(parents)} input(s)")
+    return partials
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,38 +137,35 @@ class EdgeStep:
 
 @dataclass(frozen=True, slots=True)
 class BackwardStep:
-    """One node's turn in the backward pass: its upstream gradient ∂root/∂node and what each edge got."""
+    """One node's turn in the backward pass: its upstream gradient ∂root/∂node and what each edge got.
+    ``graph`` is the graph being differentiated, which names its nodes."""
 
     index: int
     node: Value
     upstream: float
     edges: tuple[EdgeStep, ...]
+    graph: Graph = field(repr=False, compare=False)
 
     def __str__(self) -> str:
+        name = self.graph.name
         node = self.node
-        name = node_name(node)
-        inputs = ", ".join(node_name(parent) for parent in node.parents)
+        inputs = ", ".join(name(parent) for parent in node.parents)
         updates = "; ".join(
-            f"{node_name(e.parent)}.grad += {e.partial:.6g} × {self.upstream:.6g} → {e.grad_after:.6g}"
-            for e in self.edges
+            f"{name(e.parent)}.grad += {e.partial:.6g} × {self.upstream:.6g} → {e.grad_after:.6g}" for e in self.edges
         )
-        return f"step {self.index}: {name} = {node.op}({inputs}), ∂root/∂{name} = {self.upstream:.6g}: {updates}"
-
-
-def node_name(node: Value) -> str:
-    """A node's label, or its op's name when it has none (``<mul>``)."""
-    return node.label if node.label else f"<{node.op or 'leaf'}>"
+        head = f"step {self.index}: {name(node)} = {node.op}({inputs})"
+        return f"{head}, ∂root/∂{name(node)} = {self.upstream:.6g}: {updates}"
 
 
 def backward_steps(root: Value, grad: float = 1.0) -> Iterator[BackwardStep]:
     """Run ``backward(root, grad)`` one node at a time, yielding a ``BackwardStep`` for each op node in
     reverse topological order. Exhausting it leaves exactly the gradients ``backward()`` leaves."""
-    return _propagate(_seed(root, grad, "backward_steps"), False, True)
+    order = _seed(root, grad, "backward_steps")
+    return _steps(order, Graph(order))
 
 
-def _propagate(order: Sequence[Value], create_graph: bool, record: bool) -> Iterator[BackwardStep]:
-    """The chain rule. A generator so that ``backward_steps`` can watch it; unless ``record`` is set it
-    yields nothing, and runs to the end at the first ``next()``."""
+def _steps(order: list[Value], graph: Graph) -> Iterator[BackwardStep]:
+    """The chain rule of ``_chain_rule``, one op node per ``next()``, recording each edge."""
     check = STATE.anomaly
     step = 0
     for node in reversed(order):
@@ -157,57 +174,29 @@ def _propagate(order: Sequence[Value], create_graph: bool, record: bool) -> Iter
             continue
         step += 1
         g = node.grad
-        parents = node.parents
-        if create_graph:
-            xs: tuple[Any, ...] = parents
-            out: Any = node
-        elif g == 0.0 and not record:
-            continue
-        else:
-            count = len(parents)
-            if count == 1:
-                xs = (parents[0].data,)
-            elif count == 2:
-                xs = (parents[0].data, parents[1].data)
-            else:
-                xs = tuple(map(data_of, parents))
-            out = node.data
-        try:
-            partials = rule.partials(xs, out, node._arg)
-        except (ArithmeticError, ValueError) as error:
-            where = describe_inputs(rule, parents, node._arg)
-            message = f"backward step {step}, the partials of {where}: {error}"
-            raise with_context(error, message, rule) from (None if rule.builtin else error)
-        if not rule.builtin and len(partials) != len(parents):
-            raise ValueError(
-                f"{rule.name}: partials returned {len(partials)} value(s) for {len(parents)} input(s)"
-            )
-        if record:
-            edges = []
-            for position, (parent, partial) in enumerate(zip(parents, partials, strict=True)):
-                before = parent.grad
-                parent.grad = before + partial * g
-                edges.append(EdgeStep(parent, position, partial, partial * g, before, parent.grad))
-            yield BackwardStep(step, node, g, tuple(edges))
-        else:
-            for parent, partial in zip(parents, partials, strict=False):
-                parent.grad += partial * g
+        partials = _partials(node, rule, False, step, order)
+        edges = []
+        for position, (parent, partial) in enumerate(zip(node.parents, partials, strict=True)):
+            before = parent.grad
+            parent.grad = before + partial * g
+            edges.append(EdgeStep(parent, position, partial, partial * g, before, parent.grad))
         if check:
-            _check_finite(node, partials, step)
+            _check_finite(node, partials, step, order)
+        yield BackwardStep(step, node, g, tuple(edges), graph)
 
 
-def _check_finite(node: Value, partials: Sequence[Any], step: int) -> None:
+def _check_finite(node: Value, partials: Sequence[Any], step: int, order: Sequence[Value]) -> None:
     rule = node._rule
     assert rule is not None
-    for parent, partial in zip(node.parents, partials, strict=False):
+    for parent, partial in zip(node.parents, partials, strict=True):
         numbers = [float_of(partial), float_of(parent.grad), float_of(node.grad)]
         if all(math.isfinite(n) for n in numbers):
             continue
-        inputs = [(p.label or f"input {i}", p.data) for i, p in enumerate(node.parents)]
+        graph = Graph(order)
         raise AnomalyError(
-            f"backward step {step}: {describe_inputs(rule, node.parents, node._arg)} with upstream gradient "
+            f"backward step {step}: {describe_inputs(rule, node.parents, node._arg, graph)} with upstream gradient "
             f"{float_of(node.grad)!r} gave partial {float_of(partial)!r} and gradient {float_of(parent.grad)!r}",
-            op=rule.name, inputs=inputs, phase="backward", step=step,
+            op=rule.name, inputs=[(graph.name(p), p.data) for p in node.parents], phase="backward", step=step,
         )
 
 

@@ -8,10 +8,10 @@ the shares is ``w1.grad``. Shown as text, Markdown or LaTeX.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from autograd.backprop import local_partials, node_name
-from autograd.graph import topological_order
+from autograd.backprop import local_partials
+from autograd.graph import Graph
 from autograd.value import Value
 
 __all__ = ["Explanation", "Link", "Path", "explain"]
@@ -47,7 +47,7 @@ class Explanation:
     output: Value
     wrt: Value
     paths: tuple[Path, ...]
-    names: dict[int, str]
+    graph: Graph = field(repr=False, compare=False)
 
     @property
     def total(self) -> float:
@@ -55,8 +55,8 @@ class Explanation:
         return math.fsum(path.product for path in self.paths)
 
     def name(self, node: Value) -> str:
-        """How the explanation names a node: its label, or its op with a number."""
-        return self.names[id(node)]
+        """How the explanation names a node: as every view of ``output``'s graph does (``Graph.name``)."""
+        return self.graph.name(node)
 
     def _symbol(self, link: Link, latex: bool = False) -> str:
         child, parent = self.name(link.child), self.name(link.parent)
@@ -124,8 +124,8 @@ def explain(output: Value, wrt: Value, max_paths: int = 1000) -> Explanation:
     for name, value in (("output", output), ("wrt", wrt)):
         if not isinstance(value, Value):
             raise TypeError(f"explain: {name} must be a Value, got {type(value).__name__} {value!r}")
-    order = topological_order(output)
-    names = _names(order)
+    graph = Graph.of(output)
+    order = graph.nodes
     # counts[id(node)]: the number of paths from wrt up to node, for the nodes that have any.
     counts: dict[int, int] = {id(wrt): 1}
     for node in order:
@@ -136,8 +136,8 @@ def explain(output: Value, wrt: Value, max_paths: int = 1000) -> Explanation:
     total_paths = counts.get(id(output), 0)
     if total_paths > max_paths:
         raise ValueError(
-            f"explain: there are {total_paths} paths from {names.get(id(wrt), 'wrt')} to "
-            f"{names[id(output)]}, more than max_paths={max_paths}. Explain a nearer output, or pass "
+            f"explain: there are {total_paths} paths from {graph.name(wrt)} to "
+            f"{graph.name(output)}, more than max_paths={max_paths}. Explain a nearer output, or pass "
             f"max_paths={total_paths}."
         )
     paths: list[Path] = []
@@ -154,18 +154,11 @@ def explain(output: Value, wrt: Value, max_paths: int = 1000) -> Explanation:
             for position in reversed(range(len(node.parents))):
                 parent = node.parents[position]
                 if id(parent) in counts:
-                    words = rule.explain(position, len(node.parents), node.arg)
+                    names = [graph.name(p) for p in node.parents]
+                    words = rule.explain(position, len(node.parents), node.arg, names)
                     link = Link(parent, node, position, partials[id(node)][position], words)
                     stack.append((parent, (*links, link)))
-    names.setdefault(id(wrt), node_name(wrt))
-    return Explanation(output, wrt, tuple(paths), names)
-
-
-def _names(order: list[Value]) -> dict[int, str]:
-    names: dict[int, str] = {}
-    for index, node in enumerate(order):
-        names[id(node)] = node.label if node.label else f"{node.op or 'leaf'}{index}"
-    return names
+    return Explanation(output, wrt, tuple(paths), graph)
 
 
 def _tex(name: str) -> str:

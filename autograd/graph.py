@@ -1,16 +1,18 @@
-"""Walking the graph: the one traversal that backward, rendering, stepping and explanations share."""
+"""Walking the graph: the one traversal that backward, rendering, stepping and explanations share, and
+``Graph``, the snapshot of it that gives every node one number and one name in every view."""
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from autograd.value import Value
 
-__all__ = ["count_nodes", "edges", "kept_grads", "paused_gc", "topological_order"]
+__all__ = ["Graph", "topological_order"]
 
 
 def topological_order(root: Value) -> list[Value]:
@@ -22,6 +24,7 @@ def topological_order(root: Value) -> list[Value]:
     order: list[Value] = []
     seen: set[Value] = set()
     stack: list[tuple[Value, bool]] = [(root, False)]  # (node, its parents are already in order)
+    # Bound methods, looked up once: this loop runs once per node of every graph walked.
     push, pop, mark, emit = stack.append, stack.pop, seen.add, order.append
     with paused_gc():
         while stack:
@@ -43,6 +46,79 @@ def topological_order(root: Value) -> list[Value]:
     return order
 
 
+class Graph:
+    """One snapshot of a graph: its nodes in topological order, numbered from 0 (inputs first, the root
+    last), and one name per node, which steps, explanations, drawings and error messages all use.
+
+    A node's name is its label; a label that several nodes of the graph share gets the node's number
+    (``h#4``), and an unlabelled node is its op and number (``mul#2``, ``leaf#0``). Numbers are stable
+    within a graph: the same node has the same number in every view of it.
+    """
+
+    __slots__ = ("_index", "_names", "nodes")
+
+    nodes: Sequence[Value]
+
+    def __init__(self, nodes: Sequence[Value]) -> None:
+        self.nodes = nodes
+        self._index: dict[Value, int] | None = None
+        self._names: list[str] | None = None
+
+    @classmethod
+    def of(cls, root: Value) -> Graph:
+        """The graph of everything ``root`` depends on, ``root`` included."""
+        return cls(topological_order(root))
+
+    @classmethod
+    def below(cls, inputs: Sequence[Value]) -> Graph:
+        """The graph under a node with these ``inputs``, numbered as that node's own graph would be: for a
+        node that is still being made, such as one whose forward failed."""
+        from autograd.value import Value
+
+        pending = Value(0.0)
+        pending.parents = tuple(inputs)
+        return cls(topological_order(pending)[:-1])
+
+    @property
+    def root(self) -> Value:
+        """The last node: the output the graph was taken of."""
+        return self.nodes[-1]
+
+    def index(self, node: Value) -> int:
+        """The number of ``node`` in this graph; KeyError if it is not in it."""
+        if self._index is None:
+            self._index = {n: i for i, n in enumerate(self.nodes)}
+        return self._index[node]
+
+    def __contains__(self, node: object) -> bool:
+        try:
+            self.index(node)  # type: ignore[arg-type]
+        except (KeyError, TypeError):
+            return False
+        return True
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+    def name(self, node: Value) -> str:
+        """How every view names ``node``: see the class docstring. A node outside the graph keeps its
+        label, or is named by its op."""
+        if self._names is None:
+            self._names = _names(self.nodes)
+        try:
+            return self._names[self.index(node)]
+        except KeyError:
+            return node.label or f"{node.op or 'leaf'} (outside this graph)"
+
+
+def _names(nodes: Sequence[Value]) -> list[str]:
+    shared = Counter(node.label for node in nodes if node.label)
+    return [
+        (node.label if shared[node.label] == 1 else f"{node.label}#{i}") if node.label else f"{node.op or 'leaf'}#{i}"
+        for i, node in enumerate(nodes)
+    ]
+
+
 def count_nodes(root: Value, stop_after: int | None = None) -> int:
     """How many nodes ``root`` depends on, itself included; with ``stop_after``, the count stops as soon as
     it passes that many, so asking whether a huge graph is small stays cheap."""
@@ -59,7 +135,7 @@ def count_nodes(root: Value, stop_after: int | None = None) -> int:
 
 
 @contextmanager
-def kept_grads(order: list[Value]) -> Iterator[None]:
+def kept_grads(order: Sequence[Value]) -> Iterator[None]:
     """Run a block that may change the ``.grad`` of the nodes in ``order``, then put every one back."""
     saved = [node.grad for node in order]
     try:
@@ -80,10 +156,3 @@ def paused_gc() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
-
-
-def edges(order: list[Value]) -> Iterator[tuple[Value, Value, int]]:
-    """Each edge of the graph as (parent, child, position of parent among child's inputs), in ``order``."""
-    for child in order:
-        for position, parent in enumerate(child.parents):
-            yield parent, child, position

@@ -1,33 +1,34 @@
-"""Drawing a graph: each node with its label, op, data and grad; each edge with its local partial.
+"""Drawing a graph: each node with its name, op, data and grad; each edge with its local partial.
 
 A reader of the graph, never imported by the engine. ``to_dot`` writes DOT text and needs no Graphviz
 binary; ``draw`` returns a ``graphviz.Digraph`` that renders to SVG, PNG or PDF and shows inline in Jupyter.
-The partial on each edge comes from ``local_partials``, the numbers ``backward()`` multiplies by.
+The partial on each edge comes from ``local_partials``, the numbers ``backward()`` multiplies by, and each
+node is named as every other view of the graph names it (``Graph.name``). The ``graphviz`` package is
+imported only when a drawing is made.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import itertools
 import math
 import shutil
 import sys
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import graphviz
+from typing import TYPE_CHECKING, TypedDict, Unpack
 
 from autograd.backprop import BackwardStep, backward_steps, local_partials
 from autograd.files import write_atomically
-from autograd.graph import count_nodes, kept_grads, topological_order
+from autograd.graph import Graph, count_nodes, kept_grads, topological_order
 from autograd.rules import float_of
 from autograd.value import Value
 
-__all__ = [
-    "GraphvizNotFoundError", "draw", "draw_digraph", "label_prefix", "notebook_svg", "save", "step_lines", "to_dot",
-]
+if TYPE_CHECKING:
+    import graphviz
+
+__all__ = ["DrawOptions", "GraphvizNotFoundError", "draw", "label_prefix", "save", "to_dot"]
 
 INSTALL_HINT = (
     "Graphviz's 'dot' program is not installed, so the graph cannot be rendered (to_dot still works). "
@@ -43,47 +44,84 @@ class GraphvizNotFoundError(RuntimeError):
     """Rendering needs Graphviz's ``dot`` program, and it is not on PATH."""
 
 
-@dataclass(frozen=True)
-class _Options:
+class DrawOptions(TypedDict, total=False):
+    """The options of ``to_dot``, ``draw`` and ``save``; every one may be left out.
+
+    - ``rankdir``: "LR" (left to right, the default) or "TB" (top to bottom); also "RL", "BT".
+    - ``show_partials``: label each edge parent -> child with ∂child/∂parent (default True).
+    - ``show_contributions``: also show upstream × local = what the parent's grad received.
+    - ``show_rules``: also show the rule in words, with the node's inputs, e.g. ∂(w5·out_h1)/∂w5 = out_h1.
+    - ``precision``: significant digits of every number, 1 to 17 (default 4).
+    - ``highlight``: Values and edges (parent, child) or (parent, child, position) to draw in red.
+    - ``color_by_grad``: fill nodes by log10 |grad|, blue for vanishing, red for exploding gradients.
+    - ``cluster``: a function from a node to a group name (or None); each group is drawn boxed.
+      ``label_prefix(depth)`` groups nodes by their labels, e.g. ``layers.0.neurons.1``.
+    - ``max_nodes``: a larger graph raises ValueError rather than drawing an unreadable picture (default 300).
+    - ``step``: show a fresh backward pass (every gradient from zero) as it stands after its step k, with
+      that step's node and edges highlighted and the contributions of the edges passed so far. Every
+      ``.grad`` is restored afterwards.
+    """
+
     rankdir: str
     show_partials: bool
     show_contributions: bool
     show_rules: bool
     precision: int
-    highlight: frozenset[int]
-    highlight_edges: frozenset[tuple[int, int, int | None]]
+    highlight: Iterable[Value | Edge]
     color_by_grad: bool
     cluster: Cluster | None
+    max_nodes: int
+    step: int | None
+
+
+@dataclasses.dataclass(frozen=True)
+class _Settings:
+    """``DrawOptions`` checked and resolved: what ``_digraph`` draws with."""
+
+    rankdir: str = "LR"
+    show_partials: bool = True
+    show_contributions: bool = False
+    show_rules: bool = False
+    precision: int = 4
+    highlight: frozenset[int] = frozenset()
+    highlight_edges: frozenset[tuple[int, int, int | None]] = frozenset()
+    color_by_grad: bool = False
+    cluster: Cluster | None = None
     reached: frozenset[int] | None = None  # with step=k: the nodes whose edges backward has passed
 
 
-def to_dot(root: Value, **options: Any) -> str:
-    """DOT source for the graph of ``root``, with the options of ``draw_digraph``; needs no Graphviz."""
-    return str(draw_digraph(root, **options).source)
+def to_dot(root: Value, **options: Unpack[DrawOptions]) -> str:
+    """DOT source for the graph of ``root``, with the options of ``DrawOptions``; needs no Graphviz."""
+    return str(_digraph(root, options, "to_dot").source)
 
 
-def draw(root: Value, *, format: str = "svg", **options: Any) -> graphviz.Digraph:
-    """A ``graphviz.Digraph`` of ``root``'s graph (options as for ``draw_digraph``) that renders through
+def draw(root: Value, *, format: str = "svg", **options: Unpack[DrawOptions]) -> graphviz.Digraph:
+    """A ``graphviz.Digraph`` of ``root``'s graph (options as in ``DrawOptions``) that renders through
     Graphviz to ``format`` ("svg", "png" or "pdf") and shows itself inline in Jupyter.
 
     Raises ``GraphvizNotFoundError``, with how to install it, when Graphviz's ``dot`` is missing.
     """
-    if format not in ("svg", "png", "pdf"):
-        raise ValueError(f"draw: format must be 'svg', 'png' or 'pdf', got {format!r}")
-    if shutil.which("dot") is None:
-        raise GraphvizNotFoundError(INSTALL_HINT)
-    digraph = draw_digraph(root, **options)
-    digraph.format = format
-    return digraph
+    return _renderable(root, format, options, "draw")
 
 
-def save(root: Value, path: str | Path, **options: Any) -> Path:
-    """Render ``root``'s graph to ``path``; the format comes from its suffix (.svg, .png or .pdf)."""
+def save(root: Value, path: str | Path, **options: Unpack[DrawOptions]) -> Path:
+    """Render ``root``'s graph to ``path`` (options as in ``DrawOptions``); the format comes from its suffix
+    (.svg, .png or .pdf). The file is written atomically."""
     target = Path(path)
     format = target.suffix.lstrip(".").lower()
     if format not in ("svg", "png", "pdf"):
         raise ValueError(f"save: the file name must end in .svg, .png or .pdf, got {str(path)!r}")
-    return write_atomically(target, draw(root, format=format, **options).pipe())
+    return write_atomically(target, _renderable(root, format, options, "save").pipe())
+
+
+def _renderable(root: Value, format: str, options: DrawOptions, where: str) -> graphviz.Digraph:
+    if format not in ("svg", "png", "pdf"):
+        raise ValueError(f"{where}: format must be 'svg', 'png' or 'pdf', got {format!r}")
+    if shutil.which("dot") is None:
+        raise GraphvizNotFoundError(INSTALL_HINT)
+    digraph = _digraph(root, options, where)
+    digraph.format = format
+    return digraph
 
 
 def step_lines(root: Value) -> list[str]:
@@ -96,8 +134,8 @@ def label_prefix(depth: int) -> Cluster:
     """Group nodes by the first ``depth`` dot-separated parts of their labels: with depth 4,
     ``layers.0.neurons.1.w.0`` and ``layers.0.neurons.1.out`` share the group ``layers.0.neurons.1``.
     Nodes whose labels are shorter than that, or unlabelled, belong to no group."""
-    if depth < 1:
-        raise ValueError(f"label_prefix: depth must be at least 1, got {depth}")
+    if isinstance(depth, bool) or not isinstance(depth, int) or depth < 1:
+        raise ValueError(f"label_prefix: depth must be a whole number of at least 1, got {depth!r}")
 
     def group(node: Value) -> str | None:
         parts = (node.label or "").split(".")
@@ -125,78 +163,69 @@ def register_notebook_display() -> None:
         shell.display_formatter.formatters["image/svg+xml"].for_type(Value, notebook_svg)
 
 
-def draw_digraph(
-    root: Value,
-    *,
-    rankdir: str = "LR",
-    show_partials: bool = True,
-    show_contributions: bool = False,
-    show_rules: bool = False,
-    precision: int = 4,
-    highlight: Iterable[Value | Edge] = (),
-    color_by_grad: bool = False,
-    cluster: Cluster | None = None,
-    max_nodes: int = 300,
-    step: int | None = None,
-) -> graphviz.Digraph:
-    """The ``graphviz.Digraph`` behind ``to_dot`` and ``draw``; needs no ``dot`` binary. The options:
-
-    - ``rankdir``: "LR" (left to right) or "TB" (top to bottom).
-    - ``show_partials``: label each edge parent -> child with ∂child/∂parent.
-    - ``show_contributions``: also show upstream × local = what the parent's grad received.
-    - ``show_rules``: also show the rule in words, e.g. ∂(a·b)/∂a = b.
-    - ``precision``: significant digits of every number.
-    - ``highlight``: Values and edges (parent, child) or (parent, child, position) to draw in red.
-    - ``color_by_grad``: fill nodes by log10 |grad|, blue for vanishing, red for exploding gradients.
-    - ``cluster``: a function from a node to a group name (or None); each group is drawn boxed.
-      ``label_prefix(depth)`` groups nodes by their labels, e.g. ``layers.0.neurons.1``.
-    - ``max_nodes``: a larger graph raises ValueError rather than drawing an unreadable picture.
-    - ``step``: show a fresh backward pass (every gradient from zero) as it stands after its step k, with
-      that step's node and edges highlighted and the contributions of the edges passed so far. Every
-      ``.grad`` is restored afterwards.
-    """
+def _digraph(root: Value, options: DrawOptions, where: str) -> graphviz.Digraph:
+    """Check ``options`` and build the drawing; errors name ``where`` (to_dot, draw or save)."""
+    unknown = sorted(set(options) - set(DrawOptions.__annotations__))
+    if unknown:
+        raise TypeError(f"{where}: unknown options {unknown}; the options are {sorted(DrawOptions.__annotations__)}")
     if not isinstance(root, Value):
-        raise TypeError(f"to_dot: expected a Value, got {type(root).__name__} {root!r}")
+        raise TypeError(f"{where}: expected a Value, got {type(root).__name__} {root!r}")
+    rankdir = options.get("rankdir", "LR")
     if rankdir not in ("LR", "TB", "RL", "BT"):
-        raise ValueError(f"to_dot: rankdir must be 'LR' or 'TB' (or 'RL', 'BT'), got {rankdir!r}")
+        raise ValueError(f"{where}: rankdir must be 'LR' or 'TB' (or 'RL', 'BT'), got {rankdir!r}")
+    precision = options.get("precision", 4)
     if isinstance(precision, bool) or not isinstance(precision, int) or not 1 <= precision <= 17:
-        raise ValueError(f"to_dot: precision must be a whole number from 1 to 17, got {precision!r}")
-    order = topological_order(root)
-    if len(order) > max_nodes:
+        raise ValueError(f"{where}: precision must be a whole number from 1 to 17, got {precision!r}")
+    graph = Graph.of(root)
+    max_nodes = options.get("max_nodes", 300)
+    if len(graph) > max_nodes:
         raise ValueError(
-            f"to_dot: the graph has {len(order)} nodes, more than max_nodes={max_nodes}. Draw a smaller part "
-            f"(an output nearer the inputs, one neuron or one sample), or pass max_nodes={len(order)} to draw all."
+            f"{where}: the graph has {len(graph)} nodes, more than max_nodes={max_nodes}. Draw a smaller part "
+            f"(an output nearer the inputs, one neuron or one sample), or pass max_nodes={len(graph)} to draw all."
         )
-    nodes, edges = _highlights(highlight)
+    nodes, edges = _highlights(options.get("highlight", ()), where)
+    settings = _Settings(
+        rankdir=rankdir,
+        show_partials=options.get("show_partials", True),
+        show_contributions=options.get("show_contributions", False),
+        show_rules=options.get("show_rules", False),
+        precision=precision,
+        highlight=frozenset(nodes),
+        highlight_edges=frozenset(edges),
+        color_by_grad=options.get("color_by_grad", False),
+        cluster=options.get("cluster"),
+    )
+    step = options.get("step")
     if step is None:
-        options = _Options(rankdir, show_partials, show_contributions, show_rules, precision,
-                           frozenset(nodes), frozenset(edges), color_by_grad, cluster)
-        return _digraph(order, options, None)
-    with kept_grads(order):
-        for node in order:
+        return _draw(graph, settings, None)
+    with kept_grads(graph.nodes):
+        for node in graph.nodes:
             node.grad = 0.0
-        records = _run_to_step(root, step)
+        records = _run_to_step(root, step, where)
         record = records[-1]
-        nodes.add(id(record.node))
-        edges.update((id(e.parent), id(record.node), e.position) for e in record.edges)
-        reached = frozenset(id(r.node) for r in records)
-        options = _Options(rankdir, show_partials, True, show_rules, precision,
-                           frozenset(nodes), frozenset(edges), color_by_grad, cluster, reached)
-        return _digraph(order, options, record)
+        stepped = dataclasses.replace(
+            settings,
+            show_contributions=True,
+            highlight=settings.highlight | {id(record.node)},
+            highlight_edges=settings.highlight_edges
+            | {(id(e.parent), id(record.node), e.position) for e in record.edges},
+            reached=frozenset(id(r.node) for r in records),
+        )
+        return _draw(graph, stepped, record)
 
 
-def _run_to_step(root: Value, step: int) -> list[BackwardStep]:
+def _run_to_step(root: Value, step: int, where: str) -> list[BackwardStep]:
     if isinstance(step, bool) or not isinstance(step, int) or step < 1:
-        raise ValueError(f"to_dot: step must be a whole number from 1, got {step!r}")
+        raise ValueError(f"{where}: step must be a whole number from 1, got {step!r}")
     records = []
     for record in backward_steps(root):
         records.append(record)
         if len(records) == step:
             return records
-    raise ValueError(f"to_dot: step {step} is past the last step; backward of this graph has {len(records)} steps")
+    raise ValueError(f"{where}: step {step} is past the last step; backward of this graph has {len(records)} steps")
 
 
-def _highlights(items: Iterable[Value | Edge]) -> tuple[set[int], set[tuple[int, int, int | None]]]:
+def _highlights(items: Iterable[Value | Edge], where: str) -> tuple[set[int], set[tuple[int, int, int | None]]]:
     nodes: set[int] = set()
     edges: set[tuple[int, int, int | None]] = set()
     for item in items:
@@ -205,12 +234,14 @@ def _highlights(items: Iterable[Value | Edge]) -> tuple[set[int], set[tuple[int,
         elif isinstance(item, tuple) and len(item) in (2, 3) and all(isinstance(v, Value) for v in item[:2]):
             edges.add((id(item[0]), id(item[1]), item[2] if len(item) == 3 else None))
         else:
-            raise TypeError(f"to_dot: highlight takes Values and (parent, child[, position]) edges, got {item!r}")
+            raise TypeError(f"{where}: highlight takes Values and (parent, child[, position]) edges, got {item!r}")
     return nodes, edges
 
 
-def _digraph(order: list[Value], options: _Options, record: BackwardStep | None) -> graphviz.Digraph:
-    ids = {id(node): f"n{i}" for i, node in enumerate(order)}
+def _draw(graph: Graph, options: _Settings, record: BackwardStep | None) -> graphviz.Digraph:
+    import graphviz
+
+    ids = {id(node): f"n{i}" for i, node in enumerate(graph.nodes)}  # DOT ids are the graph's node numbers
     digraph = graphviz.Digraph(
         "chainrule",
         graph_attr={"rankdir": options.rankdir, "fontname": "Helvetica", "nodesep": "0.3", "ranksep": "0.5"},
@@ -221,25 +252,26 @@ def _digraph(order: list[Value], options: _Options, record: BackwardStep | None)
         digraph.attr(label=_html(str(record)), labelloc="t", fontsize="11")
     groups: dict[str, list[Value]] = {}
     loose: list[Value] = []
-    for node in order:
+    for node in graph.nodes:
         group = options.cluster(node) if options.cluster else None
         (groups.setdefault(group, []) if group is not None else loose).append(node)
     for node in loose:
-        digraph.node(ids[id(node)], label=_node_label(node, options, node.label))
-    for index, (name, members) in enumerate(groups.items()):
+        digraph.node(ids[id(node)], label=_node_label(node, options, graph.name(node)))
+    for index, (group_name, members) in enumerate(groups.items()):
         with digraph.subgraph(name=f"cluster_{index}") as box:
-            box.attr(label=_html(name), style="rounded,dashed", color="#888888", fontsize="10")
+            box.attr(label=_html(group_name), style="rounded,dashed", color="#888888", fontsize="10")
             for node in members:
-                title = node.label
-                if title and title.startswith(name + "."):
-                    title = title[len(name) + 1:]  # the box already says the rest
+                title = graph.name(node)
+                if title.startswith(group_name + "."):
+                    title = title[len(group_name) + 1:]  # the box already says the rest
                 box.node(ids[id(node)], label=_node_label(node, options, title))
-    for child in order:
+    for child in graph.nodes:
         if child.is_leaf:
             continue
         partials = _partials_or_none(child) if options.show_partials else ()
         rule = child.rule
         assert rule is not None
+        names = [graph.name(parent) for parent in child.parents] if options.show_rules else None
         for position, parent in enumerate(child.parents):
             attrs: dict[str, str] = {}
             lines: list[str] = []
@@ -253,8 +285,8 @@ def _digraph(order: list[Value], options: _Options, record: BackwardStep | None)
                         f"{_number(partial, options.precision)} × {_number(upstream, options.precision)} "
                         f"= {_number(partial * upstream, options.precision)}"
                     )
-            if options.show_rules:
-                lines.append(rule.explain(position, len(child.parents), child.arg))
+            if names is not None:
+                lines.append(rule.explain(position, len(child.parents), child.arg, names))
             if lines:
                 attrs["label"] = "<" + "<BR/>".join(_escape(line) for line in lines) + ">"
             key = (id(parent), id(child))
@@ -272,12 +304,14 @@ def _partials_or_none(node: Value) -> tuple[float, ...]:
         return (math.nan,) * len(node.parents)
 
 
-def _node_label(node: Value, options: _Options, title: str | None) -> str:
+def _node_label(node: Value, options: _Settings, title: str) -> str:
     p = options.precision
     grad = float_of(node.grad)
     rows = []
-    if title:
+    if node.label:
         rows.append(f"<TR><TD><B>{_escape(title)}</B></TD></TR>")
+    else:  # the name the graph gives an unlabelled node (mul#2), quieter than a label
+        rows.append(f'<TR><TD><FONT COLOR="#777777">{_escape(title)}</FONT></TD></TR>')
     if node.rule is not None:
         rows.append(f"<TR><TD><I>{_escape(node.rule.describe_op(node.arg))}</I></TD></TR>")
     rows.append(f"<TR><TD>data {_escape(_number(node.data, p))}</TD></TR>")

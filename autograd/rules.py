@@ -118,9 +118,9 @@ class Rule:
     placeholders (``{a}·{b}``, ``{x} + {c}`` for a constant c); ``inputs`` names the placeholders and
     ``words`` writes each partial with them (``{b}``, ``{a}``), so an explanation can show a node's actual
     inputs. ``takes_constant`` says that the op's constant ``c`` is a number the user chose (``x + 2``,
-    leaky_relu's slope). ``domain`` says where the op is defined, for error messages; ``smooth`` where it
-    is smooth enough to check numerically. ``builtin`` is False for user-defined ops, whose results and
-    partials the engine checks before trusting them.
+    leaky_relu's slope). ``domain`` says where the op is defined, for error messages, with the same
+    placeholders; ``smooth`` where it is smooth enough to check numerically. ``builtin`` is False for
+    user-defined ops, whose results and partials the engine checks before trusting them.
     """
 
     name: str
@@ -145,9 +145,16 @@ class Rule:
         """The partial for one input in words, e.g. ``∂(a·b)/∂a = b``; with ``names`` (the node's actual
         inputs, e.g. their labels) written with them: ``∂(w5·out_h1)/∂w5 = out_h1``."""
         params, words = (self.inputs, self.words) if self.signature is None else self.signature(n_inputs, arg)
-        shown = {"c": _format_constant(arg), **dict(zip(params, params if names is None else names, strict=True))}
-        formula = self.formula.format_map(shown)
-        return f"∂({formula})/∂{shown[params[position]]} = {words[position].format_map(shown)}"
+        formula = self.fill(self.formula, n_inputs, arg, names)
+        name = params[position] if names is None else names[position]
+        return f"∂({formula})/∂{name} = {self.fill(words[position], n_inputs, arg, names)}"
+
+    def fill(self, template: str, n_inputs: int, arg: Any = None, names: Sequence[str] | None = None) -> str:
+        """``template`` (the formula, a partial's words, the domain) with its input placeholders replaced by
+        ``names``, or by the inputs' own names, and ``{c}`` by the constant."""
+        params = self.input_names(n_inputs, arg)
+        shown = dict(zip(params, params if names is None else names, strict=True))
+        return template.format_map({"c": _format_constant(arg), **shown})
 
     def describe_op(self, arg: Any = None) -> str:
         """A short label for a node of this op, with its constant if it has one (``+ 2``, ``tanh``)."""
@@ -259,10 +266,10 @@ SUB       = _row("sub",       "−",       2, lambda x, c: x[0] - x[1],         
 MUL       = _row("mul",       "×",       2, lambda x, c: x[0] * x[1],         lambda x, o, c: (x[1], x[0]),
                  "{a}·{b}", ("{b}", "{a}"))
 DIV       = _row("div",       "/",       2, lambda x, c: x[0] / x[1],         lambda x, o, c: (1.0 / x[1], -o / x[1]),
-                 "{a}/{b}", ("1/{b}", "−{a}/{b}²"), "b ≠ 0", lambda x, c: abs(x[1]) > 0.2)
+                 "{a}/{b}", ("1/{b}", "−{a}/{b}²"), "{b} ≠ 0", lambda x, c: abs(x[1]) > 0.2)
 POW       = _row("pow",       "**",      2, lambda x, c: _check_pow(x[0], x[1]),
                  lambda x, o, c: (x[1] * x[0] ** (x[1] - 1.0), _pow_exponent_partial(x[0], o)),
-                 "{a}**{b}", ("{b}·{a}**({b}−1)", "{a}**{b}·log({a})"), "a > 0, or a = 0 with b ≥ 0, or an integer b",
+                 "{a}**{b}", ("{b}·{a}**({b}−1)", "{a}**{b}·log({a})"), "{a} > 0, or {a} = 0 with {b} ≥ 0, or an integer {b}",
                  lambda x, c: 0.2 < x[0] < 10 and abs(x[1]) < 3)
 ADD_CONST = _row("add_const", "+ {c}",   1, lambda x, c: x[0] + c,            lambda x, o, c: (1.0,),
                  "{x} + {c}", ("1",))
@@ -273,23 +280,23 @@ MUL_CONST = _row("mul_const", "× {c}",   1, lambda x, c: x[0] * c,            l
 DIV_CONST = _row("div_const", "/ {c}",   1, lambda x, c: x[0] / c,            lambda x, o, c: (1.0 / c,),
                  "{x}/{c}", ("1/{c}",), "c ≠ 0", lambda x, c: abs(c) > 0.2)
 RDIV_CONST = _row("rdiv_const", "{c} /", 1, lambda x, c: c / x[0],            lambda x, o, c: (-o / x[0],),
-                 "{c}/{x}", ("−{c}/{x}²",), "x ≠ 0", _bounded_away(0.2))
+                 "{c}/{x}", ("−{c}/{x}²",), "{x} ≠ 0", _bounded_away(0.2))
 POW_CONST = _row("pow_const", "** {c}",  1, lambda x, c: _check_pow(x[0], c), lambda x, o, c: (_pow_const_partial(x[0], c),),
-                 "{x}**{c}", ("{c}·{x}**({c}−1)",), "x > 0, or x = 0 with c ≥ 0, or an integer c",
+                 "{x}**{c}", ("{c}·{x}**({c}−1)",), "{x} > 0, or {x} = 0 with c ≥ 0, or an integer c",
                  lambda x, c: 0.2 < x[0] < 10 and abs(c) < 3)
 RPOW_CONST = _row("rpow_const", "{c} **", 1, lambda x, c: _check_pow(c, x[0]), lambda x, o, c: (_rpow_partial(o, c),),
-                 "{c}**{x}", ("{c}**{x}·log({c})",), "c > 0, or c = 0 with x ≥ 0, or an integer x",
+                 "{c}**{x}", ("{c}**{x}·log({c})",), "c > 0, or c = 0 with {x} ≥ 0, or an integer {x}",
                  lambda x, c: c > 0.2 and abs(x[0]) < 5)
 NEG       = _row("neg",       "−",       1, lambda x, c: -x[0],               lambda x, o, c: (-1.0,),
                  "−{x}", ("−1",))
 ABS       = _row("abs",       "abs",     1, lambda x, c: abs(x[0]),           lambda x, o, c: (_sign(x[0]),),
                  "|{x}|", ("sign({x})",), "", _bounded_away(0.05))
 EXP       = _row("exp",       "exp",     1, lambda x, c: math.exp(x[0]),      lambda x, o, c: (o,),
-                 "exp({x})", ("exp({x})",), "x ≤ 709.78; above that e**x overflows a float", lambda x, c: x[0] < 5)
+                 "exp({x})", ("exp({x})",), "{x} ≤ 709.78; above that e**{x} overflows a float", lambda x, c: x[0] < 5)
 LOG       = _row("log",       "log",     1, lambda x, c: math.log(x[0]),      lambda x, o, c: (1.0 / x[0],),
-                 "log({x})", ("1/{x}",), "x > 0", lambda x, c: x[0] > 0.2)
+                 "log({x})", ("1/{x}",), "{x} > 0", lambda x, c: x[0] > 0.2)
 SQRT      = _row("sqrt",      "√",       1, lambda x, c: math.sqrt(x[0]),     lambda x, o, c: (_sqrt_partial(o),),
-                 "√{x}", ("1/(2√{x})",), "x ≥ 0", lambda x, c: x[0] > 0.2)
+                 "√{x}", ("1/(2√{x})",), "{x} ≥ 0", lambda x, c: x[0] > 0.2)
 TANH      = _row("tanh",      "tanh",    1, lambda x, c: math.tanh(x[0]),     lambda x, o, c: (1.0 - o * o,),
                  "tanh({x})", ("1 − tanh²({x})",))
 SIGMOID   = _row("sigmoid",   "σ",       1, lambda x, c: sigmoid(x[0]),       lambda x, o, c: (o * (1.0 - o),),

@@ -93,7 +93,7 @@ def test_clusters_group_nodes_by_label_prefix():
     cluster_body = dot[dot.index("subgraph cluster_0"):]
     assert "<B>w</B>" in cluster_body  # shown relative to the box
     assert "<B>out</B>" in cluster_body
-    with pytest.raises(ValueError, match="depth must be at least 1"):
+    with pytest.raises(ValueError, match="depth must be a whole number of at least 1, got 0"):
         label_prefix(0)
 
 
@@ -141,7 +141,7 @@ def test_renders_to_svg_with_real_dot():
     assert "out_o1" in texts
     assert "E" in texts
     assert "grad 0.08217" in texts  # ∂E/∂w5
-    assert "∂(w·x + b)/∂w0 = x0" in texts
+    assert "∂(w·x + b)/∂w1 = i1" in texts
 
 
 def test_save_writes_svg_png_and_pdf(tmp_path):
