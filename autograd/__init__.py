@@ -10,9 +10,9 @@ and reverse-mode ``backward`` over a topologically sorted graph.
 """
 
 from autograd.backprop import BackwardStep, EdgeStep, backward, backward_steps, grad, local_partials, zero_grad
-from autograd.check import gradcheck, gradgradcheck
 from autograd.errors import AnomalyError, GradcheckError
 from autograd.explain import Explanation, explain
+from autograd.gradient_checks import gradcheck, gradgradcheck
 from autograd.graph import Graph, topological_order
 from autograd.modes import detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad
 from autograd.render import (

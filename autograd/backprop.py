@@ -18,7 +18,8 @@ from autograd.errors import AnomalyError
 from autograd.graph import Graph, kept_grads, paused_gc, topological_order
 from autograd.modes import STATE, enable_grad
 from autograd.rules import Rule, float_of
-from autograd.value import Value, as_float, describe_inputs, input_data, with_context
+from autograd.validation import as_float
+from autograd.value import Value, describe_inputs, input_data, with_context
 
 __all__ = ["BackwardStep", "EdgeStep", "backward", "backward_steps", "grad", "local_partials", "zero_grad"]
 

@@ -23,6 +23,7 @@ from autograd.backprop import BackwardStep, backward_steps, local_partials
 from autograd.files import write_atomically
 from autograd.graph import Graph, count_nodes, kept_grads, topological_order
 from autograd.rules import float_of
+from autograd.validation import is_whole
 from autograd.value import Value
 
 if TYPE_CHECKING:
@@ -134,7 +135,7 @@ def label_prefix(depth: int) -> Cluster:
     """Group nodes by the first ``depth`` dot-separated parts of their labels: with depth 4,
     ``layers.0.neurons.1.w.0`` and ``layers.0.neurons.1.out`` share the group ``layers.0.neurons.1``.
     Nodes whose labels are shorter than that, or unlabelled, belong to no group."""
-    if isinstance(depth, bool) or not isinstance(depth, int) or depth < 1:
+    if not is_whole(depth) or depth < 1:
         raise ValueError(f"label_prefix: depth must be a whole number of at least 1, got {depth!r}")
 
     def group(node: Value) -> str | None:
@@ -174,7 +175,7 @@ def _digraph(root: Value, options: DrawOptions, where: str) -> graphviz.Digraph:
     if rankdir not in ("LR", "TB", "RL", "BT"):
         raise ValueError(f"{where}: rankdir must be 'LR' or 'TB' (or 'RL', 'BT'), got {rankdir!r}")
     precision = options.get("precision", 4)
-    if isinstance(precision, bool) or not isinstance(precision, int) or not 1 <= precision <= 17:
+    if not is_whole(precision) or not 1 <= precision <= 17:
         raise ValueError(f"{where}: precision must be a whole number from 1 to 17, got {precision!r}")
     graph = Graph.of(root)
     max_nodes = options.get("max_nodes", 300)
@@ -215,7 +216,7 @@ def _digraph(root: Value, options: DrawOptions, where: str) -> graphviz.Digraph:
 
 
 def _run_to_step(root: Value, step: int, where: str) -> list[BackwardStep]:
-    if isinstance(step, bool) or not isinstance(step, int) or step < 1:
+    if not is_whole(step) or step < 1:
         raise ValueError(f"{where}: step must be a whole number from 1, got {step!r}")
     records = []
     for record in backward_steps(root):

@@ -8,7 +8,6 @@ a graph holds no reference cycles and frees as soon as the last reference to its
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Callable, Iterable, Sequence
 from operator import attrgetter
 from typing import Any
@@ -18,23 +17,9 @@ from autograd.errors import AnomalyError
 from autograd.graph import Graph
 from autograd.modes import STATE
 from autograd.rules import Rule
+from autograd.validation import as_float
 
-__all__ = ["Value", "apply", "as_float", "as_values", "data_of", "dot", "dot_unchecked", "sum"]
-
-
-def as_float(x: object, where: str) -> float:
-    """``x`` as a float if it is a real number (not a bool); otherwise a TypeError that names ``where``."""
-    kind = type(x)
-    if kind is float:
-        return x  # type: ignore[return-value]
-    if kind is int:
-        try:
-            return float(x)  # type: ignore[arg-type]
-        except OverflowError:
-            raise OverflowError(f"{where}: the integer {x} is too large for a float") from None
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{where}: expected a real number (int or float), got {kind.__name__} {x!r}")
-    return float(x)
+__all__ = ["Value", "apply", "as_values", "define_op", "dot", "sum"]
 
 
 def _unary(rule: Rule) -> Callable[[Value], Value]:
@@ -294,12 +279,6 @@ def dot(ws: Sequence[Value | float], xs: Sequence[Value | float], bias: Value | 
         raise ValueError("dot: needs at least one weight, got empty ws and xs")
     tail = [] if bias is None else as_values([bias], "dot: bias")
     return apply(rules.DOT, (*w, *x, *tail), len(w))
-
-
-def dot_unchecked(ws: Sequence[Value], xs: Sequence[Value], bias: Value) -> Value:
-    """``dot(ws, xs, bias)`` for callers that guarantee Values, equal lengths and a bias (``nn``'s neurons):
-    the same node, without the checks."""
-    return apply(rules.DOT, (*ws, *xs, bias), len(ws))
 
 
 def define_op(

@@ -17,7 +17,7 @@ if getattr(_autograd, "__distribution__", None) != "chainrule":
 
 from nn import datasets, optim, schedulers
 from nn.losses import binary_cross_entropy, cross_entropy, half_sse, hinge, log_softmax, mse, softmax
-from nn.module import ACTIVATIONS, INITS, MLP, RNN, Layer, Module, Neuron, gradcheck, load
+from nn.module import ACTIVATIONS, INITS, MLP, RNN, Layer, Module, Neuron, gradcheck_parameters, load
 from nn.train import accuracy, evaluate, fit
 
 __all__ = [
@@ -34,7 +34,7 @@ __all__ = [
     "datasets",
     "evaluate",
     "fit",
-    "gradcheck",
+    "gradcheck_parameters",
     "half_sse",
     "hinge",
     "load",

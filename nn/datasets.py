@@ -15,7 +15,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
-from nn.checks import whole_number
+from autograd.extend import is_real, is_whole, whole_number
 
 __all__ = ["batches", "digits", "mnist", "moons", "one_hot", "read_idx", "spiral", "train_test_split", "xor"]
 
@@ -24,7 +24,7 @@ Dataset = tuple[list[list[float]], list[Any]]
 
 
 def _noise(value: object, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < math.inf:
+    if not is_real(value) or not 0 <= value < math.inf:
         raise ValueError(f"{where}: noise must be a non-negative number, got {value!r}")
     return float(value)
 
@@ -164,7 +164,7 @@ def train_test_split(
     n = len(X)
     if isinstance(test_size, float) and 0 < test_size < 1:
         n_test = math.ceil(n * test_size)
-    elif isinstance(test_size, int) and not isinstance(test_size, bool) and 0 < test_size < n:
+    elif is_whole(test_size) and 0 < test_size < n:
         n_test = test_size
     else:
         raise ValueError(f"train_test_split: test_size must be a fraction in (0, 1) or a count below {n}, "
@@ -182,7 +182,7 @@ def one_hot(labels: Sequence[int], num_classes: int | None = None) -> list[list[
     """Each class index as a list with 1.0 at that index and 0.0 elsewhere."""
     items = list(labels)
     for label in items:
-        if isinstance(label, bool) or not isinstance(label, int) or label < 0:
+        if not is_whole(label) or label < 0:
             raise ValueError(f"one_hot: labels must be class indices 0, 1, ..., got {label!r}")
     k = num_classes if num_classes is not None else (max(items) + 1 if items else 0)
     whole_number(k, "num_classes", "one_hot")

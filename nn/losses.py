@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import autograd
 from autograd import Value
-from autograd.rules import float_of
+from autograd.extend import float_of, is_real, is_whole
 
 __all__ = ["binary_cross_entropy", "cross_entropy", "half_sse", "hinge", "log_softmax", "mse", "softmax"]
 
@@ -26,7 +26,7 @@ def _pairs(output: Prediction, target: Target, where: str) -> tuple[list[Value],
         if not isinstance(o, Value):
             raise TypeError(f"{where}: output {i} must be a Value, got {type(o).__name__} {o!r}")
     for i, t in enumerate(targets):
-        if isinstance(t, bool) or not isinstance(t, Value | int | float):
+        if not isinstance(t, Value) and not is_real(t):
             raise ValueError(f"{where}: target {i} must be a number, got {t!r}")
     return outs, targets
 
@@ -88,7 +88,7 @@ def cross_entropy(logits: Prediction, target: int | Sequence[float]) -> Value:
     zs = [logits] if isinstance(logits, Value) else list(logits)
     if len(zs) < 2:
         raise ValueError(f"cross_entropy: needs at least 2 logits (one per class), got {len(zs)}")
-    if isinstance(target, int) and not isinstance(target, bool):
+    if is_whole(target):
         if not 0 <= target < len(zs):
             raise ValueError(f"cross_entropy: target class {target} is out of range for {len(zs)} classes")
         return -log_softmax(zs)[target]
@@ -96,7 +96,7 @@ def cross_entropy(logits: Prediction, target: int | Sequence[float]) -> Value:
         raise ValueError(f"cross_entropy: target must be a class index or a list of probabilities, got {target!r}")
     if len(target) != len(zs):
         raise ValueError(f"cross_entropy: {len(zs)} logits but a target of length {len(target)}")
-    if any(not isinstance(t, int | float) or isinstance(t, bool) or t < 0 for t in target) or not math.isclose(
+    if any(not is_real(t) or t < 0 for t in target) or not math.isclose(
         math.fsum(target), 1.0, abs_tol=1e-9
     ):
         raise ValueError(f"cross_entropy: a target list must hold probabilities that sum to 1, got {list(target)}")

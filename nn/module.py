@@ -3,7 +3,8 @@
 A neuron is one fused ``autograd.dot`` node (one edge per weight, input and bias) plus its activation.
 Every parameter is a leaf Value labelled with its name (``layers.0.neurons.1.w.0``), and each forward pass
 labels the nodes it makes (``layers.0.neurons.1.net`` and ``.out``), so drawn graphs read well and can be
-grouped by module with ``autograd.label_prefix``.
+grouped by module with ``autograd.label_prefix``. As in PyTorch, a module's computation is its ``forward``,
+and calling the module calls it.
 """
 
 from __future__ import annotations
@@ -17,9 +18,7 @@ from typing import Any
 
 import autograd
 from autograd import Value
-from autograd.files import write_atomically
-from autograd.value import as_values, dot_unchecked
-from nn.checks import whole_number
+from autograd.extend import RULES, apply, as_values, is_real, whole_number, write_atomically
 
 __all__ = [
     "ACTIVATIONS",
@@ -29,7 +28,7 @@ __all__ = [
     "Layer",
     "Module",
     "Neuron",
-    "gradcheck",
+    "gradcheck_parameters",
     "load",
 ]
 
@@ -88,13 +87,29 @@ def _inputs(x: Input | Value | float, n: int, where: str) -> list[Value]:
     return as_values(items, where)
 
 
+_DOT = RULES["dot"]
+
+
+def _qualified(prefix: str, name: str) -> str:
+    return f"{prefix}.{name}" if prefix else name
+
+
 class Module:
-    """The base of every model: parameters by name, zero_grad, state_dict, save and load."""
+    """The base of every model: forward, parameters by name, zero_grad, state_dict, save and load.
 
-    name: str = ""
+    ``prefix`` is the module's place in the model it belongs to (``layers.0.neurons.1``; "" for the model
+    itself), which starts the labels of its parameters and of the nodes its forward pass makes.
+    """
 
-    def __call__(self, x: Any) -> Any:
-        raise NotImplementedError(f"{type(self).__name__} does not define a forward pass")
+    prefix: str = ""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Run ``forward``."""
+        return self.forward(*args, **kwargs)
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """The module's computation on one sample."""
+        raise NotImplementedError(f"{type(self).__name__} does not define forward()")
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         """(name, parameter) pairs, in a fixed order."""
@@ -138,7 +153,7 @@ class Module:
         values = {}
         for name, _ in named:
             value = state[name]
-            if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            if not is_real(value) or not math.isfinite(value):
                 raise ValueError(f"load_state_dict: parameter {name} must be a finite number, got {value!r}")
             values[name] = float(value)
         for name, p in named:
@@ -176,11 +191,11 @@ class Module:
             child._swap_parameters(values)
 
     def _relabel(self, prefix: str = "") -> None:
-        self.name = prefix
+        self.prefix = prefix
         for child_name, child in self.named_children():
-            child._relabel(f"{prefix}{child_name}.")
+            child._relabel(_qualified(prefix, child_name))
         for name, p in self.named_parameters():
-            p.label = f"{prefix}{name}"
+            p.label = _qualified(prefix, name)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.config().items())})"
@@ -220,18 +235,20 @@ class Neuron(Module):
             raise ValueError(f"Neuron.set_weights: expected {self.nin} weights, got {len(weights)}")
         self.load_state_dict({**{f"w.{i}": w for i, w in enumerate(weights)}, "b": bias})
 
-    def __call__(self, x: Input) -> Value:
-        return self.forward(_inputs(x, self.nin, "Neuron"))
+    def forward(self, x: Input) -> Value:
+        """activation(w·x + b) for one sample of ``nin`` numbers or Values."""
+        return self.forward_values(_inputs(x, self.nin, "Neuron"))
 
-    def forward(self, xs: list[Value]) -> Value:
-        """activation(w·x + b) on inputs that are already Values."""
-        net = dot_unchecked(self.w, xs, self.b)
-        net.label = f"{self.name}net"
+    def forward_values(self, xs: list[Value]) -> Value:
+        """``forward`` without its checks, for inputs that are already a list of ``nin`` Values: the path
+        the layers above take, which have checked the sample once."""
+        net = apply(_DOT, (*self.w, *xs, self.b), self.nin)
+        net.label = _qualified(self.prefix, "net")
         act = self._act
         if act is None:
             return net
         out = act(net)
-        out.label = f"{self.name}out"
+        out.label = _qualified(self.prefix, "out")
         return out
 
     def config(self) -> dict[str, Any]:
@@ -259,12 +276,13 @@ class Layer(Module):
     def named_children(self) -> list[tuple[str, Module]]:
         return [(f"neurons.{i}", n) for i, n in enumerate(self.neurons)]
 
-    def __call__(self, x: Input) -> list[Value]:
-        return self.forward(_inputs(x, self.nin, "Layer"))
+    def forward(self, x: Input) -> list[Value]:
+        """Each neuron on the same sample of ``nin`` numbers or Values."""
+        return self.forward_values(_inputs(x, self.nin, "Layer"))
 
-    def forward(self, xs: list[Value]) -> list[Value]:
-        """Each neuron on the same inputs, which are already Values."""
-        return [n.forward(xs) for n in self.neurons]
+    def forward_values(self, xs: list[Value]) -> list[Value]:
+        """``forward`` without its checks, for inputs that are already a list of ``nin`` Values."""
+        return [n.forward_values(xs) for n in self.neurons]
 
     def config(self) -> dict[str, Any]:
         return {"nin": self.nin, "nout": self.nout, "activation": self.activation}
@@ -305,10 +323,11 @@ class MLP(Module):
     def named_children(self) -> list[tuple[str, Module]]:
         return [(f"layers.{i}", layer) for i, layer in enumerate(self.layers)]
 
-    def __call__(self, x: Input) -> Output:
+    def forward(self, x: Input) -> Output:
+        """The last layer's output for one sample of ``nin`` numbers or Values."""
         xs = _inputs(x, self.nin, "MLP")
         for layer in self.layers:
-            xs = layer.forward(xs)
+            xs = layer.forward_values(xs)
         return xs[0] if len(xs) == 1 else xs
 
     def config(self) -> dict[str, Any]:
@@ -340,24 +359,24 @@ class RNN(Module):
     def named_children(self) -> list[tuple[str, Module]]:
         return [("cell", self.cell), ("readout", self.readout)]
 
-    def __call__(self, sequence: Sequence[Input], h0: Sequence[Value | float] | None = None) -> list[Output]:
+    def forward(self, sequence: Sequence[Input], h0: Sequence[Value | float] | None = None) -> list[Output]:
         """The output at each step of ``sequence`` (a list of inputs of ``nin`` numbers each)."""
-        return self.run(sequence, h0)[0]
+        return self.unroll(sequence, h0)[0]
 
-    def run(
+    def unroll(
         self, sequence: Sequence[Input], h0: Sequence[Value | float] | None = None
     ) -> tuple[list[Output], list[Value]]:
-        """The outputs at each step and the last hidden state."""
+        """Unroll the network over ``sequence``: the outputs at each step and the last hidden state."""
         if isinstance(sequence, str) or not isinstance(sequence, Sequence) or not sequence:
             raise ValueError(f"RNN: expected a non-empty sequence of inputs, got {sequence!r}")
         h = _inputs(h0 if h0 is not None else [0.0] * self.nhidden, self.nhidden, "RNN: h0")
         outputs: list[Output] = []
         for t, x in enumerate(sequence):
             xs = _inputs(x, self.nin, f"RNN: step {t}")
-            h = self.cell.forward(xs + h)
+            h = self.cell.forward_values(xs + h)
             for unit, v in enumerate(h):
                 v.label = f"h{t}.{unit}"
-            y = self.readout.forward(h)
+            y = self.readout.forward_values(h)
             outputs.append(y[0] if len(y) == 1 else y)
         return outputs, h
 
@@ -391,10 +410,11 @@ def _read(path: str | Path) -> dict[str, Any]:
     return payload
 
 
-def gradcheck(
+def gradcheck_parameters(
     model: Module, loss: Callable[[Module], Value], eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-4
 ) -> bool:
-    """Check ∂loss/∂parameter for every parameter of ``model`` against central differences.
+    """Check ∂loss/∂parameter for every parameter of ``model`` against central differences: what
+    ``autograd.gradcheck(fn, inputs)`` does for a function's inputs, done for a model's parameters.
 
     ``loss(model)`` runs the model and returns a Value. Returns True or raises ``autograd.GradcheckError``
     naming each disagreeing parameter by its label. The model's parameters are left as they were.

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from autograd import Value
-from autograd.rules import float_of
+from autograd.extend import float_of, is_real
 
 __all__ = ["SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "NAdam", "Optimizer", "RMSprop"]
 
@@ -23,7 +23,7 @@ Params = Iterable[Value] | Iterable[dict[str, Any]]
 
 
 def _number(value: object, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+    if not is_real(value) or math.isnan(value):
         raise ValueError(f"Invalid {what}: {value!r}")
     return float(value)
 
@@ -53,26 +53,34 @@ class Optimizer:
 
     def __init__(self, params: Params, defaults: dict[str, Any]) -> None:
         self.defaults = defaults
+        """The hyperparameters a parameter group gets where it does not set its own."""
         self.state: dict[Value, dict[str, float]] = {}
         self.param_groups: list[dict[str, Any]] = []
         items = list(params)
         if not items:
             raise ValueError(f"{type(self).__name__}: got an empty list of parameters")
-        groups = items if all(isinstance(item, dict) for item in items) else [{"params": items}]
-        seen: set[int] = set()
+        groups: list[Any] = items if all(isinstance(item, dict) for item in items) else [{"params": items}]
         for group in groups:
-            if not isinstance(group, dict) or "params" not in group:
-                raise TypeError(f"{type(self).__name__}: params must be Values or dicts with a 'params' list")
-            params_list = [group["params"]] if isinstance(group["params"], Value) else list(group["params"])
-            for p in params_list:
-                if not isinstance(p, Value):
-                    raise TypeError(f"{type(self).__name__}: parameters must be Values, got {type(p).__name__} {p!r}")
-                if id(p) in seen:
-                    raise ValueError(f"{type(self).__name__}: parameter {p.label or p!r} appears more than once")
-                seen.add(id(p))
-            full = {**defaults, **{k: v for k, v in group.items() if k != "params"}, "params": params_list}
-            self._validate(full)
-            self.param_groups.append(full)
+            self.add_param_group(group)
+
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
+        """Add a group of parameters with its own hyperparameters; those it leaves out come from
+        ``defaults``. Useful to train a layer at another rate, or to unfreeze it later."""
+        name = type(self).__name__
+        if not isinstance(param_group, dict) or "params" not in param_group:
+            raise TypeError(f"{name}: params must be Values or dicts with a 'params' list, got {param_group!r}")
+        params = param_group["params"]
+        params_list = [params] if isinstance(params, Value) else list(params)
+        seen = {id(p) for group in self.param_groups for p in group["params"]}
+        for p in params_list:
+            if not isinstance(p, Value):
+                raise TypeError(f"{name}: parameters must be Values, got {type(p).__name__} {p!r}")
+            if id(p) in seen:
+                raise ValueError(f"{name}: parameter {p.label or p!r} appears more than once")
+            seen.add(id(p))
+        full = {**self.defaults, **{k: v for k, v in param_group.items() if k != "params"}, "params": params_list}
+        self._validate(full)
+        self.param_groups.append(full)
 
     non_negative: tuple[str, ...] = ()
     """Hyperparameters that must be numbers of at least 0, checked for every group."""

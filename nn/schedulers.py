@@ -7,7 +7,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from nn.checks import whole_number
+from autograd.extend import is_real, whole_number
 from nn.optim import Optimizer
 
 __all__ = ["CosineAnnealingLR", "ExponentialLR", "LRScheduler", "LambdaLR", "StepLR"]
@@ -51,7 +51,7 @@ class LRScheduler:
 
 
 def _gamma(value: object, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+    if not is_real(value) or not value > 0:
         raise ValueError(f"{where}: gamma must be a positive number, got {value!r}")
     return float(value)
 
@@ -84,7 +84,7 @@ class CosineAnnealingLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0) -> None:  # noqa: N803 - torch's name
         self.T_max = whole_number(T_max, "T_max", "CosineAnnealingLR")
-        if isinstance(eta_min, bool) or not isinstance(eta_min, int | float) or eta_min < 0:
+        if not is_real(eta_min) or eta_min < 0:
             raise ValueError(f"CosineAnnealingLR: eta_min must be a non-negative number, got {eta_min!r}")
         self.eta_min = float(eta_min)
         super().__init__(optimizer)
@@ -104,6 +104,6 @@ class LambdaLR(LRScheduler):
 
     def lr_at(self, base_lr: float, epoch: int) -> float:
         factor = self.lr_lambda(epoch)
-        if isinstance(factor, bool) or not isinstance(factor, int | float) or not math.isfinite(factor):
+        if not is_real(factor) or not math.isfinite(factor):
             raise ValueError(f"LambdaLR: lr_lambda({epoch}) must return a finite number, got {factor!r}")
         return base_lr * factor

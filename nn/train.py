@@ -12,14 +12,14 @@ from tqdm.auto import tqdm
 
 import autograd
 from autograd import Value
-from autograd.rules import float_of
+from autograd.extend import float_of, whole_number
 from nn import losses
-from nn.checks import whole_number
 from nn.datasets import batches
 from nn.module import Module
 from nn.optim import SGD, Optimizer
+from nn.schedulers import LRScheduler
 
-__all__ = ["LOSSES", "accuracy", "correct", "evaluate", "fit", "threshold"]
+__all__ = ["LOSSES", "Metric", "accuracy", "correct", "evaluate", "fit", "threshold"]
 
 Loss = Callable[[Any, Any], Value]
 Pairs = list[tuple[Any, Any]]
@@ -91,6 +91,46 @@ def accuracy(model: Callable[[Any], Any], data: Any) -> float:
         return sum(correct(model(x), y, cut) for x, y in pairs) / len(pairs)
 
 
+Metric = Callable[[Any, Any], float]
+"""A metric on one sample: ``metric(output, target) -> number``; ``fit`` reports its mean over the data."""
+
+
+def _metrics(metrics: Sequence[str | Metric], pairs: Pairs) -> dict[str, Metric]:
+    """Each metric by the name the history gives it: "accuracy", or a function's ``__name__``."""
+    if isinstance(metrics, str):
+        metrics = [metrics]
+    named: dict[str, Metric] = {}
+    for metric in metrics:
+        if metric == "accuracy":
+            named["accuracy"] = _accuracy_metric(threshold(pairs))
+        elif callable(metric) and not isinstance(metric, str):
+            named[getattr(metric, "__name__", f"metric{len(named)}")] = metric
+        else:
+            raise ValueError(
+                f"fit: unknown metric {metric!r}; give 'accuracy' or a function (output, target) -> number"
+            )
+    return named
+
+
+def _accuracy_metric(cut: float) -> Metric:
+    def accuracy(output: Any, target: Any) -> float:
+        return float(correct(output, target, cut))
+
+    return accuracy
+
+
+def _scores(model: Module, pairs: Pairs, fn: Loss, metrics: dict[str, Metric]) -> dict[str, float]:
+    """The mean loss and the mean of each metric of ``model`` over ``pairs``, recording no graph."""
+    totals = dict.fromkeys(["loss", *metrics], 0.0)
+    with autograd.no_grad():
+        for x, y in pairs:
+            output = model(x)
+            totals["loss"] += fn(output, y).data
+            for name, metric in metrics.items():
+                totals[name] += metric(output, y)
+    return {name: total / len(pairs) for name, total in totals.items()}
+
+
 def fit(
     model: Module,
     train_data: Any,
@@ -101,39 +141,33 @@ def fit(
     shuffle: bool = True,
     seed: int | None = None,
     val_data: Any = None,
-    metrics: Sequence[str] = (),
+    metrics: Sequence[str | Metric] = (),
     progress: bool = True,
-    scheduler: Any = None,
+    scheduler: LRScheduler | None = None,
 ) -> dict[str, list[float]]:
     """Train ``model`` by mini-batch gradient descent and return the history of each epoch.
 
     Each batch: zero the gradients, average the loss over the batch, ``backward()``, ``optimizer.step()``.
     ``optimizer`` defaults to ``SGD(model.parameters(), lr=0.1)``; ``scheduler`` (if given) steps once per
-    epoch. ``metrics`` may hold "accuracy". The history has "loss" (the mean training loss over the epoch)
-    and, for each metric, its training value; with ``val_data`` also "val_loss" and "val_<metric>". A tqdm
-    bar shows progress unless ``progress=False``.
+    epoch. ``metrics`` holds "accuracy" and functions ``metric(output, target) -> number``, each reported
+    as its mean over the samples. The history has "loss" (the mean training loss over the epoch) and each
+    metric's training value, by its name (a function's ``__name__``); with ``val_data`` also "val_loss"
+    and "val_<metric>". A tqdm bar shows progress unless ``progress=False``.
     """
     pairs, fn = _pairs(train_data, "fit"), _loss(loss, "fit")
     validation = _pairs(val_data, "fit: val_data") if val_data is not None else None
     whole_number(epochs, "epochs", "fit")
     whole_number(batch_size, "batch_size", "fit")
-    unknown = [m for m in metrics if m != "accuracy"]
-    if unknown:
-        raise ValueError(f"fit: unknown metrics {unknown}; the metric available is 'accuracy'")
-    params = model.parameters()
-    opt = optimizer if optimizer is not None else SGD(params, lr=0.1)
+    train_metrics = _metrics(metrics, pairs)
+    val_metrics = _metrics(metrics, validation) if validation is not None else {}
+    opt = optimizer if optimizer is not None else SGD(model.parameters(), lr=0.1)
     rng = random.Random(seed)
-    history: dict[str, list[float]] = {"loss": []}
-    for metric in metrics:
-        history[metric] = []
+    history: dict[str, list[float]] = {"loss": [], **{name: [] for name in train_metrics}}
     if validation is not None:
-        history["val_loss"] = []
-        for metric in metrics:
-            history[f"val_{metric}"] = []
+        history.update({f"val_{name}": [] for name in ["loss", *val_metrics]})
     n_batches = math.ceil(len(pairs) / batch_size)
-    cut = threshold(pairs)
     for epoch in range(1, epochs + 1):
-        total, right = 0.0, 0
+        totals = dict.fromkeys(["loss", *train_metrics], 0.0)
         bar = tqdm(total=n_batches, desc=f"epoch {epoch}/{epochs}", disable=not progress, leave=False)
         for batch in batches(pairs, batch_size, shuffle=shuffle, seed=rng):
             opt.zero_grad()
@@ -142,19 +176,17 @@ def fit(
             batch_loss = autograd.sum(sample_losses) / len(batch)
             batch_loss.backward()
             opt.step()
-            total += batch_loss.data * len(batch)
-            if metrics:
-                right += sum(correct(out, y, cut) for out, (_, y) in zip(outputs, batch, strict=True))
+            totals["loss"] += batch_loss.data * len(batch)
+            for name, metric in train_metrics.items():
+                totals[name] += math.fsum(metric(out, y) for out, (_, y) in zip(outputs, batch, strict=True))
             bar.update(1)
             bar.set_postfix(loss=f"{batch_loss.data:.4f}")
         bar.close()
-        history["loss"].append(total / len(pairs))
-        if "accuracy" in metrics:
-            history["accuracy"].append(right / len(pairs))
+        for name, total in totals.items():
+            history[name].append(total / len(pairs))
         if validation is not None:
-            history["val_loss"].append(evaluate(model, validation, fn))
-            if "accuracy" in metrics:
-                history["val_accuracy"].append(accuracy(model, validation))
+            for name, value in _scores(model, validation, fn, val_metrics).items():
+                history[f"val_{name}"].append(value)
         if scheduler is not None:
             scheduler.step()
     return history

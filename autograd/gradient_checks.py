@@ -8,7 +8,8 @@ from autograd.backprop import grad
 from autograd.errors import GradcheckError
 from autograd.modes import no_grad
 from autograd.rules import float_of
-from autograd.value import Value, as_float
+from autograd.validation import as_float
+from autograd.value import Value
 
 __all__ = ["gradcheck", "gradgradcheck"]
 

@@ -1,0 +1,42 @@
+"""The extension surface: what authors of ops and of libraries on the engine use beside the top-level
+``autograd`` names. ``nn`` is built on these and the top-level names only; every other module of the
+engine is internal.
+
+Ops:
+
+- ``define_op(name, forward, partials, ...)``: a new op from its forward and its local partials.
+- ``RULES`` and ``Rule``: the rule table and its rows; ``apply(rule, inputs, arg)`` records a node of a
+  rule on inputs that are already Values, with no other checks (``nn``'s neurons apply ``RULES["dot"]``).
+- ``everywhere``: the ``smooth`` of an op that is smooth on its whole domain.
+
+Numbers and Values:
+
+- ``is_real(x)``, ``is_whole(x)``: a real number, a whole number; neither may be a bool.
+- ``as_float(x, where)``, ``whole_number(x, what, where)``: the same, or an error that names ``where``.
+- ``float_of(x)``: the float behind a float or a Value.
+- ``as_values(items, where)``: Values as they are, numbers as new leaves.
+
+Files:
+
+- ``write_atomically(path, data)``: how the engine writes every file: all of it or, after a crash, the old one.
+"""
+
+from autograd.files import write_atomically
+from autograd.rules import RULES, Rule, everywhere, float_of
+from autograd.validation import as_float, is_real, is_whole, whole_number
+from autograd.value import apply, as_values, define_op
+
+__all__ = [
+    "RULES",
+    "Rule",
+    "apply",
+    "as_float",
+    "as_values",
+    "define_op",
+    "everywhere",
+    "float_of",
+    "is_real",
+    "is_whole",
+    "whole_number",
+    "write_atomically",
+]

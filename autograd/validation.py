@@ -1,0 +1,40 @@
+"""Argument checks shared by the engine and the libraries on it, with messages that name the bad value."""
+
+from __future__ import annotations
+
+import numbers
+from typing import TypeGuard
+
+__all__ = ["as_float", "is_real", "is_whole", "whole_number"]
+
+
+def is_real(x: object) -> TypeGuard[float]:
+    """Whether ``x`` is a real number (int, float or any ``numbers.Real``) and not a bool; for a type
+    checker, a number that converts to and compares as a float."""
+    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+
+
+def is_whole(x: object) -> TypeGuard[int]:
+    """Whether ``x`` is an int and not a bool."""
+    return isinstance(x, int) and not isinstance(x, bool)
+
+
+def as_float(x: object, where: str) -> float:
+    """``x`` as a float if it is a real number (not a bool); otherwise a TypeError that names ``where``."""
+    kind = type(x)
+    if kind is float:
+        return x  # type: ignore[return-value]
+    if not is_real(x):
+        raise TypeError(f"{where}: expected a real number (int or float), got {kind.__name__} {x!r}")
+    try:
+        return float(x)
+    except OverflowError:
+        raise OverflowError(f"{where}: the number {x} is too large for a float") from None
+
+
+def whole_number(value: object, what: str, where: str, minimum: int = 1) -> int:
+    """``value`` if it is an int (not a bool) of at least ``minimum``; otherwise a ValueError that names
+    ``where``, ``what`` and the value."""
+    if not is_whole(value) or value < minimum:
+        raise ValueError(f"{where}: {what} must be a whole number of at least {minimum}, got {value!r}")
+    return value
