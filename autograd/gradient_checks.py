@@ -36,20 +36,8 @@ def gradcheck(
         (_evaluate(fn, _shift(points, i, eps)) - _evaluate(fn, _shift(points, i, -eps))) / (2 * eps)
         for i in range(len(points))
     ]
-    mismatches = [
-        {"input": i, "label": labels[i], "analytic": a, "numeric": n}
-        for i, (a, n) in enumerate(zip(analytic, numeric, strict=True))
-        if not abs(a - n) <= atol + rtol * abs(n)
-    ]
-    if mismatches:
-        lines = [
-            f"  input {m['input']} ({m['label']}): analytic {m['analytic']!r}, numeric {m['numeric']!r}"
-            for m in mismatches
-        ]
-        raise GradcheckError(
-            f"gradcheck: {len(mismatches)} of {len(points)} derivatives disagree at {points}:\n" + "\n".join(lines),
-            mismatches,
-        )
+    entries = [(i, labels[i], f"input {i} ({labels[i]})") for i in range(len(points))]
+    _compare("gradcheck", "derivatives", points, entries, analytic, numeric, atol, rtol)
     return True
 
 
@@ -67,32 +55,43 @@ def gradgradcheck(
     n = len(points)
     xs = [Value(p, label) for p, label in zip(points, labels, strict=True)]
     first = grad(_call(fn, xs, "gradgradcheck"), xs, create_graph=True)
-    analytic = [
-        [float(h) for h in grad(g, xs)] if isinstance(g, Value) else [0.0] * n for g in first
-    ]
+    hessian = [[float(h) for h in grad(g, xs)] if isinstance(g, Value) else [0.0] * n for g in first]
     columns = [
         [(a - b) / (2 * eps) for a, b in zip(_gradient(fn, _shift(points, j, eps)),
                                              _gradient(fn, _shift(points, j, -eps)), strict=True)]
         for j in range(n)
     ]
+    pairs = [(i, j) for i in range(n) for j in range(n)]
+    entries = [((i, j), (labels[i], labels[j]), f"∂²/∂{labels[i]}∂{labels[j]} {(i, j)}") for i, j in pairs]
+    analytic = [hessian[i][j] for i, j in pairs]
+    numeric = [columns[j][i] for i, j in pairs]
+    _compare("gradgradcheck", "second derivatives", points, entries, analytic, numeric, atol, rtol)
+    return True
+
+
+def _compare(
+    where: str,
+    what: str,
+    points: list[float],
+    entries: Sequence[tuple[object, object, str]],
+    analytic: Sequence[float],
+    numeric: Sequence[float],
+    atol: float,
+    rtol: float,
+) -> None:
+    """Raise ``GradcheckError`` listing every entry (its index, label and how to show it) whose analytic
+    and numeric values differ by more than atol + rtol·|numeric|."""
     mismatches = [
-        {"input": (i, j), "label": (labels[i], labels[j]), "analytic": analytic[i][j], "numeric": columns[j][i]}
-        for i in range(n)
-        for j in range(n)
-        if not abs(analytic[i][j] - columns[j][i]) <= atol + rtol * abs(columns[j][i])
+        ({"input": index, "label": label, "analytic": a, "numeric": num}, shown)
+        for (index, label, shown), a, num in zip(entries, analytic, numeric, strict=True)
+        if not abs(a - num) <= atol + rtol * abs(num)
     ]
     if mismatches:
-        lines = [
-            f"  ∂²/∂{m['label'][0]}∂{m['label'][1]} {m['input']}: analytic {m['analytic']!r}, "  # type: ignore[index]
-            f"numeric {m['numeric']!r}"
-            for m in mismatches
-        ]
+        lines = [f"  {shown}: analytic {m['analytic']!r}, numeric {m['numeric']!r}" for m, shown in mismatches]
         raise GradcheckError(
-            f"gradgradcheck: {len(mismatches)} of {n * n} second derivatives disagree at {points}:\n"
-            + "\n".join(lines),
-            mismatches,
+            f"{where}: {len(mismatches)} of {len(entries)} {what} disagree at {points}:\n" + "\n".join(lines),
+            [m for m, _ in mismatches],
         )
-    return True
 
 
 def _points(inputs: Sequence[Value | float], where: str) -> tuple[list[float], list[str]]:

@@ -18,7 +18,7 @@ from typing import Any, NoReturn
 import autograd
 import nn
 from autograd import Value
-from nn.examples import WorkedExample
+from autograd.examples import WorkedExample
 
 __all__ = ["main"]
 

@@ -1,74 +1,13 @@
-"""Stepping through backward and chain-rule explanations, on random graphs and the classic example."""
+"""Chain-rule explanations: sums over paths of products of local partials, on random graphs and the classic
+example."""
 
 import pytest
 from hypothesis import given
 
 import autograd
-from autograd import Value, backward_steps, explain
-from autograd.render import step_lines, to_dot
+from autograd import Value, explain
+from autograd.examples import WorkedExample
 from autograd.testing import expressions
-from nn.examples import WorkedExample
-
-
-def _fresh(expr):
-    xs = [Value(p, f"x{i}") for i, p in enumerate(expr.inputs)]
-    return xs, expr(*xs)
-
-
-@given(expressions())
-def test_running_all_steps_leaves_the_gradients_of_backward(expr):
-    _xs, out = _fresh(expr)
-    out.backward()
-    want = {id(n): n.grad for n in autograd.topological_order(out)}
-    _ys, out2 = _fresh(expr)
-    records = list(backward_steps(out2))
-    got = [n.grad for n in autograd.topological_order(out2)]
-    assert got == [want[id(n)] for n in autograd.topological_order(out)]
-    assert [r.index for r in records] == list(range(1, len(records) + 1))
-    assert len(records) == sum(1 for n in autograd.topological_order(out2) if not n.is_leaf)
-
-
-@given(expressions())
-def test_step_records_add_up(expr):
-    xs, out = _fresh(expr)
-    contributions = {id(x): 0.0 for x in xs}
-    for record in backward_steps(out):
-        assert record.upstream == record.node.grad
-        for edge, partial in zip(record.edges, autograd.local_partials(record.node), strict=True):
-            assert edge.partial == partial
-            assert edge.contribution == partial * record.upstream
-            assert edge.grad_after == edge.grad_before + edge.contribution
-            if id(edge.parent) in contributions:
-                contributions[id(edge.parent)] += edge.contribution
-    for x in xs:
-        assert x.grad == pytest.approx(contributions[id(x)], rel=1e-12, abs=1e-300)
-
-
-def test_steps_are_one_readable_line_each():
-    a, b = Value(2.0, "a"), Value(-3.0, "b")
-    c = a * b
-    c.label = "c"
-    (line,) = [str(r) for r in backward_steps(c)]
-    assert line == "step 1: c = mul(a, b), ∂root/∂c = 1: a.grad += -3 × 1 → -3; b.grad += 2 × 1 → 2"
-    assert "\n" not in line
-
-
-def test_step_lines_and_stepped_drawing_restore_every_grad():
-    a, b = Value(2.0, "a"), Value(-3.0, "b")
-    c = (a * b).tanh()
-    a.grad = 5.0
-    assert len(step_lines(c)) == 2
-    dot = to_dot(c, step=2)
-    assert a.grad == 5.0
-    assert c.grad == 0.0
-    assert "step 2: mul#2 = mul(a, b)" in dot
-    assert ">mul#2<" in dot  # the drawing names the node as the step does
-    assert dot.count("#d62728") >= 3  # the node and both of its edges
-
-
-def test_backward_steps_validates_its_root():
-    with pytest.raises(TypeError, match="backward_steps"):
-        backward_steps(1.0)
 
 
 def test_classic_example_one_path_to_w5_two_to_w1():
@@ -97,7 +36,8 @@ def test_classic_example_one_path_to_w5_two_to_w1():
 
 @given(expressions())
 def test_explain_totals_equal_grad_on_random_graphs(expr):
-    xs, out = _fresh(expr)
+    xs = [Value(p, f"x{i}") for i, p in enumerate(expr.inputs)]
+    out = expr(*xs)
     grads = autograd.grad(out, xs)
     for x, g in zip(xs, grads, strict=True):
         explanation = explain(out, x)

@@ -6,8 +6,8 @@ from hypothesis import strategies as st
 
 import autograd
 from autograd import Value
-from autograd.testing import expressions, finite_floats
 from autograd.extend import RULES, apply
+from autograd.testing import expressions, finite_floats
 
 
 def _reachable(root):

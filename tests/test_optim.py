@@ -125,6 +125,24 @@ def test_param_groups_with_their_own_rates():
     assert (a.data, b.data) == (pytest.approx(0.9), pytest.approx(0.5))
 
 
+def test_add_param_group_takes_the_defaults_it_does_not_set():
+    a, b, c = Value(1.0), Value(1.0), Value(1.0)
+    opt = optim.SGD([a], lr=0.1, momentum=0.9)
+    opt.add_param_group({"params": [b], "lr": 0.5})
+    opt.add_param_group({"params": c})
+    assert [g["lr"] for g in opt.param_groups] == [0.1, 0.5, 0.1]
+    assert [g["momentum"] for g in opt.param_groups] == [0.9, 0.9, 0.9]
+    a.grad = b.grad = c.grad = 1.0
+    opt.step()
+    assert (a.data, b.data, c.data) == (pytest.approx(0.9), pytest.approx(0.5), pytest.approx(0.9))
+    with pytest.raises(ValueError, match="appears more than once"):
+        opt.add_param_group({"params": [a]})
+    with pytest.raises(ValueError, match="Invalid learning rate: -1"):
+        opt.add_param_group({"params": [Value(0.0)], "lr": -1})
+    with pytest.raises(TypeError, match="'params' list"):
+        opt.add_param_group([Value(0.0)])
+
+
 def test_zero_grad_and_state_is_keyed_by_parameter():
     ps = [Value(1.0), Value(2.0)]
     opt = optim.Adam(ps, lr=0.1)

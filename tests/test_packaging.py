@@ -1,12 +1,9 @@
-"""The distribution as a user meets it: markers, the import-name guard, the command's entry point."""
+"""The distribution as a user meets it: typed markers, public names and the import-name guard."""
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
-
-import pytest
 
 import autograd
 import nn
@@ -36,84 +33,3 @@ def test_nn_refuses_a_foreign_autograd(tmp_path):
     assert "ImportError: nn needs chainrule's autograd engine" in run.stderr
     assert str(fake) in run.stderr
     assert "fresh virtual environment" in run.stderr
-
-
-def _chainrule(*args, cwd=None):
-    command = shutil.which("chainrule", path=str(Path(sys.executable).parent)) or "chainrule"
-    return subprocess.run([command, *args], capture_output=True, text=True, check=False, timeout=300, cwd=cwd)
-
-
-def test_demo_shows_the_worked_example_and_trains_on_digits(tmp_path):
-    run = _chainrule("demo", "--epochs", "1", cwd=tmp_path)
-    assert run.returncode == 0, run.stderr
-    out = run.stdout
-    assert "E_total = 0.298371109" in out
-    assert "step 1: E = add(E_o1, E_o2)" in out
-    assert "step 13: net_h1 = dot(w1, w2, i1, i2, b1)" in out
-    assert "∂E/∂w5 = +0.082167041   w5: 0.400000000 → 0.358916480" in out
-    assert "After one update E_total = 0.291027774" in out
-    assert "test accuracy" in out
-    assert "epoch 1/1" in run.stderr  # the progress bar
-    assert (tmp_path / "chainrule-out/worked-example.svg").read_text().lstrip().startswith("<?xml")
-    assert (tmp_path / "chainrule-out/worked-example.png").read_bytes().startswith(b"\x89PNG")
-
-
-def test_train_writes_model_history_and_curve_then_graph_draws_it(tmp_path):
-    run = _chainrule("train", "--dataset", "moons", "--hidden", "8", "--epochs", "3", "--optimizer", "nesterov",
-                     "--out", str(tmp_path / "run"), "--seed", "1")
-    assert run.returncode == 0, run.stderr
-    assert "final: loss" in run.stdout
-    assert "val_accuracy" in run.stdout
-    model = nn.load(tmp_path / "run/model.json")
-    assert model.config()["sizes"] == [8, 2]
-    rows = (tmp_path / "run/history.csv").read_text().splitlines()
-    assert rows[0] == "epoch,loss,accuracy,val_loss,val_accuracy"
-    assert len(rows) == 4
-    assert (tmp_path / "run/loss.png").read_bytes().startswith(b"\x89PNG")
-    run = _chainrule("graph", str(tmp_path / "run/model.json"), "--out", str(tmp_path / "g.svg"), "--input", "0.5,-1")
-    assert run.returncode == 0, run.stderr
-    svg = (tmp_path / "g.svg").read_text()
-    assert ">layers.0<" in svg
-    assert ">layers.1<" in svg
-    assert "Σ outputs" in svg
-
-
-def test_explain_prints_the_derivation():
-    run = _chainrule("explain", "w1")
-    assert run.returncode == 0, run.stderr
-    assert "∂E/∂w1 = 0.0004385677" in run.stdout
-    assert "the sum over 2 paths" in run.stdout
-    latex = _chainrule("explain", "w5", "--format", "latex").stdout
-    assert latex.startswith(r"$$\frac{\partial\,\mathrm{E}}{\partial\,\mathrm{w5}}")
-
-
-@pytest.mark.parametrize(
-    ("args", "message"),
-    [
-        ([], "the following arguments are required: COMMAND"),
-        (["no-such-command"], "invalid choice: 'no-such-command'"),
-        (["train", "--dataset", "cifar"], "invalid choice: 'cifar'"),
-        (["train", "--lr", "-1"], "--lr must be positive, got -1"),
-        (["train", "--hidden", "a,b"], "--hidden takes sizes like 32,16"),
-        (["train", "--epochs", "0"], "--epochs must be positive, got 0"),
-        (["graph", "/no/such/model.json"], "cannot read /no/such/model.json"),
-        (["graph", "README.md"], "README.md is not valid JSON"),
-        (["explain", "w9"], "no node 'w9' in the worked example"),
-        (["graph", "tests/data/digits-model.json"], "more than --max-nodes 1000; pass --max-nodes"),
-    ],
-)
-def test_bad_arguments_give_one_line_and_exit_2(args, message):
-    run = _chainrule(*args, cwd=ROOT)
-    assert run.returncode == 2
-    assert "Traceback" not in run.stderr
-    lines = run.stderr.strip().splitlines()
-    assert len(lines) == 1, run.stderr
-    assert lines[0].startswith("chainrule")
-    assert message in lines[0]
-
-
-@pytest.mark.parametrize("command", [[], ["demo"], ["train"], ["graph"], ["explain"]])
-def test_help_everywhere(command):
-    run = _chainrule(*command, "--help")
-    assert run.returncode == 0
-    assert "usage: chainrule" in run.stdout

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 import autograd
 from autograd import Value, render
+from autograd.examples import WorkedExample
 from autograd.render import GraphvizNotFoundError, label_prefix, to_dot
-from nn.examples import WorkedExample
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -1,0 +1,64 @@
+"""nn losses: closed forms, stability at extreme logits, gradients, and errors."""
+
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import nn
+from autograd import Value
+from autograd.testing import finite_floats
+
+
+def test_losses_closed_forms():
+    o = [Value(0.2), Value(0.7)]
+    assert nn.mse(o, [0.0, 1.0]).data == pytest.approx((0.04 + 0.09) / 2)
+    assert nn.half_sse(o, [0.0, 1.0]).data == pytest.approx(0.5 * 0.04 + 0.5 * 0.09)
+    assert nn.mse(Value(3.0), 1.0).data == 4.0
+    bce = nn.binary_cross_entropy(o, [0.0, 1.0]).data
+    assert bce == pytest.approx(-(math.log(0.8) + math.log(0.7)) / 2)
+    assert nn.hinge(Value(0.3), -1.0).data == pytest.approx(1.3)
+    assert nn.hinge([Value(2.0), Value(0.5)], [1, 1]).data == pytest.approx(0.25)
+
+
+@given(st.lists(finite_floats(-50, 50), min_size=2, max_size=6), st.data())
+def test_cross_entropy_is_stable_and_its_gradient_is_softmax_minus_onehot(zs, data):
+    target = data.draw(st.integers(0, len(zs) - 1))
+    logits = [Value(z) for z in zs]
+    loss = nn.cross_entropy(logits, target)
+    m = max(zs)
+    lse = m + math.log(math.fsum(math.exp(z - m) for z in zs))
+    assert loss.data == pytest.approx(lse - zs[target], rel=1e-9, abs=1e-9)
+    loss.backward()
+    probs = [math.exp(z - lse) for z in zs]
+    for i, z in enumerate(logits):
+        assert z.grad == pytest.approx(probs[i] - (1.0 if i == target else 0.0), abs=1e-9)
+    soft = nn.softmax(logits)
+    assert math.fsum(p.data for p in soft) == pytest.approx(1.0)
+
+
+def test_softmax_and_cross_entropy_at_extreme_logits():
+    big = [Value(1000.0), Value(-1000.0), Value(0.0)]
+    assert [p.data for p in nn.softmax(big)] == [1.0, 0.0, 0.0]
+    assert nn.cross_entropy(big, 0).data == 0.0
+    assert nn.cross_entropy(big, 1).data == 2000.0
+    assert nn.cross_entropy(big, [0.0, 0.0, 1.0]).data == pytest.approx(1000.0)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: nn.mse([Value(1.0)], [1.0, 2.0]), "output has 1 values but the target has 2"),
+        (lambda: nn.cross_entropy([Value(1.0), Value(2.0)], 2), "target class 2 is out of range for 2 classes"),
+        (lambda: nn.cross_entropy([Value(1.0), Value(2.0)], [0.5, 0.2]), "probabilities that sum to 1"),
+        (lambda: nn.cross_entropy([Value(1.0), Value(2.0)], "a"), "class index or a list"),
+        (lambda: nn.binary_cross_entropy(Value(0.5), 2.0), r"target 0 must be in \[0, 1\], got 2.0"),
+        (lambda: nn.binary_cross_entropy(Value(1.0), 1.0), "must be a probability in"),
+        (lambda: nn.hinge(Value(0.5), 0.0), "target 0 must be -1 or \\+1, got 0.0"),
+        (lambda: nn.mse(Value(1.0), "a"), "target 0 must be a number"),
+    ],
+)
+def test_loss_errors(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()

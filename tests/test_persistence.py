@@ -1,0 +1,75 @@
+"""Saving and loading models: round trips, corrupt files, atomic writes."""
+
+import json
+import os
+
+import pytest
+
+import nn
+
+
+def test_save_and_load_round_trip(tmp_path):
+    model = nn.MLP(3, [4, 2], activation="relu", output_activation="sigmoid", seed=5)
+    path = model.save(tmp_path / "model.json")
+    loaded = nn.load(path)
+    assert isinstance(loaded, nn.MLP)
+    assert loaded.config() == model.config()
+    assert loaded.state_dict() == model.state_dict()
+    assert [v.data for v in loaded([0.1, 0.2, 0.3])] == [v.data for v in model([0.1, 0.2, 0.3])]
+    assert json.loads(path.read_text())["format"] == "chainrule.nn"
+    assert [p.name for p in tmp_path.iterdir()] == ["model.json"]  # no temporary file left behind
+    mask = os.umask(0)
+    os.umask(mask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~mask
+    rnn = nn.RNN(2, 3, 1, seed=0)
+    assert nn.load(rnn.save(tmp_path / "rnn.json")).state_dict() == rnn.state_dict()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("", "not valid JSON"),
+        ('{"format": "chainrule.nn", "version": 1, "class": "MLP", "conf', "not valid JSON"),
+        ("[1, 2]", "not a model saved by chainrule"),
+        ('{"format": "chainrule.nn", "version": 9}', "format version 9"),
+        ('{"format": "chainrule.nn", "version": 1, "class": "CNN", "config": {}, "state": {}}', "unknown model class"),
+        ('{"format": "chainrule.nn", "version": 1, "class": "MLP", "config": {"nin": -1, "sizes": [1]}, "state": {}}',
+         "cannot build"),
+    ],
+)
+def test_corrupt_files_are_rejected(tmp_path, content, message):
+    path = tmp_path / "bad.json"
+    path.write_text(content)
+    with pytest.raises(ValueError, match=message):
+        nn.load(path)
+
+
+def test_a_bad_file_leaves_the_model_untouched(tmp_path):
+    model = nn.MLP(2, [2, 1], seed=0)
+    before = model.state_dict()
+    good = nn.MLP(2, [2, 1], seed=1).save(tmp_path / "good.json")
+    text = good.read_text()
+    (tmp_path / "truncated.json").write_text(text[: len(text) // 2])
+    payload = json.loads(text)
+    payload["state"].pop("layers.1.neurons.0.b")
+    (tmp_path / "missing.json").write_text(json.dumps(payload))
+    wrong = nn.MLP(2, [3, 1], seed=1).save(tmp_path / "wrong.json")
+    for name, message in (("truncated.json", "not valid JSON"), ("missing.json", "missing"),
+                          ("wrong.json", "not this MLP"), ("absent.json", "cannot read")):
+        with pytest.raises(ValueError, match=message):
+            model.load(tmp_path / name)
+        assert model.state_dict() == before
+    assert wrong.exists()
+    model.load(good)
+    assert model.state_dict() == nn.MLP(2, [2, 1], seed=1).state_dict()
+
+
+def test_a_failed_save_keeps_the_old_file(tmp_path):
+    path = nn.MLP(2, [1], seed=0).save(tmp_path / "m.json")
+    old = path.read_text()
+    broken = nn.MLP(2, [1], seed=1)
+    broken.parameters()[0].data = float("nan")
+    with pytest.raises(ValueError, match="not finite"):
+        broken.save(path)
+    assert path.read_text() == old
+    assert [p.name for p in tmp_path.iterdir()] == ["m.json"]
