@@ -41,7 +41,8 @@ def test_negative_base_with_integer_exponent_is_fine():
     [
         (lambda x: x.sqrt(), ZeroDivisionError, r"backward step 1, the partials of sqrt\(leaf#0=0.0"),
         (lambda x: x**0.5, ZeroDivisionError, r"backward step 1, the partials of pow_const\(leaf#0=0.0"),
-        (lambda x: (x * 1.0).sqrt() * 2.0, ZeroDivisionError, r"backward step 2, the partials of sqrt\(mul_const#1=0.0"),
+        (lambda x: (x * 1.0).sqrt() * 2.0, ZeroDivisionError,
+         r"backward step 2, the partials of sqrt\(mul_const#1=0.0"),
     ],
 )
 def test_backward_domain_errors_have_context(build, kind, message):

@@ -23,7 +23,8 @@ atan = define_op(
 def test_a_defined_op_reaches_every_reader():
     x = Value(0.5, "x")
     y = atan(x * 2.0)
-    assert y.op == "atan_for_tests" and RULES["atan_for_tests"] is y.rule
+    assert y.op == "atan_for_tests"
+    assert RULES["atan_for_tests"] is y.rule
     y.backward()  # backward
     assert x.grad == pytest.approx(2 / (1 + 1.0))
     (dy,) = autograd.grad(y, [x], create_graph=True)  # create_graph, then a second derivative
