@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from autograd.errors import AnomalyError
-from autograd.graph import Graph, kept_grads, paused_gc, topological_order
+from autograd.graph import Graph, _kept_grads, _paused_gc, topological_order
 from autograd.modes import STATE, enable_grad
 from autograd.rules import Rule, float_of
 from autograd.validation import as_float
-from autograd.value import Value, describe_inputs, input_data, with_context
+from autograd.value import Value, _describe_inputs, _input_data, _with_context
 
 __all__ = ["BackwardStep", "EdgeStep", "backward", "backward_steps", "grad", "local_partials", "zero_grad"]
 
@@ -59,7 +59,7 @@ def grad(
     for i, x in enumerate(wrt):
         _check_value(x, f"grad: inputs[{i}]")
     order = topological_order(output)
-    with kept_grads(order):
+    with _kept_grads(order):
         for node in order:
             node.grad = 0.0
         output.grad = 1.0
@@ -82,14 +82,14 @@ def local_partials(node: Value) -> tuple[float, ...]:
     rule = node._rule
     if rule is None:
         return ()
-    return tuple(float(p) for p in rule.partials(input_data(node.parents), node.data, node._arg))
+    return tuple(float(p) for p in rule.partials(_input_data(node.parents), node.data, node._arg))
 
 
 def _chain_rule(order: Sequence[Value], create_graph: bool) -> None:
     """Push each node's ``.grad`` to its parents, in reverse ``order``: the chain rule."""
     check = STATE.anomaly
     step = 0
-    with paused_gc(), enable_grad() if create_graph else nullcontext():
+    with _paused_gc(), enable_grad() if create_graph else nullcontext():
         for node in reversed(order):
             rule = node._rule
             if rule is None:
@@ -114,11 +114,11 @@ def _partials(node: Value, rule: Rule, create_graph: bool, step: int, order: Seq
         if create_graph:
             partials = rule.partials(parents, node, node._arg)
         else:
-            partials = rule.partials(input_data(parents), node.data, node._arg)
+            partials = rule.partials(_input_data(parents), node.data, node._arg)
     except (ArithmeticError, ValueError) as error:
-        where = describe_inputs(rule, parents, node._arg, Graph(order))
+        where = _describe_inputs(rule, parents, node._arg, Graph(order))
         message = f"backward step {step}, the partials of {where}: {error}"
-        raise with_context(error, message) from (None if rule.builtin else error)
+        raise _with_context(error, message) from (None if rule.builtin else error)
     if not rule.builtin and len(partials) != len(parents):
         raise ValueError(f"{rule.name}: partials returned {len(partials)} value(s) for {len(parents)} input(s)")
     return partials
@@ -195,7 +195,7 @@ def _check_finite(node: Value, partials: Sequence[Any], step: int, order: Sequen
             continue
         graph = Graph(order)
         raise AnomalyError(
-            f"backward step {step}: {describe_inputs(rule, node.parents, node._arg, graph)} with upstream gradient "
+            f"backward step {step}: {_describe_inputs(rule, node.parents, node._arg, graph)} with upstream gradient "
             f"{float_of(node.grad)!r} gave partial {float_of(partial)!r} and gradient {float_of(parent.grad)!r}",
             op=rule.name, inputs=[(graph.name(p), p.data) for p in node.parents], phase="backward", step=step,
         )

@@ -26,7 +26,7 @@ def topological_order(root: Value) -> list[Value]:
     stack: list[tuple[Value, bool]] = [(root, False)]  # (node, its parents are already in order)
     # Bound methods, looked up once: this loop runs once per node of every graph walked.
     push, pop, mark, emit = stack.append, stack.pop, seen.add, order.append
-    with paused_gc():
+    with _paused_gc():
         while stack:
             node, expanded = pop()
             if expanded:
@@ -119,7 +119,7 @@ def _names(nodes: Sequence[Value]) -> list[str]:
     ]
 
 
-def count_nodes(root: Value, stop_after: int | None = None) -> int:
+def _count_nodes(root: Value, stop_after: int | None = None) -> int:
     """How many nodes ``root`` depends on, itself included; with ``stop_after``, the count stops as soon as
     it passes that many, so asking whether a huge graph is small stays cheap."""
     seen: set[Value] = {root}
@@ -135,7 +135,7 @@ def count_nodes(root: Value, stop_after: int | None = None) -> int:
 
 
 @contextmanager
-def kept_grads(order: Sequence[Value]) -> Iterator[None]:
+def _kept_grads(order: Sequence[Value]) -> Iterator[None]:
     """Run a block that may change the ``.grad`` of the nodes in ``order``, then put every one back."""
     saved = [node.grad for node in order]
     try:
@@ -146,7 +146,7 @@ def kept_grads(order: Sequence[Value]) -> Iterator[None]:
 
 
 @contextmanager
-def paused_gc() -> Iterator[None]:
+def _paused_gc() -> Iterator[None]:
     """Pause Python's cyclic garbage collector. The engine's graphs hold no reference cycles, so it finds
     nothing in them, yet its passes over millions of live nodes would dominate the time of a traversal."""
     was_enabled = gc.isenabled()

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, TypedDict, Unpack
 
 from autograd.backprop import BackwardStep, backward_steps, local_partials
 from autograd.files import write_atomically
-from autograd.graph import Graph, count_nodes, kept_grads, topological_order
+from autograd.graph import Graph, _count_nodes, _kept_grads, topological_order
 from autograd.rules import float_of
 from autograd.validation import is_whole
 from autograd.value import Value
@@ -125,9 +125,9 @@ def _renderable(root: Value, format: str, options: DrawOptions, where: str) -> g
     return digraph
 
 
-def step_lines(root: Value) -> list[str]:
+def _step_lines(root: Value) -> list[str]:
     """One line per step of ``backward_steps(root)``, leaving every ``.grad`` as it was."""
-    with kept_grads(topological_order(root)):
+    with _kept_grads(topological_order(root)):
         return [str(record) for record in backward_steps(root)]
 
 
@@ -145,23 +145,23 @@ def label_prefix(depth: int) -> Cluster:
     return group
 
 
-def notebook_svg(value: Value, max_nodes: int = 40) -> str | None:
+def _notebook_svg(value: Value, max_nodes: int = 40) -> str | None:
     """The SVG a notebook shows for a Value: its graph when it has at most ``max_nodes`` nodes and Graphviz
     is installed; otherwise None, and the notebook shows the Value's text."""
-    if shutil.which("dot") is None or count_nodes(value, stop_after=max_nodes) > max_nodes:
+    if shutil.which("dot") is None or _count_nodes(value, stop_after=max_nodes) > max_nodes:
         return None
     return draw(value, max_nodes=max_nodes).pipe(encoding="utf-8")  # type: ignore[no-any-return]
 
 
 def register_notebook_display() -> None:
-    """Show Values as graphs in a running IPython, through ``notebook_svg``."""
+    """Show Values as graphs in a running IPython, through ``_notebook_svg``."""
     if "IPython" not in sys.modules:
         return
     from IPython import get_ipython
 
     shell = get_ipython()
     if shell is not None:
-        shell.display_formatter.formatters["image/svg+xml"].for_type(Value, notebook_svg)
+        shell.display_formatter.formatters["image/svg+xml"].for_type(Value, _notebook_svg)
 
 
 def _digraph(root: Value, options: DrawOptions, where: str) -> graphviz.Digraph:
@@ -199,7 +199,7 @@ def _digraph(root: Value, options: DrawOptions, where: str) -> graphviz.Digraph:
     step = options.get("step")
     if step is None:
         return _draw(graph, settings, None)
-    with kept_grads(graph.nodes):
+    with _kept_grads(graph.nodes):
         for node in graph.nodes:
             node.grad = 0.0
         records = _run_to_step(root, step, where)

@@ -170,7 +170,7 @@ def _constant(other: object, symbol: str) -> float:
     return as_float(other, f"Value {symbol} {other!r}: the other operand")
 
 
-def describe_inputs(rule: Rule, parents: Sequence[Value], arg: Any, graph: Graph) -> str:
+def _describe_inputs(rule: Rule, parents: Sequence[Value], arg: Any, graph: Graph) -> str:
     """An op and its inputs as error messages show them, each input by its name in ``graph``:
     ``log(p=-1.0)``, ``mul(mul#2=3.0, b=-1.0)``."""
     shown = [f"{graph.name(p)}={p.data!r}" for p in parents]
@@ -179,7 +179,7 @@ def describe_inputs(rule: Rule, parents: Sequence[Value], arg: Any, graph: Graph
     return f"{rule.name}({', '.join(shown)})"
 
 
-def input_data(parents: tuple[Value, ...]) -> tuple[float, ...]:
+def _input_data(parents: tuple[Value, ...]) -> tuple[float, ...]:
     """The data of a node's inputs, for its forward or its partials. Nodes with one or two inputs, most of
     any graph, skip ``map``'s set-up: 60 against 150 ns."""
     count = len(parents)
@@ -187,7 +187,7 @@ def input_data(parents: tuple[Value, ...]) -> tuple[float, ...]:
         return (parents[0].data,)
     if count == 2:
         return (parents[0].data, parents[1].data)
-    return tuple(map(data_of, parents))
+    return tuple(map(_data_of, parents))
 
 
 def apply(rule: Rule, parents: tuple[Value, ...], arg: Any = None) -> Value:
@@ -196,12 +196,12 @@ def apply(rule: Rule, parents: tuple[Value, ...], arg: Any = None) -> Value:
     A domain error (log of 0, division by 0, overflow) is raised again with the op and its inputs.
     """
     try:
-        data = rule.forward(input_data(parents), arg)
+        data = rule.forward(_input_data(parents), arg)
     except (ArithmeticError, ValueError) as error:
         graph = Graph.below(parents)
-        where = describe_inputs(rule, parents, arg, graph)
+        where = _describe_inputs(rule, parents, arg, graph)
         message = f"{where}: {error}{_domain(rule, parents, arg, graph)}"
-        raise with_context(error, message) from (None if rule.builtin else error)
+        raise _with_context(error, message) from (None if rule.builtin else error)
     if not rule.builtin:
         data = as_float(data, f"{rule.name}: the forward function's result")
     state = STATE
@@ -210,7 +210,7 @@ def apply(rule: Rule, parents: tuple[Value, ...], arg: Any = None) -> Value:
         if not math.isfinite(data):
             graph = Graph.below(parents)
             raise AnomalyError(
-                f"forward step {state.forward_steps}: {describe_inputs(rule, parents, arg, graph)} gave {data!r}",
+                f"forward step {state.forward_steps}: {_describe_inputs(rule, parents, arg, graph)} gave {data!r}",
                 op=rule.name, inputs=[(graph.name(p), p.data) for p in parents], phase="forward",
                 step=state.forward_steps,
             )
@@ -234,11 +234,11 @@ def _fill(node: Value, data: float, label: str | None, parents: tuple[Value, ...
 
 
 _new = object.__new__
-data_of = attrgetter("data")
-"""``data_of(v)`` is ``v.data``, callable from C (``map(data_of, values)``)."""
+_data_of = attrgetter("data")
+"""``_data_of(v)`` is ``v.data``, callable from C (``map(_data_of, values)``)."""
 
 
-def with_context(error: Exception, message: str) -> Exception:
+def _with_context(error: Exception, message: str) -> Exception:
     """``error`` again, of the same type where that type takes a message, saying which op and inputs."""
     try:
         return type(error)(message)

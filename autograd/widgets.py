@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from autograd.render import draw, step_lines
+from autograd.render import _step_lines, draw
 from autograd.value import Value
 
 __all__ = ["step_through"]
@@ -17,7 +17,7 @@ def step_through(root: Value, **options: Any) -> Any:
         from IPython.display import display
     except ImportError as error:
         raise ImportError("step_through needs ipywidgets: pip install 'chainrule[notebook]'") from error
-    lines = step_lines(root)
+    lines = _step_lines(root)
     if not lines:
         raise ValueError("step_through: this graph has no op nodes, so backward has no steps")
     slider = ipywidgets.IntSlider(value=1, min=1, max=len(lines), description="step")

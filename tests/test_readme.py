@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from autograd import RULES, Value
 from nn.cli import _parser
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
@@ -54,3 +55,10 @@ def test_the_graph_line_draws_the_model_the_train_line_saved(tmp_path):
         run = subprocess.run([command, *args], cwd=tmp_path, capture_output=True, text=True, check=False, timeout=600)
         assert run.returncode == 0, f"{args}\n{run.stderr}"
     assert (tmp_path / "graph.svg").read_text().lstrip().startswith("<?xml")
+
+
+def test_the_api_table_lists_every_value_method_of_the_rule_table():
+    methods = next(line for line in README.splitlines() if line.startswith("| methods |"))
+    for name, rule in RULES.items():
+        if rule.builtin and hasattr(Value, name):
+            assert f" {name}" in methods or f"`{name}" in methods, name

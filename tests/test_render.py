@@ -160,16 +160,16 @@ def test_missing_graphviz_says_how_to_install(monkeypatch):
     with pytest.raises(GraphvizNotFoundError, match="apt-get install graphviz"):
         autograd.draw(y)
     assert "digraph" in to_dot(y)
-    assert render.notebook_svg(y) is None
+    assert render._notebook_svg(y) is None
 
 
 def test_notebook_shows_small_graphs_and_text_for_large_ones():
     small = Value(2.0, "x") * 3
-    assert render.notebook_svg(small).lstrip().startswith("<?xml")
+    assert render._notebook_svg(small).lstrip().startswith("<?xml")
     big = Value(1.0)
     for _ in range(45):
         big = big * 1.1
-    assert render.notebook_svg(big) is None
+    assert render._notebook_svg(big) is None
 
 
 NASTY = [
@@ -219,3 +219,17 @@ def test_injection_attempts_stay_text():
     assert "&lt;IMG SRC=&quot;/etc/passwd&quot;/&gt;" in to_dot(Value(1.0, NASTY[1]) * 2)
     nodes = re.findall(r"^\s*n\d+ \[", to_dot(Value(1.0, NASTY[0]) * 2), flags=re.M)
     assert len(nodes) == 2
+
+
+def test_errors_name_the_function_that_was_called(tmp_path):
+    x = Value(1.0, "x")
+    y = x * 2.0
+    with pytest.raises(ValueError, match=r"^to_dot: precision"):
+        to_dot(y, precision=0)
+    with pytest.raises(ValueError, match=r"^draw: rankdir"):
+        autograd.draw(y, rankdir="XY")
+    with pytest.raises(ValueError, match=r"^save: step 5 is past the last step"):
+        autograd.save(y, tmp_path / "g.svg", step=5)
+    with pytest.raises(TypeError, match=r"^draw: unknown options \['colour'\]"):
+        autograd.draw(y, colour=True)
+    assert not (tmp_path / "g.svg").exists()

@@ -5,7 +5,7 @@ from hypothesis import given
 
 import autograd
 from autograd import Value, backward_steps
-from autograd.render import step_lines, to_dot
+from autograd.render import _step_lines, to_dot
 from autograd.testing import expressions
 
 
@@ -56,7 +56,7 @@ def test_step_lines_and_stepped_drawing_restore_every_grad():
     a, b = Value(2.0, "a"), Value(-3.0, "b")
     c = (a * b).tanh()
     a.grad = 5.0
-    assert len(step_lines(c)) == 2
+    assert len(_step_lines(c)) == 2
     dot = to_dot(c, step=2)
     assert a.grad == 5.0
     assert c.grad == 0.0
