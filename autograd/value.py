@@ -29,8 +29,9 @@ def _unary(rule: Rule) -> Callable[[Value], Value]:
         return apply(rule, (self,))
 
     method.__name__ = rule.name
-    method.__doc__ = f"{rule.formula.format(x='self')}: the op {rule.name!r} of ``autograd.RULES``" + (
-        f", defined for {rule.domain}." if rule.domain else "."
+    formula, domain = (rule.fill(text, 1, None, ["self"]) for text in (rule.formula, rule.domain))
+    method.__doc__ = f"{formula}: the op {rule.name!r} of ``autograd.RULES``" + (
+        f", defined for {domain}." if domain else "."
     )
     return method
 
