@@ -79,23 +79,11 @@ class Graph:
         pending.parents = tuple(inputs)
         return cls(topological_order(pending)[:-1])
 
-    @property
-    def root(self) -> Value:
-        """The last node: the output the graph was taken of."""
-        return self.nodes[-1]
-
     def index(self, node: Value) -> int:
         """The number of ``node`` in this graph; KeyError if it is not in it."""
         if self._index is None:
             self._index = {n: i for i, n in enumerate(self.nodes)}
         return self._index[node]
-
-    def __contains__(self, node: object) -> bool:
-        try:
-            self.index(node)  # type: ignore[arg-type]
-        except (KeyError, TypeError):
-            return False
-        return True
 
     def __len__(self) -> int:
         return len(self.nodes)

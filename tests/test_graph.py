@@ -80,3 +80,18 @@ def test_count_nodes_stops_early_on_large_graphs():
     assert autograd.graph._count_nodes(y) == 1001
     assert autograd.graph._count_nodes(y, stop_after=40) == 41
     assert autograd.graph._count_nodes(x * x) == 2
+
+
+def test_graph_numbers_and_names_every_node_once():
+    x = Value(2.0, "x")
+    h1, h2 = (x * 3.0).tanh(), (x * 4.0).tanh()
+    h1.label = h2.label = "h"  # a label two nodes share
+    out = h1 + h2
+    graph = autograd.Graph.of(out)
+    assert list(graph.nodes) == autograd.topological_order(out)
+    assert [graph.index(node) for node in graph.nodes] == list(range(len(graph)))
+    names = [graph.name(node) for node in graph.nodes]
+    assert names == ["x", "mul_const#1", "h#2", "mul_const#3", "h#4", "add#5"]
+    assert len(set(names)) == len(names)
+    assert graph.name(Value(1.0, "elsewhere")) == "elsewhere"
+    assert graph.name(Value(1.0)) == "leaf (outside this graph)"
