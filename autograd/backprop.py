@@ -16,7 +16,7 @@ from typing import Any
 
 from autograd.errors import AnomalyError
 from autograd.graph import Graph, _kept_grads, _paused_gc, topological_order
-from autograd.modes import STATE, enable_grad
+from autograd.modes import MODES, enable_grad
 from autograd.rules import Rule, float_of
 from autograd.validation import as_float
 from autograd.value import Value, _describe_inputs, _input_data, _with_context
@@ -87,7 +87,7 @@ def local_partials(node: Value) -> tuple[float, ...]:
 
 def _chain_rule(order: Sequence[Value], create_graph: bool) -> None:
     """Push each node's ``.grad`` to its parents, in reverse ``order``: the chain rule."""
-    check = STATE.anomaly
+    check = MODES.get().anomaly
     step = 0
     with _paused_gc(), enable_grad() if create_graph else nullcontext():
         for node in reversed(order):
@@ -167,7 +167,7 @@ def backward_steps(root: Value, grad: float = 1.0) -> Iterator[BackwardStep]:
 
 def _steps(order: list[Value], graph: Graph) -> Iterator[BackwardStep]:
     """The chain rule of ``_chain_rule``, one op node per ``next()``, recording each edge."""
-    check = STATE.anomaly
+    check = MODES.get().anomaly
     step = 0
     for node in reversed(order):
         rule = node._rule

@@ -1,59 +1,68 @@
-"""Global modes of the engine: recording on or off (``no_grad``) and anomaly detection."""
+"""The engine's modes: recording on or off (``no_grad``) and anomaly detection.
+
+Modes are context-local, as in PyTorch: each thread and each asyncio task has its own, so one thread inside
+``no_grad`` never stops another from recording. A new thread starts with the defaults (recording on,
+anomaly detection off); an asyncio task starts with the modes of the code that created it.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from contextlib import ContextDecorator
+from contextvars import ContextVar, Token
 from types import TracebackType
 
 __all__ = ["detect_anomaly", "enable_grad", "is_anomaly_enabled", "is_grad_enabled", "no_grad"]
 
 
-class _Switch(ContextDecorator):
-    """Sets one switch of ``STATE`` on entry and restores it on exit; re-entrant, so it also decorates
-    recursive functions."""
+@dataclasses.dataclass(frozen=True, slots=True)
+class Modes:
+    """The modes in force in one context. ``forward_steps`` counts the ops since ``detect_anomaly`` was
+    entered, shared by the blocks nested in it."""
 
-    attribute = ""
-    value = False
+    grad_enabled: bool = True
+    anomaly: bool = False
+    forward_steps: list[int] = dataclasses.field(default_factory=lambda: [0])
+
+
+MODES: ContextVar[Modes] = ContextVar("chainrule_modes", default=Modes())  # noqa: B039 - its list is never mutated: only detect_anomaly counts, in a Modes of its own
+"""The modes of the running thread or task; every op reads it once."""
+
+
+class _Switch(ContextDecorator):
+    """Sets modes on entry and restores the previous ones on exit, in this context only. Re-entrant, and a
+    decorator that enters a fresh switch on every call, so it decorates recursive and threaded functions."""
 
     def __init__(self) -> None:
-        self._saved: list[bool] = []
+        self._tokens: list[Token[Modes]] = []
+
+    def _modes(self, current: Modes) -> Modes:
+        raise NotImplementedError
 
     def __enter__(self) -> None:
-        self._saved.append(getattr(STATE, self.attribute))
-        setattr(STATE, self.attribute, self.value)
+        self._tokens.append(MODES.set(self._modes(MODES.get())))
 
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
-        setattr(STATE, self.attribute, self._saved.pop())
+        MODES.reset(self._tokens.pop())
 
-
-class _State:
-    """The switches the engine reads on every op; one instance, ``STATE``."""
-
-    __slots__ = ("anomaly", "forward_steps", "grad_enabled")
-
-    def __init__(self) -> None:
-        self.grad_enabled = True
-        self.anomaly = False
-        self.forward_steps = 0
-
-
-STATE = _State()
+    def _recreate_cm(self) -> _Switch:
+        return type(self)()
 
 
 class no_grad(_Switch):  # noqa: N801 - named as torch.no_grad, which users know
     """Stop recording: ops inside produce leaf Values with no parents. A context manager or a decorator."""
 
-    attribute = "grad_enabled"
-    value = False
+    def _modes(self, current: Modes) -> Modes:
+        return dataclasses.replace(current, grad_enabled=False)
 
 
 class enable_grad(_Switch):  # noqa: N801 - named as torch.enable_grad
     """Record again inside a ``no_grad`` block (used by ``create_graph=True``)."""
 
-    attribute = "grad_enabled"
-    value = True
+    def _modes(self, current: Modes) -> Modes:
+        return dataclasses.replace(current, grad_enabled=True)
 
 
 class detect_anomaly(_Switch):  # noqa: N801 - named as torch.autograd.detect_anomaly
@@ -63,19 +72,15 @@ class detect_anomaly(_Switch):  # noqa: N801 - named as torch.autograd.detect_an
     off unless asked for.
     """
 
-    attribute = "anomaly"
-    value = True
-
-    def __enter__(self) -> None:
-        super().__enter__()
-        STATE.forward_steps = 0
+    def _modes(self, current: Modes) -> Modes:
+        return dataclasses.replace(current, anomaly=True, forward_steps=[0])
 
 
 def is_grad_enabled() -> bool:
-    """Whether ops record their inputs (False inside ``no_grad``)."""
-    return STATE.grad_enabled
+    """Whether ops record their inputs (False inside ``no_grad``) in this thread or task."""
+    return MODES.get().grad_enabled
 
 
 def is_anomaly_enabled() -> bool:
-    """Whether ``detect_anomaly`` is active."""
-    return STATE.anomaly
+    """Whether ``detect_anomaly`` is active in this thread or task."""
+    return MODES.get().anomaly

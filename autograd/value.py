@@ -15,7 +15,7 @@ from typing import Any
 from autograd import rules
 from autograd.errors import AnomalyError
 from autograd.graph import Graph
-from autograd.modes import STATE
+from autograd.modes import MODES
 from autograd.rules import Rule
 from autograd.validation import as_float
 
@@ -205,17 +205,17 @@ def apply(rule: Rule, parents: tuple[Value, ...], arg: Any = None) -> Value:
         raise _with_context(error, message) from (None if rule.builtin else error)
     if not rule.builtin:
         data = as_float(data, f"{rule.name}: the forward function's result")
-    state = STATE
-    if state.anomaly:
-        state.forward_steps += 1
+    modes = MODES.get()
+    if modes.anomaly:
+        modes.forward_steps[0] += 1
         if not math.isfinite(data):
             graph = Graph.below(parents)
+            step = modes.forward_steps[0]
             raise AnomalyError(
-                f"forward step {state.forward_steps}: {_describe_inputs(rule, parents, arg, graph)} gave {data!r}",
-                op=rule.name, inputs=[(graph.name(p), p.data) for p in parents], phase="forward",
-                step=state.forward_steps,
+                f"forward step {step}: {_describe_inputs(rule, parents, arg, graph)} gave {data!r}",
+                op=rule.name, inputs=[(graph.name(p), p.data) for p in parents], phase="forward", step=step,
             )
-    if state.grad_enabled:
+    if modes.grad_enabled:
         return _fill(_new(Value), data, None, parents, rule, arg)
     return _fill(_new(Value), data, None, (), None, None)
 
