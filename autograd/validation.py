@@ -9,9 +9,14 @@ __all__ = ["as_float", "is_real", "is_whole", "whole_number"]
 
 
 def is_real(x: object) -> TypeGuard[float]:
-    """Whether ``x`` is a real number (int, float or any ``numbers.Real``) and not a bool; for a type
+    """Whether ``x`` is a real number and not a bool: an int, a float, any ``numbers.Real`` (NumPy's
+    scalars, Fraction) or another type with ``__float__`` (Decimal), but not a complex number. For a type
     checker, a number that converts to and compares as a float."""
-    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+    if isinstance(x, bool | str | bytes):
+        return False
+    if isinstance(x, numbers.Real):
+        return True
+    return hasattr(type(x), "__float__") and not isinstance(x, numbers.Complex)
 
 
 def is_whole(x: object) -> TypeGuard[int]:
@@ -20,7 +25,9 @@ def is_whole(x: object) -> TypeGuard[int]:
 
 
 def as_float(x: object, where: str) -> float:
-    """``x`` as a float if it is a real number (not a bool); otherwise a TypeError that names ``where``."""
+    """``x`` as a Python float if it is a real number (see ``is_real``): what every number entering the
+    engine goes through, so that NumPy scalars never reach ``.data``. Otherwise a TypeError that names
+    ``where``."""
     kind = type(x)
     if kind is float:
         return x  # type: ignore[return-value]

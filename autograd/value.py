@@ -45,6 +45,7 @@ class Value:
     """
 
     __slots__ = ("_arg", "_rule", "data", "grad", "label", "parents")
+    __array_ufunc__ = None  # NumPy defers to Value's own operators: np.float64(2) * v is v.__rmul__(2.0)
 
     data: float
     grad: Any  # a float; a Value after backward(create_graph=True)
@@ -166,8 +167,8 @@ class Value:
 
 
 def _constant(other: object, symbol: str) -> float:
-    if isinstance(other, float):
-        return other
+    if type(other) is float:
+        return other  # type: ignore[return-value]
     return as_float(other, f"Value {symbol} {other!r}: the other operand")
 
 

@@ -224,3 +224,29 @@ def test_detach_cuts_the_graph():
     assert y.data == 6.0
     (y * x).backward()
     assert x.grad == 6.0
+
+
+def test_numpy_scalars_and_other_reals_become_python_floats():
+    import decimal
+    import fractions
+
+    import numpy as np
+
+    with pytest.raises(ZeroDivisionError, match=r"div_const\(leaf#0=1.0, c=0.0\)"):
+        Value(1.0) / np.float64(0)
+    v = Value(np.float32(1.5), "v")
+    products = [np.float64(2) * v, v * np.float64(2), v + np.int64(1), np.float32(1) - v, v ** np.float64(2),
+                np.float64(3) / v, v.leaky_relu(np.float64(0.1)), v * fractions.Fraction(1, 2), v + decimal.Decimal(1)]
+    for node in [v, *products]:
+        assert type(node.data) is float, node
+        assert node.arg is None or type(node.arg) in (float, int), node
+    square = autograd.define_op("numpy_square_for_tests", lambda x: np.float64(x) ** 2, lambda x, out: (2 * x,))
+    y = square(v) * np.float64(1.0)
+    assert type(y.parents[0].data) is float
+    y.backward(grad=np.float64(2.0))
+    assert type(v.grad) is float
+    assert v.grad == 6.0
+    with pytest.raises(TypeError, match="expected a real number"):
+        Value(np.complex128(1 + 2j))
+    with pytest.raises(TypeError, match="expected a real number"):
+        Value(1.0) + "2"
