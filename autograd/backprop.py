@@ -17,7 +17,7 @@ from typing import Any
 from autograd.errors import AnomalyError
 from autograd.graph import Graph, _kept_grads, _paused_gc, topological_order
 from autograd.modes import MODES, enable_grad
-from autograd.rules import Rule, float_of
+from autograd.rules import Rule, UndefinedPartialError, float_of
 from autograd.validation import as_float
 from autograd.value import Value, _describe_inputs, _input_data, _with_context
 
@@ -28,22 +28,30 @@ def backward(root: Value, grad: float = 1.0, create_graph: bool = False) -> None
     """Set every node's ``.grad`` to ∂root/∂node, scaled by ``grad``.
 
     Leaves accumulate across calls, as in PyTorch (call ``zero_grad`` between steps); every other node
-    holds this pass's value afterwards, so a graph can be shown with its gradients. With
-    ``create_graph=True`` the gradients are Values that can be differentiated again.
+    holds this pass's value afterwards, so a graph can be shown with its gradients. If the pass fails
+    (a partial that does not exist, an anomaly), every ``.grad`` is left as it was before the call.
+
+    With ``create_graph=True`` the gradients are Values that can be differentiated again. As in PyTorch,
+    that makes reference cycles (a leaf's ``.grad`` is a graph that refers to the leaf), which Python's
+    cyclic garbage collector frees; ``grad(create_graph=True)`` makes none.
     """
-    _chain_rule(_seed(root, grad, "backward"), create_graph)
+    order = topological_order(_check_value(root, "backward"))
+    with _kept_grads(order, only_on_error=True):
+        _seed(order, grad, create_graph, "backward")
+        _chain_rule(order, create_graph)
 
 
-def _seed(root: Value, grad: float, where: str) -> list[Value]:
-    """The start of a backward pass: interior gradients to 0, ``grad`` added to the root's; the order."""
-    _check_value(root, where)
+def _seed(order: list[Value], grad: float, create_graph: bool, where: str) -> None:
+    """The start of a backward pass over ``order``: interior gradients to 0, ``grad`` added to the root's (a
+    Value with ``create_graph``, so that every gradient passed on is one)."""
     seed = as_float(grad, f"{where}: grad")
-    order = topological_order(root)
     for node in order:
         if node._rule is not None:
             node.grad = 0.0
+    root = order[-1]
     root.grad = root.grad + seed
-    return order
+    if create_graph and not isinstance(root.grad, Value):
+        root.grad = Value(root.grad)
 
 
 def grad(
@@ -51,21 +59,33 @@ def grad(
 ) -> tuple[Any, ...]:
     """∂output/∂input for each input, as a tuple, leaving every ``.grad`` as it was.
 
-    Floats, or Values with ``create_graph=True`` (for Hessians and Newton steps). An input that
-    ``output`` does not depend on gets 0.0.
+    Floats, or with ``create_graph=True`` Values (for Hessians and Newton steps), every one of them: a
+    derivative that is a constant is a leaf, whose own derivative is 0. An input that ``output`` does not
+    depend on gets 0. Only the nodes between ``inputs`` and ``output`` are visited, so a partial that does
+    not exist elsewhere (∂(a**b)/∂b at a < 0, when only ∂/∂a is asked for) is never needed.
     """
     _check_value(output, "grad")
     wrt = (inputs,) if isinstance(inputs, Value) else tuple(inputs)
     for i, x in enumerate(wrt):
         _check_value(x, f"grad: inputs[{i}]")
     order = topological_order(output)
+    between = _depending_on(order, wrt)
     with _kept_grads(order):
         for node in order:
             node.grad = 0.0
-        output.grad = 1.0
-        _chain_rule(order, create_graph)
-        members = set(order)
-        return tuple(x.grad if x in members else 0.0 for x in wrt)
+        _seed(order, 1.0, create_graph, "grad")
+        _chain_rule(order, create_graph, needed=between)
+        zero = Value(0.0) if create_graph else 0.0
+        return tuple(x.grad if x in between else zero for x in wrt)
+
+
+def _depending_on(order: list[Value], wrt: Sequence[Value]) -> set[Value]:
+    """The nodes of ``order`` that are among ``wrt`` or depend on one of them."""
+    reached = set(wrt)
+    for node in order:
+        if any(parent in reached for parent in node.parents):
+            reached.add(node)
+    return reached & set(order)
 
 
 def zero_grad(root: Value) -> None:
@@ -85,8 +105,9 @@ def local_partials(node: Value) -> tuple[float, ...]:
     return tuple(float(p) for p in rule.partials(_input_data(node.parents), node.data, node._arg))
 
 
-def _chain_rule(order: Sequence[Value], create_graph: bool) -> None:
-    """Push each node's ``.grad`` to its parents, in reverse ``order``: the chain rule."""
+def _chain_rule(order: Sequence[Value], create_graph: bool, needed: set[Value] | None = None) -> None:
+    """Push each node's ``.grad`` to its parents, in reverse ``order``: the chain rule. ``needed`` holds
+    the nodes whose gradients are wanted (all when None): the others are not visited."""
     check = MODES.get().anomaly
     step = 0
     with _paused_gc(), enable_grad() if create_graph else nullcontext():
@@ -95,10 +116,12 @@ def _chain_rule(order: Sequence[Value], create_graph: bool) -> None:
             if rule is None:
                 continue
             step += 1
+            if needed is not None and node not in needed:
+                continue
             g = node.grad
             if g == 0.0 and not create_graph:  # nothing to pass on
                 continue
-            partials = _partials(node, rule, create_graph, step, order)
+            partials = _partials(node, rule, create_graph, step, order, needed)
             # strict=False: _partials has checked the count, and zip's strict check costs on every node
             for parent, partial in zip(node.parents, partials, strict=False):
                 parent.grad += partial * g
@@ -106,22 +129,46 @@ def _chain_rule(order: Sequence[Value], create_graph: bool) -> None:
                 _check_finite(node, partials, step, order)
 
 
-def _partials(node: Value, rule: Rule, create_graph: bool, step: int, order: Sequence[Value]) -> Sequence[Any]:
+def _partials(
+    node: Value, rule: Rule, create_graph: bool, step: int, order: Sequence[Value], needed: set[Value] | None = None
+) -> Sequence[Any]:
     """One step's local partials ∂node/∂parent: floats, or Values with ``create_graph`` (the rule applied
-    to the parent Values records their graph). An error says which step, op and inputs."""
+    to the parent Values records their graph). A partial that does not exist here is an error only for a
+    parent in ``needed`` (every parent when None); an error says which step, op and inputs."""
     parents = node.parents
     try:
-        if create_graph:
-            partials = rule.partials(parents, node, node._arg)
-        else:
-            partials = rule.partials(_input_data(parents), node.data, node._arg)
+        try:
+            if create_graph:
+                partials = rule.partials(parents, node, node._arg)
+            else:
+                partials = rule.partials(_input_data(parents), node.data, node._arg)
+        except UndefinedPartialError as undefined:
+            if needed is None or any(p is None and parent in needed
+                                     for parent, p in zip(parents, undefined.partials, strict=True)):
+                raise
+            partials = tuple(0.0 if p is None else p for p in undefined.partials)
     except (ArithmeticError, ValueError) as error:
         where = _describe_inputs(rule, parents, node._arg, Graph(order))
         message = f"backward step {step}, the partials of {where}: {error}"
         raise _with_context(error, message) from (None if rule.builtin else error)
-    if not rule.builtin and len(partials) != len(parents):
-        raise ValueError(f"{rule.name}: partials returned {len(partials)} value(s) for {len(parents)} input(s)")
+    if not rule.builtin:
+        partials = _checked(rule, partials, len(parents), create_graph)
     return partials
+
+
+def _checked(rule: Rule, partials: Any, count: int, create_graph: bool) -> tuple[Any, ...]:
+    """A user op's partials as the engine trusts them: one real number per input (a Value or a real number
+    under ``create_graph``), each a Python float where it is a number."""
+    try:
+        items = tuple(partials)
+    except TypeError:
+        raise TypeError(f"{rule.name}: partials must return one number per input, got {partials!r}") from None
+    if len(items) != count:
+        raise ValueError(f"{rule.name}: partials returned {len(items)} value(s) for {count} input(s)")
+    return tuple(
+        p if create_graph and isinstance(p, Value) else as_float(p, f"{rule.name}: the partial for input {i}")
+        for i, p in enumerate(items)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +208,8 @@ class BackwardStep:
 def backward_steps(root: Value, grad: float = 1.0) -> Iterator[BackwardStep]:
     """Run ``backward(root, grad)`` one node at a time, yielding a ``BackwardStep`` for each op node in
     reverse topological order. Exhausting it leaves exactly the gradients ``backward()`` leaves."""
-    order = _seed(root, grad, "backward_steps")
+    order = topological_order(_check_value(root, "backward_steps"))
+    _seed(order, grad, False, "backward_steps")
     return _steps(order, Graph(order))
 
 
@@ -201,6 +249,7 @@ def _check_finite(node: Value, partials: Sequence[Any], step: int, order: Sequen
         )
 
 
-def _check_value(x: object, where: str) -> None:
+def _check_value(x: object, where: str) -> Value:
     if not isinstance(x, Value):
         raise TypeError(f"{where}: expected a Value, got {type(x).__name__} {x!r}")
+    return x

@@ -7,7 +7,7 @@ import gc
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from autograd.value import Value
@@ -123,14 +123,22 @@ def _count_nodes(root: Value, stop_after: int | None = None) -> int:
 
 
 @contextmanager
-def _kept_grads(order: Sequence[Value]) -> Iterator[None]:
-    """Run a block that may change the ``.grad`` of the nodes in ``order``, then put every one back."""
+def _kept_grads(order: Sequence[Value], only_on_error: bool = False) -> Iterator[None]:
+    """Run a block that may change the ``.grad`` of the nodes in ``order``, then put every one back; with
+    ``only_on_error``, only if the block raises."""
     saved = [node.grad for node in order]
     try:
         yield
-    finally:
-        for node, old in zip(order, saved, strict=True):
-            node.grad = old
+    except BaseException:
+        _put_back(order, saved)
+        raise
+    if not only_on_error:
+        _put_back(order, saved)
+
+
+def _put_back(order: Sequence[Value], saved: list[Any]) -> None:
+    for node, old in zip(order, saved, strict=True):
+        node.grad = old
 
 
 @contextmanager

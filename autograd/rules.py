@@ -19,11 +19,12 @@ import math
 import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 __all__ = [
     "RULES",
     "Rule",
+    "UndefinedPartialError",
     "cos",
     "everywhere",
     "exp",
@@ -225,30 +226,57 @@ def _check_pow(base: float, exponent: float) -> float:
     return float(base**exponent)
 
 
-def _pow_exponent_partial(base: Any, out: Any) -> Any:
-    b = float_of(base)
-    if b > 0:
+class UndefinedPartialError(ValueError):
+    """A row's partial for one of its inputs does not exist at this point (log of a negative base, an
+    infinite slope). ``partials`` holds the others, with None for the missing one, so that a pass that does
+    not need that input (``grad`` of the other inputs) can go on; one that needs it raises this error."""
+
+    def __init__(self, message: str, partials: tuple[Any, ...]) -> None:
+        super().__init__(message)
+        self.partials = partials
+
+
+class _Missing(NamedTuple):
+    message: str
+
+
+def _defined(*partials: Any) -> tuple[Any, ...]:
+    """``partials``, or UndefinedPartialError naming the first that is missing."""
+    missing = [p for p in partials if isinstance(p, _Missing)]
+    if missing:
+        raise UndefinedPartialError(missing[0].message, tuple(None if isinstance(p, _Missing) else p for p in partials))
+    return partials
+
+
+def _power_partial(x: Any, c: Any, names: tuple[str, str]) -> Any:
+    """∂(x**c)/∂x = c·x**(c−1), for a constant or a Value exponent; ``names`` are x's and c's names."""
+    fx, fc = float_of(x), float_of(c)
+    if fx == 0 and fc == 0:
+        return 0.0  # the slope of x**0 = 1
+    if fx == 0 and fc < 1:
+        x_name, c_name = names
+        return _Missing(
+            f"∂({x_name}**{c_name})/∂{x_name} = {c_name}·{x_name}**({c_name}−1) is infinite at {x_name} = 0 "
+            f"when {c_name} < 1 (here {c_name} = {fc!r})"
+        )
+    return c * x ** (c - 1.0)
+
+
+def _exponent_partial(base: Any, exponent: Any, out: Any, names: tuple[str, str]) -> Any:
+    """∂(a**b)/∂b = a**b·log(a), for a constant or a Value base; ``names`` are a's and b's names."""
+    fa, fb = float_of(base), float_of(exponent)
+    a_name, b_name = names
+    if fa > 0:
         return out * log(base)
-    if b == 0:
-        return 0.0  # the limit of a**b·log(a) as a -> 0+, for b > 0 (b <= 0 fails in the forward)
-    raise ValueError("∂(a**b)/∂b = a**b·log(a) needs a > 0")
-
-
-def _rpow_partial(out: Any, c: float) -> Any:
-    if c > 0:
-        return out * math.log(c)
-    if c == 0:
-        return 0.0
-    raise ValueError("∂(c**x)/∂x = c**x·log(c) needs c > 0")
-
-
-def _pow_const_partial(x: Any, c: float) -> Any:
-    return 0.0 if c == 0 else c * x ** (c - 1)
+    if fa == 0 and fb > 0:
+        return 0.0  # the limit of a**b·log(a) as a -> 0+
+    why = f"{a_name} < 0 (log of a negative number)" if fa < 0 else f"{a_name} = 0 with {b_name} ≤ 0"
+    return _Missing(f"∂({a_name}**{b_name})/∂{b_name} = {a_name}**{b_name}·log({a_name}) is undefined for {why}")
 
 
 def _sqrt_partial(out: Any) -> Any:
     if float_of(out) == 0:
-        raise ZeroDivisionError("∂√x/∂x = 1/(2√x) is infinite at x = 0")
+        return _Missing("∂√x/∂x = 1/(2√x) is infinite at x = 0")
     return 0.5 / out
 
 
@@ -268,7 +296,7 @@ MUL       = _row("mul",       "×",       2, lambda x, c: x[0] * x[1],         l
 DIV       = _row("div",       "/",       2, lambda x, c: x[0] / x[1],         lambda x, o, c: (1.0 / x[1], -o / x[1]),
                  "{a}/{b}", ("1/{b}", "−{a}/{b}²"), "{b} ≠ 0", lambda x, c: abs(x[1]) > 0.2)
 POW       = _row("pow",       "**",      2, lambda x, c: _check_pow(x[0], x[1]),
-                 lambda x, o, c: (x[1] * x[0] ** (x[1] - 1.0), _pow_exponent_partial(x[0], o)),
+                 lambda x, o, c: _defined(_power_partial(x[0], x[1], ("a", "b")), _exponent_partial(x[0], x[1], o, ("a", "b"))),
                  "{a}**{b}", ("{b}·{a}**({b}−1)", "{a}**{b}·log({a})"), "{a} > 0, or {a} = 0 with {b} ≥ 0, or an integer {b}",
                  lambda x, c: 0.2 < x[0] < 10 and abs(x[1]) < 3)
 ADD_CONST = _row("add_const", "+ {c}",   1, lambda x, c: x[0] + c,            lambda x, o, c: (1.0,),
@@ -281,10 +309,10 @@ DIV_CONST = _row("div_const", "/ {c}",   1, lambda x, c: x[0] / c,            la
                  "{x}/{c}", ("1/{c}",), "c ≠ 0", lambda x, c: abs(c) > 0.2)
 RDIV_CONST = _row("rdiv_const", "{c} /", 1, lambda x, c: c / x[0],            lambda x, o, c: (-o / x[0],),
                  "{c}/{x}", ("−{c}/{x}²",), "{x} ≠ 0", _bounded_away(0.2))
-POW_CONST = _row("pow_const", "** {c}",  1, lambda x, c: _check_pow(x[0], c), lambda x, o, c: (_pow_const_partial(x[0], c),),
+POW_CONST = _row("pow_const", "** {c}",  1, lambda x, c: _check_pow(x[0], c), lambda x, o, c: _defined(_power_partial(x[0], c, ("x", "c"))),
                  "{x}**{c}", ("{c}·{x}**({c}−1)",), "{x} > 0, or {x} = 0 with c ≥ 0, or an integer c",
                  lambda x, c: 0.2 < x[0] < 10 and abs(c) < 3)
-RPOW_CONST = _row("rpow_const", "{c} **", 1, lambda x, c: _check_pow(c, x[0]), lambda x, o, c: (_rpow_partial(o, c),),
+RPOW_CONST = _row("rpow_const", "{c} **", 1, lambda x, c: _check_pow(c, x[0]), lambda x, o, c: _defined(_exponent_partial(c, x[0], o, ("c", "x"))),
                  "{c}**{x}", ("{c}**{x}·log({c})",), "c > 0, or c = 0 with {x} ≥ 0, or an integer {x}",
                  lambda x, c: c > 0.2 and abs(x[0]) < 5)
 NEG       = _row("neg",       "−",       1, lambda x, c: -x[0],               lambda x, o, c: (-1.0,),
@@ -295,7 +323,7 @@ EXP       = _row("exp",       "exp",     1, lambda x, c: math.exp(x[0]),      la
                  "exp({x})", ("exp({x})",), "{x} ≤ 709.78; above that e**{x} overflows a float", lambda x, c: x[0] < 5)
 LOG       = _row("log",       "log",     1, lambda x, c: math.log(x[0]),      lambda x, o, c: (1.0 / x[0],),
                  "log({x})", ("1/{x}",), "{x} > 0", lambda x, c: x[0] > 0.2)
-SQRT      = _row("sqrt",      "√",       1, lambda x, c: math.sqrt(x[0]),     lambda x, o, c: (_sqrt_partial(o),),
+SQRT      = _row("sqrt",      "√",       1, lambda x, c: math.sqrt(x[0]),     lambda x, o, c: _defined(_sqrt_partial(o)),
                  "√{x}", ("1/(2√{x})",), "{x} ≥ 0", lambda x, c: x[0] > 0.2)
 TANH      = _row("tanh",      "tanh",    1, lambda x, c: math.tanh(x[0]),     lambda x, o, c: (1.0 - o * o,),
                  "tanh({x})", ("1 − tanh²({x})",))

@@ -168,7 +168,7 @@ class Value:
 
 def _constant(other: object, symbol: str) -> float:
     if type(other) is float:
-        return other  # type: ignore[return-value]
+        return other
     return as_float(other, f"Value {symbol} {other!r}: the other operand")
 
 
@@ -325,7 +325,7 @@ def define_op(
         symbol=symbol or name,
         arity=len(inputs),
         forward=lambda xs, c: forward(*xs),
-        partials=lambda xs, out, c: tuple(partials(*xs, out)),
+        partials=lambda xs, out, c: partials(*xs, out),
         formula=formula if formula is not None else f"{name}({placeholders})",
         inputs=inputs,
         words=tuple(words) if words is not None else tuple(f"∂{name}/∂{{{i}}}" for i in inputs),

@@ -227,3 +227,65 @@ def test_functions_reject_non_values(bad):
 def test_backward_rejects_a_bad_seed(bad):
     with pytest.raises(TypeError, match="backward: grad"):
         Value(1.0).backward(grad=bad)
+
+
+def test_with_create_graph_every_derivative_is_a_value():
+    x, unused = Value(0.7, "x"), Value(1.0, "unused")
+    (dy, du) = autograd.grad(0.5 * x + 1.0, [x, unused], create_graph=True)
+    assert isinstance(dy, Value)
+    assert isinstance(du, Value)
+    assert (dy.data, du.data) == (0.5, 0.0)
+    assert autograd.grad(dy, [x]) == (0.0,)  # a constant derivative is a leaf; its own derivative is 0
+    (d2,) = autograd.grad(x * x + x, [x], create_graph=True)
+    assert isinstance(d2, Value)
+    assert autograd.grad(d2, [x]) == (2.0,)
+
+
+def test_backward_with_create_graph_makes_cycles_that_the_collector_frees():
+    import gc
+
+    def alive():
+        return sum(1 for o in gc.get_objects() if isinstance(o, Value) and o.label == "x in a cycle")
+
+    x = Value(0.5, "x in a cycle")
+    (x * x * x).backward(create_graph=True)
+    assert isinstance(x.grad, Value)
+    assert x.grad.data == 0.75
+    del x
+    assert alive() == 1  # kept by the cycle x -> x.grad -> ... -> x
+    gc.collect()
+    assert alive() == 0
+
+
+def test_a_failed_backward_leaves_every_grad_as_it_was():
+    a = Value(1.0, "a")
+    a.grad = 5.0
+    root = a + (a * 0.0).sqrt()  # the root's step gives a its share, then the sqrt step fails
+    inner = root.parents[1]
+    inner.grad = 7.0
+    with pytest.raises(ValueError, match="infinite at x = 0"):
+        root.backward()
+    assert (a.grad, inner.grad, root.grad) == (5.0, 7.0, 0.0)
+    with autograd.detect_anomaly(), pytest.raises(autograd.AnomalyError):
+        (a * 1e308 + a * 1e308).backward(grad=10.0)
+    assert a.grad == 5.0
+
+
+def test_user_op_partials_are_checked_like_results():
+    import numpy as np
+
+    complex_partial = autograd.define_op("complex_partial_for_tests", lambda x: x, lambda x, out: (1j,))
+    text_partial = autograd.define_op("text_partial_for_tests", lambda x: x, lambda x, out: ("abc",))
+    numpy_partial = autograd.define_op("numpy_partial_for_tests", lambda x: x, lambda x, out: (np.float64(2.0),))
+    not_a_sequence = autograd.define_op("scalar_partial_for_tests", lambda x: x, lambda x, out: 3.0)
+    for op, message in ((complex_partial, "complex_partial_for_tests: the partial for input 0"),
+                        (text_partial, "text_partial_for_tests: the partial for input 0"),
+                        (not_a_sequence, "scalar_partial_for_tests: partials must return one number per input")):
+        x = Value(1.0)
+        with pytest.raises(TypeError, match=message):
+            op(x).backward()
+        assert x.grad == 0.0
+    x = Value(1.0)
+    numpy_partial(x).backward()
+    assert type(x.grad) is float
+    assert x.grad == 2.0

@@ -138,10 +138,26 @@ def test_kinks_and_edges_of_domains():
     assert d(lambda x, y: x**y, 0.0, 2.0) == [0.0, 0.0]
     assert d(lambda v: 0**v, 2.0) == [0.0]
     assert ((-2.0) ** Value(2.0)).data == 4.0  # the power exists for an integer exponent...
-    with pytest.raises(ValueError, match=r"rpow_const\(leaf#0=2.0, c=-2.0\).*needs c > 0"):  # ...its derivative not
-        d(lambda v: (-2.0) ** v, 2.0)
-    with pytest.raises(ValueError, match=r"pow\(leaf#0=-2.0, leaf#1=2.0\).*needs a > 0"):
+    with pytest.raises(ValueError, match=r"rpow_const\(leaf#0=2.0, c=-2.0\).*log\(c\) is undefined for c < 0"):
+        d(lambda v: (-2.0) ** v, 2.0)  # ...its derivative not
+    with pytest.raises(ValueError, match=r"pow\(leaf#0=-2.0, leaf#1=2.0\).*∂\(a\*\*b\)/∂b .* undefined for a < 0"):
         d(lambda x, y: x**y, -2.0, 2.0)
+
+
+def test_power_with_a_value_exponent_computes_every_partial_that_exists():
+    a, b = Value(-2.0, "a"), Value(2.0, "b")
+    assert autograd.grad(a**b, [a]) == (-4.0,)  # ∂/∂b needs log(-2), but only ∂/∂a is asked for
+    (da,) = autograd.grad(a**b, [a], create_graph=True)
+    assert autograd.grad(da, [a]) == (2.0,)
+    zero, zero_exponent = Value(0.0), Value(0.0)
+    assert autograd.grad(zero**zero_exponent, [zero]) == (0.0,)  # as for Value(0.0) ** 0.0
+    assert d(lambda v: v**0.0, 0.0) == [0.0]
+    with pytest.raises(ValueError, match=r"∂\(a\*\*b\)/∂b = a\*\*b·log\(a\) is undefined for a = 0 with b ≤ 0"):
+        (zero**zero_exponent).backward()
+    assert (zero.grad, zero_exponent.grad) == (0.0, 0.0)  # a failed backward changes no gradient
+    with pytest.raises(ValueError, match=r"∂\(a\*\*b\)/∂a = b·a\*\*\(b−1\) is infinite at a = 0 when b < 1"):
+        d(lambda x, y: x**y, 0.0, 0.5)
+    assert d(lambda x, y: x**y, 0.0, 1.0) == [1.0, 0.0]
 
 
 def test_rule_words_explain_each_partial():
