@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
-from autograd.backprop import local_partials
+from autograd.backprop import grad, local_partials
 from autograd.graph import Graph
+from autograd.validation import is_whole
 from autograd.value import Value
 
 __all__ = ["Explanation", "Link", "Path", "explain"]
@@ -42,17 +44,23 @@ class Path:
 
 @dataclass(frozen=True)
 class Explanation:
-    """∂output/∂wrt as the sum over ``paths`` of their products; ``total`` is that sum."""
+    """∂output/∂wrt as a sum over paths of their products.
+
+    ``paths`` lists the first paths (at most ``max_paths`` of ``explain``); ``path_count`` counts them all;
+    ``total`` is ∂output/∂wrt from the chain rule, which equals the sum over every path.
+    """
 
     output: Value
     wrt: Value
     paths: tuple[Path, ...]
+    path_count: int
+    total: float
     graph: Graph = field(repr=False, compare=False)
 
     @property
-    def total(self) -> float:
-        """The sum over paths: ∂output/∂wrt, which ``backward()`` leaves in ``wrt.grad``."""
-        return math.fsum(path.product for path in self.paths)
+    def complete(self) -> bool:
+        """Whether ``paths`` lists every path."""
+        return len(self.paths) == self.path_count
 
     def name(self, node: Value) -> str:
         """How the explanation names a node: as every view of ``output``'s graph does (``Graph.name``)."""
@@ -64,13 +72,19 @@ class Explanation:
             return rf"\frac{{\partial\,{_tex(child)}}}{{\partial\,{_tex(parent)}}}"
         return f"∂{child}/∂{parent}"
 
+    def _count(self) -> str:
+        many = f"{self.path_count} path{'s' if self.path_count != 1 else ''}"
+        return many if self.complete else f"{many}, the first {len(self.paths)} shown"
+
     def to_text(self) -> str:
         """The derivation as plain text, one block per path."""
         out, wrt = self.name(self.output), self.name(self.wrt)
         head = f"∂{out}/∂{wrt} = {self.total:.10g}"
-        if not self.paths:
+        if not self.path_count:
             return f"{head}: {out} does not depend on {wrt}."
-        lines = [f"{head}, the sum over {len(self.paths)} path{'s' if len(self.paths) > 1 else ''}:"]
+        if self.wrt is self.output:
+            return f"{head}: {out} is the output itself, reached by the empty path, whose product is 1."
+        lines = [f"{head}, the sum over {self._count()}:"]
         for k, path in enumerate(self.paths, start=1):
             chain = " · ".join(self._symbol(link) for link in path.links)
             numbers = " × ".join(f"{link.partial:.6g}" for link in path.links)
@@ -80,14 +94,17 @@ class Explanation:
                 lines.append(f"          {self._symbol(link)}: {link.rule} = {link.partial:.6g}")
         if len(self.paths) > 1:
             shares = " + ".join(f"{path.product:.6g}" for path in self.paths)
-            lines.append(f"  total: {shares} = {self.total:.10g}")
+            rest = "" if self.complete else f" + (the other {self.path_count - len(self.paths)} paths)"
+            lines.append(f"  total: {shares}{rest} = {self.total:.10g}")
         return "\n".join(lines)
 
     def to_markdown(self) -> str:
         """The derivation as Markdown: a table of the links of each path."""
         out, wrt = self.name(self.output), self.name(self.wrt)
-        lines = [f"**∂{_md(out)}/∂{_md(wrt)} = {self.total:.10g}**, over {len(self.paths)} path(s)", ""]
-        for k, path in enumerate(self.paths, start=1):
+        lines = [f"**∂{_md(out)}/∂{_md(wrt)} = {self.total:.10g}**, over {self._count()}", ""]
+        if self.wrt is self.output:
+            lines.append(f"{_md(out)} is the output itself: the empty path, whose product is 1.")
+        for k, path in enumerate(self.paths if self.wrt is not self.output else (), start=1):
             lines += [f"Path {k}: product = {path.product:.10g}", "", "| local partial | rule | value |",
                       "|---|---|---|"]
             lines += [f"| {_md(self._symbol(link))} | {_md(link.rule)} | {link.partial:.6g} |" for link in path.links]
@@ -97,8 +114,11 @@ class Explanation:
     def to_latex(self) -> str:
         """The derivation as a LaTeX equation: the sum over paths of products of partial fractions."""
         out, wrt = _tex(self.name(self.output)), _tex(self.name(self.wrt))
-        terms = [" ".join(self._symbol(link, latex=True) for link in path.links) for path in self.paths]
-        numbers = [r" \cdot ".join(f"{link.partial:.4g}" for link in path.links) for path in self.paths]
+        terms = [" ".join(self._symbol(link, latex=True) for link in path.links) or "1" for path in self.paths]
+        numbers = [r" \cdot ".join(f"{link.partial:.4g}" for link in path.links) or "1" for path in self.paths]
+        if not self.complete:
+            terms.append(r"\cdots")
+            numbers.append(r"\cdots")
         symbolic = " + ".join(terms) if terms else "0"
         numeric = " + ".join(f"({n})" for n in numbers) if numbers else "0"
         return (
@@ -119,46 +139,66 @@ def explain(output: Value, wrt: Value, max_paths: int = 1000) -> Explanation:
     """Every path from ``wrt`` to ``output``, with the local partial of each edge and the product of each
     path; their sum is ∂output/∂wrt. Repeated edges (``x*x``) are separate paths.
 
-    A graph with more than ``max_paths`` paths raises ValueError rather than listing them all.
+    Linear in the size of the graph and of the paths it lists: the paths are counted without being listed,
+    at most ``max_paths`` of them are listed, and ``total`` comes from the chain rule (``grad``).
     """
     for name, value in (("output", output), ("wrt", wrt)):
         if not isinstance(value, Value):
             raise TypeError(f"explain: {name} must be a Value, got {type(value).__name__} {value!r}")
+    if not is_whole(max_paths) or max_paths < 1:
+        raise ValueError(f"explain: max_paths must be a whole number of at least 1, got {max_paths!r}")
     graph = Graph.of(output)
-    order = graph.nodes
-    # counts[id(node)]: the number of paths from wrt up to node, for the nodes that have any.
-    counts: dict[int, int] = {id(wrt): 1}
-    for node in order:
+    # counts[node]: the number of paths from wrt up to node, for the nodes that have any.
+    counts: dict[Value, int] = {wrt: 1}
+    for node in graph.nodes:
         if node is not wrt and node.parents:
-            n = sum(counts.get(id(parent), 0) for parent in node.parents)
+            n = sum(counts.get(parent, 0) for parent in node.parents)
             if n:
-                counts[id(node)] = n
-    total_paths = counts.get(id(output), 0)
-    if total_paths > max_paths:
-        raise ValueError(
-            f"explain: there are {total_paths} paths from {graph.name(wrt)} to "
-            f"{graph.name(output)}, more than max_paths={max_paths}. Explain a nearer output, or pass "
-            f"max_paths={total_paths}."
-        )
+                counts[node] = n
+    path_count = counts.get(output, 0)
+    (total,) = grad(output, [wrt])
+    return Explanation(output, wrt, _first_paths(output, wrt, counts, graph, max_paths), path_count, total, graph)
+
+
+class _Down(NamedTuple):
+    """One step down a path being listed: the node reached, the step before, and the link taken."""
+
+    node: Value
+    came_from: _Down | None
+    link: Link | None
+
+
+def _first_paths(output: Value, wrt: Value, counts: dict[Value, int], graph: Graph, limit: int) -> tuple[Path, ...]:
+    """The first ``limit`` paths from ``output`` down to ``wrt``, depth first. Each step down is kept as
+    (node, the step it came from, its link), so a path costs its length, not its length squared; every
+    branch followed leads to ``wrt``, since only nodes with paths from it are followed."""
+    if output not in counts:
+        return ()
+    partials: dict[Value, tuple[float, ...]] = {}
     paths: list[Path] = []
-    if total_paths:
-        partials = {id(node): local_partials(node) for node in order if id(node) in counts and node.parents}
-        stack: list[tuple[Value, tuple[Link, ...]]] = [(output, ())]
-        while stack:
-            node, links = stack.pop()
-            if node is wrt:
-                paths.append(Path(links))
-                continue
-            rule = node.rule
-            assert rule is not None
-            for position in reversed(range(len(node.parents))):
-                parent = node.parents[position]
-                if id(parent) in counts:
-                    names = [graph.name(p) for p in node.parents]
-                    words = rule.explain(position, len(node.parents), node.arg, names)
-                    link = Link(parent, node, position, partials[id(node)][position], words)
-                    stack.append((parent, (*links, link)))
-    return Explanation(output, wrt, tuple(paths), graph)
+    stack = [_Down(output, None, None)]
+    while stack and len(paths) < limit:
+        entry = stack.pop()
+        node = entry.node
+        if node is wrt:
+            links: list[Link] = []
+            step: _Down | None = entry
+            while step is not None and step.link is not None:
+                links.append(step.link)
+                step = step.came_from
+            paths.append(Path(tuple(reversed(links))))
+            continue
+        rule = node.rule
+        assert rule is not None
+        if node not in partials:
+            partials[node] = local_partials(node)
+        names = [graph.name(p) for p in node.parents]
+        for position in reversed(range(len(node.parents))):
+            parent = node.parents[position]
+            if parent in counts:
+                words = rule.explain(position, len(node.parents), node.arg, names)
+                stack.append(_Down(parent, entry, Link(parent, node, position, partials[node][position], words)))
+    return tuple(paths)
 
 
 def _tex(name: str) -> str:

@@ -91,3 +91,11 @@ def test_help_everywhere(command):
     run = _chainrule(*command, "--help")
     assert run.returncode == 0
     assert "usage: chainrule" in run.stdout
+
+
+def test_explain_of_the_output_itself_shows_its_trivial_path():
+    run = _chainrule("explain", "E")
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "∂E/∂E = 1: E is the output itself, reached by the empty path, whose product is 1."
+    run = _chainrule("explain", "E", "--format", "latex")
+    assert run.stdout.strip() == r"$$\frac{\partial\,\mathrm{E}}{\partial\,\mathrm{E}} = 1 = (1) = 1$$"

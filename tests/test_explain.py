@@ -60,14 +60,46 @@ def test_unrelated_and_identical_nodes():
     assert explain(x, x).total == 1.0
 
 
-def test_too_many_paths_suggests_the_remedy():
+def test_many_paths_are_counted_and_the_first_ones_listed():
     x = Value(1.0, "x")
     y = x
     for _ in range(12):
         y = y + y  # 2**12 paths
-    with pytest.raises(ValueError, match=r"4096 paths.*max_paths=1000.*pass max_paths=4096"):
-        explain(y, x)
-    assert explain(y, x, max_paths=4096).total == 4096.0
+    explanation = explain(y, x, max_paths=5)
+    assert explanation.path_count == 4096
+    assert len(explanation.paths) == 5
+    assert not explanation.complete
+    assert explanation.total == 4096.0
+    assert "the sum over 4096 paths, the first 5 shown" in explanation.to_text()
+    assert "+ (the other 4091 paths) = 4096" in explanation.to_text()
+    assert r"\cdots" in explanation.to_latex()
+    assert explain(y, x).path_count == 4096
+    with pytest.raises(ValueError, match="max_paths must be a whole number of at least 1, got 0"):
+        explain(y, x, max_paths=0)
+
+
+def test_explain_is_linear_in_depth():
+    x = Value(1.0, "x")
+    y = x
+    for _ in range(200_000):  # quadratic path building took minutes here
+        y = y * 1.0
+    explanation = explain(y, x)
+    assert explanation.path_count == 1
+    assert len(explanation.paths[0].links) == 200_000
+    assert explanation.paths[0].links[0].child is y
+    assert explanation.paths[0].links[-1].parent is x
+    assert explanation.total == 1.0
+
+
+def test_the_output_itself_has_one_trivial_path():
+    e = Value(2.0, "E")
+    explanation = explain(e * 3.0, e)
+    assert explanation.total == 3.0
+    itself = explain(e, e)
+    assert (itself.path_count, itself.total) == (1, 1.0)
+    assert itself.to_text() == "∂E/∂E = 1: E is the output itself, reached by the empty path, whose product is 1."
+    assert itself.to_latex() == r"$$\frac{\partial\,\mathrm{E}}{\partial\,\mathrm{E}} = 1 = (1) = 1$$"
+    assert "the output itself" in itself.to_markdown()
 
 
 def test_explain_validates_arguments():
