@@ -17,6 +17,7 @@ from autograd.graph import Graph, topological_order
 from autograd.modes import detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad
 from autograd.render import (
     DrawOptions,
+    GraphvizError,
     GraphvizNotFoundError,
     draw,
     label_prefix,
@@ -39,6 +40,7 @@ __all__ = [
     "Explanation",
     "GradcheckError",
     "Graph",
+    "GraphvizError",
     "GraphvizNotFoundError",
     "Rule",
     "Value",

@@ -14,6 +14,7 @@ import html
 import itertools
 import math
 import shutil
+import subprocess
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -29,7 +30,7 @@ from autograd.value import Value
 if TYPE_CHECKING:
     import graphviz
 
-__all__ = ["DrawOptions", "GraphvizNotFoundError", "draw", "label_prefix", "save", "to_dot"]
+__all__ = ["DrawOptions", "GraphvizError", "GraphvizNotFoundError", "draw", "label_prefix", "save", "to_dot"]
 
 INSTALL_HINT = (
     "Graphviz's 'dot' program is not installed, so the graph cannot be rendered (to_dot still works). "
@@ -43,6 +44,17 @@ Cluster = Callable[[Value], str | None]
 
 class GraphvizNotFoundError(RuntimeError):
     """Rendering needs Graphviz's ``dot`` program, and it is not on PATH."""
+
+
+class GraphvizError(RuntimeError):
+    """Graphviz's ``dot`` failed; the message carries its own error text."""
+
+
+LONGEST_NAME = 60
+"""Characters of a name drawn in a node or on an edge; a longer one is shortened with an ellipsis in the
+middle, and the node's tooltip holds it whole (Graphviz cannot read a string over 16,384 characters)."""
+
+LONGEST_TOOLTIP = 4000
 
 
 class DrawOptions(TypedDict, total=False):
@@ -112,7 +124,18 @@ def save(root: Value, path: str | Path, **options: Unpack[DrawOptions]) -> Path:
     format = target.suffix.lstrip(".").lower()
     if format not in ("svg", "png", "pdf"):
         raise ValueError(f"save: the file name must end in .svg, .png or .pdf, got {str(path)!r}")
-    return write_atomically(target, _renderable(root, format, options, "save").pipe())
+    return write_atomically(target, _pipe(_renderable(root, format, options, "save"), format, "save"))
+
+
+def _pipe(digraph: graphviz.Digraph, format: str, where: str) -> bytes:
+    """``digraph`` rendered by ``dot``; a failure raises GraphvizError with dot's own message."""
+    run = subprocess.run(
+        ["dot", f"-T{format}"], input=str(digraph.source).encode("utf-8"), capture_output=True, check=False
+    )
+    if run.returncode != 0:
+        message = run.stderr.decode("utf-8", errors="replace").strip() or f"exit code {run.returncode}"
+        raise GraphvizError(f"{where}: Graphviz's dot could not render the graph: {message}")
+    return run.stdout
 
 
 def _renderable(root: Value, format: str, options: DrawOptions, where: str) -> graphviz.Digraph:
@@ -150,7 +173,7 @@ def _notebook_svg(value: Value, max_nodes: int = 40) -> str | None:
     is installed; otherwise None, and the notebook shows the Value's text."""
     if shutil.which("dot") is None or _count_nodes(value, stop_after=max_nodes) > max_nodes:
         return None
-    return draw(value, max_nodes=max_nodes).pipe(encoding="utf-8")  # type: ignore[no-any-return]
+    return _pipe(draw(value, max_nodes=max_nodes), "svg", "draw").decode("utf-8")
 
 
 def register_notebook_display() -> None:
@@ -250,29 +273,29 @@ def _draw(graph: Graph, options: _Settings, record: BackwardStep | None) -> grap
         edge_attr={"fontname": "Helvetica", "fontsize": "10", "color": "#555555", "arrowsize": "0.7"},
     )
     if record is not None:
-        digraph.attr(label=_html(str(record)), labelloc="t", fontsize="11")
+        digraph.attr(label=_html(_shorten(str(record), 20 * LONGEST_NAME)), labelloc="t", fontsize="11")
     groups: dict[str, list[Value]] = {}
     loose: list[Value] = []
     for node in graph.nodes:
         group = options.cluster(node) if options.cluster else None
         (groups.setdefault(group, []) if group is not None else loose).append(node)
     for node in loose:
-        digraph.node(ids[id(node)], label=_node_label(node, options, graph.name(node)))
+        _add_node(digraph, ids[id(node)], node, options, graph.name(node), graph.name(node))
     for index, (group_name, members) in enumerate(groups.items()):
         with digraph.subgraph(name=f"cluster_{index}") as box:
-            box.attr(label=_html(group_name), style="rounded,dashed", color="#888888", fontsize="10")
+            box.attr(label=_html(_shorten(group_name)), style="rounded,dashed", color="#888888", fontsize="10")
             for node in members:
                 title = graph.name(node)
                 if title.startswith(group_name + "."):
                     title = title[len(group_name) + 1:]  # the box already says the rest
-                box.node(ids[id(node)], label=_node_label(node, options, title))
+                _add_node(box, ids[id(node)], node, options, title, graph.name(node))
     for child in graph.nodes:
         if child.is_leaf:
             continue
         partials = _partials_or_none(child) if options.show_partials else ()
         rule = child.rule
         assert rule is not None
-        names = [graph.name(parent) for parent in child.parents] if options.show_rules else None
+        names = [_shorten(graph.name(parent)) for parent in child.parents] if options.show_rules else None
         for position, parent in enumerate(child.parents):
             attrs: dict[str, str] = {}
             lines: list[str] = []
@@ -303,6 +326,30 @@ def _partials_or_none(node: Value) -> tuple[float, ...]:
         return local_partials(node)
     except (ArithmeticError, ValueError):
         return (math.nan,) * len(node.parents)
+
+
+def _add_node(digraph: graphviz.Digraph, node_id: str, node: Value, options: _Settings, title: str, name: str) -> None:
+    """Add ``node`` under ``title``; a title too long to draw is shortened, with ``name`` in the tooltip."""
+    short = _shorten(title)
+    attrs = {} if short == title else {"tooltip": _tooltip(name)}
+    digraph.node(node_id, label=_node_label(node, options, short), **attrs)
+
+
+def _shorten(text: str, limit: int = LONGEST_NAME) -> str:
+    """``text``, or its start and end with an ellipsis between when it is longer than ``limit``."""
+    if len(text) <= limit:
+        return text
+    half = (limit - 1) // 2
+    return f"{text[:half]}…{text[-half:]}"
+
+
+def _tooltip(text: str) -> str:
+    """``text`` as a Graphviz quoted string can hold it: at most ``LONGEST_TOOLTIP`` characters, control
+    characters as escapes, backslashes doubled (Graphviz reads ``\\N`` and the like as escapes)."""
+    visible = "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
+    if len(visible) > LONGEST_TOOLTIP:
+        visible = f"{visible[:LONGEST_TOOLTIP]}… ({len(visible) - LONGEST_TOOLTIP} more characters)"
+    return visible.replace("\\", "\\\\")
 
 
 def _node_label(node: Value, options: _Settings, title: str) -> str:

@@ -273,7 +273,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return explain(args)
     except UsageError as error:
         print(error, file=sys.stderr)
-    except (ValueError, OSError, autograd.GraphvizNotFoundError) as error:
+    except (ValueError, OSError, autograd.GraphvizNotFoundError, autograd.GraphvizError) as error:
         print(f"chainrule {getattr(args, 'command', '')}: error: {error}".replace("  ", " "), file=sys.stderr)
     return 2
 

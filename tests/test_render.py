@@ -233,3 +233,29 @@ def test_errors_name_the_function_that_was_called(tmp_path):
     with pytest.raises(TypeError, match=r"^draw: unknown options \['colour'\]"):
         autograd.draw(y, colour=True)
     assert not (tmp_path / "g.svg").exists()
+
+
+def test_very_long_labels_are_shortened_in_the_drawing_and_whole_in_the_tooltip(tmp_path):
+    long = "w" * 9_000 + "-middle-" + "z" * 9_000
+    x = Value(1.0, long)
+    y = (x * 2.0).tanh()
+    y.label = "q" * 200_000
+    path = autograd.save(y, tmp_path / "long.svg", show_rules=True)
+    svg = path.read_text()
+    assert "w" * 29 + "…" + "z" * 29 in svg
+    assert "middle" not in svg.split("<title>")[0]
+    assert 'xlink:title="' + "w" * 3_000 in svg  # the tooltip holds the name
+    assert "more characters)" in svg  # ...up to a limit Graphviz can read
+    dot = autograd.to_dot(y)
+    assert "q" * 29 + "…" + "q" * 29 in dot
+    assert "q" * 4_001 not in dot
+
+
+def test_dot_failures_carry_dots_own_message():
+    import graphviz
+
+    from autograd.render import GraphvizError, _pipe
+
+    broken = graphviz.Digraph(body=["a -> {"])
+    with pytest.raises(GraphvizError, match=r"save: Graphviz's dot could not render the graph: .*syntax error"):
+        _pipe(broken, "svg", "save")
