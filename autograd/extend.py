@@ -19,9 +19,10 @@ Numbers and Values:
 Files:
 
 - ``write_atomically(path, data)``: how the engine writes every file: all of it or, after a crash, the old one.
+- ``open_regular_file(path, where)``: how it opens a file to read: refusing directories, FIFOs and devices.
 """
 
-from autograd.files import write_atomically
+from autograd.files import open_regular_file, write_atomically
 from autograd.rules import RULES, Rule, everywhere, float_of
 from autograd.validation import as_float, is_real, is_whole, whole_number
 from autograd.value import apply, as_values, define_op
@@ -37,6 +38,7 @@ __all__ = [
     "float_of",
     "is_real",
     "is_whole",
+    "open_regular_file",
     "whole_number",
     "write_atomically",
 ]

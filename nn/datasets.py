@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import gzip
 import math
+import os
 import random
 import struct
+import zlib
 from collections.abc import Iterator, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
-from autograd.extend import is_real, is_whole, whole_number
+from autograd.extend import is_real, is_whole, open_regular_file, whole_number
 
 __all__ = ["batches", "digits", "mnist", "moons", "one_hot", "read_idx", "spiral", "train_test_split", "xor"]
 
@@ -91,40 +93,66 @@ def digits(scale: bool = True) -> Dataset:
 _IDX_TYPES = {0x08: ("B", 1), 0x09: ("b", 1), 0x0B: (">h", 2), 0x0C: (">i", 4), 0x0D: (">f", 4), 0x0E: (">d", 8)}
 
 
+GZIP_MOST_RATIO = 1032
+"""The most that deflate can expand: a gzipped IDX file that declares more than this many times its own size
+cannot hold it, and is refused before anything is decompressed."""
+
+
 def read_idx(path: str | Path) -> tuple[tuple[int, ...], list[float]]:
-    """The shape and the flat values of an IDX file (gzipped or not). A wrong magic number, an unknown type
-    or a truncated file raises ValueError naming the file."""
+    """The shape and the flat values of an IDX file (gzipped or not).
+
+    The header is checked before the data is read: a wrong magic number, an unknown type, a size the file
+    cannot hold, data missing or data past what the header declares raises ValueError naming the file. A
+    gzipped file is decompressed only as far as its header declares, plus one byte, so a small file that
+    expands to gigabytes is refused after reading what it should hold.
+    """
     file = Path(path)
-    try:
-        data = file.read_bytes()
-    except OSError as error:
-        raise ValueError(f"read_idx: cannot read {file}: {error.strerror or error}") from None
-    if data[:2] == b"\x1f\x8b":
+    with open_regular_file(file, "read_idx") as raw:
+        stored = os.fstat(raw.fileno()).st_size
+        gzipped = raw.read(2) == b"\x1f\x8b"
+        raw.seek(0)
+        stream: BinaryIO = gzip.GzipFile(fileobj=raw) if gzipped else raw  # type: ignore[assignment]
         try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as error:
+            shape, fmt, size, data = _read_idx_body(stream, file, stored, gzipped)
+        except (OSError, EOFError, zlib.error) as error:
             raise ValueError(f"read_idx: {file} is a damaged gzip file: {error}") from None
-    if len(data) < 4 or data[0] != 0 or data[1] != 0:
-        raise ValueError(f"read_idx: {file} is not an IDX file (wrong magic number {data[:4].hex() or 'empty'})")
-    kind, ndim = data[2], data[3]
+    count = math.prod(shape)
+    if size == 1:
+        values = [float(v) for v in (data if fmt == "B" else struct.unpack(f"{count}b", data))]
+    else:
+        values = [float(v) for v in struct.unpack(f">{count}{fmt[-1]}", data)]
+    return shape, values
+
+
+def _read_idx_body(
+    stream: BinaryIO, file: Path, stored: int, gzipped: bool
+) -> tuple[tuple[int, ...], str, int, bytes]:
+    magic = stream.read(4)
+    if len(magic) < 4 or magic[0] != 0 or magic[1] != 0:
+        raise ValueError(f"read_idx: {file} is not an IDX file (wrong magic number {magic.hex() or 'empty'})")
+    kind, ndim = magic[2], magic[3]
     if kind not in _IDX_TYPES:
         raise ValueError(f"read_idx: {file} has an unknown IDX data type 0x{kind:02x}")
-    if ndim == 0 or len(data) < 4 + 4 * ndim:
+    dims = stream.read(4 * ndim)
+    if ndim == 0 or len(dims) < 4 * ndim:
         raise ValueError(f"read_idx: {file} is truncated in its header")
-    shape = struct.unpack(f">{ndim}I", data[4:4 + 4 * ndim])
+    shape = struct.unpack(f">{ndim}I", dims)
     fmt, size = _IDX_TYPES[kind]
-    count = math.prod(shape)
-    body = data[4 + 4 * ndim:]
-    if len(body) != count * size:
+    expected = math.prod(shape) * size
+    room = stored * GZIP_MOST_RATIO if gzipped else stored - 4 - 4 * ndim
+    if expected > room:
         raise ValueError(
-            f"read_idx: {file} should hold {count} values of {size} byte(s) for shape {shape}, "
-            f"but has {len(body)} bytes (truncated or corrupt)"
+            f"read_idx: {file} declares {math.prod(shape)} values of {size} byte(s) for shape {shape}, "
+            f"more than its {stored} bytes can hold (truncated or corrupt)"
         )
-    if size == 1:
-        values = [float(v) for v in (body if fmt == "B" else struct.unpack(f"{count}b", body))]
-    else:
-        values = [float(v) for v in struct.unpack(f">{count}{fmt[-1]}", body)]
-    return shape, values
+    data = stream.read(expected + 1)
+    if len(data) != expected:
+        past = "more data than" if len(data) > expected else f"only {len(data)} bytes of the"
+        raise ValueError(
+            f"read_idx: {file} should hold {expected} bytes for shape {shape}, but has {past} "
+            f"{'that' if len(data) > expected else 'data'} (truncated or corrupt)"
+        )
+    return shape, fmt, size, data
 
 
 def mnist(path: str | Path, split: str = "train", limit: int | None = None) -> Dataset:
@@ -152,6 +180,9 @@ def mnist(path: str | Path, split: str = "train", limit: int | None = None) -> D
     n = image_shape[0] if limit is None else min(whole_number(limit, "limit", "mnist"), image_shape[0])
     size = image_shape[1] * image_shape[2]
     X = [[v / 255.0 for v in pixels[i * size:(i + 1) * size]] for i in range(n)]
+    bad = next((v for v in labels[:n] if not (v.is_integer() and 0 <= v < 2**31)), None)
+    if bad is not None:
+        raise ValueError(f"mnist: labels must be whole numbers from 0, got {bad!r}")
     return X, [int(v) for v in labels[:n]]
 
 

@@ -9,6 +9,7 @@ and calling the module calls it.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import random
@@ -18,7 +19,7 @@ from typing import Any
 
 import autograd
 from autograd import Value
-from autograd.extend import RULES, apply, as_values, is_real, whole_number, write_atomically
+from autograd.extend import RULES, apply, as_values, is_real, open_regular_file, whole_number, write_atomically
 
 __all__ = [
     "ACTIVATIONS",
@@ -183,7 +184,10 @@ class Module:
                 f"load: {path} holds a {payload['class']} with config {payload['config']}, "
                 f"not this {type(self).__name__} with config {self.config()}"
             )
-        self.load_state_dict(payload["state"])
+        try:
+            self.load_state_dict(payload["state"])
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"load: {path}: {error}") from None
 
     def _swap_parameters(self, values: Iterator[Value]) -> None:
         """Put the next Values of ``values`` in place of this module's parameter objects, in order."""
@@ -388,16 +392,19 @@ _CLASSES: dict[str, Callable[..., Module]] = {"Neuron": Neuron, "Layer": Layer, 
 
 
 def _read(path: str | Path) -> dict[str, Any]:
+    """The payload of a saved model, checked as far as it can be without building anything: every failure
+    is a ValueError that names the file and the problem."""
+    with open_regular_file(path, "load") as handle:
+        raw = handle.read()
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as error:
-        raise ValueError(f"load: cannot read {path}: {error.strerror or error}") from None
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ValueError(f"load: {path} is not a text file saved by chainrule") from None
     try:
         payload = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ValueError(f"load: {path} is not valid JSON (corrupt or truncated?): {error}") from None
+    except (ValueError, RecursionError) as error:  # ValueError: bad JSON, or an integer of too many digits
+        reason = "it is nested too deeply" if isinstance(error, RecursionError) else str(error)
+        raise ValueError(f"load: {path} is not valid JSON (corrupt or truncated?): {reason}") from None
     if not isinstance(payload, dict) or payload.get("format") != "chainrule.nn":
         raise ValueError(f"load: {path} is not a model saved by chainrule (no 'format': 'chainrule.nn')")
     if payload.get("version") != 1:
@@ -407,7 +414,39 @@ def _read(path: str | Path) -> dict[str, Any]:
             raise ValueError(f"load: {path} has no valid {key!r} entry")
     if payload["class"] not in _CLASSES:
         raise ValueError(f"load: {path} holds an unknown model class {payload['class']!r}")
+    try:
+        expected = _parameter_count(payload["class"], payload["config"])
+    except (TypeError, ValueError, KeyError) as error:
+        raise ValueError(f"load: {path} has a config this chainrule cannot build: {error}") from None
+    if expected != len(payload["state"]):
+        raise ValueError(
+            f"load: {path} has a {payload['class']} config with {expected} parameters but a state with "
+            f"{len(payload['state'])}; the file is corrupt or was edited"
+        )
     return payload
+
+
+def _parameter_count(name: str, config: dict[str, Any]) -> int:
+    """How many parameters the model ``name`` built from ``config`` has, without building it."""
+
+    def size(key: str) -> int:
+        return whole_number(config[key], key, name)
+
+    def layer(nin: int, nout: int) -> int:
+        return nout * (nin + 1)
+
+    if name == "Neuron":
+        return layer(size("nin"), 1)
+    if name == "Layer":
+        return layer(size("nin"), size("nout"))
+    if name == "MLP":
+        sizes = config["sizes"]
+        if not isinstance(sizes, list) or not sizes:
+            raise ValueError(f"MLP: sizes must be a non-empty list of layer sizes, got {sizes!r}")
+        dims = [size("nin"), *(whole_number(s, "each layer size", name) for s in sizes)]
+        return sum(layer(a, b) for a, b in itertools.pairwise(dims))
+    nin, nhidden, nout = size("nin"), size("nhidden"), size("nout")  # RNN
+    return layer(nin + nhidden, nhidden) + layer(nhidden, nout)
 
 
 def gradcheck_parameters(
@@ -432,11 +471,18 @@ def gradcheck_parameters(
 
 
 def load(path: str | Path) -> Module:
-    """A model rebuilt from a file written by ``Module.save``: architecture, then weights."""
+    """A model rebuilt from a file written by ``Module.save``: architecture, then weights.
+
+    Every failure (a file that is missing, not a regular file, not JSON, nested too deeply, inconsistent,
+    or with values of the wrong type) is a ValueError that names the file and the problem; the config is
+    checked against the state before anything is built."""
     payload = _read(path)
     try:
         model = _CLASSES[payload["class"]](**payload["config"])
     except (TypeError, ValueError) as error:
         raise ValueError(f"load: {path} has a config this chainrule cannot build: {error}") from None
-    model.load_state_dict(payload["state"])
+    try:
+        model.load_state_dict(payload["state"])
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"load: {path}: {error}") from None
     return model

@@ -99,3 +99,13 @@ def test_explain_of_the_output_itself_shows_its_trivial_path():
     assert run.stdout.strip() == "∂E/∂E = 1: E is the output itself, reached by the empty path, whose product is 1."
     run = _chainrule("explain", "E", "--format", "latex")
     assert run.stdout.strip() == r"$$\frac{\partial\,\mathrm{E}}{\partial\,\mathrm{E}} = 1 = (1) = 1$$"
+
+
+def test_graph_reports_a_hostile_model_file_in_one_line(tmp_path):
+    path = tmp_path / "model.json"
+    path.write_text('{"format":"chainrule.nn","version":1,"class":"Neuron","config":{"nin":1000000000000},"state":{}}')
+    run = _chainrule("graph", str(path), "--out", str(tmp_path / "g.svg"), "--input", "1")
+    assert run.returncode == 2
+    assert run.stderr.count("\n") == 1
+    assert "1000000000001 parameters but a state with 0" in run.stderr
+    assert "Traceback" not in run.stderr

@@ -1,7 +1,9 @@
 """nn.datasets: generated and shipped data sets, splits, batches and the IDX reader."""
 
 import gzip
+import os
 import struct
+import tracemalloc
 
 import pytest
 
@@ -69,7 +71,7 @@ def test_mnist_reads_idx_files(tmp_path):
 def test_mnist_rejects_bad_files(tmp_path):
     images = tmp_path / "train-images-idx3-ubyte"
     images.write_bytes(b"\x00\x00\x08\x03" + struct.pack(">3I", 2, 2, 2) + bytes(5))
-    with pytest.raises(ValueError, match=r"should hold 8 values .* but has 5 bytes"):
+    with pytest.raises(ValueError, match=r"declares 8 values of 1 byte\(s\) .* more than its 21 bytes can hold"):
         datasets.read_idx(images)
     images.write_bytes(b"PK\x03\x04junk")
     with pytest.raises(ValueError, match="not an IDX file"):
@@ -88,3 +90,54 @@ def test_mnist_rejects_bad_files(tmp_path):
         datasets.mnist(tmp_path)
     with pytest.raises(ValueError, match="split must be 'train' or 'test'"):
         datasets.mnist(tmp_path, split="validation")
+
+
+def test_a_gzip_bomb_is_refused_after_what_its_header_declares(tmp_path):
+    import zlib
+
+    header = b"\x00\x00\x08\x01" + struct.pack(">I", 1000)
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 31)  # gzip framing
+    bomb = compressor.compress(header + bytes(1000))
+    chunk = bytes(1 << 20)
+    for _ in range(256):  # 256 MiB of zeros past the declared 1000 bytes
+        bomb += compressor.compress(chunk)
+    bomb += compressor.flush()
+    path = tmp_path / "bomb-idx1-ubyte.gz"
+    path.write_bytes(bomb)
+    assert len(bomb) < 1 << 20
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match="should hold 1000 bytes for shape \\(1000,\\), but has more data"):
+            datasets.read_idx(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 << 20
+
+
+def test_a_header_the_gzip_file_cannot_hold_is_refused_before_decompressing(tmp_path):
+    path = tmp_path / "huge-idx3-ubyte.gz"
+    path.write_bytes(gzip.compress(b"\x00\x00\x08\x03" + struct.pack(">3I", 60000, 28, 28)))
+    with pytest.raises(ValueError, match=r"declares 47040000 values .* more than its .* bytes can hold"):
+        datasets.read_idx(path)
+
+
+@pytest.mark.parametrize(("label", "ok"), [(3.0, True), (3.7, False), (-1.0, False), (float("inf"), False),
+                                           (float("nan"), False)])
+def test_float_labels_must_be_whole_numbers_from_zero(tmp_path, label, ok):
+    _write_idx(tmp_path / "train-images-idx3-ubyte", 0x08, (1, 1, 1), [7])
+    _write_idx(tmp_path / "train-labels-idx1-ubyte", 0x0D, (1,), [label], fmt="f")
+    if ok:
+        assert datasets.mnist(tmp_path) == ([[7 / 255]], [3])
+    else:
+        with pytest.raises(ValueError, match="labels must be whole numbers from 0"):
+            datasets.mnist(tmp_path)
+
+
+def test_read_idx_refuses_what_is_not_a_regular_file(tmp_path):
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    with pytest.raises(ValueError, match=r"read_idx: .*fifo is a FIFO \(named pipe\), not a regular file"):
+        datasets.read_idx(fifo)
+    with pytest.raises(ValueError, match="is a directory"):
+        datasets.read_idx(tmp_path)

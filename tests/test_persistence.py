@@ -73,3 +73,40 @@ def test_a_failed_save_keeps_the_old_file(tmp_path):
         broken.save(path)
     assert path.read_text() == old
     assert [p.name for p in tmp_path.iterdir()] == ["m.json"]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ('{"class":"Neuron","config":{"nin":1000000000000},"state":{}}', "not a model saved by chainrule"),
+        ('{"format":"chainrule.nn","version":1,"class":"Neuron","config":{"nin":1000000000000},"state":{}}',
+         "config with 1000000000001 parameters but a state with 0"),
+        ('{"format":"chainrule.nn","version":1,"class":"MLP","config":{"nin":1e400,"sizes":[1]},"state":{}}',
+         "cannot build: MLP: nin must be a whole number"),
+        ('{"format":"chainrule.nn","version":1,"class":"Neuron","config":{"nin":1},"state":{"w.0":1e400,"b":0}}',
+         "parameter w.0 must be a finite number, got inf"),
+        ('{"format":"chainrule.nn","version":1,"class":"Neuron","config":{"nin":1},"state":{"w.0":"1","b":0}}',
+         "parameter w.0 must be a finite number, got '1'"),
+        ('{"format":"chainrule.nn","version":1,"class":"Neuron","config":{"nin":"1"},"state":{"w.0":1,"b":0}}',
+         "cannot build: Neuron: nin must be a whole number"),
+        ('{"format":"chainrule.nn","version":1,"class":"MLP","config":{"nin":2},"state":{}}', "cannot build: 'sizes'"),
+        ('{"format":"chainrule.nn","version":1,"class":"Neuron","config":{"nin":1,"extra":2},"state":{"w.0":1,"b":0}}',
+         "cannot build: .*unexpected keyword argument 'extra'"),
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        ('{"format":"chainrule.nn","version":' + "9" * 5000 + "}", "not valid JSON"),
+    ],
+)
+def test_every_load_failure_is_a_value_error_naming_the_file(tmp_path, content, message):
+    path = tmp_path / "hostile.json"
+    path.write_text(content)
+    with pytest.raises(ValueError, match=f"load: {path}.*{message}"):
+        nn.load(path)
+
+
+def test_load_refuses_what_is_not_a_regular_file(tmp_path):
+    fifo = tmp_path / "model.json"
+    os.mkfifo(fifo)
+    with pytest.raises(ValueError, match="is a FIFO"):  # at once: opening it to read would wait for a writer
+        nn.load(fifo)
+    with pytest.raises(ValueError, match="is a directory"):
+        nn.load(tmp_path)
