@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import argparse
 import csv
+import math
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -42,6 +44,8 @@ def _positive(kind: Callable[[str], Any], what: str) -> Callable[[str], Any]:
             raise argparse.ArgumentTypeError(f"{what} must be a number, got {text!r}") from None
         if not value > 0:
             raise argparse.ArgumentTypeError(f"{what} must be positive, got {text}")
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"{what} must be finite, got {text}")
         return value
 
     return parse
@@ -49,19 +53,33 @@ def _positive(kind: Callable[[str], Any], what: str) -> Callable[[str], Any]:
 
 def _sizes(text: str) -> list[int]:
     try:
-        sizes = [int(part) for part in text.split(",") if part.strip()]
+        sizes = [int(part) for part in text.split(",")]
     except ValueError:
         raise argparse.ArgumentTypeError(f"--hidden takes sizes like 32,16, got {text!r}") from None
-    if not sizes or any(s < 1 for s in sizes):
+    if any(s < 1 for s in sizes):
         raise argparse.ArgumentTypeError(f"--hidden takes positive sizes like 32,16, got {text!r}")
     return sizes
 
 
 def _floats(text: str) -> list[float]:
     try:
-        return [float(part) for part in text.split(",")]
+        values = [float(part) for part in text.split(",")]
     except ValueError:
         raise argparse.ArgumentTypeError(f"--input takes numbers like 0.5,-1, got {text!r}") from None
+    if not all(math.isfinite(v) for v in values):
+        raise argparse.ArgumentTypeError(f"--input takes finite numbers, got {text!r}")
+    return values
+
+
+def _output_folder(text: str) -> Path:
+    """--out as a folder that exists or can be made, and can be written to, checked before any work."""
+    folder = Path(text)
+    existing = next((p for p in (folder, *folder.parents) if p.exists()), Path("."))
+    if existing.exists() and not existing.is_dir():
+        raise argparse.ArgumentTypeError(f"--out {text!r}: {existing} is a file, not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise argparse.ArgumentTypeError(f"--out {text!r}: {existing} cannot be written to")
+    return folder
 
 
 # demo ----------------------------------------------------------------------------------------------
@@ -232,7 +250,8 @@ def _parser() -> _Parser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
     p = commands.add_parser("demo", help="the worked example step by step, then a small MLP on digits")
-    p.add_argument("--out", default="chainrule-out", help="folder for the rendered graph (default chainrule-out)")
+    p.add_argument("--out", type=_output_folder, default="chainrule-out",
+                   help="folder for the rendered graph (default chainrule-out)")
     p.add_argument("--epochs", type=_positive(int, "--epochs"), default=3, help="digits training epochs (3)")
 
     p = commands.add_parser("train", help="train an MLP classifier and write the model, history and loss curve")
@@ -245,7 +264,8 @@ def _parser() -> _Parser:
     p.add_argument("--epochs", type=_positive(int, "--epochs"), default=20, help="epochs (20)")
     p.add_argument("--batch-size", type=_positive(int, "--batch-size"), default=32, help="mini-batch size (32)")
     p.add_argument("--seed", type=int, default=0, help="random seed (0)")
-    p.add_argument("--out", default="chainrule-out/train", help="output folder (chainrule-out/train)")
+    p.add_argument("--out", type=_output_folder, default="chainrule-out/train",
+                   help="output folder (chainrule-out/train)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
     p = commands.add_parser("graph", help="draw a saved model's graph for one input, grouped by layer")

@@ -119,6 +119,20 @@ def _accuracy_metric(cut: float) -> Metric:
     return accuracy
 
 
+def _score_first(model: Module, pairs: Pairs, fn: Loss, metrics: dict[str, Metric], where: str) -> None:
+    """Score the first example as an epoch will, so that data the loss or a metric cannot take fails now,
+    not after a whole epoch."""
+    x, y = pairs[0]
+    try:
+        with autograd.no_grad():
+            output = model(x)
+            fn(output, y)
+            for metric in metrics.values():
+                metric(output, y)
+    except (TypeError, ValueError, ArithmeticError, IndexError) as error:
+        raise ValueError(f"{where}: the first example cannot be scored, so no epoch was run: {error}") from None
+
+
 def _scores(model: Module, pairs: Pairs, fn: Loss, metrics: dict[str, Metric]) -> dict[str, float]:
     """The mean loss and the mean of each metric of ``model`` over ``pairs``, recording no graph."""
     totals = dict.fromkeys(["loss", *metrics], 0.0)
@@ -160,6 +174,9 @@ def fit(
     whole_number(batch_size, "batch_size", "fit")
     train_metrics = _metrics(metrics, pairs)
     val_metrics = _metrics(metrics, validation) if validation is not None else {}
+    _score_first(model, pairs, fn, train_metrics, "fit")
+    if validation is not None:
+        _score_first(model, validation, fn, val_metrics, "fit: val_data")
     opt = optimizer if optimizer is not None else SGD(model.parameters(), lr=0.1)
     rng = random.Random(seed)
     history: dict[str, list[float]] = {"loss": [], **{name: [] for name in train_metrics}}

@@ -109,3 +109,27 @@ def test_graph_reports_a_hostile_model_file_in_one_line(tmp_path):
     assert run.stderr.count("\n") == 1
     assert "1000000000001 parameters but a state with 0" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--lr", "inf"], "--lr must be finite, got inf"),
+        (["--lr", "nan"], "--lr must be positive, got nan"),
+        (["--hidden", "32,,16"], "--hidden takes sizes like 32,16, got '32,,16'"),
+        (["--out", "FILE/sub"], "is a file, not a folder"),
+    ],
+)
+def test_train_checks_its_arguments_before_training(tmp_path, args, message):
+    (tmp_path / "FILE").write_text("not a folder")
+    run = _chainrule("train", "--epochs", "50", *args, cwd=tmp_path)
+    assert run.returncode == 2
+    assert message in run.stderr
+    assert run.stderr.startswith("chainrule train: error:")
+    assert "Training" not in run.stdout
+
+
+def test_graph_refuses_a_non_finite_input(tmp_path):
+    run = _chainrule("graph", "model.json", "--input", "1,inf", cwd=tmp_path)
+    assert run.returncode == 2
+    assert "--input takes finite numbers" in run.stderr

@@ -78,3 +78,15 @@ def test_fit_argument_errors(kwargs, message):
         nn.fit(nn.MLP(2, [1]), datasets.xor(), progress=False, **kwargs)
     with pytest.raises(ValueError, match="data set is empty"):
         nn.fit(nn.MLP(2, [1]), ([], []), progress=False)
+
+
+def test_fit_scores_the_first_example_of_each_data_set_before_training():
+    X, y = datasets.xor()
+    model = nn.MLP(2, [3, 2], seed=0)
+    before = model.state_dict()
+    with pytest.raises(ValueError, match="fit: val_data: the first example cannot be scored, so no epoch was run: "
+                                         "half_sse: the output has 2 values but the target has 1"):
+        nn.fit(model, (X, [[1.0, 0.0]] * 4), loss="half_sse", val_data=(X, [int(t) for t in y]), progress=False)
+    with pytest.raises(ValueError, match="fit: the first example cannot be scored"):
+        nn.fit(model, (X, y), loss="cross_entropy", metrics=[lambda out, t: 1 / 0], progress=False)
+    assert model.state_dict() == before
