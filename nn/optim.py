@@ -10,7 +10,6 @@ In the formulas, g is the gradient, θ the parameter, t the step count (from 1) 
 from __future__ import annotations
 
 import math
-import struct
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -42,10 +41,6 @@ def _betas(betas: object) -> tuple[float, float]:
         if not 0.0 <= _number(beta, f"beta parameter at index {index}") < 1.0:
             raise ValueError(f"Invalid beta parameter at index {index}: {beta!r}")
     return float(betas[0]), float(betas[1])
-
-
-def _float32(x: float) -> float:
-    return float(struct.unpack("f", struct.pack("f", x))[0])
 
 
 class Optimizer:
@@ -375,9 +370,7 @@ class NAdam(Optimizer):
             g = g + group["weight_decay"] * theta
         mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * psi))
         mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * psi))
-        # torch keeps this running product in a float32 scalar tensor and multiplies it by μ in float32;
-        # doing the same keeps us on its path to the last digit.
-        mu_product = state["mu_product"] = _float32(state.get("mu_product", 1.0) * _float32(mu))
+        mu_product = state["mu_product"] = state.get("mu_product", 1.0) * mu
         m = state.get("exp_avg", 0.0)
         m = state["exp_avg"] = m + (1 - beta1) * (g - m)
         v = state["exp_avg_sq"] = beta2 * state.get("exp_avg_sq", 0.0) + (1 - beta2) * g * g

@@ -1,6 +1,7 @@
 """Writes tests/data/torch_reference.json: parameter trajectories of torch.optim optimizers and the rates of
 torch.optim.lr_scheduler schedules, for a fixed sequence of gradients. The tests replay the same gradients
-through nn.optim and compare. Needs torch (e.g. `pip install torch==2.13.0` in a scratch venv):
+through nn.optim and compare, in float64 throughout. Needs torch (e.g. `pip install torch==2.13.0` in a
+scratch venv):
 
     python scripts/torch_reference.py
 """
@@ -73,8 +74,12 @@ def rates(name: str, kwargs: dict) -> list[float]:
 
 
 def main() -> None:
+    # Every scalar torch keeps inside an optimizer (NAdam's running product of momentum factors) in float64,
+    # as the algorithms are written: with the default float32 those would round where chainrule does not.
+    torch.set_default_dtype(torch.float64)
     data = {
         "torch": torch.__version__,
+        "default_dtype": str(torch.get_default_dtype()),
         "start": START,
         "grads": GRADS,
         "optimizers": [

@@ -2,7 +2,6 @@
 
 import json
 import math
-import struct
 from pathlib import Path
 
 import pytest
@@ -30,6 +29,10 @@ def test_trajectories_match_torch_step_by_step(case):
     steps, _ = _replay(case["name"], case["kwargs"], REFERENCE["grads"], REFERENCE["start"])
     for t, (ours, theirs) in enumerate(zip(steps, case["steps"], strict=True), start=1):
         assert ours == pytest.approx(theirs, rel=1e-12, abs=1e-15), f"step {t}"
+
+
+def test_the_torch_reference_ran_in_float64():
+    assert REFERENCE["default_dtype"] == "torch.float64"
 
 
 def test_every_optimizer_has_a_torch_reference():
@@ -76,9 +79,9 @@ def test_first_steps_by_hand():
     assert first_step("AdamW", lr=0.01, weight_decay=0.1)[0] == pytest.approx(1.0 * (1 - 0.001) - 0.01 * 0.5 / 0.5)
     # Adamax: u = |g| + ε, m̂ = g
     assert first_step("Adamax", lr=0.02)[0] == pytest.approx(1.0 - 0.02 * 0.05 / 0.1 / (0.5 + 1e-8))
-    # NAdam: μ₁ = 0.9(1 − ½·0.96^0.004), μ₂ likewise with t = 2; torch holds the product Π₁ = μ₁ in float32
+    # NAdam: μ₁ = 0.9(1 − ½·0.96^0.004), μ₂ likewise with t = 2, and the product Π₁ = μ₁, in float64
     mu1, mu2 = 0.9 * (1 - 0.5 * 0.96**0.004), 0.9 * (1 - 0.5 * 0.96**0.008)
-    product = struct.unpack("f", struct.pack("f", mu1))[0]
+    product = mu1
     d = math.sqrt(0.001 * 0.25 / 0.001) + 1e-8
     want = 1.0 - 0.02 * (1 - mu1) / (1 - product) * 0.5 / d - 0.02 * mu2 / (1 - product * mu2) * 0.05 / d
     assert first_step("NAdam", lr=0.02)[0] == pytest.approx(want, rel=1e-12)
