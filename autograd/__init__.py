@@ -25,7 +25,7 @@ from autograd.render import (
     save,
     to_dot,
 )
-from autograd.rules import RULES, Rule, cos, exp, log, sigmoid, sin, sqrt, tanh
+from autograd.rules import RULES, Rule, UndefinedPartialError, cos, exp, log, sigmoid, sin, sqrt, tanh
 from autograd.value import Value, define_op, dot, sum
 
 __distribution__ = "chainrule"
@@ -43,6 +43,7 @@ __all__ = [
     "GraphvizError",
     "GraphvizNotFoundError",
     "Rule",
+    "UndefinedPartialError",
     "Value",
     "backward",
     "backward_steps",
