@@ -55,7 +55,9 @@ def _bounded(x: float) -> bool:
     return abs(x) < 1e3
 
 
-OPS: Mapping[str, Rule] = MappingProxyType({name: rule for name, rule in RULES.items() if rule.arity is not None})
+OPS: Mapping[str, Rule] = MappingProxyType(
+    {name: rule for name, rule in RULES.items() if rule.builtin and rule.arity is not None}
+)
 """The built-in ops ``expressions()`` draws from by default: every row of the rule table with a fixed number
 of inputs. Each row's ``smooth`` says where central differences can check it."""
 

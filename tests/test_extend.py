@@ -76,3 +76,11 @@ def test_formula_placeholders_are_checked_when_the_op_is_defined():
         define_op("bad_formula_for_tests", math.sin, lambda x, out: (math.cos(x),), formula="sin({y})")
     with pytest.raises(ValueError, match="one partial per input"):
         define_op("bad_words_for_tests", math.sin, lambda x, out: (math.cos(x),), words=("a", "b"))
+
+
+def test_by_default_the_strategies_draw_only_built_in_ops():
+    from autograd.testing import OPS
+
+    assert "atan_for_tests" not in OPS  # defined above, before this module's first use of OPS
+    assert all(rule.builtin and rule.arity is not None for rule in OPS.values())
+    assert set(OPS) == {name for name, rule in RULES.items() if rule.builtin and rule.arity is not None}
