@@ -21,6 +21,7 @@ import autograd
 import nn
 from autograd import Value
 from autograd.examples import WorkedExample
+from autograd.extend import write_atomically
 
 __all__ = ["main"]
 
@@ -208,41 +209,98 @@ def _loss_curve(history: dict[str, list[float]], path: Path) -> Path | None:
 # graph and explain ---------------------------------------------------------------------------------
 
 
-def graph(args: argparse.Namespace, write: Write = print) -> int:
-    """Draw a saved model's graph for one input, grouped by layer, with the gradient of its outputs' sum."""
+def _usage(command: str, message: str) -> UsageError:
+    return UsageError(f"chainrule {command}: error: {message}")
+
+
+def _model_root(args: argparse.Namespace) -> Value:
+    """The graph that graph and explain show for a saved model: the model on --input (zeros by default),
+    with the loss against --target under --loss as its root, or without a target the sum of the outputs.
+    Its gradients are filled in."""
     model = nn.load(args.model)
     nin = model.config()["nin"]
     point = args.input if args.input is not None else [0.0] * nin
     if len(point) != nin:
-        raise UsageError(f"chainrule graph: --input has {len(point)} numbers but the model takes {nin}")
+        raise _usage(args.command, f"--input has {len(point)} numbers but the model takes {nin}")
     inputs = [Value(v, f"x{i}") for i, v in enumerate(point)]
     output = model(inputs)
-    root = output if isinstance(output, Value) else autograd.sum(output)
-    root.label = root.label if isinstance(output, Value) else "Σ outputs"
+    if args.target is None:
+        if args.loss is not None:
+            raise _usage(args.command, "--loss needs --target, the output the loss compares with")
+        root = output if isinstance(output, Value) else autograd.sum(output)
+        root.label = root.label if isinstance(output, Value) else "Σ outputs"
+    else:
+        loss = args.loss or "mse"
+        target: Any = args.target
+        if loss == "cross_entropy" and len(target) == 1:
+            if not float(target[0]).is_integer():
+                raise _usage(args.command, f"--target for cross_entropy is a class index, got {target[0]}")
+            target = int(target[0])
+        try:
+            root = nn.train.LOSSES[loss](output, target)
+        except ValueError as error:
+            raise _usage(args.command, f"--target does not fit the model's output: {error}") from None
+        root.label = loss
     size = len(autograd.topological_order(root))
     if size > args.max_nodes:
-        raise UsageError(
-            f"chainrule graph: this model's graph has {size} nodes, more than --max-nodes {args.max_nodes}; "
-            f"pass --max-nodes {size} to draw it anyway (Graphviz may take a while), or draw a smaller model"
+        raise _usage(
+            args.command,
+            f"this model's graph has {size} nodes, more than --max-nodes {args.max_nodes}; pass --max-nodes {size} "
+            "to show it anyway (Graphviz may take a while), or use a smaller model",
         )
     root.backward()
-    path = autograd.save(root, args.out, cluster=autograd.label_prefix(2), max_nodes=size, rankdir="LR")
+    return root
+
+
+def graph(args: argparse.Namespace, write: Write = print) -> int:
+    """Draw a saved model's graph for one input, grouped by layer, with every gradient of its root."""
+    root = _model_root(args)
+    size = len(autograd.topological_order(root))
+    form = args.format or Path(args.out).suffix.lstrip(".").lower()
+    options: autograd.DrawOptions = {"cluster": autograd.label_prefix(2), "max_nodes": size, "rankdir": "LR"}
+    if form == "dot":
+        path = write_atomically(args.out, autograd.to_dot(root, **options).encode("utf-8"))
+    elif form in ("svg", "png", "pdf"):
+        target = Path(args.out).with_suffix(f".{form}")
+        path = autograd.save(root, target, **options)
+    else:
+        raise _usage("graph", f"--out must end in .svg, .png, .pdf or .dot (or give --format), got {args.out!r}")
     write(f"wrote {path}")
     return 0
 
 
 def explain(args: argparse.Namespace, write: Write = print) -> int:
-    """Print the chain-rule derivation of ∂E/∂name in the worked example."""
-    example = WorkedExample()
-    total = example.forward()
-    if args.name not in example.nodes:
-        names = ", ".join(n for n in example.nodes if n != "E")
-        raise UsageError(f"chainrule explain: no node {args.name!r} in the worked example; choose from {names}")
-    total.backward()
-    explanation = autograd.explain(total, example.nodes[args.name])
+    """Print the chain-rule derivation of ∂root/∂NAME: in the worked example, or with --model in a saved
+    model's graph."""
+    if args.model is None:
+        for option in ("input", "target", "loss"):
+            if getattr(args, option) is not None:
+                raise _usage("explain", f"--{option} goes with --model")
+        example = WorkedExample()
+        root = example.forward()
+        nodes = dict(example.nodes)
+        root.backward()
+    else:
+        root = _model_root(args)
+        graph = autograd.Graph.of(root)
+        nodes = {graph.name(node): node for node in graph.nodes}
+    if args.name not in nodes:
+        names = [n for n in nodes if nodes[n] is not root]
+        shown = ", ".join(names[:12]) + (f", ... ({len(names)} in all)" if len(names) > 12 else "")
+        where = "the worked example" if args.model is None else "the model's graph"
+        raise _usage("explain", f"no node {args.name!r} in {where}; choose from {shown}")
+    explanation = autograd.explain(root, nodes[args.name])
     text = {"text": explanation.to_text, "markdown": explanation.to_markdown, "latex": explanation.to_latex}
     write(text[args.format]())
     return 0
+
+
+def _add_model_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--input", type=_floats, default=None, help="the input, e.g. 0.5,-1 (zeros)")
+    p.add_argument("--target", type=_floats, default=None,
+                   help="the target output (a class index for cross_entropy); makes the loss the root")
+    p.add_argument("--loss", choices=sorted(nn.train.LOSSES), default=None, help="the loss with --target (mse)")
+    p.add_argument("--max-nodes", type=_positive(int, "--max-nodes"), default=1000, help="refuse larger graphs")
 
 
 def _parser() -> _Parser:
@@ -268,22 +326,37 @@ def _parser() -> _Parser:
                    help="output folder (chainrule-out/train)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
-    p = commands.add_parser("graph", help="draw a saved model's graph for one input, grouped by layer")
+    root_help = ("The root, whose gradient every node shows, is the loss against --target when one is given, "
+                 "else the sum of the model's outputs.")
+    p = commands.add_parser("graph", help="draw a saved model's graph for one input, grouped by layer",
+                            description="Draw a saved model's graph for one input, grouped by layer, with every "
+                                        "node's value and gradient and every edge's local partial. " + root_help)
     p.add_argument("model", help="a model saved by `chainrule train` or Module.save")
-    p.add_argument("--out", default="graph.svg", help="the picture: .svg, .png or .pdf (graph.svg)")
-    p.add_argument("--input", type=_floats, default=None, help="the input, e.g. 0.5,-1 (zeros)")
-    p.add_argument("--max-nodes", type=_positive(int, "--max-nodes"), default=1000, help="refuse larger graphs")
+    p.add_argument("--out", default="graph.svg", help="the picture: .svg, .png, .pdf, or .dot for the DOT text "
+                                                      "(needs no Graphviz) (graph.svg)")
+    p.add_argument("--format", choices=["svg", "png", "pdf", "dot"], default=None,
+                   help="the format, when --out does not say it")
+    _add_model_options(p)
 
-    p = commands.add_parser("explain", help="the chain-rule derivation of ∂E/∂NAME in the worked example")
-    p.add_argument("name", help="a weight or node of the worked example: w1..w8, b1, b2, out_h1, net_o2, ...")
+    p = commands.add_parser("explain", help="the chain-rule derivation of ∂root/∂NAME",
+                            description="The chain-rule derivation of ∂root/∂NAME: in the worked example (root E), "
+                                        "or with --model in a saved model's graph. " + root_help)
+    p.add_argument("name", help="a node: w1..w8, b1, b2, out_h1, net_o2, ... in the worked example; with --model a "
+                                "parameter or node label, e.g. layers.0.neurons.0.w.0")
     p.add_argument("--format", choices=["text", "markdown", "latex"], default="text", help="output format")
+    p.add_argument("--model", default=None, help="a model saved by `chainrule train` or Module.save")
+    _add_model_options(p)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``chainrule`` command and return its exit code: 0, or 2 with a one-line error."""
     try:
-        args = _parser().parse_args(argv)
+        parser = _parser()
+        args, unknown = parser.parse_known_args(argv)
+        if unknown:
+            extra = " ".join(unknown)
+            raise _usage(args.command, f"unrecognized arguments: {extra} (see chainrule {args.command} --help)")
         if args.command == "demo":
             return demo(Path(args.out), args.epochs)
         if args.command == "train":
@@ -294,7 +367,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as error:
         print(error, file=sys.stderr)
     except (ValueError, OSError, autograd.GraphvizNotFoundError, autograd.GraphvizError) as error:
-        print(f"chainrule {getattr(args, 'command', '')}: error: {error}".replace("  ", " "), file=sys.stderr)
+        print(f"chainrule {args.command}: error: {error}", file=sys.stderr)
     return 2
 
 

@@ -1,5 +1,6 @@
 """The chainrule command: demo, train, graph and explain, and their one-line errors."""
 
+import os
 import shutil
 import subprocess
 import sys
@@ -7,14 +8,17 @@ from pathlib import Path
 
 import pytest
 
+import autograd
 import nn
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _chainrule(*args, cwd=None):
+def _chainrule(*args, cwd=None, env=None):
     command = shutil.which("chainrule", path=str(Path(sys.executable).parent)) or "chainrule"
-    return subprocess.run([command, *args], capture_output=True, text=True, check=False, timeout=300, cwd=cwd)
+    environment = None if env is None else {**os.environ, **env}
+    return subprocess.run([command, *args], capture_output=True, text=True, check=False, timeout=300, cwd=cwd,
+                          env=environment)
 
 
 def test_demo_shows_the_worked_example_and_trains_on_digits(tmp_path):
@@ -74,6 +78,10 @@ def test_explain_prints_the_derivation():
         (["graph", "README.md"], "README.md is not valid JSON"),
         (["explain", "w9"], "no node 'w9' in the worked example"),
         (["graph", "tests/data/digits-model.json"], "more than --max-nodes 1000; pass --max-nodes"),
+        (["graph", "tests/data/digits-model.json", "--input", "1,2,3"], "--input has 3 numbers but the model takes 64"),
+        (["train", "--unknown"], "unrecognized arguments: --unknown"),
+        (["explain", "w1", "--input", "1"], "--input goes with --model"),
+        (["graph", "tests/data/digits-model.json", "--loss", "mse"], "--loss needs --target"),
     ],
 )
 def test_bad_arguments_give_one_line_and_exit_2(args, message):
@@ -82,7 +90,8 @@ def test_bad_arguments_give_one_line_and_exit_2(args, message):
     assert "Traceback" not in run.stderr
     lines = run.stderr.strip().splitlines()
     assert len(lines) == 1, run.stderr
-    assert lines[0].startswith("chainrule")
+    command = args[0] if args and args[0] in ("demo", "train", "graph", "explain") else None
+    assert lines[0].startswith(f"chainrule {command}: error: " if command else "chainrule: error: ")
     assert message in lines[0]
 
 
@@ -133,3 +142,44 @@ def test_graph_refuses_a_non_finite_input(tmp_path):
     run = _chainrule("graph", "model.json", "--input", "1,inf", cwd=tmp_path)
     assert run.returncode == 2
     assert "--input takes finite numbers" in run.stderr
+
+
+def _small_model(tmp_path):
+    return nn.MLP(2, [3, 2], seed=0).save(tmp_path / "model.json")
+
+
+def test_graph_takes_a_target_and_a_loss_for_its_root(tmp_path):
+    model = _small_model(tmp_path)
+    run = _chainrule("graph", str(model), "--input", "0.5,-1", "--target", "1", "--loss", "cross_entropy",
+                     "--out", str(tmp_path / "g.dot"))
+    assert run.returncode == 0, run.stderr
+    dot = (tmp_path / "g.dot").read_text()
+    assert dot.startswith("digraph chainrule")
+    assert ">cross_entropy<" in dot  # the root is the loss
+    assert "Σ outputs" not in dot
+    assert "the loss against --target" in _chainrule("graph", "--help").stdout
+
+
+def test_graph_writes_dot_text_without_graphviz(tmp_path):
+    model = _small_model(tmp_path)
+    run = _chainrule("graph", str(model), "--format", "dot", "--out", str(tmp_path / "g.txt"),
+                     env={"PATH": str(tmp_path)})
+    assert run.returncode == 0, run.stderr
+    assert (tmp_path / "g.txt").read_text().startswith("digraph chainrule")
+
+
+def test_explain_works_on_a_saved_model(tmp_path):
+    model = _small_model(tmp_path)
+    loaded = nn.load(model)
+    x = [autograd.Value(0.5, "x0"), autograd.Value(-1.0, "x1")]
+    loss = nn.mse(loaded(x), [1.0, 0.0])
+    loss.backward()
+    weight = loaded.parameters()[0]
+    run = _chainrule("explain", "layers.0.neurons.0.w.0", "--model", str(model), "--input", "0.5,-1",
+                     "--target", "1,0", "--loss", "mse")
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith(f"∂mse/∂layers.0.neurons.0.w.0 = {weight.grad:.10g}, the sum over 2 paths")
+    run = _chainrule("explain", "nope", "--model", str(model))
+    assert run.returncode == 2
+    assert "no node 'nope' in the model's graph; choose from " in run.stderr
+    assert "(27 in all)" in run.stderr
