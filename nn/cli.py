@@ -101,9 +101,15 @@ def demo(out_dir: Path, epochs: int, write: Write = print) -> int:
         write(f"  {record}")
     paths = autograd.explain(total, example.values["w1"])
     write(f"\n∂E/∂w1 has {len(paths.paths)} paths (through out_o1 and out_o2); `chainrule explain w1` shows them.")
-    for suffix in ("svg", "png"):
-        path = autograd.save(total, out_dir / f"worked-example.{suffix}", show_contributions=True)
-        write(f"wrote {path}")
+    try:
+        for suffix in ("svg", "png"):
+            path = autograd.save(total, out_dir / f"worked-example.{suffix}", show_contributions=True)
+            write(f"wrote {path}")
+    except autograd.GraphvizNotFoundError:
+        path = write_atomically(out_dir / "worked-example.dot",
+                                autograd.to_dot(total, show_contributions=True).encode("utf-8"))
+        write(f"wrote {path} (the graph as DOT text); for pictures, install Graphviz: "
+              "'apt-get install graphviz', 'brew install graphviz' or https://graphviz.org/download/")
     gradients = {w.label: w.grad for w in example.weights}
     before = {w.label: w.data for w in example.weights}
     example.step()

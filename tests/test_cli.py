@@ -183,3 +183,15 @@ def test_explain_works_on_a_saved_model(tmp_path):
     assert run.returncode == 2
     assert "no node 'nope' in the model's graph; choose from " in run.stderr
     assert "(27 in all)" in run.stderr
+
+
+def test_demo_without_graphviz_costs_only_the_pictures(tmp_path):
+    run = _chainrule("demo", "--epochs", "1", "--out", str(tmp_path / "out"), env={"PATH": str(tmp_path)})
+    assert run.returncode == 0, run.stderr
+    assert "Backward pass" in run.stdout
+    assert "After one update E_total = 0.291027774" in run.stdout
+    assert "test accuracy" in run.stdout
+    hint = [line for line in run.stdout.splitlines() if "install Graphviz" in line]
+    assert len(hint) == 1
+    assert (tmp_path / "out" / "worked-example.dot").read_text().startswith("digraph chainrule")
+    assert not (tmp_path / "out" / "worked-example.svg").exists()
