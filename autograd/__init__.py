@@ -28,6 +28,9 @@ from autograd.render import (
 from autograd.rules import RULES, Rule, UndefinedPartialError, cos, exp, log, sigmoid, sin, sqrt, tanh
 from autograd.value import Value, define_op, dot, sum
 
+__version__ = "0.1.0"
+"""chainrule's version, for the engine and ``nn`` alike."""
+
 __distribution__ = "chainrule"
 """Marks this package as chainrule's engine, not the HIPS ``autograd`` distribution of the same name."""
 

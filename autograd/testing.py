@@ -1,6 +1,6 @@
 """Hypothesis strategies for property-testing derivatives: numbers, Values and random expression graphs.
 
-Needs hypothesis (``pip install 'chainrule[dev]'``).
+Needs hypothesis (``pip install 'chainrule[testing]'``).
 
 >>> from hypothesis import given
 >>> from autograd import gradcheck
@@ -20,7 +20,7 @@ try:
     from hypothesis import strategies as st
 except ImportError as error:  # pragma: no cover - exercised only without the dev extra
     raise ImportError(
-        "autograd.testing needs hypothesis: pip install 'chainrule[dev]' (or pip install hypothesis)"
+        "autograd.testing needs hypothesis: pip install 'chainrule[testing]' (or pip install hypothesis)"
     ) from error
 
 from autograd.rules import RULES, Rule

@@ -311,6 +311,7 @@ def _add_model_options(p: argparse.ArgumentParser) -> None:
 
 def _parser() -> _Parser:
     parser = _Parser(prog="chainrule", description="See backpropagation: every value, every local partial.")
+    parser.add_argument("--version", action="version", version=f"chainrule {autograd.__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
     p = commands.add_parser("demo", help="the worked example step by step, then a small MLP on digits")
