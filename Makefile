@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.chainrule-installed
 
-.PHONY: demo test bench lint venv graphviz clean
+.PHONY: demo test bench lab lint venv graphviz clean
 
 demo: venv graphviz
 	$(BIN)/chainrule demo
@@ -18,6 +18,10 @@ test: venv graphviz
 bench: venv
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check micrograd==0.1.0
 	$(BIN)/python benchmarks/run.py --markdown
+
+lab: venv graphviz
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,jupyter]'
+	$(BIN)/jupyter lab notebooks
 
 lint: venv
 	$(BIN)/ruff check .
