@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import math
 import random
+import sys
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -166,7 +168,11 @@ def fit(
     epoch. ``metrics`` holds "accuracy" and functions ``metric(output, target) -> number``, each reported
     as its mean over the samples. The history has "loss" (the mean training loss over the epoch) and each
     metric's training value, by its name (a function's ``__name__``); with ``val_data`` also "val_loss"
-    and "val_<metric>". A tqdm bar shows progress unless ``progress=False``.
+    and "val_<metric>".
+
+    With ``progress`` (the default), each epoch ends with one line on stderr: its loss, metrics, validation,
+    learning rate and time; a progress bar moves during the epoch when stderr is a terminal (no frames are
+    written to a file or a notebook). ``progress=False`` writes nothing.
     """
     pairs, fn = _pairs(train_data, "fit"), _loss(loss, "fit")
     validation = _pairs(val_data, "fit: val_data") if val_data is not None else None
@@ -183,9 +189,11 @@ def fit(
     if validation is not None:
         history.update({f"val_{name}": [] for name in ["loss", *val_metrics]})
     n_batches = math.ceil(len(pairs) / batch_size)
+    frames = progress and sys.stderr.isatty()
     for epoch in range(1, epochs + 1):
+        started = time.perf_counter()
         totals = dict.fromkeys(["loss", *train_metrics], 0.0)
-        bar = tqdm(total=n_batches, desc=f"epoch {epoch}/{epochs}", disable=not progress, leave=False)
+        bar = tqdm(total=n_batches, desc=f"epoch {epoch}/{epochs}", disable=not frames, leave=False)
         for batch in batches(pairs, batch_size, shuffle=shuffle, seed=rng):
             opt.zero_grad()
             outputs = [model(x) for x, _ in batch]
@@ -204,6 +212,14 @@ def fit(
         if validation is not None:
             for name, value in _scores(model, validation, fn, val_metrics).items():
                 history[f"val_{name}"].append(value)
+        if progress:
+            tqdm.write(_summary(epoch, epochs, history, opt, time.perf_counter() - started), file=sys.stderr)
         if scheduler is not None:
             scheduler.step()
     return history
+
+
+def _summary(epoch: int, epochs: int, history: dict[str, list[float]], opt: Optimizer, seconds: float) -> str:
+    """One epoch in one line: ``epoch 2/5: loss 0.1234, accuracy 0.95, val_loss 0.2, lr 0.01, 1.3 s``."""
+    values = ", ".join(f"{name} {series[-1]:.4g}" for name, series in history.items())
+    return f"epoch {epoch}/{epochs}: {values}, lr {opt.param_groups[0]['lr']:.4g}, {seconds:.1f} s"

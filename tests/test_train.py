@@ -1,5 +1,6 @@
 """nn.fit, evaluate and accuracy: learning, batch averaging, progress and argument errors."""
 
+import sys
 
 import pytest
 
@@ -60,12 +61,30 @@ def test_digits_to_95_percent():
     assert sorted(history) == ["accuracy", "loss", "val_accuracy", "val_loss"]
 
 
-def test_fit_shows_a_progress_bar_unless_told_not_to(capsys):
+def test_fit_writes_one_summary_line_per_epoch_and_no_frames_off_a_terminal(capsys):
     X, y = datasets.xor()
-    nn.fit(nn.MLP(2, [2, 1], seed=0), (X, y), epochs=2, batch_size=2, progress=True)
-    assert "epoch 2/2" in capsys.readouterr().err
+    model = nn.MLP(2, [2, 1], seed=0)
+    opt = nn.optim.SGD(model.parameters(), lr=0.05)
+    scheduler = nn.schedulers.StepLR(opt, step_size=1, gamma=0.5)
+    history = nn.fit(model, (X, y), optimizer=opt, scheduler=scheduler, epochs=3, batch_size=2, progress=True,
+                     metrics=["accuracy"], val_data=(X, y))
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 3  # stderr is not a terminal here: no bar frames, only the summaries
+    assert lines[0].startswith(f"epoch 1/3: loss {history['loss'][0]:.4g}, accuracy ")
+    assert f"val_loss {history['val_loss'][0]:.4g}, val_accuracy" in lines[0]
+    assert [line.split(", lr ")[1].split(",")[0] for line in lines] == ["0.05", "0.025", "0.0125"]
+    assert all(line.endswith(" s") for line in lines)
     nn.fit(nn.MLP(2, [2, 1], seed=0), (X, y), epochs=2, batch_size=2, progress=False)
     assert capsys.readouterr().err == ""
+
+
+def test_fit_shows_a_moving_bar_on_a_terminal(monkeypatch, capsys):
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    X, y = datasets.xor()
+    nn.fit(nn.MLP(2, [2, 1], seed=0), (X, y), epochs=1, batch_size=1, progress=True)
+    err = capsys.readouterr().err
+    assert "\r" in err  # the bar's frames
+    assert "epoch 1/1: loss" in err
 
 
 @pytest.mark.parametrize(
