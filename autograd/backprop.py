@@ -171,9 +171,10 @@ def _checked(rule: Rule, partials: Any, count: int, create_graph: bool) -> tuple
     )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class EdgeStep:
-    """What one step of backward did along one edge: parent.grad += partial × upstream."""
+    """What one step of backward did along one edge: parent.grad += partial × upstream. ``name`` is the
+    parent's name in the graph being differentiated."""
 
     parent: Value
     position: int
@@ -181,9 +182,15 @@ class EdgeStep:
     contribution: float
     grad_before: float
     grad_after: float
+    name: str = field(default="", compare=False)
+
+    def __repr__(self) -> str:
+        return (f"EdgeStep({self.name or self.parent.label or 'input ' + str(self.position)}.grad += "
+                f"{self.partial:.6g} × upstream = {self.contribution:.6g}: {self.grad_before:.6g} → "
+                f"{self.grad_after:.6g})")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class BackwardStep:
     """One node's turn in the backward pass: its upstream gradient ∂root/∂node and what each edge got.
     ``graph`` is the graph being differentiated, which names its nodes."""
@@ -203,6 +210,35 @@ class BackwardStep:
         )
         head = f"step {self.index}: {name(node)} = {node.op}({inputs})"
         return f"{head}, ∂root/∂{name(node)} = {self.upstream:.6g}: {updates}"
+
+    def __repr__(self) -> str:
+        name = self.graph.name(self.node)
+        count = len(self.edges)
+        return (f"<BackwardStep {self.index}: {name} = {self.node.op}(...), ∂root/∂{name} = {self.upstream:.6g}, "
+                f"{count} edge{'s' if count != 1 else ''}>")
+
+    def _repr_markdown_(self) -> str:
+        name = self.graph.name
+        node = self.node
+        inputs = ", ".join(name(parent) for parent in node.parents)
+        rows = [
+            f"| {escape_markdown(e.name)} | {e.partial:.6g} | {self.upstream:.6g} | {e.contribution:.6g} | "
+            f"{e.grad_before:.6g} → {e.grad_after:.6g} |"
+            for e in self.edges
+        ]
+        return "\n".join([
+            f"**Step {self.index}**: `{name(node)} = {node.op}({inputs})`, ∂root/∂{escape_markdown(name(node))} = "
+            f"{self.upstream:.6g}",
+            "",
+            "| input | local partial | × upstream | = contribution | its grad |",
+            "|---|---|---|---|---|",
+            *rows,
+        ]) + "\n"
+
+
+def escape_markdown(text: str) -> str:
+    """``text`` with every character Markdown gives a meaning escaped."""
+    return "".join("\\" + ch if ch in "\\`*_{}[]<>()#+-.!|" else ch for ch in text)
 
 
 def backward_steps(root: Value, grad: float = 1.0) -> Iterator[BackwardStep]:
@@ -228,7 +264,7 @@ def _steps(order: list[Value], graph: Graph) -> Iterator[BackwardStep]:
         for position, (parent, partial) in enumerate(zip(node.parents, partials, strict=True)):
             before = parent.grad
             parent.grad = before + partial * g
-            edges.append(EdgeStep(parent, position, partial, partial * g, before, parent.grad))
+            edges.append(EdgeStep(parent, position, partial, partial * g, before, parent.grad, graph.name(parent)))
         if check:
             _check_finite(node, partials, step, order)
         yield BackwardStep(step, node, g, tuple(edges), graph)

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from autograd.backprop import grad, local_partials
+from autograd.backprop import escape_markdown, grad, local_partials
 from autograd.graph import Graph
 from autograd.validation import is_whole
 from autograd.value import Value
@@ -101,13 +101,16 @@ class Explanation:
     def to_markdown(self) -> str:
         """The derivation as Markdown: a table of the links of each path."""
         out, wrt = self.name(self.output), self.name(self.wrt)
-        lines = [f"**∂{_md(out)}/∂{_md(wrt)} = {self.total:.10g}**, over {self._count()}", ""]
+        lines = [f"**∂{escape_markdown(out)}/∂{escape_markdown(wrt)} = {self.total:.10g}**, over {self._count()}", ""]
         if self.wrt is self.output:
-            lines.append(f"{_md(out)} is the output itself: the empty path, whose product is 1.")
+            lines.append(f"{escape_markdown(out)} is the output itself: the empty path, whose product is 1.")
         for k, path in enumerate(self.paths if self.wrt is not self.output else (), start=1):
             lines += [f"Path {k}: product = {path.product:.10g}", "", "| local partial | rule | value |",
                       "|---|---|---|"]
-            lines += [f"| {_md(self._symbol(link))} | {_md(link.rule)} | {link.partial:.6g} |" for link in path.links]
+            lines += [
+                f"| {escape_markdown(self._symbol(link))} | {escape_markdown(link.rule)} | {link.partial:.6g} |"
+                for link in path.links
+            ]
             lines.append("")
         return "\n".join(lines).rstrip() + "\n"
 
@@ -205,7 +208,3 @@ def _tex(name: str) -> str:
     special = {"\\": r"\backslash{}", "{": r"\{", "}": r"\}", "_": r"\_", "^": r"\^{}", "#": r"\#", "$": r"\$",
                "%": r"\%", "&": r"\&", "~": r"\~{}"}
     return r"\mathrm{" + "".join(special.get(ch, ch) for ch in name) + "}"
-
-
-def _md(text: str) -> str:
-    return "".join("\\" + ch if ch in "\\`*_{}[]<>()#+-.!|" else ch for ch in text)

@@ -68,3 +68,17 @@ def test_step_lines_and_stepped_drawing_restore_every_grad():
 def test_backward_steps_validates_its_root():
     with pytest.raises(TypeError, match="backward_steps"):
         backward_steps(1.0)
+
+
+def test_steps_show_themselves_readably_in_a_notebook():
+    a, b = Value(2.0, "a"), Value(-3.0, "b")
+    c = a * b + a
+    c.label = "c"
+    first, second = list(backward_steps(c))
+    assert repr(first) == "<BackwardStep 1: c = add(...), ∂root/∂c = 1, 2 edges>"
+    assert repr(first.edges[0]) == "EdgeStep(mul#2.grad += 1 × upstream = 1: 0 → 1)"
+    markdown = second._repr_markdown_()
+    assert markdown.startswith("**Step 2**: `mul#2 = mul(a, b)`, ∂root/∂mul\\#2 = 1")
+    assert "| a | -3 | 1 | -3 | 1 → -2 |" in markdown
+    assert "| b | 2 | 1 | 2 | 0 → 2 |" in markdown
+    assert len(repr(second)) < 80
