@@ -4,7 +4,9 @@ Inputs 0.05 and 0.10, targets 0.01 and 0.99, weights w1..w8 = 0.15, 0.20, 0.25, 
 0.55, a bias of 0.35 shared by both hidden neurons and 0.60 shared by both outputs (not updated), learning
 rate 0.5 and E = Σ ½(target − out)². Every node carries the name the derivation gives it (net_h1, out_o1,
 E_o1, E), so graphs, steps and explanations read like the textbook. (The textbook's error after one update,
-0.291027924, comes from rounded intermediate values; exact arithmetic gives 0.2910277737.)
+0.291027924, is not a rounding of the true 0.2910277737: it is what comes out when the hidden layer's
+gradients are computed with the already updated w5..w8, which is not the gradient of E. Notebook 01 shows
+both.)
 
 >>> example = WorkedExample()
 >>> round(example.forward().data, 9)

@@ -345,7 +345,9 @@ class RNN(Module):
     """A recurrent network of scalar Values, unrolled over a sequence (backpropagation through time).
 
     h_t = tanh(W_x·x_t + W_h·h_(t−1) + b) with ``nhidden`` units, and y_t = W_y·h_t + b_y. The same weights
-    serve every time step, so ``backward()`` sums their gradients over the steps by itself.
+    serve every time step, so ``backward()`` sums their gradients over the steps by itself. The unrolled
+    graph reads as the derivation does: each step's inputs, hidden units and outputs are labelled ``t0.x``,
+    ``t0.h``, ``t0.y`` (``t0.h.1`` with several units), and each unit's w·x + b ``t0.cell.neurons.0.net``.
     """
 
     def __init__(
@@ -377,15 +379,27 @@ class RNN(Module):
         outputs: list[Output] = []
         for t, x in enumerate(sequence):
             xs = _inputs(x, self.nin, f"RNN: step {t}")
+            _label_step(xs, f"t{t}.x", keep=True)
             h = self.cell.forward_values(xs + h)
-            for unit, v in enumerate(h):
-                v.label = f"h{t}.{unit}"
+            for v in h:  # each unit's w·x + b, named for its time step (no parents under no_grad)
+                if v.parents:
+                    v.parents[0].label = f"t{t}.{v.parents[0].label}"
+            _label_step(h, f"t{t}.h")
             y = self.readout.forward_values(h)
+            _label_step(y, f"t{t}.y")
             outputs.append(y[0] if len(y) == 1 else y)
         return outputs, h
 
     def config(self) -> dict[str, Any]:
         return {"nin": self.nin, "nhidden": self.nhidden, "nout": self.nout}
+
+
+def _label_step(values: list[Value], name: str, keep: bool = False) -> None:
+    """Label one time step's values ``name`` (one value) or ``name.0``, ``name.1``...; with ``keep``, values
+    that have a label already keep it."""
+    for i, v in enumerate(values):
+        if not (keep and v.label):
+            v.label = name if len(values) == 1 else f"{name}.{i}"
 
 
 _CLASSES: dict[str, Callable[..., Module]] = {"Neuron": Neuron, "Layer": Layer, "MLP": MLP, "RNN": RNN}

@@ -17,7 +17,7 @@ def test_worked_example_matches_the_textbook():
     assert [w.data for w in example.weights] == pytest.approx(want, abs=1e-8)
     assert [example.values[b].data for b in ("b1", "b2")] == [0.35, 0.60]
     # Exact arithmetic (checked with a hand-written float computation) gives 0.2910277737; the textbook's
-    # 0.291027924 and its figures after 10,000 steps come from rounded intermediate values.
+    # 0.291027924 comes from computing w1..w4's gradients with the updated w5..w8 (notebook 01 shows it).
     assert example.forward().data == pytest.approx(0.29102777369359933, rel=1e-12)
     assert example.forward().data == pytest.approx(0.291027924, abs=2e-7)
     for _ in range(9_999):

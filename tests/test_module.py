@@ -171,7 +171,11 @@ def test_rnn_unroll_returns_the_outputs_and_the_last_hidden_state():
     sequence = [[0.5], [-0.3]]
     outputs, h = rnn.unroll(sequence)
     assert [y.data for y in outputs] == [y.data for y in rnn(sequence)]
-    assert [v.label for v in h] == ["h1.0", "h1.1"]
+    assert [v.label for v in h] == ["t1.h.0", "t1.h.1"]
+    assert [y.label for y in outputs] == ["t0.y", "t1.y"]
+    assert h[0].parents[0].label == "t1.cell.neurons.0.net"
+    x = outputs[0].parents[2].parents[0].parents  # t0.y's input t0.h.0, its net, the net's inputs
+    assert "t0.x" in [v.label for v in x]
     _, h_first = rnn.unroll(sequence[:1])
     again, _ = rnn.unroll(sequence[1:], h0=h_first)
     assert again[0].data == outputs[1].data  # carrying the state on is the same as one longer run
