@@ -1,5 +1,5 @@
-"""The notebooks as stored: their kernel exists, and their outputs are portable and true (equal to a fresh
-run's). nbmake runs each one too; this checks what it shows."""
+"""The notebooks: each runs top to bottom in a fresh kernel, the kernel it names is installed, and its stored
+outputs are portable and true (equal to the fresh run's)."""
 
 import copy
 import re
