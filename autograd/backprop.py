@@ -95,14 +95,21 @@ def zero_grad(root: Value) -> None:
         node.grad = 0.0
 
 
-def local_partials(node: Value) -> tuple[float, ...]:
+def local_partials(node: Value, undefined: float | None = None) -> tuple[float, ...]:
     """∂node/∂parent for each of ``node``'s parents, in order, at the current data: the numbers the
-    backward pass multiplies by. A leaf has none."""
+    backward pass multiplies by. A leaf has none. A partial that does not exist here raises
+    ``UndefinedPartialError``, or with ``undefined`` (say ``math.nan``) is given as that number."""
     _check_value(node, "local_partials")
     rule = node._rule
     if rule is None:
         return ()
-    return tuple(float(p) for p in rule.partials(_input_data(node.parents), node.data, node._arg))
+    try:
+        partials = rule.partials(_input_data(node.parents), node.data, node._arg)
+    except UndefinedPartialError as error:
+        if undefined is None:
+            raise
+        partials = tuple(undefined if p is None else p for p in error.partials)
+    return tuple(float(p) for p in partials)
 
 
 def _chain_rule(order: Sequence[Value], create_graph: bool, needed: set[Value] | None = None) -> None:

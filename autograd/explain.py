@@ -194,7 +194,7 @@ def _first_paths(output: Value, wrt: Value, counts: dict[Value, int], graph: Gra
         rule = node.rule
         assert rule is not None
         if node not in partials:
-            partials[node] = local_partials(node)
+            partials[node] = local_partials(node, undefined=math.nan)  # nan only off the paths listed
         names = [graph.name(p) for p in node.parents]
         for position in reversed(range(len(node.parents))):
             parent = node.parents[position]

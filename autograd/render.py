@@ -321,10 +321,11 @@ def _draw(graph: Graph, options: _Settings, record: BackwardStep | None) -> grap
 
 
 def _partials_or_none(node: Value) -> tuple[float, ...]:
-    """The edge numbers; an undefined partial (sqrt at 0) is drawn as nan rather than stopping the drawing."""
+    """The edge numbers; a partial that does not exist (sqrt at 0) is drawn as nan rather than stopping the
+    drawing, and so is every partial of a user op that fails."""
     try:
-        return local_partials(node)
-    except (ArithmeticError, ValueError):
+        return local_partials(node, undefined=math.nan)
+    except (ArithmeticError, ValueError, TypeError):
         return (math.nan,) * len(node.parents)
 
 

@@ -105,3 +105,14 @@ def test_the_output_itself_has_one_trivial_path():
 def test_explain_validates_arguments():
     with pytest.raises(TypeError, match="explain: wrt must be a Value"):
         explain(Value(1.0), 2.0)
+
+
+def test_a_partial_that_does_not_exist_off_the_path_does_not_stop_the_explanation():
+    a, b = Value(-2.0, "a"), Value(2.0, "b")
+    y = a**b  # ∂y/∂b needs log(-2); ∂y/∂a = b·a = -4 exists
+    explanation = explain(y, a)
+    assert explanation.total == -4.0
+    assert [link.partial for link in explanation.paths[0].links] == [-4.0]
+    dot = autograd.to_dot(y)
+    assert "∂=-4" in dot
+    assert "∂=nan" in dot
