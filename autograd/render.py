@@ -89,7 +89,7 @@ class DrawOptions(TypedDict, total=False):
 
 @dataclasses.dataclass(frozen=True)
 class _Settings:
-    """``DrawOptions`` checked and resolved: what ``_digraph`` draws with."""
+    """``DrawOptions`` checked and resolved: what ``_draw`` draws with."""
 
     rankdir: str = "LR"
     show_partials: bool = True
