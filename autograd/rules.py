@@ -1,12 +1,13 @@
 """The one table of derivative rules.
 
-Each row names an op and gives its forward on floats and its local partial derivatives
-∂out/∂input_i, one per input. The partials are written with plain arithmetic and the generic
-functions below, so the same row serves three readers:
+Each row names an op and gives its forward and its local partial derivatives ∂out/∂input_i, one per
+input. Both are written with plain arithmetic and the generic functions below, so the same row serves
+every reader:
 
 - ``backward()`` calls it with floats;
 - ``backward(create_graph=True)`` and ``grad(create_graph=True)`` call it with Values, which records a
   graph of the derivative itself (that is how higher-order derivatives come for free);
+- it runs element-wise on NumPy arrays, branches included, for a whole batch at once;
 - rendering and explanations show the numbers and the words (``Rule.explain``).
 
 A partial never multiplies by the upstream gradient: the chain rule is written once, in backprop.py.
@@ -20,6 +21,8 @@ import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
+
+import numpy as np
 
 __all__ = [
     "RULES",
@@ -48,53 +51,74 @@ def _is_number(x: Any) -> bool:
     return isinstance(x, int | float)
 
 
-def exp(x: Any) -> Any:
-    """e**x of a float or a Value."""
-    return math.exp(x) if _is_number(x) else x.exp()
+def _function(name: str, scalar: Callable[[float], float], array: Callable[[Any], Any], doc: str) -> Callable[[Any], Any]:
+    """A function of a float, a Value or a NumPy array: ``scalar`` (from math) for numbers, ``array`` (from
+    NumPy) element-wise for arrays, and the Value method ``name`` for Values, which records the op. Floats,
+    the engine's hot path, are tried first."""
+
+    def function(x: Any) -> Any:
+        if type(x) is float or _is_number(x):
+            return scalar(x)
+        if isinstance(x, np.ndarray):
+            return array(x)
+        return getattr(x, name)()
+
+    function.__name__ = name
+    function.__doc__ = doc
+    return function
 
 
-def log(x: Any) -> Any:
-    """Natural logarithm of a float or a Value."""
-    return math.log(x) if _is_number(x) else x.log()
+exp = _function("exp", math.exp, np.exp, "e**x of a float, a Value or an array.")
+log = _function("log", math.log, np.log, "The natural logarithm of a float, a Value or an array.")
+sqrt = _function("sqrt", math.sqrt, np.sqrt, "The square root of a float, a Value or an array.")
+sin = _function("sin", math.sin, np.sin, "The sine of a float, a Value or an array.")
+cos = _function("cos", math.cos, np.cos, "The cosine of a float, a Value or an array.")
+tanh = _function("tanh", math.tanh, np.tanh, "The hyperbolic tangent of a float, a Value or an array.")
 
 
-def sqrt(x: Any) -> Any:
-    """Square root of a float or a Value."""
-    return math.sqrt(x) if _is_number(x) else x.sqrt()
-
-
-def sin(x: Any) -> Any:
-    """Sine of a float or a Value."""
-    return math.sin(x) if _is_number(x) else x.sin()
-
-
-def cos(x: Any) -> Any:
-    """Cosine of a float or a Value."""
-    return math.cos(x) if _is_number(x) else x.cos()
-
-
-def tanh(x: Any) -> Any:
-    """Hyperbolic tangent of a float or a Value."""
-    return math.tanh(x) if _is_number(x) else x.tanh()
-
-
-def sigmoid(x: Any) -> Any:
-    """Logistic sigmoid 1/(1+e**-x) of a float or a Value, without overflow for any finite x."""
-    if not _is_number(x):
-        return x.sigmoid()
+def _sigmoid(x: float) -> float:
     if x >= 0:
         return 1.0 / (1.0 + math.exp(-x))
     e = math.exp(x)
     return e / (1.0 + e)
 
 
-def _softplus(x: float) -> float:
+def _sigmoid_array(x: Any) -> Any:
+    e = np.exp(-np.abs(x))  # never overflows; then the branch of each sign, as for a float
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+sigmoid = _function(
+    "sigmoid", _sigmoid, _sigmoid_array,
+    "The logistic sigmoid 1/(1+e**-x) of a float, a Value or an array, without overflow for any finite x.",
+)
+
+
+def _softplus(x: Any) -> Any:
+    if isinstance(x, np.ndarray):
+        return np.log1p(np.exp(-np.abs(x))) + np.maximum(x, 0.0)
     return math.log1p(math.exp(-abs(x))) + max(x, 0.0)
+
+
+def _relu(x: Any) -> Any:
+    return np.maximum(x, 0.0) if isinstance(x, np.ndarray) else max(x, 0.0)
+
+
+def _where_positive(x: Any, yes: Any, no: Any) -> Any:
+    """``yes`` where x > 0 and ``no`` elsewhere: for a float, for a Value (by its data: a branch is a
+    constant, not part of the graph) or element-wise for an array."""
+    if isinstance(x, np.ndarray):
+        return np.where(x > 0, yes, no)
+    return yes if float_of(x) > 0 else no
 
 
 def float_of(x: Any) -> float:
     """The number behind a float or a Value (for branches such as relu's, which are constants)."""
     return float(x) if _is_number(x) else float(x.data)
+
+
+def _arrays(*xs: Any) -> bool:
+    return any(isinstance(x, np.ndarray) for x in xs)
 
 
 Smooth = Callable[[tuple[float, ...], Any], bool]
@@ -220,7 +244,9 @@ def _bounded_away(limit: float) -> Smooth:
     return lambda xs, c: all(abs(x) > limit for x in xs)
 
 
-def _check_pow(base: float, exponent: float) -> float:
+def _check_pow(base: Any, exponent: Any) -> Any:
+    if _arrays(base, exponent):
+        return np.power(base, exponent)  # nan where a negative base meets a non-integer exponent
     if base < 0 and not float(exponent).is_integer():
         raise ValueError("a negative base with a non-integer exponent has no real power")
     return float(base**exponent)
@@ -249,7 +275,10 @@ def _defined(*partials: Any) -> tuple[Any, ...]:
 
 
 def _power_partial(x: Any, c: Any, names: tuple[str, str]) -> Any:
-    """∂(x**c)/∂x = c·x**(c−1), for a constant or a Value exponent; ``names`` are x's and c's names."""
+    """∂(x**c)/∂x = c·x**(c−1), for a constant or a Value exponent; ``names`` are x's and c's names. On
+    arrays, element-wise, with inf or nan where the partial does not exist."""
+    if _arrays(x, c):
+        return np.where((x == 0) & (c == 0), 0.0, c * np.power(x, c - 1.0))
     fx, fc = float_of(x), float_of(c)
     if fx == 0 and fc == 0:
         return 0.0  # the slope of x**0 = 1
@@ -263,7 +292,12 @@ def _power_partial(x: Any, c: Any, names: tuple[str, str]) -> Any:
 
 
 def _exponent_partial(base: Any, exponent: Any, out: Any, names: tuple[str, str]) -> Any:
-    """∂(a**b)/∂b = a**b·log(a), for a constant or a Value base; ``names`` are a's and b's names."""
+    """∂(a**b)/∂b = a**b·log(a), for a constant or a Value base; ``names`` are a's and b's names. On
+    arrays, element-wise, with nan where the partial does not exist."""
+    if _arrays(base, exponent, out):
+        positive = np.greater(base, 0)
+        slope = out * np.log(np.where(positive, base, 1.0))
+        return np.where(positive, slope, np.where(np.equal(base, 0) & np.greater(exponent, 0), 0.0, np.nan))
     fa, fb = float_of(base), float_of(exponent)
     a_name, b_name = names
     if fa > 0:
@@ -275,12 +309,16 @@ def _exponent_partial(base: Any, exponent: Any, out: Any, names: tuple[str, str]
 
 
 def _sqrt_partial(out: Any) -> Any:
+    if isinstance(out, np.ndarray):
+        return 0.5 / out  # inf where out = 0
     if float_of(out) == 0:
         return _Missing("∂√x/∂x = 1/(2√x) is infinite at x = 0")
     return 0.5 / out
 
 
-def _sign(x: Any) -> float:
+def _sign(x: Any) -> Any:
+    if isinstance(x, np.ndarray):
+        return np.sign(x)
     d = float_of(x)
     return 1.0 if d > 0 else -1.0 if d < 0 else 0.0
 
@@ -319,27 +357,27 @@ NEG       = _row("neg",       "−",       1, lambda x, c: -x[0],               
                  "−{x}", ("−1",))
 ABS       = _row("abs",       "abs",     1, lambda x, c: abs(x[0]),           lambda x, o, c: (_sign(x[0]),),
                  "|{x}|", ("sign({x})",), "", _bounded_away(0.05))
-EXP       = _row("exp",       "exp",     1, lambda x, c: math.exp(x[0]),      lambda x, o, c: (o,),
+EXP       = _row("exp",       "exp",     1, lambda x, c: exp(x[0]),           lambda x, o, c: (o,),
                  "exp({x})", ("exp({x})",), "{x} ≤ 709.78; above that e**{x} overflows a float", lambda x, c: x[0] < 5)
-LOG       = _row("log",       "log",     1, lambda x, c: math.log(x[0]),      lambda x, o, c: (1.0 / x[0],),
+LOG       = _row("log",       "log",     1, lambda x, c: log(x[0]),           lambda x, o, c: (1.0 / x[0],),
                  "log({x})", ("1/{x}",), "{x} > 0", lambda x, c: x[0] > 0.2)
-SQRT      = _row("sqrt",      "√",       1, lambda x, c: math.sqrt(x[0]),     lambda x, o, c: _defined(_sqrt_partial(o)),
+SQRT      = _row("sqrt",      "√",       1, lambda x, c: sqrt(x[0]),          lambda x, o, c: _defined(_sqrt_partial(o)),
                  "√{x}", ("1/(2√{x})",), "{x} ≥ 0", lambda x, c: x[0] > 0.2)
-TANH      = _row("tanh",      "tanh",    1, lambda x, c: math.tanh(x[0]),     lambda x, o, c: (1.0 - o * o,),
+TANH      = _row("tanh",      "tanh",    1, lambda x, c: tanh(x[0]),          lambda x, o, c: (1.0 - o * o,),
                  "tanh({x})", ("1 − tanh²({x})",))
 SIGMOID   = _row("sigmoid",   "σ",       1, lambda x, c: sigmoid(x[0]),       lambda x, o, c: (o * (1.0 - o),),
                  "σ({x})", ("σ({x})·(1 − σ({x}))",))
-RELU      = _row("relu",      "relu",    1, lambda x, c: max(x[0], 0.0),
-                 lambda x, o, c: (1.0 if float_of(x[0]) > 0 else 0.0,),
+RELU      = _row("relu",      "relu",    1, lambda x, c: _relu(x[0]),
+                 lambda x, o, c: (_where_positive(x[0], 1.0, 0.0),),
                  "relu({x})", ("1 if {x} > 0 else 0",), "", _bounded_away(0.05))
-LEAKY_RELU = _row("leaky_relu", "leaky_relu", 1, lambda x, c: x[0] if x[0] > 0 else c * x[0],
-                 lambda x, o, c: (1.0 if float_of(x[0]) > 0 else c,),
+LEAKY_RELU = _row("leaky_relu", "leaky_relu", 1, lambda x, c: _where_positive(x[0], x[0], c * x[0]),
+                 lambda x, o, c: (_where_positive(x[0], 1.0, c),),
                  "leaky_relu({x}, {c})", ("1 if {x} > 0 else {c}",), "", _bounded_away(0.05))
 SOFTPLUS  = _row("softplus",  "softplus", 1, lambda x, c: _softplus(x[0]),    lambda x, o, c: (sigmoid(x[0]),),
                  "softplus({x})", ("σ({x})",))
-SIN       = _row("sin",       "sin",     1, lambda x, c: math.sin(x[0]),      lambda x, o, c: (cos(x[0]),),
+SIN       = _row("sin",       "sin",     1, lambda x, c: sin(x[0]),           lambda x, o, c: (cos(x[0]),),
                  "sin({x})", ("cos({x})",))
-COS       = _row("cos",       "cos",     1, lambda x, c: math.cos(x[0]),      lambda x, o, c: (-sin(x[0]),),
+COS       = _row("cos",       "cos",     1, lambda x, c: cos(x[0]),           lambda x, o, c: (-sin(x[0]),),
                  "cos({x})", ("−sin({x})",))
 SUM       = _row("sum",       "Σ",       None, lambda x, c: sum(x),     lambda x, o, c: (1.0,) * len(x),
                  "Σ xᵢ", (), signature=_sum_signature)

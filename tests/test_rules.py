@@ -3,6 +3,7 @@ hypothesis-drawn inputs, and against closed forms from a calculus book."""
 
 import math
 
+import numpy as np
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
@@ -187,3 +188,54 @@ def test_which_rows_take_a_constant():
                          "rpow_const", "leaky_relu"} == CONST_ARG
     for name, rule in RULES.items():
         assert rule.takes_constant == ("{c}" in rule.formula), name
+
+
+# The rows on arrays ------------------------------------------------------------------------------------
+
+
+def _row_inputs(op, args):
+    """The row's inputs and constant for one drawn case, as apply() would pass them."""
+    if op in CONST_ARG:
+        return tuple(args[:1]), float(args[1])
+    if op == "dot":
+        return tuple(args), 2
+    if op == "sum":
+        return (args[0], args[1], args[0], args[2]), None
+    return tuple(args), None
+
+
+@pytest.mark.parametrize("op", BUILTINS)
+def test_every_row_runs_element_wise_on_arrays(op):
+    """The same row serves floats and NumPy arrays: forward and partials on arrays equal, element by
+    element, those on each point's floats, branches (relu's, abs's) included."""
+    rule = RULES[op]
+
+    @given(st.lists(CASES[op][1], min_size=1, max_size=8))
+    def check(cases):
+        if op in CONST_ARG:  # a node's constant is one number for the whole batch
+            cases = [(*case[:1], cases[0][1]) for case in cases]
+        points = [_row_inputs(op, case) for case in cases]
+        arg = points[0][1]
+        columns = tuple(np.array(column) for column in zip(*(p[0] for p in points), strict=True))
+        out = rule.forward(columns, arg)
+        partials = rule.partials(columns, out, arg)
+        for i, (xs, _) in enumerate(points):
+            want = rule.forward(xs, arg)
+            assert out[i] == pytest.approx(want, rel=1e-14, abs=1e-300)
+            want_partials = rule.partials(xs, want, arg)
+            got = [np.broadcast_to(p, out.shape)[i] for p in partials]
+            assert got == pytest.approx(list(want_partials), rel=1e-12, abs=1e-300)
+
+    check()
+
+
+def test_on_arrays_a_missing_partial_is_nan_or_inf_where_it_is_missing():
+    base, exponent = np.array([-2.0, 0.0, 4.0]), np.array([2.0, 0.5, 0.5])
+    with np.errstate(all="ignore"):
+        out = RULES["pow"].forward((base, exponent), None)
+        d_base, d_exponent = RULES["pow"].partials((base, exponent), out, None)
+    assert list(d_base[[0, 2]]) == [-4.0, 0.25]
+    assert np.isinf(d_base[1])
+    assert np.isnan(d_exponent[0])
+    assert d_exponent[1] == 0.0
+    assert d_exponent[2] == pytest.approx(2.0 * math.log(4.0))
