@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterable, Sequence
 from operator import attrgetter
 from typing import Any
 
+import numpy as np
+
 from autograd import rules
 from autograd.errors import AnomalyError
 from autograd.graph import Graph
@@ -307,6 +309,10 @@ def define_op(
     actual inputs in their place. ``domain`` says in words where the op is defined, for error messages;
     ``smooth(*xs)`` says where it is smooth enough for central differences (``expressions`` stays there).
 
+    Like every row, the op also runs on NumPy arrays, a whole batch at once: ``forward`` and ``partials``
+    are called with arrays where they take them, and otherwise element by element, which is much slower;
+    write them with ``autograd.exp``, ``autograd.log``... (or NumPy) to keep the fast path.
+
     >>> cube = define_op("cube", lambda x: x**3, lambda x, out: (3 * x**2,), formula="{x}³", words=("3{x}²",))
     >>> y = cube(Value(2.0, "t"))
     >>> y.backward(); y.parents[0].grad
@@ -324,8 +330,8 @@ def define_op(
         name=name,
         symbol=symbol or name,
         arity=len(inputs),
-        forward=lambda xs, c: forward(*xs),
-        partials=lambda xs, out, c: partials(*xs, out),
+        forward=lambda xs, c: _on_arrays(forward, xs, None),
+        partials=lambda xs, out, c: _on_arrays(partials, (*xs, out), len(inputs)),
         formula=formula if formula is not None else f"{name}({placeholders})",
         inputs=inputs,
         words=tuple(words) if words is not None else tuple(f"∂{name}/∂{{{i}}}" for i in inputs),
@@ -355,6 +361,28 @@ def define_op(
     op.__doc__ = f"Apply the user-defined op {name!r}."
     op.rule = rule  # type: ignore[attr-defined]
     return op
+
+
+def _on_arrays(function: Callable[..., Any], args: tuple[Any, ...], results: int | None) -> Any:
+    """``function(*args)`` for a user op. On NumPy arrays, the function itself where it takes arrays; where
+    it takes only floats (``math.sin``), it is applied element by element, which is slower. ``results`` is
+    None for a forward (one number) and n for partials (a sequence of n numbers)."""
+    if not any(isinstance(a, np.ndarray) for a in args):
+        return function(*args)
+    shape = np.broadcast_shapes(*(np.shape(a) for a in args))
+    try:
+        with np.errstate(all="ignore"):
+            result = function(*args)
+        parts = [result] if results is None else list(result)
+        if len(parts) == (results or 1) and all(np.shape(p) in (shape, ()) for p in parts):
+            return result
+    except (TypeError, ValueError, ArithmeticError):
+        pass
+    columns = [np.broadcast_to(a, shape).ravel() for a in args]
+    rows = [function(*(float(column[i]) for column in columns)) for i in range(columns[0].size)]
+    if results is None:
+        return np.array(rows, dtype=float).reshape(shape)
+    return tuple(np.array([row[k] for row in rows], dtype=float).reshape(shape) for k in range(results))
 
 
 def _input_names(forward: Any, name: str) -> tuple[str, ...]:

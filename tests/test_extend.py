@@ -84,3 +84,20 @@ def test_by_default_the_strategies_draw_only_built_in_ops():
     assert "atan_for_tests" not in OPS  # defined above, before this module's first use of OPS
     assert all(rule.builtin and rule.arity is not None for rule in OPS.values())
     assert set(OPS) == {name for name, rule in RULES.items() if rule.builtin and rule.arity is not None}
+
+
+def test_a_user_op_runs_on_arrays_element_wise_when_its_functions_take_only_floats():
+    import numpy as np
+
+    xs = np.array([-1.5, 0.0, 0.25, 2.0])
+    rule = RULES["atan_for_tests"]  # forward math.atan: floats only
+    out = rule.forward((xs,), None)
+    assert list(out) == [math.atan(x) for x in xs]
+    (partial,) = rule.partials((xs,), out, None)
+    assert list(partial) == [1 / (1 + x * x) for x in xs]
+    both = define_op("array_friendly_for_tests", lambda x, y: x * y, lambda x, y, out: (y, x))
+    product = both.rule.forward((xs, 2.0), None)
+    assert list(product) == [2 * x for x in xs]
+    dx, dy = both.rule.partials((xs, 2.0), product, None)
+    assert np.shape(dx) == ()  # taken as it came: y, the constant 2.0
+    assert list(dy) == list(xs)
