@@ -255,11 +255,50 @@ def deep_chain(engine: str, n: int = 1_000_000) -> list[float]:
         except RecursionError:
             return [math.nan]
         result = x.grad
+    elif engine in ("objects", "objects_inline"):
+        result = _object_floor(n, inline=engine == "objects_inline")
     else:
         raise ValueError(engine)
     elapsed = time.perf_counter() - start
     assert abs(result - 1.0000001**n) < 1e-6 * result
     return [elapsed]
+
+
+class _Node:
+    """The least a recorded node can be: its number and a tuple of its one parent."""
+
+    __slots__ = ("data", "parents")
+
+    def __init__(self, data: float, parents: tuple[Any, ...]) -> None:
+        self.data = data
+        self.parents = parents
+
+
+class _InlineNode:
+    """The same node holding its one parent inline, without a tuple: half the objects for the collector."""
+
+    __slots__ = ("data", "parent")
+
+    def __init__(self, data: float, parent: Any) -> None:
+        self.data = data
+        self.parent = parent
+
+
+def _object_floor(n: int, inline: bool) -> float:
+    """The floor of any design that makes one Python object per op: two million slotted objects, built with
+    the cyclic collector on, as an engine's users run, each holding its parent (in a tuple, or inline); the
+    derivative is multiplied up as the chain grows."""
+    v: Any = _InlineNode(1.0, None) if inline else _Node(1.0, ())
+    g = 1.0
+    for _ in range(n):
+        if inline:
+            v = _InlineNode(v.data * 1.0000001, v)
+            v = _InlineNode(v.data + 1e-9, v)
+        else:
+            v = _Node(v.data * 1.0000001, (v,))
+            v = _Node(v.data + 1e-9, (v,))
+        g *= 1.0000001
+    return g
 
 
 def wide_sum(engine: str, n: int = 100_000) -> list[float]:
@@ -329,7 +368,7 @@ def memory(engine: str, nodes: int = 100_000) -> list[float]:
 WORKLOADS: dict[str, tuple[Callable[[str], list[float]], tuple[str, ...], str]] = {
     "mlp_step": (mlp_step, ("chainrule", "micrograd", "torch", "floats"), "s/step"),
     "digits_batch": (digits_batches, ("chainrule", "micrograd"), "s/batch"),
-    "deep_chain": (deep_chain, ("chainrule", "micrograd", "floats"), "s"),
+    "deep_chain": (deep_chain, ("chainrule", "micrograd", "floats", "objects", "objects_inline"), "s"),
     "wide_sum": (wide_sum, ("chainrule", "micrograd", "floats"), "s"),
     "memory": (memory, ("chainrule", "micrograd"), "bytes/node"),
 }
