@@ -80,9 +80,7 @@ def correct(output: Any, target: Any, cut: float = 0.5) -> bool:
 
 def evaluate(model: Callable[[Any], Any], data: Any, loss: str | Loss = "mse") -> float:
     """The mean loss of ``model`` over ``data``, recording no graph."""
-    pairs, fn = _pairs(data, "evaluate"), _loss(loss, "evaluate")
-    with autograd.no_grad():
-        return math.fsum(fn(model(x), y).data for x, y in pairs) / len(pairs)
+    return _scores(model, _pairs(data, "evaluate"), _loss(loss, "evaluate"), {})["loss"]
 
 
 def accuracy(model: Callable[[Any], Any], data: Any) -> float:
@@ -135,16 +133,19 @@ def _score_first(model: Module, pairs: Pairs, fn: Loss, metrics: dict[str, Metri
         raise ValueError(f"{where}: the first example cannot be scored, so no epoch was run: {error}") from None
 
 
-def _scores(model: Module, pairs: Pairs, fn: Loss, metrics: dict[str, Metric]) -> dict[str, float]:
+def _scores(
+    model: Callable[[Any], Any], pairs: Pairs, fn: Loss, metrics: dict[str, Metric]
+) -> dict[str, float]:
     """The mean loss and the mean of each metric of ``model`` over ``pairs``, recording no graph."""
-    totals = dict.fromkeys(["loss", *metrics], 0.0)
+    losses: list[float] = []
+    totals = dict.fromkeys(metrics, 0.0)
     with autograd.no_grad():
         for x, y in pairs:
             output = model(x)
-            totals["loss"] += fn(output, y).data
+            losses.append(fn(output, y).data)
             for name, metric in metrics.items():
                 totals[name] += metric(output, y)
-    return {name: total / len(pairs) for name, total in totals.items()}
+    return {"loss": math.fsum(losses) / len(pairs), **{name: total / len(pairs) for name, total in totals.items()}}
 
 
 def fit(
