@@ -105,11 +105,10 @@ def demo(out_dir: Path, epochs: int, write: Write = print) -> int:
         for suffix in ("svg", "png"):
             path = autograd.save(total, out_dir / f"worked-example.{suffix}", show_contributions=True)
             write(f"wrote {path}")
-    except autograd.GraphvizNotFoundError:
+    except autograd.GraphvizNotFoundError as missing:
         path = write_atomically(out_dir / "worked-example.dot",
                                 autograd.to_dot(total, show_contributions=True).encode("utf-8"))
-        write(f"wrote {path} (the graph as DOT text); for pictures, install Graphviz: "
-              "'apt-get install graphviz', 'brew install graphviz' or https://graphviz.org/download/")
+        write(f"wrote {path}, the graph as DOT text. {missing}")
     gradients = {w.label: w.grad for w in example.weights}
     before = {w.label: w.data for w in example.weights}
     example.step()
