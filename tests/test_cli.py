@@ -191,7 +191,7 @@ def test_demo_without_graphviz_costs_only_the_pictures(tmp_path):
     assert "Backward pass" in run.stdout
     assert "After one update E_total = 0.291027774" in run.stdout
     assert "test accuracy" in run.stdout
-    hint = [line for line in run.stdout.splitlines() if "install Graphviz" in line]
+    hint = [line for line in run.stdout.splitlines() if "apt-get install graphviz" in line]
     assert len(hint) == 1
     assert (tmp_path / "out" / "worked-example.dot").read_text().startswith("digraph chainrule")
     assert not (tmp_path / "out" / "worked-example.svg").exists()
