@@ -26,7 +26,7 @@ from autograd.render import (
     to_dot,
 )
 from autograd.rules import RULES, Rule, UndefinedPartialError, cos, exp, log, sigmoid, sin, sqrt, tanh
-from autograd.value import Value, define_op, dot, sum
+from autograd.value import Value, define_op, dot, logsumexp, sum
 
 __version__ = "0.1.0"
 """chainrule's version, for the engine and ``nn`` alike."""
@@ -66,6 +66,7 @@ __all__ = [
     "label_prefix",
     "local_partials",
     "log",
+    "logsumexp",
     "no_grad",
     "save",
     "sigmoid",

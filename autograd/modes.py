@@ -11,6 +11,7 @@ import dataclasses
 from contextlib import ContextDecorator
 from contextvars import ContextVar, Token
 from types import TracebackType
+from typing import Any
 
 __all__ = ["detect_anomaly", "enable_grad", "is_anomaly_enabled", "is_grad_enabled", "no_grad"]
 
@@ -27,6 +28,11 @@ class Modes:
 
 MODES: ContextVar[Modes] = ContextVar("chainrule_modes", default=Modes())  # noqa: B039 - its list is never mutated: only detect_anomaly counts, in a Modes of its own
 """The modes of the running thread or task; every op reads it once."""
+
+
+COMPARISONS: ContextVar[list[tuple[Any, str, Any, bool]] | None] = ContextVar("chainrule_comparisons", default=None)
+"""While ``autograd.trace`` runs a function: the comparisons of Values it made (left, symbol, right, outcome),
+which the replay checks for every example; None otherwise."""
 
 
 class _Switch(ContextDecorator):

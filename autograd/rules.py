@@ -40,8 +40,9 @@ __all__ = [
     "tanh",
 ]
 
-Forward = Callable[[tuple[float, ...], Any], float]
-"""``forward(xs, arg) -> float``: the op on its inputs' data and its constant argument (or None)."""
+Forward = Callable[[tuple[Any, ...], Any], Any]
+"""``forward(xs, arg) -> float``: the op on its inputs' data (floats, or arrays for a replay) and its constant
+argument (or None)."""
 
 Partials = Callable[[tuple[Any, ...], Any, Any], Sequence[Any]]
 """``partials(xs, out, arg) -> (∂out/∂x0, ∂out/∂x1, ...)`` on floats, or on Values for higher order."""
@@ -239,6 +240,25 @@ def _dot_signature(n_inputs: int, n: Any) -> tuple[tuple[str, ...], tuple[str, .
     return w + x + bias, tuple(f"{{{name}}}" for name in x + w) + ("1",) * len(bias)
 
 
+def _logsumexp_signature(n_inputs: int, arg: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """logsumexp's inputs are x0..x(n-1); each one's partial is its softmax weight."""
+    names = tuple(f"x{i}" for i in range(n_inputs))
+    return names, tuple(f"exp({{{name}}})/Σ exp(xⱼ)" for name in names)
+
+
+def _logsumexp(xs: Sequence[Any]) -> Any:
+    """log Σ exp(xᵢ), computed as m + log Σ exp(xᵢ − m) with m = max xᵢ so that no exp overflows;
+    element-wise over arrays."""
+    if _arrays(*xs):
+        m = np.maximum.reduce(np.broadcast_arrays(*xs))
+        shift = np.where(np.isfinite(m), m, 0.0)
+        return shift + np.log(sum(np.exp(x - shift) for x in xs))
+    m = max(xs)
+    if math.isinf(m):
+        return float(m)
+    return m + math.log(sum(math.exp(x - m) for x in xs))
+
+
 def _bounded_away(limit: float) -> Smooth:
     """Smooth where every input is at least ``limit`` away from 0 (a kink or a pole there)."""
     return lambda xs, c: all(abs(x) > limit for x in xs)
@@ -384,4 +404,7 @@ SUM       = _row("sum",       "Σ",       None, lambda x, c: sum(x),     lambda 
 DOT       = _row("dot",       "w·x + b", None, lambda x, c: sum(map(operator.mul, x[:c], x[c:2 * c]), sum(x[2 * c:])),
                  lambda x, o, c: x[c:2 * c] + x[:c] + (1.0,) * (len(x) - 2 * c),
                  "w·x + b", (), signature=_dot_signature)
+LOGSUMEXP = _row("logsumexp", "logΣexp", None, lambda x, c: _logsumexp(x),
+                 lambda x, o, c: tuple(exp(xi - o) for xi in x),
+                 "log Σ exp(xᵢ)", (), signature=_logsumexp_signature)
 # fmt: on

@@ -8,6 +8,7 @@ a graph holds no reference cycles and frees as soon as the last reference to its
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Callable, Iterable, Sequence
 from operator import attrgetter
 from typing import Any
@@ -17,11 +18,11 @@ import numpy as np
 from autograd import rules
 from autograd.errors import AnomalyError
 from autograd.graph import Graph
-from autograd.modes import MODES
+from autograd.modes import COMPARISONS, MODES
 from autograd.rules import Rule
 from autograd.validation import as_float
 
-__all__ = ["Value", "apply", "as_values", "define_op", "dot", "sum"]
+__all__ = ["Value", "apply", "as_values", "define_op", "dot", "logsumexp", "sum"]
 
 
 def _unary(rule: Rule) -> Callable[[Value], Value]:
@@ -134,6 +135,20 @@ class Value:
     def __rpow__(self, other: float) -> Value:
         return apply(rules.RPOW_CONST, (self,), _constant(other, "**"))
 
+    # Comparisons compare data and give a bool, as for a one-element torch tensor. Inside autograd.trace,
+    # each is recorded, and the replay refuses an example for which it comes out otherwise.
+    def __lt__(self, other: Value | float) -> bool:
+        return _compare(self, "<", other)
+
+    def __le__(self, other: Value | float) -> bool:
+        return _compare(self, "<=", other)
+
+    def __gt__(self, other: Value | float) -> bool:
+        return _compare(self, ">", other)
+
+    def __ge__(self, other: Value | float) -> bool:
+        return _compare(self, ">=", other)
+
     __neg__ = _unary(rules.NEG)
 
     def __pos__(self) -> Value:
@@ -166,6 +181,18 @@ class Value:
     def detach(self) -> Value:
         """A new leaf with the same data and label, cut off from this node's graph."""
         return Value(self.data, self.label)
+
+
+def _compare(left: Value, symbol: str, other: Value | float) -> bool:
+    right = other.data if isinstance(other, Value) else _constant(other, symbol)
+    outcome: bool = _ORDER[symbol](left.data, right)
+    recorded = COMPARISONS.get()
+    if recorded is not None:
+        recorded.append((left, symbol, other if isinstance(other, Value) else right, outcome))
+    return outcome
+
+
+_ORDER = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 
 
 def _constant(other: object, symbol: str) -> float:
@@ -269,6 +296,15 @@ def sum(values: Iterable[Value | float]) -> Value:
     if not parents:
         raise ValueError("sum: needs at least one value, got an empty sequence")
     return apply(rules.SUM, parents)
+
+
+def logsumexp(values: Iterable[Value | float]) -> Value:
+    """One node for log Σ exp(xᵢ), computed without overflow (as m + log Σ exp(xᵢ − m), m = max xᵢ), with
+    one edge per input: ∂/∂xᵢ = exp(xᵢ)/Σ exp(xⱼ), the softmax. Numbers become leaves."""
+    parents = tuple(as_values(values, "logsumexp"))
+    if not parents:
+        raise ValueError("logsumexp: needs at least one value, got an empty sequence")
+    return apply(rules.LOGSUMEXP, parents)
 
 
 def dot(ws: Sequence[Value | float], xs: Sequence[Value | float], bias: Value | float | None = None) -> Value:

@@ -61,47 +61,39 @@ def binary_cross_entropy(output: Prediction, target: Target) -> Value:
 
 
 def log_softmax(logits: Sequence[Value]) -> list[Value]:
-    """log softmax(z)ᵢ = zᵢ − log Σ exp(zⱼ), computed as zᵢ − m − log Σ exp(zⱼ − m) with m = max z (a
-    constant), so no exp overflows."""
+    """log softmax(z)ᵢ = zᵢ − log Σ exp(zⱼ), with one ``logsumexp`` node, which no large logit overflows."""
     zs = list(logits)
     if not zs:
         raise ValueError("log_softmax: needs at least one logit")
-    m = max(z.data for z in zs)
-    log_sum = autograd.sum([(z - m).exp() for z in zs]).log()
-    return [z - m - log_sum for z in zs]
+    log_sum = autograd.logsumexp(zs)
+    return [z - log_sum for z in zs]
 
 
 def softmax(logits: Sequence[Value]) -> list[Value]:
-    """softmax(z)ᵢ = exp(zᵢ − m) / Σ exp(zⱼ − m), with m = max z, so no exp overflows."""
-    zs = list(logits)
-    if not zs:
-        raise ValueError("softmax: needs at least one logit")
-    m = max(z.data for z in zs)
-    exps = [(z - m).exp() for z in zs]
-    total = autograd.sum(exps)
-    return [e / total for e in exps]
+    """softmax(z)ᵢ = exp(zᵢ − log Σ exp(zⱼ)), which no large logit overflows."""
+    return [lp.exp() for lp in log_softmax(logits)]
 
 
-def cross_entropy(logits: Prediction, target: int | Sequence[float]) -> Value:
-    """−log softmax(z)[target] for a class index, or −Σ tᵢ log softmax(z)ᵢ for a one-hot or probability
-    target, through a stable log-sum-exp."""
+def cross_entropy(logits: Prediction, target: int | Sequence[float | Value]) -> Value:
+    """−log softmax(z)[target] = log Σ exp(zⱼ) − z_target for a class index; −Σ tᵢ log softmax(z)ᵢ for a
+    one-hot or probability target (numbers, or Values, as a trace passes them)."""
     zs = [logits] if isinstance(logits, Value) else list(logits)
     if len(zs) < 2:
         raise ValueError(f"cross_entropy: needs at least 2 logits (one per class), got {len(zs)}")
     if is_whole(target):
         if not 0 <= target < len(zs):
             raise ValueError(f"cross_entropy: target class {target} is out of range for {len(zs)} classes")
-        return -log_softmax(zs)[target]
-    if isinstance(target, bool | float | str) or not isinstance(target, Sequence):
+        return autograd.logsumexp(zs) - zs[target]
+    if isinstance(target, bool | float | str | Value) or not isinstance(target, Sequence):
         raise ValueError(f"cross_entropy: target must be a class index or a list of probabilities, got {target!r}")
     if len(target) != len(zs):
         raise ValueError(f"cross_entropy: {len(zs)} logits but a target of length {len(target)}")
-    if any(not is_real(t) or t < 0 for t in target) or not math.isclose(
-        math.fsum(target), 1.0, abs_tol=1e-9
+    if any(not isinstance(t, Value) and not is_real(t) for t in target) or any(float_of(t) < 0 for t in target) or (
+        not math.isclose(math.fsum(float_of(t) for t in target), 1.0, abs_tol=1e-9)
     ):
         raise ValueError(f"cross_entropy: a target list must hold probabilities that sum to 1, got {list(target)}")
     logp = log_softmax(zs)
-    return -autograd.sum([t * lp for t, lp in zip(target, logp, strict=True) if t != 0])
+    return -autograd.sum([t * lp for t, lp in zip(target, logp, strict=True) if isinstance(t, Value) or t != 0])
 
 
 def hinge(score: Value | Sequence[Value], target: float | Sequence[float]) -> Value:

@@ -13,12 +13,24 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from autograd import Value
+import numpy as np
+
+from autograd import Value, sqrt
 from autograd.extend import float_of, is_real
 
-__all__ = ["SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "NAdam", "Optimizer", "RMSprop"]
+__all__ = ["SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "NAdam", "Optimizer", "RMSprop", "VectorStep"]
 
 Params = Iterable[Value] | Iterable[dict[str, Any]]
+
+
+def _plain(x: Any) -> Any:
+    """An update's result as a Python float, or as the array it is when the optimizer steps a vector."""
+    return x if isinstance(x, np.ndarray) else float(x)
+
+
+def _maximum(a: Any, b: Any) -> Any:
+    """max(a, b) for floats, element-wise for arrays."""
+    return np.maximum(a, b) if isinstance(a, np.ndarray) or isinstance(b, np.ndarray) else max(a, b)
 
 
 def _number(value: object, what: str) -> float:
@@ -103,8 +115,16 @@ class Optimizer:
                     state = self.state[p] = {}
                 p.data = self._update(p.data, grad, state, group)
 
-    def _update(self, theta: float, g: float, state: dict[str, float], group: dict[str, Any]) -> float:
+    def _update(self, theta: Any, g: Any, state: dict[str, Any], group: dict[str, Any]) -> Any:
+        """One update of θ from g: on floats for one parameter, or element-wise on arrays for many at once,
+        with ``state`` holding floats or arrays to match."""
         raise NotImplementedError
+
+    def vector_step(self, parameters: list[Value]) -> VectorStep:
+        """The optimizer's step over a vector of ``parameters``' data and gradients, as a batched ``fit``
+        needs: see ``VectorStep``. Raises ValueError if it cannot be done (a parameter of the optimizer is
+        not among ``parameters``, or the parameters of a group are at different points of their state)."""
+        return VectorStep(self, parameters)
 
     def state_dict(self) -> dict[str, Any]:
         """The state and the hyperparameters, with parameters referred to by position."""
@@ -147,6 +167,44 @@ class Optimizer:
         return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in hyper.items())})"
 
 
+class VectorStep:
+    """An optimizer's ``step`` on arrays: the same ``_update`` applied once to each parameter group's slice
+    of a vector of parameters, with the per-parameter state held as arrays meanwhile.
+
+    ``step(theta, grad)`` updates ``theta`` in place; ``close()`` writes the state back to the optimizer's
+    per-parameter dicts, so that ``state_dict()`` and later steps on Values carry on where it stopped."""
+
+    def __init__(self, optimizer: Optimizer, parameters: list[Value]) -> None:
+        position = {id(p): i for i, p in enumerate(parameters)}
+        self.optimizer = optimizer
+        self.indices: list[Any] = []
+        self.states: list[dict[str, Any]] = []
+        name = type(optimizer).__name__
+        for group in optimizer.param_groups:
+            missing = [p for p in group["params"] if id(p) not in position]
+            if missing:
+                raise ValueError(f"{name}: parameter {missing[0].label or missing[0]!r} is not among the ones stepped")
+            index = np.array([position[id(p)] for p in group["params"]], dtype=np.intp)
+            self.indices.append(index)
+            keys = {tuple(sorted(optimizer.state.get(p, {}))) for p in group["params"]}
+            if len(keys) > 1:
+                raise ValueError(f"{name}: the parameters of a group are at different points of their state")
+            (names,) = keys
+            self.states.append({k: np.array([optimizer.state[p][k] for p in group["params"]]) for k in names})
+
+    def step(self, theta: Any, grad: Any) -> None:
+        """One update of every group's parameters, in place in ``theta``, from ``grad``."""
+        for group, index, state in zip(self.optimizer.param_groups, self.indices, self.states, strict=True):
+            theta[index] = self.optimizer._update(theta[index], grad[index], state, group)
+
+    def close(self) -> None:
+        """Write the state back to the optimizer's per-parameter dicts."""
+        for group, state in zip(self.optimizer.param_groups, self.states, strict=True):
+            columns = {k: np.broadcast_to(v, (len(group["params"]),)).tolist() for k, v in state.items()}
+            for i, p in enumerate(group["params"]):
+                self.optimizer.state[p] = {k: float(column[i]) for k, column in columns.items()}
+
+
 class SGD(Optimizer):
     """Stochastic gradient descent, with optional Polyak momentum or Nesterov momentum.
 
@@ -170,7 +228,7 @@ class SGD(Optimizer):
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
 
-    def _update(self, theta: float, g: float, state: dict[str, float], group: dict[str, Any]) -> float:
+    def _update(self, theta: Any, g: Any, state: dict[str, Any], group: dict[str, Any]) -> Any:
         if group["weight_decay"]:
             g = g + group["weight_decay"] * theta
         momentum = group["momentum"]
@@ -199,13 +257,13 @@ class Adagrad(Optimizer):
         super().__init__(params, {"lr": lr, "lr_decay": lr_decay, "weight_decay": weight_decay,
                                   "initial_accumulator_value": initial_accumulator_value, "eps": eps})
 
-    def _update(self, theta: float, g: float, state: dict[str, float], group: dict[str, Any]) -> float:
+    def _update(self, theta: Any, g: Any, state: dict[str, Any], group: dict[str, Any]) -> Any:
         step = state["step"] = state.get("step", 0.0) + 1
         if group["weight_decay"]:
             g = g + group["weight_decay"] * theta
         clr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
         total = state["sum"] = state.get("sum", group["initial_accumulator_value"]) + g * g
-        return float(theta - clr * g / (math.sqrt(total) + group["eps"]))
+        return _plain(theta - clr * g / (sqrt(total) + group["eps"]))
 
 
 class RMSprop(Optimizer):
@@ -224,7 +282,7 @@ class RMSprop(Optimizer):
         super().__init__(params, {"lr": lr, "alpha": alpha, "eps": eps, "weight_decay": weight_decay,
                                   "momentum": momentum, "centered": centered})
 
-    def _update(self, theta: float, g: float, state: dict[str, float], group: dict[str, Any]) -> float:
+    def _update(self, theta: Any, g: Any, state: dict[str, Any], group: dict[str, Any]) -> Any:
         state["step"] = state.get("step", 0.0) + 1
         alpha, eps = group["alpha"], group["eps"]
         if group["weight_decay"]:
@@ -233,13 +291,13 @@ class RMSprop(Optimizer):
         if group["centered"]:
             mean = state.get("grad_avg", 0.0)
             mean = state["grad_avg"] = mean + (1 - alpha) * (g - mean)
-            denom = math.sqrt(v - mean * mean) + eps
+            denom = sqrt(v - mean * mean) + eps
         else:
-            denom = math.sqrt(v) + eps
+            denom = sqrt(v) + eps
         if group["momentum"] > 0:
             buf = state["momentum_buffer"] = group["momentum"] * state.get("momentum_buffer", 0.0) + g / denom
-            return float(theta - group["lr"] * buf)
-        return float(theta - group["lr"] * g / denom)
+            return _plain(theta - group["lr"] * buf)
+        return _plain(theta - group["lr"] * g / denom)
 
 
 class Adadelta(Optimizer):
@@ -260,14 +318,14 @@ class Adadelta(Optimizer):
         if not 0.0 <= _number(group["rho"], "rho value") <= 1.0:
             raise ValueError(f"Invalid rho value: {group['rho']!r}")
 
-    def _update(self, theta: float, g: float, state: dict[str, float], group: dict[str, Any]) -> float:
+    def _update(self, theta: Any, g: Any, state: dict[str, Any], group: dict[str, Any]) -> Any:
         state["step"] = state.get("step", 0.0) + 1
         rho, eps = group["rho"], group["eps"]
         if group["weight_decay"]:
             g = g + group["weight_decay"] * theta
         v = state["square_avg"] = rho * state.get("square_avg", 0.0) + (1 - rho) * g * g
         u = state.get("acc_delta", 0.0)
-        delta = math.sqrt(u + eps) / math.sqrt(v + eps) * g
+        delta = sqrt(u + eps) / sqrt(v + eps) * g
         state["acc_delta"] = rho * u + (1 - rho) * delta * delta
         return theta - float(group["lr"]) * delta
 
@@ -290,7 +348,7 @@ class Adam(Optimizer):
         super().__init__(params, {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
                                   "amsgrad": amsgrad})
 
-    def _update(self, theta: float, g: float, state: dict[str, float], group: dict[str, Any]) -> float:
+    def _update(self, theta: Any, g: Any, state: dict[str, Any], group: dict[str, Any]) -> Any:
         step = state["step"] = state.get("step", 0.0) + 1
         beta1, beta2 = group["betas"]
         lr, wd = group["lr"], group["weight_decay"]
@@ -302,10 +360,10 @@ class Adam(Optimizer):
         m = state["exp_avg"] = m + (1 - beta1) * (g - m)
         v = state["exp_avg_sq"] = beta2 * state.get("exp_avg_sq", 0.0) + (1 - beta2) * g * g
         if group["amsgrad"]:
-            v = state["max_exp_avg_sq"] = max(state.get("max_exp_avg_sq", 0.0), v)
+            v = state["max_exp_avg_sq"] = _maximum(state.get("max_exp_avg_sq", 0.0), v)
         step_size = lr / (1 - beta1**step)
-        denom = math.sqrt(v) / math.sqrt(1 - beta2**step) + group["eps"]
-        return float(theta - step_size * m / denom)
+        denom = sqrt(v) / sqrt(1 - beta2**step) + group["eps"]
+        return _plain(theta - step_size * m / denom)
 
 
 class AdamW(Adam):
@@ -334,15 +392,15 @@ class Adamax(Optimizer):
     ) -> None:
         super().__init__(params, {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay})
 
-    def _update(self, theta: float, g: float, state: dict[str, float], group: dict[str, Any]) -> float:
+    def _update(self, theta: Any, g: Any, state: dict[str, Any], group: dict[str, Any]) -> Any:
         step = state["step"] = state.get("step", 0.0) + 1
         beta1, beta2 = group["betas"]
         if group["weight_decay"]:
             g = g + group["weight_decay"] * theta
         m = state.get("exp_avg", 0.0)
         m = state["exp_avg"] = m + (1 - beta1) * (g - m)
-        u = state["exp_inf"] = max(beta2 * state.get("exp_inf", 0.0), abs(g) + group["eps"])
-        return float(theta - group["lr"] / (1 - beta1**step) * m / u)
+        u = state["exp_inf"] = _maximum(beta2 * state.get("exp_inf", 0.0), abs(g) + group["eps"])
+        return _plain(theta - group["lr"] / (1 - beta1**step) * m / u)
 
 
 class NAdam(Optimizer):
@@ -362,7 +420,7 @@ class NAdam(Optimizer):
         super().__init__(params, {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
                                   "momentum_decay": momentum_decay})
 
-    def _update(self, theta: float, g: float, state: dict[str, float], group: dict[str, Any]) -> float:
+    def _update(self, theta: Any, g: Any, state: dict[str, Any], group: dict[str, Any]) -> Any:
         step = state["step"] = state.get("step", 0.0) + 1
         beta1, beta2 = group["betas"]
         lr, psi = group["lr"], group["momentum_decay"]
@@ -374,6 +432,6 @@ class NAdam(Optimizer):
         m = state.get("exp_avg", 0.0)
         m = state["exp_avg"] = m + (1 - beta1) * (g - m)
         v = state["exp_avg_sq"] = beta2 * state.get("exp_avg_sq", 0.0) + (1 - beta2) * g * g
-        denom = math.sqrt(v / (1 - beta2**step)) + group["eps"]
+        denom = sqrt(v / (1 - beta2**step)) + group["eps"]
         theta = theta + (-lr * (1.0 - mu) / (1.0 - mu_product)) * (g / denom)
-        return float(theta + (-lr * mu_next / (1.0 - mu_product * mu_next)) * (m / denom))
+        return _plain(theta + (-lr * mu_next / (1.0 - mu_product * mu_next)) * (m / denom))

@@ -44,6 +44,7 @@ CASES = {
     "sin": (lambda a: a.sin(), st.tuples(anywhere)),
     "cos": (lambda a: a.cos(), st.tuples(anywhere)),
     "sum": (lambda a, b, c: autograd.sum([a, b, a, c]), st.tuples(anywhere, anywhere, anywhere)),
+    "logsumexp": (lambda a, b, c: autograd.logsumexp([a, b, a, c]), st.tuples(anywhere, anywhere, anywhere)),
     "dot": (
         lambda w0, w1, x0, x1, b: autograd.dot([w0, w1], [x0, x1], b),
         st.tuples(anywhere, anywhere, anywhere, anywhere, anywhere),
@@ -199,7 +200,7 @@ def _row_inputs(op, args):
         return tuple(args[:1]), float(args[1])
     if op == "dot":
         return tuple(args), 2
-    if op == "sum":
+    if op in ("sum", "logsumexp"):
         return (args[0], args[1], args[0], args[2]), None
     return tuple(args), None
 

@@ -1,0 +1,558 @@
+"""Trace once, replay over a batch: the scalar graph stays the definition, NumPy executes it.
+
+``trace(fn, example)`` runs ``fn`` once on Values and keeps the graph's structure: which leaves are the
+example's inputs (one number per example), which are parameters (shared by every example), and the ops in
+between with their constants. ``Trace.forward(batch)`` then runs the same ops over a whole batch, each node's
+data an array with one entry per example, and ``Trace.backward()`` runs the chain rule over them. Both call
+the rows of ``autograd.RULES`` on arrays: no derivative is written twice.
+
+The replay runs op by op in groups, not node by node. Nodes at the same depth with the same op and the same
+kinds of inputs form one group, which is one NumPy call on a block of rows (the 30 sigmoids of a layer are
+one ``np.exp``), and the ``dot`` nodes of a layer, which share their inputs, are one matrix product.
+
+A graph that does not fit the trace is refused: a batch of another shape, an example for which a comparison
+of Values made during the trace (``x > 0``) comes out differently, or a value that is not finite.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import operator
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from autograd import rules
+from autograd.errors import AnomalyError
+from autograd.graph import Graph, topological_order
+from autograd.modes import COMPARISONS, MODES, enable_grad
+from autograd.rules import Rule
+from autograd.value import Value, apply
+
+__all__ = ["Trace", "TraceError", "trace"]
+
+Array = Any
+"""A NumPy array of floats (typed loosely: NumPy's operators return Any to a type checker)."""
+
+
+class TraceError(ValueError):
+    """A batch, or an example in it, does not fit the trace it is replayed on."""
+
+
+_COMPARISONS: dict[str, Callable[[Any, Any], Any]] = {
+    "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+}
+
+@contextmanager
+def _recording_comparisons() -> Iterator[list[tuple[Value, str, Any, bool]]]:
+    guards: list[tuple[Value, str, Any, bool]] = []
+    token = COMPARISONS.set(guards)
+    try:
+        yield guards
+    finally:
+        COMPARISONS.reset(token)
+
+
+@dataclass(frozen=True, slots=True)
+class _Operand:
+    """Where one input of every node of a group comes from: rows of the batch table (one value per
+    example) or entries of the parameter vector (one value for all)."""
+
+    shared: bool  # True: parameters; False: rows
+    index: Any  # an index array, or a slice when the rows are consecutive
+    repeats: bool  # some row or parameter appears twice, so gradients must be added with np.add.at
+
+    def gather(self, rows: Array, params: Array) -> Array:
+        return params[self.index][:, None] if self.shared else rows[self.index]
+
+    def add_grad(self, row_grads: Array, param_grads: Array, contribution: Array) -> None:
+        if self.shared:
+            contribution = contribution.sum(axis=1)
+            target = param_grads
+        else:
+            target = row_grads
+        if self.repeats:
+            np.add.at(target, self.index, contribution)
+        else:
+            target[self.index] += contribution
+
+
+def _operand(shared: bool, positions: Sequence[int]) -> _Operand:
+    index = np.asarray(positions, dtype=np.intp)
+    repeats = len(set(positions)) < len(positions)
+    if not repeats and len(positions) > 0 and positions[-1] - positions[0] == len(positions) - 1 and bool(
+        np.all(np.diff(index) == 1)
+    ):
+        return _Operand(shared, slice(positions[0], positions[-1] + 1), False)
+    return _Operand(shared, index, repeats)
+
+
+@dataclass(slots=True)
+class _Group:
+    """Nodes of one op at one depth, with inputs of the same kinds: rows ``start:stop`` of the table."""
+
+    rule: Rule
+    start: int
+    stop: int
+    operands: list[_Operand]
+    arg: Any  # the constant: one number for the group, or a column of them (k×1)
+
+    def forward(self, rows: Array, params: Array) -> None:
+        xs = tuple(op.gather(rows, params) for op in self.operands)
+        rows[self.start:self.stop] = self.rule.forward(xs, self.arg)
+
+    def backward(self, rows: Array, params: Array, row_grads: Array, param_grads: Array) -> None:
+        upstream = row_grads[self.start:self.stop]
+        xs = tuple(op.gather(rows, params) for op in self.operands)
+        partials = self.rule.partials(xs, rows[self.start:self.stop], self.arg)
+        for operand, partial in zip(self.operands, partials, strict=True):
+            operand.add_grad(row_grads, param_grads, partial * upstream)
+
+
+@dataclass(slots=True)
+class _DotGroup:
+    """The ``dot`` nodes of one layer: k neurons over the same n inputs, w·x + b for each, as one matrix
+    product W (k×n, parameters) @ X (n×batch, rows) + b."""
+
+    start: int
+    stop: int
+    weights: Any  # (k, n) parameter positions, or a view builder: see _weight_view
+    inputs: _Operand
+    bias: _Operand | None
+    view: tuple[int, int, int, int] | None  # (first, k, n, stride): W is params[first:].reshape(...)[:, :n]
+
+    def matrix(self, params: Array) -> Array:
+        if self.view is not None:
+            first, k, n, stride = self.view
+            return params[first:first + k * stride].reshape(k, stride)[:, :n]
+        return params[self.weights]
+
+    def forward(self, rows: Array, params: Array) -> None:
+        out = self.matrix(params) @ self.inputs.gather(rows, params)
+        if self.bias is not None:
+            out += self.bias.gather(rows, params)
+        rows[self.start:self.stop] = out
+
+    def backward(self, rows: Array, params: Array, row_grads: Array, param_grads: Array) -> None:
+        upstream = row_grads[self.start:self.stop]
+        x = self.inputs.gather(rows, params)
+        w = self.matrix(params)
+        d_weights = upstream @ x.T
+        if self.view is not None:
+            first, k, n, stride = self.view
+            param_grads[first:first + k * stride].reshape(k, stride)[:, :n] += d_weights
+        else:
+            np.add.at(param_grads, self.weights, d_weights)
+        self.inputs.add_grad(row_grads, param_grads, w.T @ upstream)
+        if self.bias is not None:
+            self.bias.add_grad(row_grads, param_grads, upstream)
+
+
+def _weight_view(positions: list[list[int]]) -> tuple[int, int, int, int] | None:
+    """(first, k, n, stride) when the weight positions are the rows of a strided block of the parameter
+    vector (each neuron's weights together, the neurons evenly spaced), so that W is a view, not a copy."""
+    k, n = len(positions), len(positions[0])
+    first = positions[0][0]
+    stride = positions[1][0] - first if k > 1 else n
+    if stride < n:
+        return None
+    expected = first + stride * np.arange(k)[:, None] + np.arange(n)[None, :]
+    return (first, k, n, stride) if np.array_equal(expected, np.asarray(positions)) else None
+
+
+class Trace:
+    """The structure of one traced example, replayable over a batch with NumPy. Made by ``trace``.
+
+    ``inputs`` are the example's leaves (flattened in argument order), ``parameters`` the shared leaves,
+    ``outputs`` what ``fn`` returned and ``graph`` the traced example's graph. After ``forward(batch)``,
+    ``data(node)`` is a node's data over the batch; after ``backward()``, ``grad(node)`` is each example's
+    ∂output/∂node and ``parameter_grads`` the parameters' gradients summed (or averaged) over the batch.
+    """
+
+    def __init__(
+        self,
+        fn: Callable[..., Any],
+        shapes: list[tuple[int, ...]],
+        inputs: list[Value],
+        parameters: list[Value],
+        outputs: list[Value],
+        single: bool,
+        guards: list[tuple[Value, str, Any, bool]],
+    ) -> None:
+        self.fn = fn
+        self.shapes = shapes
+        self.inputs = inputs
+        self.parameters = parameters
+        self.outputs = outputs
+        self._single = single
+        pending = Value(0.0)
+        pending.parents = tuple(outputs)
+        self.graph = Graph(topological_order(pending)[:-1])
+        self._compile()
+        self._guards = [self._guard(*guard) for guard in guards]
+        self._rows: Array | None = None
+        self._row_grads: Array | None = None
+        self._params: Array | None = None
+        self.parameter_grads: Array = np.zeros(len(parameters))
+
+    # Compiling the graph into groups ----------------------------------------------------------------
+
+    def _compile(self) -> None:
+        nodes = self.graph.nodes
+        input_ids = {id(v): i for i, v in enumerate(self.inputs)}
+        param_ids = {id(v): i for i, v in enumerate(self.parameters)}
+        depth: dict[int, int] = {}
+        buckets: dict[tuple[Any, ...], list[Value]] = {}
+        for node in nodes:
+            if node._rule is None:
+                if id(node) not in input_ids and id(node) not in param_ids:
+                    raise TraceError(f"trace: leaf {self.graph.name(node)} is neither an input nor a parameter")
+                continue
+            level = 1 + max((depth.get(id(p), 0) for p in node.parents), default=0)
+            depth[id(node)] = level
+            rule = node._rule
+            kinds = tuple(id(p) in param_ids for p in node.parents)
+            arg = None if rule.takes_constant else node._arg
+            key = (level, id(rule), len(node.parents), kinds, arg if isinstance(arg, int | float | None) else id(arg))
+            buckets.setdefault(key, []).append(node)
+        self._row_of: dict[int, int] = dict(input_ids)
+        self.groups: list[_Group | _DotGroup] = []
+        # the table's rows: the inputs, then each group's nodes together, groups in order of depth
+        row = len(self.inputs)
+        for key in sorted(buckets, key=lambda k: k[0]):
+            # in the order of their first input, so that a group's inputs are often a block of rows (a slice,
+            # not a copy) and a layer's weights a strided view of the parameter vector
+            members = sorted(buckets[key], key=lambda node: self._place(node.parents[0], param_ids))
+            for i, node in enumerate(members):
+                self._row_of[id(node)] = row + i
+            self.groups.append(self._group(members, row, param_ids))
+            row += len(members)
+        self._param_of = param_ids
+        self.n_rows = row
+
+    def _place(self, node: Value, param_ids: dict[int, int]) -> tuple[bool, int]:
+        return (True, param_ids[id(node)]) if id(node) in param_ids else (False, self._row_of[id(node)])
+
+    def _positions(self, members: list[Value], position: int, param_ids: dict[int, int]) -> _Operand:
+        parents = [node.parents[position] for node in members]
+        shared = id(parents[0]) in param_ids
+        table = param_ids if shared else self._row_of
+        return _operand(shared, [table[id(p)] for p in parents])
+
+    def _group(self, members: list[Value], start: int, param_ids: dict[int, int]) -> _Group | _DotGroup:
+        first = members[0]
+        rule = first._rule
+        assert rule is not None
+        stop = start + len(members)
+        if rule is rules.DOT:
+            n = first._arg
+            kinds = [id(p) in param_ids for p in first.parents]
+            same_inputs = all(node.parents[n:2 * n] == first.parents[n:2 * n] for node in members)
+            if all(kinds[:n]) and not any(kinds[n:2 * n]) and same_inputs:
+                weights = [[param_ids[id(w)] for w in node.parents[:n]] for node in members]
+                inputs = _operand(False, [self._row_of[id(x)] for x in first.parents[n:2 * n]])
+                bias = self._positions(members, 2 * n, param_ids) if len(first.parents) > 2 * n else None
+                view = _weight_view(weights)
+                return _DotGroup(start, stop, np.asarray(weights, dtype=np.intp), inputs, bias, view)
+        operands = [self._positions(members, i, param_ids) for i in range(len(first.parents))]
+        arg = np.array([[node._arg] for node in members]) if rule.takes_constant else first._arg
+        return _Group(rule, start, stop, operands, arg)
+
+    def _guard(self, left: Value, symbol: str, right: Any, outcome: bool) -> tuple[Any, ...]:
+        def where(v: Any) -> Any:
+            if not isinstance(v, Value):
+                return float(v)
+            if id(v) in self._param_of:
+                return ("param", self._param_of[id(v)])
+            if id(v) in self._row_of:
+                return ("row", self._row_of[id(v)])
+            raise TraceError(
+                f"trace: fn compares {v.label or 'a Value'} ({v.data!r}), which the outputs do not depend on; "
+                "the replay cannot check that comparison"
+            )
+
+        text = f"{_name(self.graph, left)} {symbol} {_name(self.graph, right)}"
+        return (where(left), symbol, where(right), outcome, text)
+
+    # Replaying ------------------------------------------------------------------------------------------
+
+    def _batch(self, batch: Any) -> Array:
+        """The batch as the input rows of the table (one row per input leaf, one column per example)."""
+        parts = batch if len(self.shapes) > 1 else (batch,)
+        if not isinstance(parts, tuple | list) or len(parts) != len(self.shapes):
+            raise TraceError(f"Trace.forward: expected a batch of {len(self.shapes)} arrays (one per argument of "
+                             f"the traced function), got {type(batch).__name__}")
+        columns = []
+        size = None
+        for k, (part, shape) in enumerate(zip(parts, self.shapes, strict=True)):
+            try:
+                array = np.asarray(part, dtype=float)
+            except (TypeError, ValueError) as error:
+                raise TraceError(f"Trace.forward: argument {k} of the batch is not numeric: {error}") from None
+            if array.shape[1:] != shape or array.ndim == 0:
+                raise TraceError(
+                    f"Trace.forward: argument {k} of the batch has shape {array.shape}; the trace expects "
+                    f"(batch, {', '.join(map(str, shape))}) like its example, whose shape was {shape}"
+                    + ("" if not shape else f" (an input of length {array.shape[1:]} instead of {shape})")
+                )
+            if size is not None and array.shape[0] != size:
+                raise TraceError(f"Trace.forward: argument {k} has {array.shape[0]} examples, argument 0 {size}")
+            size = array.shape[0]
+            columns.append(array.reshape(size, -1).T)
+        if not size:
+            raise TraceError("Trace.forward: the batch is empty")
+        return np.concatenate(columns, axis=0) if len(columns) > 1 else columns[0]
+
+    def parameter_data(self) -> Array:
+        """The parameters' current ``.data`` as one vector, in the order of ``parameters``."""
+        return np.fromiter((p.data for p in self.parameters), dtype=float, count=len(self.parameters))
+
+    def forward(self, batch: Any, parameters: Array | None = None) -> Array:
+        """The outputs for every example of ``batch``: an array (batch,) for a scalar output, else (batch,
+        n_outputs). ``batch`` holds one array per argument of ``fn``, each (batch, *shape of the example's
+        argument). ``parameters`` (a vector in the order of ``self.parameters``) replaces the parameters'
+        own ``.data``, which is read otherwise."""
+        x = self._batch(batch)
+        params = self.parameter_data() if parameters is None else parameters
+        rows = np.empty((self.n_rows, x.shape[1]))
+        rows[: len(self.inputs)] = x
+        anomaly = MODES.get().anomaly
+        with np.errstate(all="ignore"):
+            for group in self.groups:
+                group.forward(rows, params)
+                if anomaly:
+                    self._check_rows(rows, group.start, group.stop, "forward", params)
+        self._rows, self._params, self._row_grads = rows, params, None
+        self._check_guards(rows, params)
+        out = rows[[self._row_of[id(o)] for o in self.outputs]]
+        if not np.isfinite(out).all():
+            self._check_rows(rows, len(self.inputs), self.n_rows, "forward", params)
+        return out[0] if self._single else out.T
+
+    def backward(self, reduction: str = "mean", grad_outputs: Array | None = None, accumulate: bool = True) -> Array:
+        """The chain rule over the last batch: each example's gradients (see ``grad``) and the parameters'
+        gradients, summed over the batch with ``reduction="sum"`` or averaged with "mean" (the default, as
+        a batch's loss is its mean), or weighted by ``grad_outputs`` (batch,) or (batch, n_outputs).
+
+        Returns the parameters' gradients and, with ``accumulate`` (the default), adds them to each
+        parameter's ``.grad``, as ``backward()`` does."""
+        if self._rows is None or self._params is None:
+            raise TraceError("Trace.backward: call forward(batch) first")
+        rows, params = self._rows, self._params
+        size = rows.shape[1]
+        row_grads = np.zeros_like(rows)
+        out_rows = [self._row_of[id(o)] for o in self.outputs]
+        if grad_outputs is not None:
+            seed = np.asarray(grad_outputs, dtype=float)
+            want = (size,) if self._single else (size, len(out_rows))
+            if seed.shape != want:
+                raise TraceError(f"Trace.backward: grad_outputs must have shape {want}, got {seed.shape}")
+            row_grads[out_rows] = seed if self._single else seed.T
+        elif len(out_rows) != 1:
+            raise TraceError(f"Trace.backward: fn returned {len(out_rows)} outputs; give grad_outputs for them, or "
+                             "return one loss")
+        elif reduction in ("mean", "sum"):
+            row_grads[out_rows[0]] = 1.0 / size if reduction == "mean" else 1.0
+        else:
+            raise ValueError(f"Trace.backward: reduction must be 'mean' or 'sum', got {reduction!r}")
+        param_grads = np.zeros(len(self.parameters))
+        anomaly = MODES.get().anomaly
+        with np.errstate(all="ignore"):
+            for group in reversed(self.groups):
+                group.backward(rows, params, row_grads, param_grads)
+                if anomaly:
+                    self._check_rows(row_grads, 0, self.n_rows, "backward", params)
+        self._row_grads = row_grads
+        if not np.isfinite(param_grads).all():
+            self._check_rows(row_grads, 0, self.n_rows, "backward", params)
+            bad = int(np.flatnonzero(~np.isfinite(param_grads))[0])
+            raise ValueError(f"Trace.backward: the gradient of parameter {_name(self.graph, self.parameters[bad])} "
+                             f"is {param_grads[bad]!r}")
+        self.parameter_grads = param_grads
+        if accumulate:
+            for p, g in zip(self.parameters, param_grads.tolist(), strict=True):
+                p.grad = p.grad + g
+        return param_grads
+
+    def _check_guards(self, rows: Array, params: Array) -> None:
+        for left, symbol, right, outcome, text in self._guards:
+            got = _COMPARISONS[symbol](_look_up(left, rows, params), _look_up(right, rows, params))
+            wrong = np.flatnonzero(np.broadcast_to(got, (rows.shape[1],)) != outcome)
+            if wrong.size:
+                raise TraceError(
+                    f"Trace.forward: example {int(wrong[0])} of the batch does not fit the trace: the comparison "
+                    f"{text} was {outcome} when fn was traced and is {not outcome} for it, so fn would have taken "
+                    "another path (data-dependent control flow). Run that example on Values, or trace it anew"
+                )
+
+    def _check_rows(self, table: Array, start: int, stop: int, phase: str, params: Array) -> None:
+        """Raise, naming the node, its op and inputs and the example, if any row in start:stop holds a NaN
+        or an infinity (in the data or, for ``phase="backward"``, the gradients)."""
+        bad = ~np.isfinite(table[start:stop])
+        if not bad.any():
+            return
+        order = {row: node for node in self.graph.nodes if (row := self._row_of.get(id(node))) is not None}
+        candidates = [(start + r, e) for r, e in zip(*np.nonzero(bad), strict=True)]
+        if phase == "forward":
+            row, example = min(candidates)  # the first group in execution order
+        else:
+            row, example = max(candidates)  # backward runs from the outputs down
+        node = order[row]
+        value = float(table[row, example])
+        shown = ", ".join(
+            f"{_name(self.graph, p)}={self._value_of(p, example, params)!r}" for p in node.parents
+        )
+        if node._rule is not None and node._rule.takes_constant:
+            shown += f", c={node._arg!r}"
+        op = node._rule.name if node._rule is not None else "leaf"
+        name = _name(self.graph, node)
+        what = f"{name} = {op}({shown}) gave {value!r}" if phase == "forward" else f"∂/∂{name} is {value!r}"
+        message = f"Trace.{phase}: example {int(example)}: {what}"
+        if MODES.get().anomaly:
+            raise AnomalyError(message, op=op, inputs=[(_name(self.graph, p), self._value_of(p, example, params))
+                                                       for p in node.parents], phase=phase, step=int(row))
+        raise ValueError(message)
+
+    def _value_of(self, node: Value, example: int, params: Array) -> float:
+        if id(node) in self._param_of:
+            return float(params[self._param_of[id(node)]])
+        return float(self._rows[self._row_of[id(node)], example]) if self._rows is not None else math.nan
+
+    # Reading the replay --------------------------------------------------------------------------------
+
+    def _row(self, node: Value | str) -> int:
+        if isinstance(node, str):
+            found = [n for n in self.graph.nodes if self.graph.name(n) == node]
+            if not found:
+                raise KeyError(f"Trace: no node named {node!r} in the traced graph")
+            node = found[0]
+        if id(node) not in self._row_of:
+            raise KeyError(f"Trace: {_name(self.graph, node)} is a parameter or not in the traced graph; its data "
+                           "is the same for every example")
+        return self._row_of[id(node)]
+
+    def data(self, node: Value | str) -> Array:
+        """A node's data for every example of the last batch (by the node of the traced graph or its name)."""
+        if self._rows is None:
+            raise TraceError("Trace.data: call forward(batch) first")
+        return self._rows[self._row(node)].copy()
+
+    def grad(self, node: Value | str) -> Array:
+        """∂output/∂node for every example of the last batch, scaled as ``backward`` seeded it."""
+        if self._row_grads is None:
+            raise TraceError("Trace.grad: call backward() first")
+        return self._row_grads[self._row(node)].copy()
+
+    def example(self, i: int) -> Value | list[Value]:
+        """Ordinary scalar Values for example ``i`` of the last batch: the traced ops run again on floats,
+        with new input leaves holding the example's numbers and the parameters themselves, so the result can
+        be drawn, stepped through and explained as any graph, and ``backward()`` on it fills the parameters'
+        ``.grad``. Its data equals the replay's."""
+        if self._rows is None:
+            raise TraceError("Trace.example: call forward(batch) first")
+        size = self._rows.shape[1]
+        if not isinstance(i, int) or not -size <= i < size:
+            raise IndexError(f"Trace.example: example {i!r} is out of range for a batch of {size}")
+        copies: dict[int, Value] = {}
+        for k, leaf in enumerate(self.inputs):
+            copies[id(leaf)] = Value(float(self._rows[k, i]), leaf.label)
+        for p in self.parameters:
+            copies[id(p)] = p
+        with enable_grad():
+            for node in self.graph.nodes:
+                if node._rule is None:
+                    continue
+                made = apply(node._rule, tuple(copies[id(p)] for p in node.parents), node._arg)
+                made.label = node.label
+                copies[id(node)] = made
+        outs = [copies[id(o)] for o in self.outputs]
+        return outs[0] if self._single else outs
+
+    def __repr__(self) -> str:
+        ops = sum(1 for n in self.graph.nodes if n._rule is not None)
+        return (f"Trace({len(self.inputs)} inputs, {len(self.parameters)} parameters, {ops} ops in "
+                f"{len(self.groups)} groups, {len(self.outputs)} output(s))")
+
+
+def _look_up(where: Any, rows: Array, params: Array) -> Any:
+    if isinstance(where, float):
+        return where
+    kind, index = where
+    return params[index] if kind == "param" else rows[index]
+
+
+def _name(graph: Graph, v: Any) -> str:
+    return graph.name(v) if isinstance(v, Value) else repr(v)
+
+
+def _leaves(arg: Any, where: str) -> tuple[Any, list[Value], tuple[int, ...]]:
+    """One argument of the example as Values of the same shape: a Value for a number, nested lists for a
+    sequence or an array; with the leaves in order and the shape."""
+    if isinstance(arg, Value):
+        raise TypeError(f"{where}: give the example as numbers, not Values; the trace makes its own input leaves")
+    try:
+        array = np.asarray(arg, dtype=float)
+    except (TypeError, ValueError) as error:
+        raise TypeError(f"{where}: the example must be numbers or (nested) sequences of numbers: {error}") from None
+    if not np.isfinite(array).all():
+        raise ValueError(f"{where}: the example holds a value that is not finite")
+    leaves = [Value(float(v)) for v in array.ravel().tolist()]
+    if array.ndim == 0:
+        return leaves[0], leaves, ()
+    nested: Any = np.array(leaves, dtype=object).reshape(array.shape).tolist()
+    return nested, leaves, array.shape
+
+
+def trace(fn: Callable[..., Any], example: Any, parameters: Sequence[Value] | None = None) -> Trace:
+    """Run ``fn`` once on Values made from ``example`` and keep the structure of the graph it builds.
+
+    ``example`` is ``fn``'s argument (a number, a sequence or an array) or a tuple of its arguments; every
+    number in it becomes an input leaf, and ``fn`` gets Values (nested lists of them for sequences). ``fn``
+    returns a Value (a loss, say) or a sequence of Values. The other leaves of the graph are the
+    ``parameters``: those given, or by default every leaf that is not an input (a model's weights, and
+    constants that ``fn`` made as Values).
+
+    The trace checks what it can see: comparisons of Values (``x > 0``) are replayed for every example, and
+    an example that compares otherwise is refused. Python code that reads ``.data`` to decide what to build
+    is invisible to it, as ``.item()`` is to ``torch.jit.trace``: compare Values instead.
+    """
+    if not callable(fn):
+        raise TypeError(f"trace: fn must be callable, got {fn!r}")
+    args = example if isinstance(example, tuple) else (example,)
+    names = _argument_names(fn, len(args))
+    built, inputs, shapes = [], [], []
+    for name, arg in zip(names, args, strict=True):
+        value, leaves, shape = _leaves(arg, f"trace: argument {name!r}")
+        built.append(value)
+        inputs.extend(leaves)
+        shapes.append(shape)
+    with enable_grad(), _recording_comparisons() as guards:
+        result = fn(*built)
+    single = isinstance(result, Value)
+    outputs = [result] if single else list(result) if isinstance(result, Sequence) else None
+    if not outputs or not all(isinstance(o, Value) for o in outputs):
+        raise TypeError(f"trace: fn must return a Value or a non-empty sequence of Values, got {result!r}")
+    input_ids = {id(v) for v in inputs}
+    if parameters is None:
+        pending = Value(0.0)
+        pending.parents = tuple(outputs)
+        params = [n for n in topological_order(pending)[:-1] if n._rule is None and id(n) not in input_ids]
+    else:
+        params = list(parameters)
+        for p in params:
+            if not isinstance(p, Value) or not p.is_leaf:
+                raise TypeError(f"trace: parameters must be leaf Values, got {p!r}")
+    return Trace(fn, shapes, inputs, params, outputs, single, guards)
+
+
+def _argument_names(fn: Callable[..., Any], count: int) -> list[str]:
+    try:
+        params = list(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):
+        params = []
+    return [params[i] if i < len(params) else f"arg{i}" for i in range(count)]
+
