@@ -26,6 +26,7 @@ from autograd.render import (
     to_dot,
 )
 from autograd.rules import RULES, Rule, UndefinedPartialError, cos, exp, log, sigmoid, sin, sqrt, tanh
+from autograd.trace import Trace, TraceError, trace
 from autograd.value import Value, define_op, dot, logsumexp, sum
 
 __version__ = "0.1.0"
@@ -46,6 +47,8 @@ __all__ = [
     "GraphvizError",
     "GraphvizNotFoundError",
     "Rule",
+    "Trace",
+    "TraceError",
     "UndefinedPartialError",
     "Value",
     "backward",
@@ -76,6 +79,7 @@ __all__ = [
     "tanh",
     "to_dot",
     "topological_order",
+    "trace",
     "zero_grad",
 ]
 

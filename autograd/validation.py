@@ -5,6 +5,8 @@ from __future__ import annotations
 import numbers
 from typing import TypeGuard
 
+import numpy as np
+
 __all__ = ["as_float", "is_real", "is_whole", "whole_number"]
 
 
@@ -14,14 +16,16 @@ def is_real(x: object) -> TypeGuard[float]:
     checker, a number that converts to and compares as a float."""
     if isinstance(x, bool | str | bytes):
         return False
+    if isinstance(x, np.ndarray):  # it has __float__, but only a 0-d array is one number
+        return x.ndim == 0
     if isinstance(x, numbers.Real):
         return True
     return hasattr(type(x), "__float__") and not isinstance(x, numbers.Complex)
 
 
 def is_whole(x: object) -> TypeGuard[int]:
-    """Whether ``x`` is an int and not a bool."""
-    return isinstance(x, int) and not isinstance(x, bool)
+    """Whether ``x`` is an integer and not a bool: an int or a NumPy integer (a label read from an array)."""
+    return isinstance(x, numbers.Integral) and not isinstance(x, bool | np.bool_)
 
 
 def as_float(x: object, where: str) -> float:

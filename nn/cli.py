@@ -32,9 +32,14 @@ class UsageError(Exception):
     """A bad command line: reported in one line, with exit code 2."""
 
 
+def _one_line(text: str) -> str:
+    """``text`` with its unprintable characters (a newline typed as an argument) written as escapes."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        raise UsageError(f"{self.prog}: error: {message} (see {self.prog} --help)")
+        raise UsageError(f"{self.prog}: error: {_one_line(message)} (see {self.prog} --help)")
 
 
 def _positive(kind: Callable[[str], Any], what: str) -> Callable[[str], Any]:
@@ -146,7 +151,7 @@ OPTIMIZERS: dict[str, tuple[Callable[..., nn.optim.Optimizer], dict[str, Any], f
 }
 """Optimizer name -> (class, extra arguments, default learning rate)."""
 
-DATASETS: dict[str, Callable[[int], tuple[list[list[float]], list[int]]]] = {
+DATASETS: dict[str, Callable[[int], nn.datasets.Dataset]] = {
     "xor": lambda seed: _class_labels(nn.datasets.xor()),
     "moons": lambda seed: nn.datasets.moons(200, noise=0.1, seed=seed),
     "spiral": lambda seed: nn.datasets.spiral(100, classes=3, seed=seed),
@@ -154,14 +159,14 @@ DATASETS: dict[str, Callable[[int], tuple[list[list[float]], list[int]]]] = {
 }
 
 
-def _class_labels(data: tuple[list[list[float]], list[Any]]) -> tuple[list[list[float]], list[int]]:
-    return data[0], [int(t) for t in data[1]]
+def _class_labels(data: nn.datasets.Dataset) -> nn.datasets.Dataset:
+    return data[0], data[1].astype(int)
 
 
 def train(args: argparse.Namespace, write: Write = print) -> int:
     """Train an MLP classifier with cross-entropy; write model.json, history.csv and loss.png to --out."""
     X, y = DATASETS[args.dataset](args.seed)
-    classes = max(y) + 1
+    classes = int(max(y)) + 1
     if args.dataset == "xor":
         x_train, x_test, y_train, y_test = X, X, y, y
     else:
@@ -361,7 +366,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser = _parser()
         args, unknown = parser.parse_known_args(argv)
         if unknown:
-            extra = " ".join(unknown)
+            extra = _one_line(" ".join(unknown))
             raise _usage(args.command, f"unrecognized arguments: {extra} (see chainrule {args.command} --help)")
         if args.command == "demo":
             return demo(Path(args.out), args.epochs)

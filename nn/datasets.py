@@ -1,7 +1,8 @@
 """Data sets, all offline: generated ones (xor, moons, spiral), the 8x8 digits shipped with chainrule, and
 MNIST read from IDX files you already have; plus splitting, one-hot encoding and batching.
 
-Each data set is a pair (X, y) of equal-length lists: X holds lists of floats, y the targets.
+Each data set is a pair (X, y) of NumPy arrays: X has one row of features per sample, y the targets (class
+indices as integers). Models take the rows as they are; every number that enters a Value becomes a float.
 """
 
 from __future__ import annotations
@@ -17,12 +18,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 
+import numpy as np
+
 from autograd.extend import is_real, is_whole, open_regular_file, whole_number
 
 __all__ = ["batches", "digits", "mnist", "moons", "one_hot", "read_idx", "spiral", "train_test_split", "xor"]
 
 T = TypeVar("T")
-Dataset = tuple[list[list[float]], list[Any]]
+Dataset = tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]
 
 
 def _noise(value: object, where: str) -> float:
@@ -33,7 +36,7 @@ def _noise(value: object, where: str) -> float:
 
 def xor() -> Dataset:
     """The four points of XOR with targets 0 and 1."""
-    return [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], [0.0, 1.0, 1.0, 0.0]
+    return np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]), np.array([0.0, 1.0, 1.0, 0.0])
 
 
 def moons(n: int = 100, noise: float = 0.1, seed: int | None = None) -> Dataset:
@@ -56,7 +59,7 @@ def moons(n: int = 100, noise: float = 0.1, seed: int | None = None) -> Dataset:
     X = [[a + rng.gauss(0, sigma), b + rng.gauss(0, sigma)] for a, b in X]
     order = list(range(n))
     rng.shuffle(order)
-    return [X[i] for i in order], [y[i] for i in order]
+    return np.array([X[i] for i in order]), np.array([y[i] for i in order])
 
 
 def spiral(n_per_class: int = 100, classes: int = 3, noise: float = 0.2, seed: int | None = None) -> Dataset:
@@ -73,24 +76,21 @@ def spiral(n_per_class: int = 100, classes: int = 3, noise: float = 0.2, seed: i
             t = c * 4 + 4 * r + rng.gauss(0, sigma)
             X.append([r * math.sin(t), r * math.cos(t)])
             y.append(c)
-    return X, y
+    return np.array(X), np.array(y)
 
 
 def digits(scale: bool = True) -> Dataset:
     """The 1797 8x8 handwritten digits (UCI, CC BY 4.0; see nn/data/README.md): 64 pixels in 0..16, divided
     by 16 when ``scale``, and the digit 0-9."""
     raw = resources.files("nn").joinpath("data/digits.csv.gz").read_bytes()
-    X: list[list[float]] = []
-    y: list[Any] = []
-    for line in gzip.decompress(raw).decode("ascii").splitlines():
-        values = line.split(",")
-        pixels = [float(v) for v in values[:64]]
-        X.append([p / 16.0 for p in pixels] if scale else pixels)
-        y.append(int(values[64]))
-    return X, y
+    table = np.loadtxt(gzip.decompress(raw).decode("ascii").splitlines(), delimiter=",")
+    pixels = table[:, :64]
+    return (pixels / 16.0 if scale else pixels), table[:, 64].astype(np.int64)
 
 
-_IDX_TYPES = {0x08: ("B", 1), 0x09: ("b", 1), 0x0B: (">h", 2), 0x0C: (">i", 4), 0x0D: (">f", 4), 0x0E: (">d", 8)}
+_IDX_TYPES = {
+    0x08: (">u1", 1), 0x09: (">i1", 1), 0x0B: (">i2", 2), 0x0C: (">i4", 4), 0x0D: (">f4", 4), 0x0E: (">f8", 8),
+}
 
 
 GZIP_MOST_RATIO = 1032
@@ -98,8 +98,8 @@ GZIP_MOST_RATIO = 1032
 cannot hold it, and is refused before anything is decompressed."""
 
 
-def read_idx(path: str | Path) -> tuple[tuple[int, ...], list[float]]:
-    """The shape and the flat values of an IDX file (gzipped or not).
+def read_idx(path: str | Path) -> np.ndarray[Any, Any]:
+    """The array stored in an IDX file (gzipped or not), of the file's shape and type (uint8 for MNIST).
 
     The header is checked before the data is read: a wrong magic number, an unknown type, a size the file
     cannot hold, data missing or data past what the header declares raises ValueError naming the file. A
@@ -113,15 +113,10 @@ def read_idx(path: str | Path) -> tuple[tuple[int, ...], list[float]]:
         raw.seek(0)
         stream: BinaryIO = gzip.GzipFile(fileobj=raw) if gzipped else raw  # type: ignore[assignment]
         try:
-            shape, fmt, size, data = _read_idx_body(stream, file, stored, gzipped)
+            shape, fmt, _, data = _read_idx_body(stream, file, stored, gzipped)
         except (OSError, EOFError, zlib.error) as error:
             raise ValueError(f"read_idx: {file} is a damaged gzip file: {error}") from None
-    count = math.prod(shape)
-    if size == 1:
-        values = [float(v) for v in (data if fmt == "B" else struct.unpack(f"{count}b", data))]
-    else:
-        values = [float(v) for v in struct.unpack(f">{count}{fmt[-1]}", data)]
-    return shape, values
+    return np.frombuffer(data, dtype=np.dtype(fmt)).reshape(shape).astype(np.dtype(fmt).newbyteorder("="))
 
 
 def _read_idx_body(
@@ -170,26 +165,29 @@ def mnist(path: str | Path, split: str = "train", limit: int | None = None) -> D
                 return candidate
         raise ValueError(f"mnist: {folder} has no {name} or {name}.gz")
 
-    image_shape, pixels = read_idx(find(f"{prefix}-images-idx3-ubyte"))
-    label_shape, labels = read_idx(find(f"{prefix}-labels-idx1-ubyte"))
+    images = read_idx(find(f"{prefix}-images-idx3-ubyte"))
+    labels = read_idx(find(f"{prefix}-labels-idx1-ubyte"))
+    image_shape, label_shape = images.shape, labels.shape
     if len(image_shape) != 3 or len(label_shape) != 1:
         raise ValueError(f"mnist: expected images of shape (n, rows, cols) and labels (n,), got {image_shape} "
                          f"and {label_shape}")
     if image_shape[0] != label_shape[0]:
         raise ValueError(f"mnist: {image_shape[0]} images but {label_shape[0]} labels")
     n = image_shape[0] if limit is None else min(whole_number(limit, "limit", "mnist"), image_shape[0])
-    size = image_shape[1] * image_shape[2]
-    X = [[v / 255.0 for v in pixels[i * size:(i + 1) * size]] for i in range(n)]
-    bad = next((v for v in labels[:n] if not (v.is_integer() and 0 <= v < 2**31)), None)
-    if bad is not None:
-        raise ValueError(f"mnist: labels must be whole numbers from 0, got {bad!r}")
-    return X, [int(v) for v in labels[:n]]
+    wanted = labels[:n]
+    bad = wanted[~((wanted == np.floor(wanted)) & (wanted >= 0) & (wanted < 2**31))]
+    if bad.size:
+        raise ValueError(f"mnist: labels must be whole numbers from 0, got {bad[0].item()!r}")
+    X = images[:n].reshape(n, -1).astype(np.float32)
+    X /= np.float32(255.0)
+    return X, wanted.astype(np.int64)
 
 
 def train_test_split(
-    X: Sequence[T], y: Sequence[Any], test_size: float = 0.2, seed: int | None = None, shuffle: bool = True
-) -> tuple[list[T], list[T], list[Any], list[Any]]:
-    """(X_train, X_test, y_train, y_test), with a ``test_size`` fraction (or count) held out."""
+    X: Any, y: Any, test_size: float = 0.2, seed: int | None = None, shuffle: bool = True
+) -> tuple[Any, Any, Any, Any]:
+    """(X_train, X_test, y_train, y_test), with a ``test_size`` fraction (or count) held out: arrays for
+    arrays, lists for lists."""
     if len(X) != len(y):
         raise ValueError(f"train_test_split: X has {len(X)} samples but y has {len(y)}")
     n = len(X)
@@ -206,11 +204,18 @@ def train_test_split(
     test, train = order[:n_test], order[n_test:]
     if not train:
         raise ValueError(f"train_test_split: test_size={test_size!r} leaves no training samples")
-    return [X[i] for i in train], [X[i] for i in test], [y[i] for i in train], [y[i] for i in test]
+    return _take(X, train), _take(X, test), _take(y, train), _take(y, test)
 
 
-def one_hot(labels: Sequence[int], num_classes: int | None = None) -> list[list[float]]:
-    """Each class index as a list with 1.0 at that index and 0.0 elsewhere."""
+def _take(items: Any, positions: list[int]) -> Any:
+    """The items at ``positions``: an array for an array, a list otherwise."""
+    if isinstance(items, np.ndarray):
+        return items[positions]
+    return [items[i] for i in positions]
+
+
+def one_hot(labels: Sequence[int], num_classes: int | None = None) -> np.ndarray[Any, Any]:
+    """Each class index as a row with 1.0 at that index and 0.0 elsewhere: an array (n, num_classes)."""
     items = list(labels)
     for label in items:
         if not is_whole(label) or label < 0:
@@ -220,7 +225,7 @@ def one_hot(labels: Sequence[int], num_classes: int | None = None) -> list[list[
     for label in items:
         if label >= k:
             raise ValueError(f"one_hot: label {label} is out of range for {k} classes")
-    return [[1.0 if i == label else 0.0 for i in range(k)] for label in items]
+    return np.eye(k)[np.asarray(items, dtype=np.intp)] if items else np.zeros((0, k))
 
 
 def batches(

@@ -17,7 +17,7 @@ Target = float | Value | Sequence[float | Value]
 
 def _pairs(output: Prediction, target: Target, where: str) -> tuple[list[Value], list[float | Value]]:
     outs = [output] if isinstance(output, Value) else list(output)
-    targets = [target] if isinstance(target, Value | int | float) else list(target)
+    targets = [target] if isinstance(target, Value) or is_real(target) else list(target)  # type: ignore[arg-type]
     if len(outs) != len(targets):
         raise ValueError(f"{where}: the output has {len(outs)} values but the target has {len(targets)}")
     if not outs:

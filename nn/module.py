@@ -82,7 +82,7 @@ def _rng(seed: int | random.Random | None) -> random.Random:
 
 def _inputs(x: Input | Value | float, n: int, where: str) -> list[Value]:
     """One sample's inputs as Values (a single number counts as one input), checked against ``n``."""
-    items: Sequence[Value | float] = [x] if isinstance(x, Value | int | float) else x
+    items: Sequence[Value | float] = [x] if isinstance(x, Value) or is_real(x) else x  # type: ignore[assignment]
     if len(items) != n:
         raise ValueError(f"{where}: expected {n} inputs, got {len(items)}")
     return as_values(items, where)

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import autograd
+from autograd.extend import is_whole
 from nn.train import threshold
 
 if TYPE_CHECKING:
@@ -73,9 +74,9 @@ def _predict(model: Callable[[Any], Any], x: Any, cut: float) -> int:
 
 
 def _label(y: Any, cut: float) -> int:
-    if isinstance(y, int):
-        return y
-    if isinstance(y, Sequence):
+    if is_whole(y):
+        return int(y)
+    if isinstance(y, Sequence) or getattr(y, "ndim", 0) == 1:
         return max(range(len(y)), key=lambda i: y[i])
     return int(float(y) > cut)
 
@@ -87,7 +88,7 @@ def decision_boundary(
     """The classes ``model`` predicts over the plane of 2-D data (moons, XOR, spiral), with the samples
     ``X`` coloured by their classes ``y`` on top. The model runs on a ``resolution``² grid, recording no
     graph."""
-    if not X or any(len(x) != 2 for x in X):
+    if len(X) == 0 or any(len(x) != 2 for x in X):
         raise ValueError("decision_boundary: needs 2-D data, one (x1, x2) pair per sample")
     figure, axes = _axes(ax, (5, 5))
     pairs = list(zip(X, y, strict=True))

@@ -5,6 +5,7 @@ import os
 import struct
 import tracemalloc
 
+import numpy as np
 import pytest
 
 from nn import datasets
@@ -12,27 +13,27 @@ from nn import datasets
 
 def test_generated_datasets():
     X, y = datasets.xor()
-    assert len(X) == 4
-    assert y == [0.0, 1.0, 1.0, 0.0]
+    assert X.shape == (4, 2)
+    assert y.tolist() == [0.0, 1.0, 1.0, 0.0]
     X, y = datasets.moons(50, noise=0.1, seed=0)
-    assert len(X) == 50
-    assert sorted(set(y)) == [0, 1]
-    assert all(len(x) == 2 for x in X)
-    assert datasets.moons(50, noise=0.1, seed=0) == (X, y)
+    assert (X.shape, X.dtype, y.dtype) == ((50, 2), np.float64, np.int64)
+    assert sorted(set(y.tolist())) == [0, 1]
+    again = datasets.moons(50, noise=0.1, seed=0)
+    assert np.array_equal(again[0], X)
+    assert np.array_equal(again[1], y)
     X, y = datasets.spiral(20, classes=3, seed=0)
-    assert len(X) == 60
-    assert sorted(set(y)) == [0, 1, 2]
+    assert X.shape == (60, 2)
+    assert sorted(set(y.tolist())) == [0, 1, 2]
     with pytest.raises(ValueError, match="noise must be a non-negative number"):
         datasets.moons(10, noise=-1)
 
 
 def test_digits_ship_with_the_package():
     X, y = datasets.digits()
-    assert (len(X), len(X[0]), len(set(y))) == (1797, 64, 10)
-    assert min(min(x) for x in X) == 0.0
-    assert max(max(x) for x in X) == 1.0
+    assert (X.shape, X.dtype, len(set(y.tolist()))) == ((1797, 64), np.float64, 10)
+    assert (X.min(), X.max()) == (0.0, 1.0)
     raw, _ = datasets.digits(scale=False)
-    assert raw[0][:8] == [0.0, 0.0, 5.0, 13.0, 9.0, 1.0, 0.0, 0.0]
+    assert raw[0][:8].tolist() == [0.0, 0.0, 5.0, 13.0, 9.0, 1.0, 0.0, 0.0]
 
 
 def test_split_one_hot_and_batches():
@@ -41,7 +42,12 @@ def test_split_one_hot_and_batches():
     assert len(Xte) == 3
     assert sorted(Xtr + Xte) == X
     assert all(y[x] == t for x, t in zip(Xte, yte, strict=True))
-    assert datasets.one_hot([0, 2], 3) == [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]
+    assert datasets.one_hot([0, 2], 3).tolist() == [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]
+    assert datasets.one_hot(np.array([1]), 2).tolist() == [[0.0, 1.0]]
+    Xa, ya = np.arange(20.0).reshape(10, 2), np.arange(10)
+    Xtr, Xte, ytr, yte = datasets.train_test_split(Xa, ya, test_size=0.3, seed=1)
+    assert (Xtr.shape, Xte.shape, ytr.shape, yte.shape) == ((7, 2), (3, 2), (7,), (3,))
+    assert np.array_equal(Xte[:, 0] / 2, yte)
     assert [len(b) for b in datasets.batches(X, 4)] == [4, 4, 2]
     assert sorted(x for batch in datasets.batches(X, 3, shuffle=True, seed=0) for x in batch) == X
     with pytest.raises(ValueError, match="label 3 is out of range for 3 classes"):
@@ -61,11 +67,13 @@ def test_mnist_reads_idx_files(tmp_path):
     _write_idx(tmp_path / "labels.tmp", 0x08, (3,), [7, 1, 0])
     labels.write_bytes(gzip.compress((tmp_path / "labels.tmp").read_bytes()))
     X, y = datasets.mnist(tmp_path)
-    assert y == [7, 1, 0]
-    assert X[0] == [0.0, 1.0, 0.2, 0.4]
-    assert datasets.mnist(tmp_path, limit=2)[1] == [7, 1]
+    assert (X.dtype, X.shape, y.tolist()) == (np.float32, (3, 4), [7, 1, 0])
+    assert X[0].tolist() == pytest.approx([0.0, 1.0, 0.2, 0.4])
+    assert datasets.mnist(tmp_path, limit=2)[1].tolist() == [7, 1]
     _write_idx(tmp_path / "floats", 0x0D, (2,), [1.5, -2.0], fmt="f")
-    assert datasets.read_idx(tmp_path / "floats") == ((2,), [1.5, -2.0])
+    floats = datasets.read_idx(tmp_path / "floats")
+    assert (floats.shape, floats.tolist()) == ((2,), [1.5, -2.0])
+    assert datasets.read_idx(tmp_path / "train-images-idx3-ubyte").dtype == np.uint8
 
 
 def test_mnist_rejects_bad_files(tmp_path):
@@ -128,7 +136,8 @@ def test_float_labels_must_be_whole_numbers_from_zero(tmp_path, label, ok):
     _write_idx(tmp_path / "train-images-idx3-ubyte", 0x08, (1, 1, 1), [7])
     _write_idx(tmp_path / "train-labels-idx1-ubyte", 0x0D, (1,), [label], fmt="f")
     if ok:
-        assert datasets.mnist(tmp_path) == ([[7 / 255]], [3])
+        X, y = datasets.mnist(tmp_path)
+        assert (X.tolist(), y.tolist()) == ([[pytest.approx(7 / 255)]], [3])
     else:
         with pytest.raises(ValueError, match="labels must be whole numbers from 0"):
             datasets.mnist(tmp_path)

@@ -6,7 +6,7 @@ import gzip
 import struct
 import tracemalloc
 
-from hypothesis import assume, given
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 import nn
@@ -91,6 +91,7 @@ WORDS = ["demo", "train", "graph", "explain", "--dataset", "moons", "digits", "-
          "--unknown", "model.json"]
 
 
+@example(["demo", "\n"])  # found by hypothesis: an argument with a newline made a two-line error
 @given(st.lists(st.one_of(st.sampled_from(WORDS), st.text(max_size=6)), max_size=8))
 def test_command_lines_parse_or_give_a_usage_error(args):
     assume(not any(a.startswith(("-h", "--h")) for a in args))  # help prints and exits 0, as it should
