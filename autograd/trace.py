@@ -126,9 +126,11 @@ class _DotGroup:
     view: tuple[int, int, int, int] | None  # (first, k, n, stride): W is params[first:].reshape(...)[:, :n]
 
     def matrix(self, params: Array) -> Array:
+        """W, k×n: a view of the parameter vector when the weights lie in it as a strided block."""
         if self.view is not None:
             first, k, n, stride = self.view
-            return params[first:first + k * stride].reshape(k, stride)[:, :n]
+            size = params.itemsize
+            return np.lib.stride_tricks.as_strided(params[first:], shape=(k, n), strides=(stride * size, size))
         return params[self.weights]
 
     def forward(self, rows: Array, params: Array) -> None:
@@ -143,8 +145,7 @@ class _DotGroup:
         w = self.matrix(params)
         d_weights = upstream @ x.T
         if self.view is not None:
-            first, k, n, stride = self.view
-            param_grads[first:first + k * stride].reshape(k, stride)[:, :n] += d_weights
+            self.matrix(param_grads)[...] += d_weights
         else:
             np.add.at(param_grads, self.weights, d_weights)
         self.inputs.add_grad(row_grads, param_grads, w.T @ upstream)
@@ -178,7 +179,7 @@ class Trace:
         fn: Callable[..., Any],
         shapes: list[tuple[int, ...]],
         inputs: list[Value],
-        parameters: list[Value],
+        parameters: list[Value] | None,
         outputs: list[Value],
         single: bool,
         guards: list[tuple[Value, str, Any, bool]],
@@ -186,39 +187,49 @@ class Trace:
         self.fn = fn
         self.shapes = shapes
         self.inputs = inputs
-        self.parameters = parameters
         self.outputs = outputs
         self._single = single
         pending = Value(0.0)
         pending.parents = tuple(outputs)
         self.graph = Graph(topological_order(pending)[:-1])
-        self._compile()
+        self.parameters: list[Value] = []
+        self._compile(parameters)
         self._guards = [self._guard(*guard) for guard in guards]
         self._rows: Array | None = None
         self._row_grads: Array | None = None
         self._params: Array | None = None
-        self.parameter_grads: Array = np.zeros(len(parameters))
+        self.parameter_grads: Array = np.zeros(len(self.parameters))
 
     # Compiling the graph into groups ----------------------------------------------------------------
 
-    def _compile(self) -> None:
+    def _compile(self, parameters: list[Value] | None) -> None:
         nodes = self.graph.nodes
         input_ids = {id(v): i for i, v in enumerate(self.inputs)}
-        param_ids = {id(v): i for i, v in enumerate(self.parameters)}
+        shared = (
+            {id(n) for n in nodes if n._rule is None and id(n) not in input_ids}
+            if parameters is None else {id(p) for p in parameters}
+        )
         depth: dict[int, int] = {}
         buckets: dict[tuple[Any, ...], list[Value]] = {}
         for node in nodes:
             if node._rule is None:
-                if id(node) not in input_ids and id(node) not in param_ids:
+                if id(node) not in input_ids and id(node) not in shared:
                     raise TraceError(f"trace: leaf {self.graph.name(node)} is neither an input nor a parameter")
                 continue
             level = 1 + max((depth.get(id(p), 0) for p in node.parents), default=0)
             depth[id(node)] = level
             rule = node._rule
-            kinds = tuple(id(p) in param_ids for p in node.parents)
+            kinds = tuple(id(p) in shared for p in node.parents)
             arg = None if rule.takes_constant else node._arg
             key = (level, id(rule), len(node.parents), kinds, arg if isinstance(arg, int | float | None) else id(arg))
             buckets.setdefault(key, []).append(node)
+        if parameters is None:  # in the order the groups first use them: each neuron's weights together
+            found = {id(n): n for n in nodes if id(n) in shared}
+            order = [p for key in sorted(buckets, key=lambda k: k[0]) for node in buckets[key] for p in node.parents
+                     if id(p) in shared]
+            parameters = list({id(p): p for p in [*order, *found.values()]}.values())
+        self.parameters = parameters
+        param_ids = {id(v): i for i, v in enumerate(parameters)}
         self._row_of: dict[int, int] = dict(input_ids)
         self.groups: list[_Group | _DotGroup] = []
         # the table's rows: the inputs, then each group's nodes together, groups in order of depth
@@ -294,10 +305,10 @@ class Trace:
             except (TypeError, ValueError) as error:
                 raise TraceError(f"Trace.forward: argument {k} of the batch is not numeric: {error}") from None
             if array.shape[1:] != shape or array.ndim == 0:
+                expected = ", ".join(["batch", *map(str, shape)])
                 raise TraceError(
                     f"Trace.forward: argument {k} of the batch has shape {array.shape}; the trace expects "
-                    f"(batch, {', '.join(map(str, shape))}) like its example, whose shape was {shape}"
-                    + ("" if not shape else f" (an input of length {array.shape[1:]} instead of {shape})")
+                    f"({expected}): its example's shape {shape}, one per example"
                 )
             if size is not None and array.shape[0] != size:
                 raise TraceError(f"Trace.forward: argument {k} has {array.shape[0]} examples, argument 0 {size}")
@@ -536,16 +547,10 @@ def trace(fn: Callable[..., Any], example: Any, parameters: Sequence[Value] | No
     outputs = [result] if single else list(result) if isinstance(result, Sequence) else None
     if not outputs or not all(isinstance(o, Value) for o in outputs):
         raise TypeError(f"trace: fn must return a Value or a non-empty sequence of Values, got {result!r}")
-    input_ids = {id(v) for v in inputs}
-    if parameters is None:
-        pending = Value(0.0)
-        pending.parents = tuple(outputs)
-        params = [n for n in topological_order(pending)[:-1] if n._rule is None and id(n) not in input_ids]
-    else:
-        params = list(parameters)
-        for p in params:
-            if not isinstance(p, Value) or not p.is_leaf:
-                raise TypeError(f"trace: parameters must be leaf Values, got {p!r}")
+    params = None if parameters is None else list(parameters)
+    for p in params or ():
+        if not isinstance(p, Value) or not p.is_leaf:
+            raise TypeError(f"trace: parameters must be leaf Values, got {p!r}")
     return Trace(fn, shapes, inputs, params, outputs, single, guards)
 
 

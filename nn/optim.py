@@ -185,7 +185,8 @@ class VectorStep:
             if missing:
                 raise ValueError(f"{name}: parameter {missing[0].label or missing[0]!r} is not among the ones stepped")
             index = np.array([position[id(p)] for p in group["params"]], dtype=np.intp)
-            self.indices.append(index)
+            consecutive = index.size and np.array_equal(index, np.arange(index[0], index[0] + index.size))
+            self.indices.append(slice(int(index[0]), int(index[0]) + index.size) if consecutive else index)
             keys = {tuple(sorted(optimizer.state.get(p, {}))) for p in group["params"]}
             if len(keys) > 1:
                 raise ValueError(f"{name}: the parameters of a group are at different points of their state")

@@ -4,6 +4,7 @@ import json
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from autograd import Value
@@ -29,6 +30,36 @@ def test_trajectories_match_torch_step_by_step(case):
     steps, _ = _replay(case["name"], case["kwargs"], REFERENCE["grads"], REFERENCE["start"])
     for t, (ours, theirs) in enumerate(zip(steps, case["steps"], strict=True), start=1):
         assert ours == pytest.approx(theirs, rel=1e-12, abs=1e-15), f"step {t}"
+
+
+@pytest.mark.parametrize("case", REFERENCE["optimizers"], ids=lambda c: f"{c['name']}-{sorted(c['kwargs'])}")
+def test_the_vector_step_matches_torch_and_the_per_parameter_step(case):
+    """The step a replayed fit takes, on one array of parameters, follows the same trajectory."""
+    kwargs = {k: tuple(v) if k == "betas" else v for k, v in case["kwargs"].items()}
+    params = [Value(x) for x in REFERENCE["start"]]
+    opt = getattr(optim, case["name"])(params, **kwargs)
+    vector = opt.vector_step(params)
+    theta = np.array(REFERENCE["start"])
+    for t, (g, theirs) in enumerate(zip(REFERENCE["grads"], case["steps"], strict=True), start=1):
+        vector.step(theta, np.array(g))
+        assert theta.tolist() == pytest.approx(theirs, rel=1e-12, abs=1e-15), f"step {t}"
+    vector.close()
+    steps, scalar = _replay(case["name"], case["kwargs"], REFERENCE["grads"], REFERENCE["start"])
+    assert theta.tolist() == steps[-1]
+    assert [opt.state[p] for p in params] == [scalar.state[p] for p in scalar.param_groups[0]["params"]]
+
+
+def test_a_vector_step_needs_every_parameter_at_the_same_point_of_its_state():
+    a, b = Value(1.0), Value(2.0)
+    opt = optim.Adam([a, b])
+    a.grad = 1.0
+    opt.param_groups[0]["params"] = [a]
+    opt.step()
+    opt.param_groups[0]["params"] = [a, b]
+    with pytest.raises(ValueError, match="at different points of their state"):
+        opt.vector_step([a, b])
+    with pytest.raises(ValueError, match="is not among the ones stepped"):
+        optim.SGD([a, b], lr=0.1).vector_step([a])
 
 
 def test_the_torch_reference_ran_in_float64():

@@ -2,8 +2,10 @@
 
 import sys
 
+import numpy as np
 import pytest
 
+import autograd
 import nn
 from nn import datasets
 
@@ -109,3 +111,110 @@ def test_fit_scores_the_first_example_of_each_data_set_before_training():
     with pytest.raises(ValueError, match="fit: the first example cannot be scored"):
         nn.fit(model, (X, y), loss="cross_entropy", metrics=[lambda out, t: 1 / 0], progress=False)
     assert model.state_dict() == before
+
+
+# The replay: fit, evaluate and accuracy over arrays ----------------------------------------------------
+
+
+def _fit_digits(batched, optimizer=nn.optim.Adam, **kwargs):
+    X, y = datasets.digits()
+    Xtr, Xte, ytr, yte = datasets.train_test_split(X, y, test_size=0.2, seed=0)
+    model = nn.MLP(64, [32, 10], init="xavier", seed=0)
+    opt = optimizer(model.parameters(), lr=0.01)
+    history = nn.fit(model, (Xtr, ytr), loss="cross_entropy", optimizer=opt, epochs=1, batch_size=16, seed=0,
+                     val_data=(Xte, yte), metrics=["accuracy"], progress=False, batched=batched, **kwargs)
+    return model, opt, history
+
+
+@pytest.mark.parametrize("optimizer", [nn.optim.Adam, nn.optim.SGD])
+def test_fit_replayed_and_on_values_give_the_same_weights_after_an_epoch_of_digits(optimizer):
+    replayed, opt_r, history_r = _fit_digits(None, optimizer)
+    scalar, opt_s, history_s = _fit_digits(False, optimizer)
+    got, want = replayed.state_dict(), scalar.state_dict()
+    assert max(abs(got[k] - want[k]) for k in want) < 1e-9
+    for key, series in history_s.items():
+        assert history_r[key] == pytest.approx(series, rel=1e-9), key
+    for p, q in zip(replayed.parameters(), scalar.parameters(), strict=True):
+        assert type(p.data) is float
+        assert p.grad == pytest.approx(q.grad, rel=1e-7, abs=1e-12)  # the last batch's gradients
+    state_r, state_s = opt_r.state_dict()["state"], opt_s.state_dict()["state"]
+    assert state_r.keys() == state_s.keys()
+    assert state_r[7] == pytest.approx(state_s[7], rel=1e-7, abs=1e-12)
+
+
+def test_training_goes_on_from_a_replayed_fit_on_values_and_back():
+    model, opt, _ = _fit_digits(True)
+    X, y = datasets.digits()
+    nn.fit(model, (X[:64], y[:64]), loss="cross_entropy", optimizer=opt, batch_size=16, progress=False,
+           batched=False)
+    nn.fit(model, (X[:64], y[:64]), loss="cross_entropy", optimizer=opt, batch_size=16, progress=False,
+           batched=True)
+    assert all(len(opt.state[p]) == 3 and opt.state[p]["step"] == 90 + 4 + 4 for p in model.parameters())
+
+
+def test_evaluate_and_accuracy_replay_to_the_same_numbers():
+    model, _, _ = _fit_digits(True)
+    X, y = datasets.digits()
+    assert nn.evaluate(model, (X, y), "cross_entropy") == pytest.approx(
+        nn.evaluate(model, (X, y), "cross_entropy", batched=False), rel=1e-12)
+    assert nn.accuracy(model, (X, y)) == nn.accuracy(model, (X, y), batched=False)
+    pairs = list(zip(X[:50], y[:50], strict=True))
+    assert nn.accuracy(model, pairs, batched=True) == nn.accuracy(model, pairs, batched=False)
+    hinge = nn.MLP(2, [3, 1], seed=0)
+    moons = datasets.moons(40, seed=0)
+    signs = (moons[0], 2.0 * moons[1] - 1)
+    assert nn.evaluate(hinge, signs, "hinge", batched=True) == pytest.approx(
+        nn.evaluate(hinge, signs, "hinge", batched=False), rel=1e-12)
+    assert nn.accuracy(hinge, signs, batched=True) == nn.accuracy(hinge, signs, batched=False)
+
+
+def test_batched_true_explains_why_a_model_cannot_be_replayed():
+    rnn = nn.RNN(1, 2, 1, seed=0)
+    sequences = ([[[0.5], [0.2]], [[0.1], [0.3]]], [0.0, 1.0])
+    with pytest.raises(ValueError, match="fit: batched=True, but the model cannot be traced and replayed: the inputs "
+                                         "must be a table"):
+        nn.fit(rnn, sequences, loss=lambda out, t: nn.mse(out[-1], t), progress=False, batched=True)
+    with pytest.raises(ValueError, match="evaluate: batched=True, but the model cannot be traced and replayed: the "
+                                         "model is a function"):
+        nn.evaluate(lambda x: x[0], ([[1.0]], [1.0]), batched=True)
+    model = nn.MLP(2, [2, 1], seed=0)
+    frozen = nn.optim.SGD([model.parameters()[0], nn.MLP(1, [1]).parameters()[0]], lr=0.1)
+    with pytest.raises(ValueError, match=r"optimizer cannot step arrays: .* is not among the ones stepped"):
+        nn.fit(model, datasets.xor(), optimizer=frozen, progress=False, batched=True)
+    with pytest.raises(ValueError, match="batched must be None, True or False"):
+        nn.fit(model, datasets.xor(), progress=False, batched="yes")
+
+
+def test_a_replayed_custom_loss_equals_the_scalar_path():
+    def l1(output, target):
+        return abs(output - target)
+
+    X, y = datasets.moons(30, seed=1)
+    weights = {}
+    for batched in (True, False):
+        model = nn.MLP(2, [4, 1], seed=0)
+        nn.fit(model, (X, y), loss=l1, epochs=2, batch_size=8, seed=0, progress=False, batched=batched)
+        weights[batched] = model.state_dict()
+    assert weights[True] == pytest.approx(weights[False], rel=1e-9, abs=1e-12)
+
+
+def test_the_replay_checks_every_target_before_training():
+    X = [[0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]
+    model = nn.MLP(2, [2, 1], output_activation="sigmoid", seed=0)
+    before = model.state_dict()
+    with pytest.raises(ValueError, match=r"fit: example 2: binary_cross_entropy: the target must be in \[0, 1\], "
+                                         "got 1.5"):
+        nn.fit(model, (X, [0.0, 1.0, 1.5]), loss="binary_cross_entropy", progress=False)
+    with pytest.raises(ValueError, match="fit: example 1: cross_entropy: target class 4 is out of range for 2 classes"):
+        nn.fit(nn.MLP(2, [2]), (X, [0, 4, 1]), loss="cross_entropy", progress=False)
+    assert model.state_dict() == before
+
+
+def test_numbers_from_arrays_enter_values_as_python_floats():
+    X, y = datasets.digits()
+    model = nn.MLP(64, [3, 2], seed=0)
+    out = model(X[0].astype(np.float32))
+    assert all(type(v.data) is float for v in out)
+    leaves = [n for n in autograd.topological_order(out[0]) if n.is_leaf]
+    assert all(type(n.data) is float for n in leaves)
+    assert nn.cross_entropy(out, y[0] % 2).data == pytest.approx(nn.cross_entropy(out, int(y[0]) % 2).data)
