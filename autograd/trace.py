@@ -205,16 +205,13 @@ class Trace:
     def _compile(self, parameters: list[Value] | None) -> None:
         nodes = self.graph.nodes
         input_ids = {id(v): i for i, v in enumerate(self.inputs)}
-        shared = (
-            {id(n) for n in nodes if n._rule is None and id(n) not in input_ids}
-            if parameters is None else {id(p) for p in parameters}
-        )
+        shared = {id(n) for n in nodes if n._rule is None and id(n) not in input_ids}
+        if parameters is not None:
+            shared |= {id(p) for p in parameters}
         depth: dict[int, int] = {}
         buckets: dict[tuple[Any, ...], list[Value]] = {}
         for node in nodes:
             if node._rule is None:
-                if id(node) not in input_ids and id(node) not in shared:
-                    raise TraceError(f"trace: leaf {self.graph.name(node)} is neither an input nor a parameter")
                 continue
             level = 1 + max((depth.get(id(p), 0) for p in node.parents), default=0)
             depth[id(node)] = level
@@ -228,8 +225,10 @@ class Trace:
             order = [p for key in sorted(buckets, key=lambda k: k[0]) for node in buckets[key] for p in node.parents
                      if id(p) in shared]
             parameters = list({id(p): p for p in [*order, *found.values()]}.values())
+        given = {id(p) for p in parameters}
         self.parameters = parameters
-        param_ids = {id(v): i for i, v in enumerate(parameters)}
+        self.constants = [n for n in nodes if id(n) in shared and id(n) not in given]
+        param_ids = {id(v): i for i, v in enumerate([*parameters, *self.constants])}
         self._row_of: dict[int, int] = dict(input_ids)
         self.groups: list[_Group | _DotGroup] = []
         # the table's rows: the inputs, then each group's nodes together, groups in order of depth
@@ -322,13 +321,34 @@ class Trace:
         """The parameters' current ``.data`` as one vector, in the order of ``parameters``."""
         return np.fromiter((p.data for p in self.parameters), dtype=float, count=len(self.parameters))
 
+    def role(self, node: Value) -> str:
+        """What a node of the traced graph is: "input" (a number of each example), "parameter" (shared, with a
+        gradient), "constant" (shared, a leaf not among the parameters given to ``trace``) or "op"."""
+        if node._rule is not None:
+            return "op"
+        if id(node) in self._row_of:
+            return "input"
+        if id(node) in self._param_of:
+            return "parameter" if self._param_of[id(node)] < len(self.parameters) else "constant"
+        raise KeyError(f"Trace.role: {node!r} is not in the traced graph")
+
+    def _shared(self, parameters: Array | None) -> Array:
+        """The parameters' vector (given, or read from them) followed by the constants' data."""
+        vector = self.parameter_data() if parameters is None else np.asarray(parameters, dtype=float)
+        if vector.shape != (len(self.parameters),):
+            raise TraceError(f"Trace.forward: parameters must be a vector of {len(self.parameters)} numbers, got shape "
+                             f"{vector.shape}")
+        if not self.constants:
+            return vector
+        return np.concatenate([vector, [c.data for c in self.constants]])
+
     def forward(self, batch: Any, parameters: Array | None = None) -> Array:
         """The outputs for every example of ``batch``: an array (batch,) for a scalar output, else (batch,
         n_outputs). ``batch`` holds one array per argument of ``fn``, each (batch, *shape of the example's
         argument). ``parameters`` (a vector in the order of ``self.parameters``) replaces the parameters'
         own ``.data``, which is read otherwise."""
         x = self._batch(batch)
-        params = self.parameter_data() if parameters is None else parameters
+        params = self._shared(parameters)
         rows = np.empty((self.n_rows, x.shape[1]))
         rows[: len(self.inputs)] = x
         anomaly = MODES.get().anomaly
@@ -370,7 +390,7 @@ class Trace:
             row_grads[out_rows[0]] = 1.0 / size if reduction == "mean" else 1.0
         else:
             raise ValueError(f"Trace.backward: reduction must be 'mean' or 'sum', got {reduction!r}")
-        param_grads = np.zeros(len(self.parameters))
+        param_grads = np.zeros(len(params))
         anomaly = MODES.get().anomaly
         with np.errstate(all="ignore"):
             for group in reversed(self.groups):
@@ -378,6 +398,7 @@ class Trace:
                 if anomaly:
                     self._check_rows(row_grads, 0, self.n_rows, "backward", params)
         self._row_grads = row_grads
+        param_grads = param_grads[: len(self.parameters)]
         if not np.isfinite(param_grads).all():
             self._check_rows(row_grads, 0, self.n_rows, "backward", params)
             bad = int(np.flatnonzero(~np.isfinite(param_grads))[0])
@@ -471,7 +492,7 @@ class Trace:
         copies: dict[int, Value] = {}
         for k, leaf in enumerate(self.inputs):
             copies[id(leaf)] = Value(float(self._rows[k, i]), leaf.label)
-        for p in self.parameters:
+        for p in (*self.parameters, *self.constants):
             copies[id(p)] = p
         with enable_grad():
             for node in self.graph.nodes:
@@ -524,8 +545,8 @@ def trace(fn: Callable[..., Any], example: Any, parameters: Sequence[Value] | No
     ``example`` is ``fn``'s argument (a number, a sequence or an array) or a tuple of its arguments; every
     number in it becomes an input leaf, and ``fn`` gets Values (nested lists of them for sequences). ``fn``
     returns a Value (a loss, say) or a sequence of Values. The other leaves of the graph are the
-    ``parameters``: those given, or by default every leaf that is not an input (a model's weights, and
-    constants that ``fn`` made as Values).
+    ``parameters`` (shared by every example, with gradients): those given, or by default every leaf that is
+    not an input. With ``parameters`` given, the other leaves are constants (``Trace.role``).
 
     The trace checks what it can see: comparisons of Values (``x > 0``) are replayed for every example, and
     an example that compares otherwise is refused. Python code that reads ``.data`` to decide what to build

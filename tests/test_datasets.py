@@ -150,3 +150,27 @@ def test_read_idx_refuses_what_is_not_a_regular_file(tmp_path):
         datasets.read_idx(fifo)
     with pytest.raises(ValueError, match="is a directory"):
         datasets.read_idx(tmp_path)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.int8, np.int16, np.int32, np.float32, np.float64])
+@pytest.mark.parametrize("name", ["array-idx", "array-idx.gz"])
+def test_write_idx_round_trips_through_read_idx(tmp_path, dtype, name):
+    array = (np.arange(24).reshape(2, 3, 4) - (0 if dtype == np.uint8 else 5)).astype(dtype)
+    datasets.write_idx(tmp_path / name, array)
+    back = datasets.read_idx(tmp_path / name)
+    assert (back.dtype, back.shape, back.tolist()) == (np.dtype(dtype), (2, 3, 4), array.tolist())
+    with pytest.raises(ValueError, match="IDX files hold .* not int64"):
+        datasets.write_idx(tmp_path / name, np.arange(3))
+
+
+def test_the_digits_as_mnist_files_read_back_as_mnist(tmp_path):
+    datasets.digits_as_mnist(tmp_path)
+    X, y = datasets.mnist(tmp_path)
+    X_test, y_test = datasets.mnist(tmp_path, split="test")
+    assert (X.shape, X_test.shape, y.shape, y_test.shape) == ((1500, 784), (297, 784), (1500,), (297,))
+    pixels, labels = datasets.digits(scale=False)
+    assert y.tolist() + y_test.tolist() == labels.tolist()
+    image = X[0].reshape(28, 28)
+    assert image[0, 0] == pixels[0][0] / 16  # each 8x8 pixel becomes a block of 3 or 4 pixels
+    assert image[27, 27] == pytest.approx(pixels[0][63] / 16, abs=1 / 255)
+    assert image[10, 14] == pytest.approx(pixels[0][2 * 8 + 4] / 16, abs=1 / 255)

@@ -179,3 +179,12 @@ def test_rnn_unroll_returns_the_outputs_and_the_last_hidden_state():
     _, h_first = rnn.unroll(sequence[:1])
     again, _ = rnn.unroll(sequence[1:], h0=h_first)
     assert again[0].data == outputs[1].data  # carrying the state on is the same as one longer run
+
+
+def test_an_rnn_takes_a_sequence_as_an_array():
+    import numpy as np
+
+    rnn = nn.RNN(2, 3, 1, seed=0)
+    sequence = np.array([[0.5, -0.2], [0.1, 0.3]])
+    as_array = [y.data for y in rnn(sequence)]
+    assert as_array == [y.data for y in rnn(sequence.tolist())]

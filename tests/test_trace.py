@@ -231,3 +231,17 @@ def test_misuse_gets_clear_errors():
         autograd.trace(lambda x: x * 2.0 if unused > 0 else x, 1.0)
     with pytest.raises(IndexError, match="out of range for a batch of 2"):
         traced.example(2)
+
+
+def test_leaves_are_inputs_parameters_or_constants():
+    w, c = Value(2.0, "w"), Value(3.0, "c")
+    traced = autograd.trace(lambda x: w * x + c, 1.0, parameters=[w])
+    roles = {traced.graph.name(n): traced.role(n) for n in traced.graph.nodes}
+    assert roles == {"w": "parameter", "leaf#2": "input", "mul#3": "op", "c": "constant", "add#4": "op"}
+    assert traced.forward(np.array([1.0, 2.0])).tolist() == [5.0, 7.0]
+    assert traced.backward(accumulate=False).tolist() == [1.5]  # the mean of x: c has no gradient to give
+    c.data = 10.0  # constants are read at each forward, as parameters are
+    assert traced.forward(np.array([1.0]), parameters=np.array([1.0])).tolist() == [11.0]
+    assert traced.example(0).data == 12.0  # the Values themselves: w is still 2
+    with pytest.raises(TraceError, match=r"parameters must be a vector of 1 numbers, got shape \(2,\)"):
+        traced.forward(np.array([1.0]), parameters=np.ones(2))
