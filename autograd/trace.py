@@ -65,6 +65,7 @@ class _Operand:
     shared: bool  # True: parameters; False: rows
     index: Any  # an index array, or a slice when the rows are consecutive
     repeats: bool  # some row or parameter appears twice, so gradients must be added with np.add.at
+    inputs_only: bool = False  # every row is an input's: no gradient is needed when the inputs' are not
 
     def gather(self, rows: Array, params: Array) -> Array:
         return params[self.index][:, None] if self.shared else rows[self.index]
@@ -81,14 +82,15 @@ class _Operand:
             target[self.index] += contribution
 
 
-def _operand(shared: bool, positions: Sequence[int]) -> _Operand:
+def _operand(shared: bool, positions: Sequence[int], inputs: int) -> _Operand:
     index = np.asarray(positions, dtype=np.intp)
     repeats = len(set(positions)) < len(positions)
+    inputs_only = not shared and max(positions) < inputs
     if not repeats and len(positions) > 0 and positions[-1] - positions[0] == len(positions) - 1 and bool(
         np.all(np.diff(index) == 1)
     ):
-        return _Operand(shared, slice(positions[0], positions[-1] + 1), False)
-    return _Operand(shared, index, repeats)
+        return _Operand(shared, slice(positions[0], positions[-1] + 1), False, inputs_only)
+    return _Operand(shared, index, repeats, inputs_only)
 
 
 @dataclass(slots=True)
@@ -105,12 +107,37 @@ class _Group:
         xs = tuple(op.gather(rows, params) for op in self.operands)
         rows[self.start:self.stop] = self.rule.forward(xs, self.arg)
 
-    def backward(self, rows: Array, params: Array, row_grads: Array, param_grads: Array) -> None:
+    def backward(self, rows: Array, params: Array, row_grads: Array, param_grads: Array, skip_inputs: bool) -> None:
         upstream = row_grads[self.start:self.stop]
         xs = tuple(op.gather(rows, params) for op in self.operands)
         partials = self.rule.partials(xs, rows[self.start:self.stop], self.arg)
         for operand, partial in zip(self.operands, partials, strict=True):
-            operand.add_grad(row_grads, param_grads, partial * upstream)
+            if not (skip_inputs and operand.inputs_only):
+                operand.add_grad(row_grads, param_grads, partial * upstream)
+
+
+@dataclass(slots=True)
+class _SumGroup:
+    """``sum`` nodes over rows: one gather of a k×n block of rows and one reduction."""
+
+    start: int
+    stop: int
+    index: Any  # (k, n) rows
+    repeats: bool
+    inputs_only: bool
+
+    def forward(self, rows: Array, params: Array) -> None:
+        rows[self.start:self.stop] = rows[self.index].sum(axis=1)
+
+    def backward(self, rows: Array, params: Array, row_grads: Array, param_grads: Array, skip_inputs: bool) -> None:
+        if skip_inputs and self.inputs_only:
+            return
+        upstream = row_grads[self.start:self.stop]
+        contribution = np.broadcast_to(upstream[:, None, :], (*self.index.shape, upstream.shape[1]))
+        if self.repeats:
+            np.add.at(row_grads, self.index, contribution)
+        else:
+            row_grads[self.index] += contribution
 
 
 @dataclass(slots=True)
@@ -129,6 +156,8 @@ class _DotGroup:
         """W, k×n: a view of the parameter vector when the weights lie in it as a strided block."""
         if self.view is not None:
             first, k, n, stride = self.view
+            if first + k * stride <= params.shape[0]:  # the cheap view: each neuron's bias follows its weights
+                return params[first:first + k * stride].reshape(k, stride)[:, :n]
             size = params.itemsize
             return np.lib.stride_tricks.as_strided(params[first:], shape=(k, n), strides=(stride * size, size))
         return params[self.weights]
@@ -139,7 +168,7 @@ class _DotGroup:
             out += self.bias.gather(rows, params)
         rows[self.start:self.stop] = out
 
-    def backward(self, rows: Array, params: Array, row_grads: Array, param_grads: Array) -> None:
+    def backward(self, rows: Array, params: Array, row_grads: Array, param_grads: Array, skip_inputs: bool) -> None:
         upstream = row_grads[self.start:self.stop]
         x = self.inputs.gather(rows, params)
         w = self.matrix(params)
@@ -148,7 +177,8 @@ class _DotGroup:
             self.matrix(param_grads)[...] += d_weights
         else:
             np.add.at(param_grads, self.weights, d_weights)
-        self.inputs.add_grad(row_grads, param_grads, w.T @ upstream)
+        if not (skip_inputs and self.inputs.inputs_only):
+            self.inputs.add_grad(row_grads, param_grads, w.T @ upstream)
         if self.bias is not None:
             self.bias.add_grad(row_grads, param_grads, upstream)
 
@@ -230,7 +260,7 @@ class Trace:
         self.constants = [n for n in nodes if id(n) in shared and id(n) not in given]
         param_ids = {id(v): i for i, v in enumerate([*parameters, *self.constants])}
         self._row_of: dict[int, int] = dict(input_ids)
-        self.groups: list[_Group | _DotGroup] = []
+        self.groups: list[_Group | _DotGroup | _SumGroup] = []
         # the table's rows: the inputs, then each group's nodes together, groups in order of depth
         row = len(self.inputs)
         for key in sorted(buckets, key=lambda k: k[0]):
@@ -251,9 +281,9 @@ class Trace:
         parents = [node.parents[position] for node in members]
         shared = id(parents[0]) in param_ids
         table = param_ids if shared else self._row_of
-        return _operand(shared, [table[id(p)] for p in parents])
+        return _operand(shared, [table[id(p)] for p in parents], len(self.inputs))
 
-    def _group(self, members: list[Value], start: int, param_ids: dict[int, int]) -> _Group | _DotGroup:
+    def _group(self, members: list[Value], start: int, param_ids: dict[int, int]) -> _Group | _DotGroup | _SumGroup:
         first = members[0]
         rule = first._rule
         assert rule is not None
@@ -264,12 +294,19 @@ class Trace:
             same_inputs = all(node.parents[n:2 * n] == first.parents[n:2 * n] for node in members)
             if all(kinds[:n]) and not any(kinds[n:2 * n]) and same_inputs:
                 weights = [[param_ids[id(w)] for w in node.parents[:n]] for node in members]
-                inputs = _operand(False, [self._row_of[id(x)] for x in first.parents[n:2 * n]])
+                inputs = _operand(False, [self._row_of[id(x)] for x in first.parents[n:2 * n]], len(self.inputs))
                 bias = self._positions(members, 2 * n, param_ids) if len(first.parents) > 2 * n else None
                 view = _weight_view(weights)
                 return _DotGroup(start, stop, np.asarray(weights, dtype=np.intp), inputs, bias, view)
+        if rule is rules.SUM and not any(id(p) in param_ids for node in members for p in node.parents):
+            index = [[self._row_of[id(p)] for p in node.parents] for node in members]
+            flat = [row for line in index for row in line]
+            return _SumGroup(start, stop, np.asarray(index, dtype=np.intp), len(set(flat)) < len(flat),
+                             max(flat) < len(self.inputs))
         operands = [self._positions(members, i, param_ids) for i in range(len(first.parents))]
-        arg = np.array([[node._arg] for node in members]) if rule.takes_constant else first._arg
+        arg = first._arg
+        if rule.takes_constant and any(node._arg != arg for node in members):
+            arg = np.array([[node._arg] for node in members])  # a column: one constant per node
         return _Group(rule, start, stop, operands, arg)
 
     def _guard(self, left: Value, symbol: str, right: Any, outcome: bool) -> tuple[Any, ...]:
@@ -364,13 +401,17 @@ class Trace:
             self._check_rows(rows, len(self.inputs), self.n_rows, "forward", params)
         return out[0] if self._single else out.T
 
-    def backward(self, reduction: str = "mean", grad_outputs: Array | None = None, accumulate: bool = True) -> Array:
+    def backward(
+        self, reduction: str = "mean", grad_outputs: Array | None = None, accumulate: bool = True,
+        input_grads: bool = True,
+    ) -> Array:
         """The chain rule over the last batch: each example's gradients (see ``grad``) and the parameters'
         gradients, summed over the batch with ``reduction="sum"`` or averaged with "mean" (the default, as
         a batch's loss is its mean), or weighted by ``grad_outputs`` (batch,) or (batch, n_outputs).
 
         Returns the parameters' gradients and, with ``accumulate`` (the default), adds them to each
-        parameter's ``.grad``, as ``backward()`` does."""
+        parameter's ``.grad``, as ``backward()`` does. ``input_grads=False`` skips the gradients of the
+        inputs (which training does not need; ``grad`` of an input is then 0)."""
         if self._rows is None or self._params is None:
             raise TraceError("Trace.backward: call forward(batch) first")
         rows, params = self._rows, self._params
@@ -394,12 +435,12 @@ class Trace:
         anomaly = MODES.get().anomaly
         with np.errstate(all="ignore"):
             for group in reversed(self.groups):
-                group.backward(rows, params, row_grads, param_grads)
+                group.backward(rows, params, row_grads, param_grads, not input_grads)
                 if anomaly:
                     self._check_rows(row_grads, 0, self.n_rows, "backward", params)
         self._row_grads = row_grads
         param_grads = param_grads[: len(self.parameters)]
-        if not np.isfinite(param_grads).all():
+        if not math.isfinite(param_grads.sum()):  # one pass: a NaN or an infinity makes the sum one
             self._check_rows(row_grads, 0, self.n_rows, "backward", params)
             bad = int(np.flatnonzero(~np.isfinite(param_grads))[0])
             raise ValueError(f"Trace.backward: the gradient of parameter {_name(self.graph, self.parameters[bad])} "

@@ -38,13 +38,13 @@ def mlp_step(engine: str) -> list[float]:
     """micrograd's demo: MLP(2, [16, 16, 1]) with ReLU on 100 points, max-margin loss + 1e-4 L2, backward, SGD."""
     X, y = _moons()
     step = {"chainrule": _mlp_chainrule, "micrograd": _mlp_micrograd, "floats": _mlp_floats,
-            "torch": _mlp_torch}[engine](X, y)
+            "torch": _mlp_torch, "replay": _mlp_replay}[engine](X, y)
     step()  # warm up
     times = []
-    for _ in range(5 if engine in ("chainrule", "floats") else 3):
+    for _ in range(5 if engine in ("chainrule", "floats", "replay") else 3):
         start = time.perf_counter()
         step()
-        times.append(time.perf_counter() - start)
+        times.append((time.perf_counter() - start) / (10 if engine == "replay" else 1))
     return times
 
 
@@ -63,6 +63,26 @@ def _mlp_chainrule(X: list[list[float]], y: list[float]) -> Callable[[], None]:
         opt.zero_grad()
         loss.backward()
         opt.step()
+
+    return step
+
+
+def _mlp_replay(X: list[list[float]], y: list[float]) -> Callable[[], None]:
+    """The same step through ``nn.fit``'s replay: the L2 term, the same for every example, is added to each
+    example's loss, so the batch's mean loss is micrograd's. Ten steps a call, timed per step below."""
+    import autograd
+    import nn
+
+    model = nn.MLP(2, [16, 16, 1], activation="relu", seed=0)
+    params = model.parameters()
+    opt = nn.optim.SGD(params, lr=0.05)
+
+    def loss(score: Any, target: Any) -> Any:
+        return (1 - target * score).relu() + 1e-4 * autograd.dot(params, params)
+
+    def step() -> None:
+        nn.fit(model, (X, y), loss=loss, optimizer=opt, epochs=10, batch_size=len(X), shuffle=False,
+               progress=False, batched=True)
 
     return step
 
@@ -222,6 +242,67 @@ def digits_batches(engine: str) -> list[float]:
     return times
 
 
+def _synthetic_mnist(n: int) -> tuple[Any, Any]:
+    """n random 784-pixel images (float32 in [0, 1), as nn.datasets.mnist gives) and one-hot targets."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    images = rng.random((n, 784), dtype=np.float32)
+    return images, np.eye(10)[rng.integers(0, 10, n)]
+
+
+def mnist_epoch(engine: str, n: int = 60_000) -> list[float]:
+    """One epoch of Nielsen's Network([784, 30, 10]): sigmoid, quadratic cost, SGD with batch 10 and η = 3.0,
+    over n synthetic samples. chainrule is ``nn.fit`` (which replays the traced graph with NumPy); numpy the
+    same network with matrix backprop written by hand, the floor; scalar is ``fit(batched=False)``, one graph
+    per sample, timed on 300 samples and scaled to the epoch."""
+    import numpy as np
+
+    import nn
+
+    images, targets = _synthetic_mnist(n)
+    if engine in ("chainrule", "scalar"):
+        model = nn.MLP(784, [30, 10], activation="sigmoid", output_activation="sigmoid", init="xavier", seed=0)
+        opt = nn.optim.SGD(model.parameters(), lr=3.0)
+        size = n if engine == "chainrule" else 300
+        start = time.perf_counter()
+        nn.fit(model, (images[:size], targets[:size]), loss="half_sse", optimizer=opt, batch_size=10, seed=0,
+               progress=False, batched=engine == "chainrule")
+        return [(time.perf_counter() - start) * n / size]
+    if engine != "numpy":
+        raise ValueError(engine)
+    rng = np.random.default_rng(0)
+    weights = [rng.normal(0, 0.08, (30, 784)), rng.normal(0, 0.3, (10, 30))]
+    biases = [np.zeros((30, 1)), np.zeros((10, 1))]
+    start = time.perf_counter()
+    order = rng.permutation(n)
+    eta = 3.0
+    for k in range(0, n, 10):
+        rows = order[k:k + 10]
+        x, y = images[rows].T.astype(float), targets[rows].T
+        z1 = weights[0] @ x + biases[0]
+        a1 = 1 / (1 + np.exp(-z1))
+        z2 = weights[1] @ a1 + biases[1]
+        a2 = 1 / (1 + np.exp(-z2))
+        d2 = (a2 - y) * a2 * (1 - a2)
+        d1 = (weights[1].T @ d2) * a1 * (1 - a1)
+        m = len(rows)
+        weights[1] -= eta / m * (d2 @ a1.T)
+        biases[1] -= eta / m * d2.sum(axis=1, keepdims=True)
+        weights[0] -= eta / m * (d1 @ x.T)
+        biases[0] -= eta / m * d1.sum(axis=1, keepdims=True)
+    return [time.perf_counter() - start]
+
+
+def mnist_memory(engine: str, n: int = 60_000) -> list[float]:
+    """The peak memory (MiB, the process's maximum resident set) of a full-size epoch: chainrule's replayed
+    ``fit`` or the hand-written NumPy network, each with the 188 MB of float32 images."""
+    import resource
+
+    mnist_epoch("chainrule" if engine == "chainrule" else "numpy", n)
+    return [resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024]
+
+
 def deep_chain(engine: str, n: int = 1_000_000) -> list[float]:
     """y = y*1.0000001 + 1e-9, a million times, then the derivative of y with respect to its start."""
     start = time.perf_counter()
@@ -366,7 +447,9 @@ def memory(engine: str, nodes: int = 100_000) -> list[float]:
 
 
 WORKLOADS: dict[str, tuple[Callable[[str], list[float]], tuple[str, ...], str]] = {
-    "mlp_step": (mlp_step, ("chainrule", "micrograd", "torch", "floats"), "s/step"),
+    "mlp_step": (mlp_step, ("chainrule", "replay", "micrograd", "torch", "floats"), "s/step"),
+    "mnist_epoch": (mnist_epoch, ("chainrule", "numpy", "scalar"), "s/epoch"),
+    "mnist_memory": (mnist_memory, ("chainrule", "numpy"), "MiB peak"),
     "digits_batch": (digits_batches, ("chainrule", "micrograd"), "s/batch"),
     "deep_chain": (deep_chain, ("chainrule", "micrograd", "floats", "objects", "objects_inline"), "s"),
     "wide_sum": (wide_sum, ("chainrule", "micrograd", "floats"), "s"),

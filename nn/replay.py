@@ -147,7 +147,7 @@ class Replay:
         size = self.trace.data(self.trace.outputs[0]).shape[0]
         seed = np.zeros((size, 1 + self.outputs))
         seed[:, 0] = 1.0 / size
-        return self.trace.backward(grad_outputs=seed, accumulate=False)
+        return self.trace.backward(grad_outputs=seed, accumulate=False, input_grads=False)
 
     def chunks(self, parameters: Array) -> Iterator[tuple[range, Array]]:
         """The whole data set's losses and outputs, ``CHUNK`` examples at a time."""

@@ -327,8 +327,9 @@ class _Run:
         # two see the same samples in the same order.
         for rows in batches(range(len(self.pairs)), self.batch_size, shuffle=self.shuffle, seed=self.rng):
             batch_loss = self._replayed_batch(rows, totals) if self.found else self._batch(rows, totals)
-            bar.update(1)
-            bar.set_postfix(loss=f"{batch_loss:.4f}")
+            if frames:
+                bar.update(1)
+                bar.set_postfix(loss=f"{batch_loss:.4f}")
         bar.close()
         return totals
 
@@ -353,7 +354,8 @@ class _Run:
         self.stepper.step(self.parameters, self.grads)
         total = math.fsum(out[:, 0].tolist())
         totals["loss"] += total
-        _add_metrics(totals, self.metrics, out[:, 1:], [self.pairs[i][1] for i in rows])
+        if self.metrics:
+            _add_metrics(totals, self.metrics, out[:, 1:], [self.pairs[i][1] for i in rows])
         return total / len(rows)
 
     def finish(self) -> None:

@@ -159,7 +159,7 @@ def test_write_idx_round_trips_through_read_idx(tmp_path, dtype, name):
     datasets.write_idx(tmp_path / name, array)
     back = datasets.read_idx(tmp_path / name)
     assert (back.dtype, back.shape, back.tolist()) == (np.dtype(dtype), (2, 3, 4), array.tolist())
-    with pytest.raises(ValueError, match="IDX files hold .* not int64"):
+    with pytest.raises(ValueError, match=r"IDX files hold .* not int64"):
         datasets.write_idx(tmp_path / name, np.arange(3))
 
 

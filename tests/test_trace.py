@@ -245,3 +245,16 @@ def test_leaves_are_inputs_parameters_or_constants():
     assert traced.example(0).data == 12.0  # the Values themselves: w is still 2
     with pytest.raises(TraceError, match=r"parameters must be a vector of 1 numbers, got shape \(2,\)"):
         traced.forward(np.array([1.0]), parameters=np.ones(2))
+
+
+def test_training_can_skip_the_inputs_gradients_and_get_the_same_parameter_gradients():
+    model = nn.MLP(3, [4, 2], seed=0)
+    traced = autograd.trace(lambda x, t: nn.mse(model(x), t), (np.zeros(3), np.zeros(2)))
+    rng = np.random.default_rng(2)
+    batch = (rng.normal(size=(5, 3)), rng.normal(size=(5, 2)))
+    traced.forward(batch)
+    full = traced.backward(accumulate=False)
+    assert all(traced.grad(x).any() for x in traced.inputs)
+    lean = traced.backward(accumulate=False, input_grads=False)
+    assert lean.tolist() == full.tolist()
+    assert not any(traced.grad(x).any() for x in traced.inputs)
