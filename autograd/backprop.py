@@ -116,6 +116,9 @@ def _chain_rule(order: Sequence[Value], create_graph: bool, needed: set[Value] |
     """Push each node's ``.grad`` to its parents, in reverse ``order``: the chain rule. ``needed`` holds
     the nodes whose gradients are wanted (all when None): the others are not visited."""
     check = MODES.get().anomaly
+    if not create_graph and needed is None and not check:
+        _chain_rule_on_floats(order)
+        return
     step = 0
     with _paused_gc(), enable_grad() if create_graph else nullcontext():
         for node in reversed(order):
@@ -134,6 +137,35 @@ def _chain_rule(order: Sequence[Value], create_graph: bool, needed: set[Value] |
                 parent.grad += partial * g
             if check:
                 _check_finite(node, partials, step, order)
+
+
+def _chain_rule_on_floats(order: Sequence[Value]) -> None:
+    """``_chain_rule`` for the common case, ``backward()`` on floats: the same step, with the per-node work
+    of the general loop (step count, ``needed``, anomaly checks) left out. A step that fails is taken
+    again by ``_partials``, which raises the error the general loop would."""
+    with _paused_gc():
+        for node in reversed(order):
+            rule = node._rule
+            if rule is None:
+                continue
+            g = node.grad
+            if g == 0.0:  # nothing to pass on
+                continue
+            parents = node.parents
+            try:
+                if rule.builtin and len(parents) == 1:
+                    parent = parents[0]
+                    (partial,) = rule.partials((parent.data,), node.data, node._arg)
+                    parent.grad += partial * g
+                    continue
+                partials = (rule.partials(_input_data(parents), node.data, node._arg) if rule.builtin else
+                            _partials(node, rule, False, 0, order))
+            except (ArithmeticError, ValueError):
+                step = 1 + sum(1 for n in reversed(order[order.index(node) + 1:]) if n._rule is not None)
+                partials = _partials(node, rule, False, step, order)
+            # strict=False: the rule gives one partial per input, and zip's strict check costs on every node
+            for parent, partial in zip(parents, partials, strict=False):
+                parent.grad += partial * g
 
 
 def _partials(
