@@ -415,20 +415,21 @@ def wide_sum(engine: str, n: int = 100_000) -> list[float]:
 
 
 def memory(engine: str, nodes: int = 100_000) -> list[float]:
-    """Bytes per graph node of a chain of 10^5 nodes (tracemalloc, after the forward pass)."""
+    """Bytes per graph node of a chain of 10^5 nodes (tracemalloc, after the forward pass; the engine is
+    imported first, so that its modules are not counted)."""
+    if engine == "chainrule":
+        from autograd import Value, topological_order
+    elif engine == "micrograd":
+        from micrograd.engine import Value as MValue
     gc.collect()
     tracemalloc.start()
     if engine == "chainrule":
-        from autograd import Value, topological_order
-
         v = Value(1.0)
         for _ in range(nodes - 1):
             v = v * 1.0000001
         used, _ = tracemalloc.get_traced_memory()
         count = len(topological_order(v))
     elif engine == "micrograd":
-        from micrograd.engine import Value as MValue
-
         v = MValue(1.0)
         for _ in range(nodes - 1):
             v = v * 1.0000001
