@@ -5,17 +5,17 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.chainrule-installed
 
-.PHONY: demo test bench lab lint venv graphviz clean
+.PHONY: demo test bench lab lint venv graphviz chromium clean
 
 demo: venv graphviz
 	$(BIN)/chainrule demo
 
-test: venv graphviz
+test: venv graphviz chromium
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
-bench: venv
+bench: venv graphviz chromium
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check micrograd==0.1.0
 	$(BIN)/python benchmarks/run.py --markdown
 
@@ -37,6 +37,9 @@ $(STAMP): pyproject.toml
 
 graphviz:
 	@scripts/ensure-graphviz
+
+chromium:
+	@scripts/ensure-chromium
 
 clean:
 	rm -rf $(VENV) chainrule-out .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -12,6 +12,7 @@ and reverse-mode ``backward`` over a topologically sorted graph.
 from autograd.backprop import BackwardStep, EdgeStep, backward, backward_steps, grad, local_partials, zero_grad
 from autograd.errors import AnomalyError, GradcheckError
 from autograd.explain import Explanation, explain
+from autograd.explore import ExploreOptions, Explorer, explore
 from autograd.gradient_checks import gradcheck, gradgradcheck
 from autograd.graph import Graph, topological_order
 from autograd.modes import detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad
@@ -42,6 +43,8 @@ __all__ = [
     "DrawOptions",
     "EdgeStep",
     "Explanation",
+    "ExploreOptions",
+    "Explorer",
     "GradcheckError",
     "Graph",
     "GraphvizError",
@@ -61,6 +64,7 @@ __all__ = [
     "enable_grad",
     "exp",
     "explain",
+    "explore",
     "grad",
     "gradcheck",
     "gradgradcheck",

@@ -350,7 +350,9 @@ def _tooltip(text: str) -> str:
     visible = "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
     if len(visible) > LONGEST_TOOLTIP:
         visible = f"{visible[:LONGEST_TOOLTIP]}… ({len(visible) - LONGEST_TOOLTIP} more characters)"
-    return visible.replace("\\", "\\\\")
+    from graphviz import nohtml  # quoted even when it looks like <html>: graphviz passes <...> through as a label
+
+    return nohtml(visible.replace("\\", "\\\\"))  # type: ignore[no-any-return]
 
 
 def _node_label(node: Value, options: _Settings, title: str) -> str:

@@ -336,6 +336,15 @@ def deep_chain(engine: str, n: int = 1_000_000) -> list[float]:
         except RecursionError:
             return [math.nan]
         result = x.grad
+    elif engine == "torch":
+        import torch
+
+        x = torch.tensor(1.0, dtype=torch.float64, requires_grad=True)
+        v = x
+        for _ in range(n):
+            v = v * 1.0000001 + 1e-9
+        v.backward()
+        result = float(x.grad)
     elif engine in ("objects", "objects_inline"):
         result = _object_floor(n, inline=engine == "objects_inline")
     else:
@@ -452,7 +461,7 @@ WORKLOADS: dict[str, tuple[Callable[[str], list[float]], tuple[str, ...], str]] 
     "mnist_epoch": (mnist_epoch, ("chainrule", "numpy", "scalar"), "s/epoch"),
     "mnist_memory": (mnist_memory, ("chainrule", "numpy"), "MiB peak"),
     "digits_batch": (digits_batches, ("chainrule", "micrograd"), "s/batch"),
-    "deep_chain": (deep_chain, ("chainrule", "micrograd", "floats", "objects", "objects_inline"), "s"),
+    "deep_chain": (deep_chain, ("chainrule", "micrograd", "torch", "floats", "objects", "objects_inline"), "s"),
     "wide_sum": (wide_sum, ("chainrule", "micrograd", "floats"), "s"),
     "memory": (memory, ("chainrule", "micrograd"), "bytes/node"),
 }

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import math
 import os
 import sys
@@ -110,6 +111,8 @@ def demo(out_dir: Path, epochs: int, write: Write = print) -> int:
         for suffix in ("svg", "png"):
             path = autograd.save(total, out_dir / f"worked-example.{suffix}", show_contributions=True)
             write(f"wrote {path}")
+        path = autograd.explore(total, title="The worked example: E").save(out_dir / "worked-example.html")
+        write(f"wrote {path}: open it in a browser to click the nodes, see every path and step through backward")
     except autograd.GraphvizNotFoundError as missing:
         path = write_atomically(out_dir / "worked-example.dot",
                                 autograd.to_dot(total, show_contributions=True).encode("utf-8"))
@@ -262,10 +265,24 @@ def _model_root(args: argparse.Namespace) -> Value:
     return root
 
 
+_LEVELS = {"MLP": (2, 4), "Layer": (2,), "RNN": (1, 3), "Neuron": ()}
+"""The explorer's coarser views of each model's graph, as label depths: an MLP's layers and its neurons."""
+
+
 def graph(args: argparse.Namespace, write: Write = print) -> int:
-    """Draw a saved model's graph for one input, grouped by layer, with every gradient of its root."""
+    """Draw a saved model's graph for one input, grouped by layer, with every gradient of its root; with
+    --html, write the explorer's page too (or only it, when --out is not given)."""
     root = _model_root(args)
     size = len(autograd.topological_order(root))
+    if args.html is not None:
+        if Path(args.html).suffix.lower() not in (".html", ".htm"):
+            raise _usage("graph", f"--html must end in .html, got {args.html!r}")
+        levels = _LEVELS.get(json.loads(Path(args.model).read_text("utf-8"))["class"], ())
+        page = autograd.explore(root, levels=levels, title=f"{Path(args.model).name}: {root.label}")
+        write(f"wrote {page.save(args.html)}: open it in a browser to explore the graph")
+        if args.out is None:
+            return 0
+    args.out = args.out or "graph.svg"
     form = args.format or Path(args.out).suffix.lstrip(".").lower()
     options: autograd.DrawOptions = {"cluster": autograd.label_prefix(2), "max_nodes": size, "rankdir": "LR"}
     if form == "dot":
@@ -343,8 +360,10 @@ def _parser() -> _Parser:
                             description="Draw a saved model's graph for one input, grouped by layer, with every "
                                         "node's value and gradient and every edge's local partial. " + root_help)
     p.add_argument("model", help="a model saved by `chainrule train` or Module.save")
-    p.add_argument("--out", default="graph.svg", help="the picture: .svg, .png, .pdf, or .dot for the DOT text "
-                                                      "(needs no Graphviz) (graph.svg)")
+    p.add_argument("--out", default=None, help="the picture: .svg, .png, .pdf, or .dot for the DOT text "
+                                                "(needs no Graphviz) (graph.svg, unless only --html is given)")
+    p.add_argument("--html", default=None, metavar="PATH",
+                   help="also write the explorer: one interactive page (.html) to click, step through and search")
     p.add_argument("--format", choices=["svg", "png", "pdf", "dot"], default=None,
                    help="the format, when --out does not say it")
     _add_model_options(p)

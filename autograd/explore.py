@@ -1,0 +1,400 @@
+"""The explorer: one self-contained interactive page for a graph, in a notebook or as a file.
+
+``explore(root)`` takes one snapshot of the graph (``Graph.of``: every node's number and name, data and
+∂root/∂node, every edge's local partial and rule in words, and the records of ``backward_steps``), lays it
+out with Graphviz's ``dot`` at one or more levels (layers, neurons, every scalar), and writes one HTML page
+holding the drawings, the snapshot as JSON and a small script. The page makes no network request; its
+script and styles are files of this package (``autograd/explorer/``), with svg-pan-zoom vendored beside
+them, and a Content-Security-Policy allows only those scripts and styles to run.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import json
+import math
+import re
+import shutil
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, TypedDict, Unpack
+
+from autograd.backprop import backward_steps
+from autograd.files import write_atomically
+from autograd.graph import Graph, _kept_grads
+from autograd.render import (
+    INSTALL_HINT,
+    GraphvizNotFoundError,
+    _escape,
+    _grad_color,
+    _partials_or_none,
+    _pipe,
+    _shorten,
+    _tooltip,
+    label_prefix,
+)
+from autograd.rules import float_of
+from autograd.validation import is_whole
+from autograd.value import Value
+
+__all__ = ["ExploreOptions", "Explorer", "explore"]
+
+Cluster = Callable[[Value], str | None]
+
+
+class ExploreOptions(TypedDict, total=False):
+    """The options of ``explore``; every one may be left out.
+
+    - ``levels``: label depths to offer as coarser views, e.g. ``(2, 4)`` for an ``nn.MLP``: one box per
+      layer (``layers.0``), one per neuron (``layers.0.neurons.3``), then every scalar node. Default: none.
+    - ``cluster``: a function from a node to a group name (``label_prefix(4)``): one more view, a box per
+      group, and the scalar view draws the groups boxed.
+    - ``color_by_grad``: fill nodes by log10 |∂root/∂node|, with a legend.
+    - ``rankdir``: "LR" (the default) or "TB" (also "RL", "BT").
+    - ``precision``: significant digits in the drawings, 1 to 17 (default 4); the side panel shows 6.
+    - ``show_partials``: label each edge with its local partial (default: True up to 400 nodes).
+    - ``max_nodes``: a larger graph raises ValueError (default 20,000).
+    - ``max_paths``: the most paths the panel lists for one node; it always shows their count and sum
+      (default 20).
+    - ``title``: the page's title (default: the root's name).
+    """
+
+    levels: Sequence[int]
+    cluster: Cluster | None
+    color_by_grad: bool
+    rankdir: str
+    precision: int
+    show_partials: bool
+    max_nodes: int
+    max_paths: int
+    title: str
+
+
+_PARTIAL_LABELS_UP_TO = 400
+"""Up to this many nodes, edges carry their partials in the drawing by default; past it dot's layout with
+thousands of edge labels is too slow, and the panel shows the partials."""
+
+
+@dataclass(frozen=True)
+class Explorer:
+    """An interactive page for one graph. ``html`` is the whole page, self-contained; ``svg`` the scalar
+    view as a static picture; ``data`` the snapshot the page reads. In Jupyter it shows itself."""
+
+    html: str
+    svg: str
+    data: dict[str, Any]
+
+    def save(self, path: str | Path) -> Path:
+        """Write the page to ``path`` (``.html``), atomically; open it in any browser, no server needed."""
+        target = Path(path)
+        if target.suffix.lower() not in (".html", ".htm"):
+            raise ValueError(f"Explorer.save: the file name must end in .html, got {str(path)!r}")
+        return write_atomically(target, self.html.encode("utf-8"))
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        """The page in an iframe (its script and styles cannot touch the notebook's), and the static SVG for
+        viewers that strip scripts."""
+        frame = (
+            f'<iframe srcdoc="{html.escape(self.html, quote=True)}" sandbox="allow-scripts" '
+            'style="width: 100%; height: 640px; border: 1px solid #ddd; border-radius: 4px" '
+            f'title="{html.escape(self.data["title"], quote=True)}"></iframe>'
+        )
+        return {"text/html": frame, "image/svg+xml": self.svg}
+
+    def __repr__(self) -> str:
+        return (f"<Explorer of {self.data['title']!r}: {len(self.data['nodes'])} nodes, "
+                f"{len(self.data['steps'])} steps, {len(self.data['levels'])} view(s), {len(self.html):,} bytes>")
+
+
+def explore(root: Value, **options: Unpack[ExploreOptions]) -> Explorer:
+    """An ``Explorer`` for ``root``'s graph: click a node for its partials, contributions and paths, hover
+    for its paths to the root, step through backward, search, pan and zoom, and (with ``levels`` or
+    ``cluster``) move between coarser and finer views. Options as in ``ExploreOptions``.
+
+    Raises ``GraphvizNotFoundError`` when Graphviz's ``dot`` is missing.
+    """
+    settings = _settings(root, options)
+    if shutil.which("dot") is None:
+        raise GraphvizNotFoundError(INSTALL_HINT)
+    graph = Graph.of(root)
+    if len(graph) > settings["max_nodes"]:
+        raise ValueError(f"explore: the graph has {len(graph)} nodes, more than max_nodes={settings['max_nodes']}")
+    data = _snapshot(graph, settings)
+    views = _views(graph, settings)
+    svgs = []
+    for index, (name, group_of) in enumerate(views):
+        svg, boxes = _view_svg(graph, data, settings, index, group_of)
+        data["levels"].append({"name": name, "boxes": boxes})
+        svgs.append(svg)
+    return Explorer(_page(data, svgs, settings), svgs[-1], data)
+
+
+def _settings(root: Value, options: ExploreOptions) -> dict[str, Any]:
+    unknown = sorted(set(options) - set(ExploreOptions.__annotations__))
+    if unknown:
+        raise TypeError(f"explore: unknown options {unknown}; the options are {sorted(ExploreOptions.__annotations__)}")
+    if not isinstance(root, Value):
+        raise TypeError(f"explore: expected a Value, got {type(root).__name__} {root!r}")
+    rankdir = options.get("rankdir", "LR")
+    if rankdir not in ("LR", "TB", "RL", "BT"):
+        raise ValueError(f"explore: rankdir must be 'LR' or 'TB' (or 'RL', 'BT'), got {rankdir!r}")
+    precision = options.get("precision", 4)
+    if not is_whole(precision) or not 1 <= precision <= 17:
+        raise ValueError(f"explore: precision must be a whole number from 1 to 17, got {precision!r}")
+    levels = list(options.get("levels", ()))
+    if any(not is_whole(d) or d < 1 for d in levels) or levels != sorted(set(levels)):
+        raise ValueError(f"explore: levels must be increasing whole numbers of at least 1, got {levels!r}")
+    cluster = options.get("cluster")
+    if cluster is not None and not callable(cluster):
+        raise TypeError(f"explore: cluster must be a function from a node to a group name, got {cluster!r}")
+    for key in ("max_nodes", "max_paths"):
+        value = options.get(key, 20_000 if key == "max_nodes" else 20)
+        if not is_whole(value) or value < 1:
+            raise ValueError(f"explore: {key} must be a whole number of at least 1, got {value!r}")
+    return {
+        "rankdir": rankdir, "precision": precision, "levels": levels, "cluster": cluster,
+        "color_by_grad": bool(options.get("color_by_grad", False)), "show_partials": options.get("show_partials"),
+        "max_nodes": options.get("max_nodes", 20_000), "max_paths": options.get("max_paths", 20),
+        "title": options.get("title"),
+    }
+
+
+def _number(x: float) -> float | str:
+    """A number as JSON can hold it: NaN and the infinities as strings the page reads back."""
+    return x if math.isfinite(x) else repr(x)
+
+
+def _snapshot(graph: Graph, settings: dict[str, Any]) -> dict[str, Any]:
+    """The graph as the page reads it: nodes, edges with their partials, and backward's steps, all from one
+    fresh backward pass (every ``.grad`` is left as it was)."""
+    nodes = graph.nodes
+    index = {id(node): i for i, node in enumerate(nodes)}
+    root = nodes[-1]
+    with _kept_grads(nodes):
+        for node in nodes:
+            node.grad = 0.0
+        records = list(backward_steps(root))
+        grads = [float_of(node.grad) for node in nodes]
+    edges: list[dict[str, Any]] = []
+    edge_of: dict[tuple[int, int], int] = {}
+    for child_index, child in enumerate(nodes):
+        if child.rule is None:
+            continue
+        partials = _partials_or_none(child)
+        names = [graph.name(p) for p in child.parents]
+        for position, parent in enumerate(child.parents):
+            edge_of[(child_index, position)] = len(edges)
+            edges.append({
+                "from": index[id(parent)], "to": child_index, "position": position,
+                "partial": _number(partials[position]),
+                "words": child.rule.explain(position, len(child.parents), child.arg, names),
+            })
+    node_data = []
+    for i, node in enumerate(nodes):
+        rule = node.rule
+        names = [graph.name(p) for p in node.parents]
+        node_data.append({
+            "name": graph.name(node), "label": node.label, "op": rule.name if rule else None,
+            "symbol": rule.describe_op(node.arg) if rule else None,
+            "formula": rule.fill(rule.formula, len(node.parents), node.arg, names) if rule else None,
+            "data": _number(node.data), "grad": _number(grads[i]),
+        })
+    steps = [{
+        "index": record.index, "node": index[id(record.node)], "upstream": _number(record.upstream),
+        "text": str(record),
+        "edges": [{"edge": edge_of[(index[id(record.node)], e.position)], "partial": _number(e.partial),
+                   "contribution": _number(e.contribution), "before": _number(e.grad_before),
+                   "after": _number(e.grad_after), "line": f"{graph.name(e.parent)}.grad += {e.partial:.6g} × "
+                   f"{record.upstream:.6g} → {e.grad_after:.6g}"} for e in record.edges],
+    } for record in records]
+    return {
+        "title": settings["title"] or graph.name(root), "root": len(nodes) - 1, "nodes": node_data,
+        "edges": edges, "steps": steps, "levels": [], "maxPaths": settings["max_paths"],
+        "colorByGrad": settings["color_by_grad"], "precision": settings["precision"],
+    }
+
+
+def _views(graph: Graph, settings: dict[str, Any]) -> list[tuple[str, Cluster | None]]:
+    """The page's views, coarsest first: one per label depth of ``levels``, one for ``cluster``, and the
+    scalar view last (None: every node)."""
+    views: list[tuple[str, Cluster | None]] = []
+    for depth in settings["levels"]:
+        group = label_prefix(depth)
+        sample = next((g for node in graph.nodes if (g := group(node)) is not None), None)
+        views.append((_level_name(sample, depth), group))
+    if settings["cluster"] is not None:
+        views.append(("groups", settings["cluster"]))
+    views.append(("scalars", None))
+    return views
+
+
+def _boxed_in_scalars(settings: dict[str, Any]) -> Cluster | None:
+    """How the scalar view boxes its nodes: by ``cluster``, or by the finest of ``levels`` (each neuron
+    boxed), which also spares dot most of its work on a layer's crossing edges."""
+    if settings["cluster"] is not None:
+        return settings["cluster"]  # type: ignore[no-any-return]
+    return label_prefix(settings["levels"][-1]) if settings["levels"] else None
+
+
+def _level_name(sample: str | None, depth: int) -> str:
+    """A view's name from the last part of a group name at that depth: ``layers.0.neurons.3`` gives
+    "neurons"; numbers are skipped."""
+    if sample is None:
+        return f"depth {depth}"
+    parts = [p for p in sample.split(".") if not p.isdigit()]
+    return parts[-1] if parts else f"depth {depth}"
+
+
+def _view_svg(
+    graph: Graph, data: dict[str, Any], settings: dict[str, Any], view: int, group_of: Cluster | None
+) -> tuple[str, list[dict[str, Any]]]:
+    """One view laid out by dot: its SVG (element ids ``v{view}-n{i}`` for nodes, ``v{view}-e{k}`` for edges,
+    ``v{view}-b{k}`` for boxes) and its boxes, each with its members, node count and largest |grad|."""
+    import graphviz
+
+    nodes = graph.nodes
+    prefix = f"v{view}-"
+    scalar = group_of is None
+    digraph = graphviz.Digraph(
+        "chainrule",
+        graph_attr={"rankdir": settings["rankdir"], "fontname": "Helvetica", "nodesep": "0.3", "ranksep": "0.5",
+                    "id": f"{prefix}graph"},
+        node_attr={"shape": "plain", "fontname": "Helvetica", "fontsize": "11"},
+        edge_attr={"fontname": "Helvetica", "fontsize": "10", "color": "#555555", "arrowsize": "0.7"},
+    )
+    box_of: dict[int, int] = {}
+    boxes: list[dict[str, Any]] = []
+    groups: dict[str, list[int]] = {}
+    boxed = _boxed_in_scalars(settings)
+    for i, node in enumerate(nodes):
+        if scalar:
+            name = boxed(node) if boxed is not None else None
+        else:  # a coarse view: the unlabelled inputs together in one box too
+            assert group_of is not None
+            name = group_of(node) or ("inputs" if node.is_leaf and not node.label else None)
+        if name is not None:
+            groups.setdefault(name, []).append(i)
+    if scalar:
+        for k, (group_name, members) in enumerate(groups.items()):
+            with digraph.subgraph(name=f"cluster_{k}") as box:
+                box.attr(label=f"<{_escape(_shorten(group_name))}>", style="rounded,dashed", color="#888888",
+                         fontsize="10", id=f"{prefix}c{k}")
+                for i in members:
+                    title = data["nodes"][i]["name"]
+                    _scalar_node(box, prefix, i, data, settings, title.removeprefix(group_name + "."))
+    else:
+        for group_name, members in groups.items():
+            grads = [abs(float(data["nodes"][i]["grad"])) for i in members]
+            biggest = max(grads, default=0.0)
+            box_id = len(boxes)
+            boxes.append({"name": group_name, "members": members, "count": len(members), "maxGrad": biggest})
+            for i in members:
+                box_of[i] = box_id
+            label = (f'<<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="4" STYLE="ROUNDED" '
+                     f'BGCOLOR="#eef3fb" COLOR="#4a7bd0"><TR><TD><B>{_escape(_shorten(group_name))}</B></TD></TR>'
+                     f'<TR><TD>{len(members):,} nodes</TD></TR>'
+                     f'<TR><TD>max |grad| {_escape(_format(biggest, settings["precision"]))}</TD></TR></TABLE>>')
+            digraph.node(f"b{box_id}", label=label, id=f"{prefix}b{box_id}", tooltip=_tooltip(group_name))
+    grouped = {i for members in groups.values() for i in members}
+    for i in range(len(nodes)):
+        if i not in grouped:
+            _scalar_node(digraph, prefix, i, data, settings, data["nodes"][i]["name"])
+    show_partials = settings["show_partials"]
+    if show_partials is None:
+        show_partials = len(nodes) <= _PARTIAL_LABELS_UP_TO
+    drawn: dict[tuple[str, str], int] = {}
+    for k, edge in enumerate(data["edges"]):
+        tail = f"b{box_of[edge['from']]}" if edge["from"] in box_of else f"n{edge['from']}"
+        head = f"b{box_of[edge['to']]}" if edge["to"] in box_of else f"n{edge['to']}"
+        if not scalar:
+            if tail != head:
+                drawn[(tail, head)] = drawn.get((tail, head), 0) + 1
+            continue
+        attrs = {"id": f"{prefix}e{k}"}
+        if show_partials:
+            attrs["label"] = f"<∂={_escape(_format(edge['partial'], settings['precision']))}>"
+        digraph.edge(tail, head, **attrs)
+    for (tail, head), count in drawn.items():  # one line per pair, as thick as it has edges (no label: dot
+        # would make room for thousands of them)
+        digraph.edge(tail, head, color="#7f93b8", penwidth=f"{1 + math.log10(count):.2f}",
+                     tooltip=f"{count:,} edge{'s' if count > 1 else ''}")
+    svg = _pipe(digraph, "svg", "explore").decode("utf-8")
+    return _inline(svg), boxes
+
+
+def _scalar_node(target: Any, prefix: str, i: int, data: dict[str, Any], settings: dict[str, Any], title: str) -> None:
+    node = data["nodes"][i]
+    p = settings["precision"]
+    short = _shorten(title)
+    rows = [f"<TR><TD><B>{_escape(short)}</B></TD></TR>" if node["label"] else
+            f'<TR><TD><FONT COLOR="#777777">{_escape(short)}</FONT></TD></TR>']
+    if node["symbol"] is not None:
+        rows.append(f"<TR><TD><I>{_escape(node['symbol'])}</I></TD></TR>")
+    rows.append(f"<TR><TD>data {_escape(_format(node['data'], p))}</TD></TR>")
+    rows.append(f"<TR><TD>grad {_escape(_format(node['grad'], p))}</TD></TR>")
+    grad = node["grad"] if isinstance(node["grad"], float) else float(node["grad"])
+    fill = _grad_color(grad) if settings["color_by_grad"] else ("#f2f2f2" if node["op"] is None else "#ffffff")
+    label = (f'<<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3" STYLE="ROUNDED" COLOR="#555555" '
+             f'BGCOLOR="{fill}">{"".join(rows)}</TABLE>>')
+    target.node(f"n{i}", label=label, id=f"{prefix}n{i}", tooltip=_tooltip(node["name"]))
+
+
+def _format(x: float | str, precision: int) -> str:
+    return f"{float(x):.{precision}g}"
+
+
+_PROLOGUE = re.compile(r"\A.*?(?=<svg)", flags=re.S)
+
+
+def _inline(svg: str) -> str:
+    """dot's SVG as an element of the page: without its XML declaration and doctype, and with no size of its
+    own (the page sizes it)."""
+    svg = _PROLOGUE.sub("", svg, count=1)
+    return re.sub(r'<svg width="[^"]*" height="[^"]*"', "<svg", svg, count=1)
+
+
+def _asset(name: str) -> str:
+    return resources.files("autograd").joinpath("explorer", name).read_text(encoding="utf-8")
+
+
+def _json_for_script(data: dict[str, Any]) -> str:
+    """JSON that cannot end the script element holding it: ``<``, ``>`` and ``&`` as \\u escapes."""
+    text = json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _hash(source: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(source.encode("utf-8")).digest()).decode("ascii") + "'"
+
+
+_PAN_ZOOM_STYLE = "overflow: hidden; "
+"""The one style attribute svg-pan-zoom sets (on each drawing), allowed by its hash and by nothing wider."""
+
+
+def _page(data: dict[str, Any], svgs: list[str], settings: dict[str, Any]) -> str:
+    """The page: the views' SVGs, the snapshot as JSON, the styles and scripts of ``autograd/explorer``, and
+    a Content-Security-Policy that lets only those scripts and styles run and forbids every request."""
+    style = _asset("explorer.css")
+    scripts = [_asset("svg-pan-zoom.min.js"), _asset("explorer.js")]
+    policy = (f"default-src 'none'; script-src {' '.join(_hash(s) for s in scripts)}; "
+              f"style-src {_hash(style)} 'unsafe-hashes' {_hash(_PAN_ZOOM_STYLE)}; "
+              "img-src data:; connect-src 'none'; form-action 'none'; base-uri 'none'")
+    views = "\n".join(
+        f'<div class="view" data-view="{i}" hidden>{svg}</div>' for i, svg in enumerate(svgs)
+    )
+    title = html.escape(f"{data['title']} · chainrule explorer")
+    body = _asset("explorer.html").format(views=views)
+    script_tags = "".join(f"<script>{s}</script>" for s in scripts)
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        f'<meta http-equiv="Content-Security-Policy" content="{policy}">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title>'
+        f"<style>{style}</style></head><body>{body}"
+        f'<script type="application/json" id="chainrule-data">{_json_for_script(data)}</script>'
+        f"{script_tags}</body></html>\n"
+    )
+
