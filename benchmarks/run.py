@@ -303,6 +303,78 @@ def mnist_memory(engine: str, n: int = 60_000) -> list[float]:
     return [resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024]
 
 
+def _digits_page() -> tuple[Any, float]:
+    """The explorer's page of one digits sample through MLP(64, [32, 10]) with cross-entropy, with its layer
+    and neuron views, and the seconds it took to make."""
+    import autograd
+    import nn
+
+    X, y = nn.datasets.digits()
+    model = nn.MLP(64, [32, 10], init="xavier", seed=0)
+    loss = nn.cross_entropy(model(X[0]), int(y[0]))
+    start = time.perf_counter()
+    page = autograd.explore(loss, levels=(2, 4))
+    return page, time.perf_counter() - start
+
+
+def explorer_build(engine: str) -> list[float]:
+    """Seconds to make the digits page (target: under 10 s)."""
+    return [_digits_page()[1]]
+
+
+def explorer_size(engine: str) -> list[float]:
+    """The digits page's size in MB."""
+    return [len(_digits_page()[0].html.encode("utf-8")) / 1e6]
+
+
+def _in_chromium(measure: str) -> list[float]:
+    """Open the digits page in Debian's chromium (headless, through Playwright) and return the seconds it
+    took to open (until its script has run) or the milliseconds a click on a node took to answer, measured
+    in the browser."""
+    import tempfile
+    from pathlib import Path
+
+    from playwright.sync_api import sync_playwright
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+    from test_explorer import CHROMIUM_FLAGS, chromium_path
+
+    page_path = _digits_page()[0].save(Path(tempfile.mkdtemp()) / "digits.html")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS, headless=True)
+        page = browser.new_page(viewport={"width": 1400, "height": 800})
+        start = time.perf_counter()
+        page.goto(page_path.as_uri())
+        page.wait_for_function("window.chainrule !== undefined")
+        opened = time.perf_counter() - start
+        page.evaluate("chainrule.showView(2); document.querySelector('.view[data-view=\"2\"] svg').getBBox()")
+        page.wait_for_timeout(500)  # the scalar view shown and laid out, as it is before anyone clicks in it
+        clicks = page.evaluate("""() => {
+          const times = [];
+          for (const name of ['layers.0.neurons.0.net', 'layers.0.neurons.3.out', 'layers.0.neurons.7.w.12']) {
+            const i = chainrule.data.nodes.findIndex(n => n.name === name);
+            const el = document.getElementById('v2-n' + i);
+            const t = performance.now();
+            el.dispatchEvent(new MouseEvent('click', {bubbles: true}));
+            document.getElementById('panel').getBoundingClientRect();  // the panel laid out
+            times.push(performance.now() - t);
+          }
+          return times;
+        }""")
+        browser.close()
+    return [opened] if measure == "open" else [max(clicks)]
+
+
+def explorer_open(engine: str) -> list[float]:
+    """Seconds to open the digits page in Chromium (target: under 3 s)."""
+    return _in_chromium("open")
+
+
+def explorer_click(engine: str) -> list[float]:
+    """Milliseconds for the page to answer a click on a node, the slowest of three (target: under 100 ms)."""
+    return _in_chromium("click")
+
+
 def deep_chain(engine: str, n: int = 1_000_000) -> list[float]:
     """y = y*1.0000001 + 1e-9, a million times, then the derivative of y with respect to its start."""
     start = time.perf_counter()
@@ -464,6 +536,10 @@ WORKLOADS: dict[str, tuple[Callable[[str], list[float]], tuple[str, ...], str]] 
     "deep_chain": (deep_chain, ("chainrule", "micrograd", "torch", "floats", "objects", "objects_inline"), "s"),
     "wide_sum": (wide_sum, ("chainrule", "micrograd", "floats"), "s"),
     "memory": (memory, ("chainrule", "micrograd"), "bytes/node"),
+    "explorer_build": (explorer_build, ("chainrule",), "s"),
+    "explorer_size": (explorer_size, ("chainrule",), "MB"),
+    "explorer_open": (explorer_open, ("chainrule",), "s"),
+    "explorer_click": (explorer_click, ("chainrule",), "ms"),
 }
 
 

@@ -39,10 +39,13 @@ def test_the_wheel_holds_the_licence_the_markers_and_the_data(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     info = f"chainrule-{autograd.__version__}.dist-info"
     assert {f"{info}/licenses/LICENSE", "autograd/py.typed", "nn/py.typed", "nn/data/digits.csv.gz",
-            "nn/data/README.md", "autograd/__init__.py", "nn/cli.py"} <= names
+            "nn/data/README.md", "autograd/__init__.py", "nn/cli.py", "autograd/explorer/explorer.js",
+            "autograd/explorer/explorer.css", "autograd/explorer/explorer.html",
+            "autograd/explorer/svg-pan-zoom.min.js", "autograd/explorer/README.md",
+            f"{info}/licenses/autograd/explorer/svg-pan-zoom.LICENSE"} <= names
     assert not any(name.startswith(("tests/", "notebooks/", "benchmarks/")) for name in names)
     metadata = zipfile.ZipFile(wheel).read(f"{info}/METADATA").decode()
-    assert "License-Expression: MIT" in metadata
+    assert "License-Expression: MIT AND BSD-2-Clause" in metadata  # chainrule's, and svg-pan-zoom's
     assert "Classifier: Typing :: Typed" in metadata
     assert "Provides-Extra: testing" in metadata
     assert "Provides-Extra: jupyter" in metadata
@@ -56,6 +59,9 @@ def test_no_extras_and_the_testing_extra_install_as_documented(tmp_path, wheel):
     assert run.stdout.strip().startswith("chainrule ")
     run = _run(python, "-c", "import autograd.testing")
     assert "autograd.testing needs hypothesis: pip install 'chainrule[testing]'" in run.stderr
+    run = _run(python, "-c", "from importlib import resources; "
+               "print(resources.files('autograd').joinpath('explorer', 'explorer.js').read_text()[:2])")
+    assert run.stdout.strip() == "//", run.stderr  # the explorer's page is built from installed files
     run = _run(python, "-m", "pip", "install", "--quiet", f"chainrule[testing] @ {wheel.as_uri()}")
     assert run.returncode == 0, run.stderr
     run = _run(python, "-c", "from autograd.testing import expressions; import nn; print(nn.__version__)")

@@ -18,19 +18,21 @@ ELAPSED = re.compile(r", \d+\.\d s$", flags=re.M)  # the time in fit's epoch lin
 
 
 def _shown(notebook):
-    """Every cell's outputs as text: streams (joined, since where a stream is cut depends on timing) and the
-    text forms of results; for pictures, only their kind."""
+    """Every cell's outputs as text: each stream joined over the cell (where a stream is cut, and how stdout
+    and stderr interleave, depend on timing) and the text forms of results; for pictures, only their kind."""
     shown = []
     for cell in notebook.cells:
         if cell.cell_type != "code":
             continue
+        streams: dict[str, str] = {}
         for output in cell.get("outputs", []):
             if output.output_type == "stream":
-                if shown and shown[-1][0] == output.name:
-                    shown[-1] = (output.name, shown[-1][1] + output.text)
-                else:
-                    shown.append((output.name, output.text))
-            elif output.output_type in ("execute_result", "display_data"):
+                streams[output.name] = streams.get(output.name, "") + output.text
+        shown += sorted(streams.items())
+        for output in cell.get("outputs", []):
+            if output.output_type == "stream":
+                continue
+            if output.output_type in ("execute_result", "display_data"):
                 data = output.get("data", {})
                 shown.append(tuple(sorted(data)))
                 shown += [(kind, ADDRESS.sub(" at 0x…", data[kind])) for kind in TEXT if kind in data]
