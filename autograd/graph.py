@@ -15,6 +15,10 @@ if TYPE_CHECKING:
 __all__ = ["Graph", "topological_order"]
 
 
+_EMIT = object()
+"""On ``topological_order``'s stack: the node below is ready to be placed."""
+
+
 def topological_order(root: Value) -> list[Value]:
     """Every node ``root`` depends on, each once, inputs before the nodes that use them; ``root`` last.
 
@@ -23,23 +27,25 @@ def topological_order(root: Value) -> list[Value]:
     """
     order: list[Value] = []
     seen: set[Value] = set()
-    stack: list[tuple[Value, bool]] = [(root, False)]  # (node, its parents are already in order)
-    # Bound methods, looked up once: this loop runs once per node of every graph walked.
+    # A node is pushed, then _EMIT above it, then its parents: once they are all placed, _EMIT comes off and
+    # the node under it is placed. No tuple per node: this loop runs once per node of every graph walked.
+    stack: list[Any] = [root]
     push, pop, mark, emit = stack.append, stack.pop, seen.add, order.append
     with _paused_gc():
         while stack:
-            node, expanded = pop()
-            if expanded:
-                emit(node)
+            node = pop()
+            if node is _EMIT:
+                emit(pop())
                 continue
             if node in seen:
                 continue
             mark(node)
-            push((node, True))
+            push(node)
+            push(_EMIT)
             for parent in node.parents:
                 if parent not in seen:
                     if parent.parents:
-                        push((parent, False))
+                        push(parent)
                     else:  # a leaf needs nothing before it: place it now
                         mark(parent)
                         emit(parent)
