@@ -31,7 +31,7 @@ def _moons() -> tuple[list[list[float]], list[float]]:
     import nn
 
     X, y = nn.datasets.moons(100, noise=0.1, seed=0)
-    return X, [1.0 if t == 1 else -1.0 for t in y]
+    return X.tolist(), [1.0 if t == 1 else -1.0 for t in y]  # Python floats, as every engine takes them
 
 
 def mlp_step(engine: str) -> list[float]:
@@ -199,8 +199,8 @@ def digits_batches(engine: str) -> list[float]:
     batch (an epoch over 1797 samples is 57 batches)."""
     import nn
 
-    X, labels = nn.datasets.digits()
-    T = nn.datasets.one_hot(labels, 10)
+    X_array, labels = nn.datasets.digits()
+    X, T = X_array.tolist(), nn.datasets.one_hot(labels, 10).tolist()  # Python floats, as every engine takes them
     batches = [list(range(k * 32, k * 32 + 32)) for k in range(4)]
     if engine == "chainrule":
         import autograd
