@@ -96,6 +96,8 @@ class Value:
 
     # Arithmetic. A number on either side becomes the op's constant, not a node of its own.
     def __add__(self, other: Value | float) -> Value:
+        if type(other) is float:  # the common case first: no check to make
+            return apply(rules.ADD_CONST, (self,), other)
         if isinstance(other, Value):
             return apply(rules.ADD, (self, other))
         return apply(rules.ADD_CONST, (self,), _constant(other, "+"))
@@ -112,6 +114,8 @@ class Value:
         return apply(rules.RSUB_CONST, (self,), _constant(other, "-"))
 
     def __mul__(self, other: Value | float) -> Value:
+        if type(other) is float:
+            return apply(rules.MUL_CONST, (self,), other)
         if isinstance(other, Value):
             return apply(rules.MUL, (self, other))
         return apply(rules.MUL_CONST, (self,), _constant(other, "*"))
@@ -227,7 +231,8 @@ def apply(rule: Rule, parents: tuple[Value, ...], arg: Any = None) -> Value:
     A domain error (log of 0, division by 0, overflow) is raised again with the op and its inputs.
     """
     try:
-        data = rule.forward(_input_data(parents), arg)
+        # _input_data written out for one input, the most common case: this runs once per node made
+        data = rule.forward((parents[0].data,) if len(parents) == 1 else _input_data(parents), arg)
     except (ArithmeticError, ValueError) as error:
         graph = Graph.below(parents)
         where = _describe_inputs(rule, parents, arg, graph)
