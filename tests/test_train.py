@@ -218,3 +218,10 @@ def test_numbers_from_arrays_enter_values_as_python_floats():
     leaves = [n for n in autograd.topological_order(out[0]) if n.is_leaf]
     assert all(type(n.data) is float for n in leaves)
     assert nn.cross_entropy(out, y[0] % 2).data == pytest.approx(nn.cross_entropy(out, int(y[0]) % 2).data)
+
+
+def test_the_replay_refuses_an_input_that_is_not_a_finite_number():
+    X = np.array([[0.0, 1.0], [np.nan, 0.0], [1.0, 1.0]])
+    model = nn.MLP(2, [2, 1], seed=0)
+    with pytest.raises(ValueError, match=r"fit: example 1 has an input that is not a finite number: \[nan, 0.0\]"):
+        nn.fit(model, (X, [0.0, 1.0, 1.0]), progress=False)
