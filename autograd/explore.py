@@ -29,6 +29,7 @@ from autograd.graph import Graph, _kept_grads
 from autograd.render import (
     INSTALL_HINT,
     GraphvizNotFoundError,
+    _checked_options,
     _escape,
     _grad_color,
     _partials_or_none,
@@ -134,17 +135,7 @@ def explore(root: Value, **options: Unpack[ExploreOptions]) -> Explorer:
 
 
 def _settings(root: Value, options: ExploreOptions) -> dict[str, Any]:
-    unknown = sorted(set(options) - set(ExploreOptions.__annotations__))
-    if unknown:
-        raise TypeError(f"explore: unknown options {unknown}; the options are {sorted(ExploreOptions.__annotations__)}")
-    if not isinstance(root, Value):
-        raise TypeError(f"explore: expected a Value, got {type(root).__name__} {root!r}")
-    rankdir = options.get("rankdir", "LR")
-    if rankdir not in ("LR", "TB", "RL", "BT"):
-        raise ValueError(f"explore: rankdir must be 'LR' or 'TB' (or 'RL', 'BT'), got {rankdir!r}")
-    precision = options.get("precision", 4)
-    if not is_whole(precision) or not 1 <= precision <= 17:
-        raise ValueError(f"explore: precision must be a whole number from 1 to 17, got {precision!r}")
+    rankdir, precision = _checked_options(root, options, ExploreOptions.__annotations__, "explore")
     levels = list(options.get("levels", ()))
     if any(not is_whole(d) or d < 1 for d in levels) or levels != sorted(set(levels)):
         raise ValueError(f"explore: levels must be increasing whole numbers of at least 1, got {levels!r}")

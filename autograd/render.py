@@ -16,9 +16,9 @@ import math
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, TypedDict, Unpack
+from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
 from autograd.backprop import BackwardStep, backward_steps, local_partials
 from autograd.files import write_atomically
@@ -187,11 +187,12 @@ def register_notebook_display() -> None:
         shell.display_formatter.formatters["image/svg+xml"].for_type(Value, _notebook_svg)
 
 
-def _digraph(root: Value, options: DrawOptions, where: str) -> graphviz.Digraph:
-    """Check ``options`` and build the drawing; errors name ``where`` (to_dot, draw or save)."""
-    unknown = sorted(set(options) - set(DrawOptions.__annotations__))
+def _checked_options(root: Value, options: Mapping[str, Any], known: Iterable[str], where: str) -> tuple[str, int]:
+    """The checks every drawing makes of its root and options (names in ``known``), and its rankdir and
+    precision; errors name ``where``."""
+    unknown = sorted(set(options) - set(known))
     if unknown:
-        raise TypeError(f"{where}: unknown options {unknown}; the options are {sorted(DrawOptions.__annotations__)}")
+        raise TypeError(f"{where}: unknown options {unknown}; the options are {sorted(known)}")
     if not isinstance(root, Value):
         raise TypeError(f"{where}: expected a Value, got {type(root).__name__} {root!r}")
     rankdir = options.get("rankdir", "LR")
@@ -200,6 +201,12 @@ def _digraph(root: Value, options: DrawOptions, where: str) -> graphviz.Digraph:
     precision = options.get("precision", 4)
     if not is_whole(precision) or not 1 <= precision <= 17:
         raise ValueError(f"{where}: precision must be a whole number from 1 to 17, got {precision!r}")
+    return rankdir, precision
+
+
+def _digraph(root: Value, options: DrawOptions, where: str) -> graphviz.Digraph:
+    """Check ``options`` and build the drawing; errors name ``where`` (to_dot, draw or save)."""
+    rankdir, precision = _checked_options(root, options, DrawOptions.__annotations__, where)
     graph = Graph.of(root)
     max_nodes = options.get("max_nodes", 300)
     if len(graph) > max_nodes:
