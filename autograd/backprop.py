@@ -244,11 +244,14 @@ class BackwardStep:
         name = self.graph.name
         node = self.node
         inputs = ", ".join(name(parent) for parent in node.parents)
-        updates = "; ".join(
-            f"{name(e.parent)}.grad += {e.partial:.6g} × {self.upstream:.6g} → {e.grad_after:.6g}" for e in self.edges
-        )
         head = f"step {self.index}: {name(node)} = {node.op}({inputs})"
-        return f"{head}, ∂root/∂{name(node)} = {self.upstream:.6g}: {updates}"
+        return f"{head}, ∂root/∂{name(node)} = {self.upstream:.6g}: {'; '.join(self.updates())}"
+
+    def updates(self) -> list[str]:
+        """What the step did along each edge, in words: ``w5.grad += 0.59327 × 0.138499 → 0.082167``."""
+        name = self.graph.name
+        return [f"{name(e.parent)}.grad += {e.partial:.6g} × {self.upstream:.6g} → {e.grad_after:.6g}"
+                for e in self.edges]
 
     def __repr__(self) -> str:
         name = self.graph.name(self.node)

@@ -199,8 +199,8 @@ def _snapshot(graph: Graph, settings: dict[str, Any]) -> dict[str, Any]:
         "text": str(record),
         "edges": [{"edge": edge_of[(index[id(record.node)], e.position)], "partial": _number(e.partial),
                    "contribution": _number(e.contribution), "before": _number(e.grad_before),
-                   "after": _number(e.grad_after), "line": f"{graph.name(e.parent)}.grad += {e.partial:.6g} × "
-                   f"{record.upstream:.6g} → {e.grad_after:.6g}"} for e in record.edges],
+                   "after": _number(e.grad_after), "line": line}
+                  for e, line in zip(record.edges, record.updates(), strict=True)],
     } for record in records]
     return {
         "title": settings["title"] or graph.name(root), "root": len(nodes) - 1, "nodes": node_data,
