@@ -200,20 +200,28 @@
   });
 
   function showView(v) {
-    if (v === current) return zoomers[v];
+    if (v === current) return panZoom(v);
     viewElements.forEach(function (element, n) { element.hidden = n !== v; });
     Array.prototype.forEach.call(viewBar.children, function (button) {
       button.setAttribute("aria-pressed", String(Number(button.dataset.view) === v));
     });
     current = v;
+    document.body.dataset.view = String(v);
+    return panZoom(v);
+  }
+
+  // The view's pan and zoom, made when the view first has an area: svg-pan-zoom measures the drawing once,
+  // and in a page not yet laid out (an iframe still sizing) it would measure nothing.
+  function panZoom(v) {
     if (!zoomers[v]) {
+      var area = viewElements[v].getBoundingClientRect();
+      if (!area.width || !area.height) return null;
       zoomers[v] = svgPanZoom(viewElements[v].querySelector("svg"), {
         zoomEnabled: true, panEnabled: true, controlIconsEnabled: false, dblClickZoomEnabled: false,
         fit: true, center: true, minZoom: 0.02, maxZoom: 40, zoomScaleSensitivity: 0.25,
       });
       fitWidth(zoomers[v]);
     }
-    document.body.dataset.view = String(v);
     return zoomers[v];
   }
 
@@ -230,9 +238,9 @@
 
   // Pan and zoom so that the screen rectangle `box` fills most of the view, centred.
   function frame(box) {
-    var zoomer = zoomers[current];
+    var zoomer = panZoom(current);
     var area = viewElements[current].getBoundingClientRect();
-    if (!box || !box.width || !box.height) return;
+    if (!zoomer || !box || !box.width || !box.height) return;
     var factor = Math.min(area.width / box.width, area.height / box.height) * 0.85;
     factor = Math.min(factor, 2 / zoomer.getSizes().realZoom);  // never closer than twice the drawing's size
     var centre = { x: box.left + box.width / 2, y: box.top + box.height / 2 };
@@ -510,7 +518,9 @@
 
   document.addEventListener("keydown", function (event) {
     if (event.target === search) return;
-    var zoomer = zoomers[current];
+    var zoomer = panZoom(current);
+    if (!zoomer && (event.key === "+" || event.key === "=" || event.key === "-" || event.key === "_" ||
+      event.key === "0" || (event.shiftKey && event.key.indexOf("Arrow") === 0))) return;
     if (event.shiftKey && event.key.indexOf("Arrow") === 0) {
       var d = 60;
       var moves = { ArrowLeft: [d, 0], ArrowRight: [-d, 0], ArrowUp: [0, d], ArrowDown: [0, -d] };
@@ -534,6 +544,15 @@
     }
     event.preventDefault();
   });
+
+  // A page in an iframe or a notebook's output may be laid out after its script runs, or resized later: the
+  // drawing follows its area, and is fitted again when it had none.
+  var canvas = document.getElementById("canvas");
+  new ResizeObserver(function () {
+    var made = Boolean(zoomers[current]);
+    var zoomer = panZoom(current);
+    if (zoomer && made) zoomer.resize();
+  }).observe(canvas);
 
   // Start -------------------------------------------------------------------------------------------------------
 
