@@ -31,9 +31,10 @@ from autograd.render import (
     GraphvizNotFoundError,
     _checked_options,
     _escape,
-    _grad_color,
+    _node_label,
     _partials_or_none,
     _pipe,
+    _Settings,
     _shorten,
     _tooltip,
     label_prefix,
@@ -125,12 +126,14 @@ def explore(root: Value, **options: Unpack[ExploreOptions]) -> Explorer:
     if len(graph) > settings["max_nodes"]:
         raise ValueError(f"explore: the graph has {len(graph)} nodes, more than max_nodes={settings['max_nodes']}")
     data = _snapshot(graph, settings)
-    views = _views(graph, settings)
     svgs = []
-    for index, (name, group_of) in enumerate(views):
-        svg, boxes = _view_svg(graph, data, settings, index, group_of)
-        data["levels"].append({"name": name, "boxes": boxes})
-        svgs.append(svg)
+    with _kept_grads(graph.nodes):  # the drawings show the snapshot's gradients, as its panel does
+        for node, shown in zip(graph.nodes, data["nodes"], strict=True):
+            node.grad = float(shown["grad"])
+        for index, (name, group_of) in enumerate(_views(graph, settings)):
+            svg, boxes = _view_svg(graph, data, settings, index, group_of)
+            data["levels"].append({"name": name, "boxes": boxes})
+            svgs.append(svg)
     return Explorer(_page(data, svgs, settings), svgs[-1], data)
 
 
@@ -250,6 +253,7 @@ def _view_svg(
     nodes = graph.nodes
     prefix = f"v{view}-"
     scalar = group_of is None
+    drawing = _Settings(precision=settings["precision"], color_by_grad=settings["color_by_grad"])
     digraph = graphviz.Digraph(
         "chainrule",
         graph_attr={"rankdir": settings["rankdir"], "fontname": "Helvetica", "nodesep": "0.3", "ranksep": "0.5",
@@ -275,8 +279,8 @@ def _view_svg(
                 box.attr(label=f"<{_escape(_shorten(group_name))}>", style="rounded,dashed", color="#888888",
                          fontsize="10", id=f"{prefix}c{k}")
                 for i in members:
-                    title = data["nodes"][i]["name"]
-                    _scalar_node(box, prefix, i, data, settings, title.removeprefix(group_name + "."))
+                    name = data["nodes"][i]["name"]
+                    _scalar_node(box, prefix, i, nodes[i], drawing, name.removeprefix(group_name + "."), name)
     else:
         for group_name, members in groups.items():
             grads = [abs(float(data["nodes"][i]["grad"])) for i in members]
@@ -293,7 +297,8 @@ def _view_svg(
     grouped = {i for members in groups.values() for i in members}
     for i in range(len(nodes)):
         if i not in grouped:
-            _scalar_node(digraph, prefix, i, data, settings, data["nodes"][i]["name"])
+            name = data["nodes"][i]["name"]
+            _scalar_node(digraph, prefix, i, nodes[i], drawing, name, name)
     show_partials = settings["show_partials"]
     if show_partials is None:
         show_partials = len(nodes) <= _PARTIAL_LABELS_UP_TO
@@ -317,21 +322,9 @@ def _view_svg(
     return _inline(svg), boxes
 
 
-def _scalar_node(target: Any, prefix: str, i: int, data: dict[str, Any], settings: dict[str, Any], title: str) -> None:
-    node = data["nodes"][i]
-    p = settings["precision"]
-    short = _shorten(title)
-    rows = [f"<TR><TD><B>{_escape(short)}</B></TD></TR>" if node["label"] else
-            f'<TR><TD><FONT COLOR="#777777">{_escape(short)}</FONT></TD></TR>']
-    if node["symbol"] is not None:
-        rows.append(f"<TR><TD><I>{_escape(node['symbol'])}</I></TD></TR>")
-    rows.append(f"<TR><TD>data {_escape(_format(node['data'], p))}</TD></TR>")
-    rows.append(f"<TR><TD>grad {_escape(_format(node['grad'], p))}</TD></TR>")
-    grad = node["grad"] if isinstance(node["grad"], float) else float(node["grad"])
-    fill = _grad_color(grad) if settings["color_by_grad"] else ("#f2f2f2" if node["op"] is None else "#ffffff")
-    label = (f'<<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3" STYLE="ROUNDED" COLOR="#555555" '
-             f'BGCOLOR="{fill}">{"".join(rows)}</TABLE>>')
-    target.node(f"n{i}", label=label, id=f"{prefix}n{i}", tooltip=_tooltip(node["name"]))
+def _scalar_node(target: Any, prefix: str, i: int, node: Value, options: _Settings, title: str, name: str) -> None:
+    """Node ``i`` drawn as ``draw`` draws it (``_node_label``), with the element id the page finds it by."""
+    target.node(f"n{i}", label=_node_label(node, options, _shorten(title)), id=f"{prefix}n{i}", tooltip=_tooltip(name))
 
 
 def _format(x: float | str, precision: int) -> str:

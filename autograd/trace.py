@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import inspect
 import math
-import operator
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -31,7 +30,7 @@ from autograd.errors import AnomalyError
 from autograd.graph import Graph, topological_order
 from autograd.modes import COMPARISONS, MODES, enable_grad
 from autograd.rules import Rule
-from autograd.value import Value, apply
+from autograd.value import _ORDER, Value, apply
 
 __all__ = ["Trace", "TraceError", "trace"]
 
@@ -43,9 +42,6 @@ class TraceError(ValueError):
     """A batch, or an example in it, does not fit the trace it is replayed on."""
 
 
-_COMPARISONS: dict[str, Callable[[Any, Any], Any]] = {
-    "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
-}
 
 @contextmanager
 def _recording_comparisons() -> Iterator[list[tuple[Value, str, Any, bool]]]:
@@ -206,7 +202,6 @@ class Trace:
 
     def __init__(
         self,
-        fn: Callable[..., Any],
         shapes: list[tuple[int, ...]],
         inputs: list[Value],
         parameters: list[Value] | None,
@@ -214,7 +209,6 @@ class Trace:
         single: bool,
         guards: list[tuple[Value, str, Any, bool]],
     ) -> None:
-        self.fn = fn
         self.shapes = shapes
         self.inputs = inputs
         self.outputs = outputs
@@ -453,7 +447,7 @@ class Trace:
 
     def _check_guards(self, rows: Array, params: Array) -> None:
         for left, symbol, right, outcome, text in self._guards:
-            got = _COMPARISONS[symbol](_look_up(left, rows, params), _look_up(right, rows, params))
+            got = _ORDER[symbol](_look_up(left, rows, params), _look_up(right, rows, params))
             wrong = np.flatnonzero(np.broadcast_to(got, (rows.shape[1],)) != outcome)
             if wrong.size:
                 raise TraceError(
@@ -613,7 +607,7 @@ def trace(fn: Callable[..., Any], example: Any, parameters: Sequence[Value] | No
     for p in params or ():
         if not isinstance(p, Value) or not p.is_leaf:
             raise TypeError(f"trace: parameters must be leaf Values, got {p!r}")
-    return Trace(fn, shapes, inputs, params, outputs, single, guards)
+    return Trace(shapes, inputs, params, outputs, single, guards)
 
 
 def _argument_names(fn: Callable[..., Any], count: int) -> list[str]:
