@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import math
 import os
 import sys
@@ -226,10 +225,10 @@ def _usage(command: str, message: str) -> UsageError:
     return UsageError(f"chainrule {command}: error: {message}")
 
 
-def _model_root(args: argparse.Namespace) -> Value:
+def _model_root(args: argparse.Namespace) -> tuple[Value, nn.Module]:
     """The graph that graph and explain show for a saved model: the model on --input (zeros by default),
     with the loss against --target under --loss as its root, or without a target the sum of the outputs.
-    Its gradients are filled in."""
+    Its gradients are filled in. Returns the root and the model."""
     model = nn.load(args.model)
     nin = model.config()["nin"]
     point = args.input if args.input is not None else [0.0] * nin
@@ -262,7 +261,7 @@ def _model_root(args: argparse.Namespace) -> Value:
             "to show it anyway (Graphviz may take a while), or use a smaller model",
         )
     root.backward()
-    return root
+    return root, model
 
 
 _LEVELS = {"MLP": (2, 4), "Layer": (2,), "RNN": (1, 3), "Neuron": ()}
@@ -272,12 +271,12 @@ _LEVELS = {"MLP": (2, 4), "Layer": (2,), "RNN": (1, 3), "Neuron": ()}
 def graph(args: argparse.Namespace, write: Write = print) -> int:
     """Draw a saved model's graph for one input, grouped by layer, with every gradient of its root; with
     --html, write the explorer's page too (or only it, when --out is not given)."""
-    root = _model_root(args)
+    root, model = _model_root(args)
     size = len(autograd.topological_order(root))
     if args.html is not None:
         if Path(args.html).suffix.lower() not in (".html", ".htm"):
             raise _usage("graph", f"--html must end in .html, got {args.html!r}")
-        levels = _LEVELS.get(json.loads(Path(args.model).read_text("utf-8"))["class"], ())
+        levels = _LEVELS.get(type(model).__name__, ())
         page = autograd.explore(root, levels=levels, title=f"{Path(args.model).name}: {root.label}")
         write(f"wrote {page.save(args.html)}: open it in a browser to explore the graph")
         if args.out is None:
@@ -308,7 +307,7 @@ def explain(args: argparse.Namespace, write: Write = print) -> int:
         nodes = dict(example.nodes)
         root.backward()
     else:
-        root = _model_root(args)
+        root, _ = _model_root(args)
         graph = autograd.Graph.of(root)
         nodes = {graph.name(node): node for node in graph.nodes}
     if args.name not in nodes:
