@@ -71,7 +71,10 @@ def log_softmax(logits: Sequence[Value]) -> list[Value]:
 
 def softmax(logits: Sequence[Value]) -> list[Value]:
     """softmax(z)ᵢ = exp(zᵢ − log Σ exp(zⱼ)), which no large logit overflows."""
-    return [lp.exp() for lp in log_softmax(logits)]
+    zs = list(logits)
+    if not zs:
+        raise ValueError("softmax: needs at least one logit")
+    return [lp.exp() for lp in log_softmax(zs)]
 
 
 def cross_entropy(logits: Prediction, target: int | Sequence[float | Value]) -> Value:

@@ -250,3 +250,15 @@ def test_numpy_scalars_and_other_reals_become_python_floats():
         Value(np.complex128(1 + 2j))
     with pytest.raises(TypeError, match="expected a real number"):
         Value(1.0) + "2"
+
+
+def test_comparisons_compare_data_and_refuse_what_is_not_a_number():
+    a, b = Value(1.0), Value(2.0)
+    assert a < b
+    assert b >= a
+    assert a <= 1
+    assert not a > 1.5
+    assert 3 > b  # noqa: SIM300 - the reflected comparison, b < 3, is what this checks
+    assert max([a, b]) is b
+    with pytest.raises(TypeError, match="Value < 'x': the other operand"):
+        _ = a < "x"
