@@ -62,3 +62,19 @@ def test_softmax_and_cross_entropy_at_extreme_logits():
 def test_loss_errors(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_softmax_and_log_softmax_name_themselves_when_given_no_logits():
+    for fn in (nn.softmax, nn.log_softmax):
+        with pytest.raises(ValueError, match=f"^{fn.__name__}: needs at least one logit"):
+            fn([])
+
+
+def test_large_logits_do_not_overflow_through_the_logsumexp_node():
+    logits = [Value(1000.0), Value(0.0)]
+    probs = nn.softmax(logits)
+    assert [p.data for p in probs] == pytest.approx([1.0, 0.0])
+    loss = nn.cross_entropy(logits, 1)
+    assert loss.data == pytest.approx(1000.0)
+    loss.backward()
+    assert [z.grad for z in logits] == pytest.approx([1.0, -1.0])
