@@ -10,12 +10,12 @@ and reverse-mode ``backward`` over a topologically sorted graph.
 """
 
 from autograd.backprop import BackwardStep, EdgeStep, backward, backward_steps, grad, local_partials, zero_grad
-from autograd.errors import AnomalyError, GradcheckError
+from autograd.errors import AnomalyError, GradcheckError, StaleGraphError
 from autograd.explain import Explanation, explain
 from autograd.explore import ExploreOptions, Explorer, explore
 from autograd.gradient_checks import gradcheck, gradgradcheck
 from autograd.graph import Graph, topological_order
-from autograd.modes import detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad
+from autograd.modes import allow_stale, detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad
 from autograd.render import (
     DrawOptions,
     GraphvizError,
@@ -50,10 +50,12 @@ __all__ = [
     "GraphvizError",
     "GraphvizNotFoundError",
     "Rule",
+    "StaleGraphError",
     "Trace",
     "TraceError",
     "UndefinedPartialError",
     "Value",
+    "allow_stale",
     "backward",
     "backward_steps",
     "cos",

@@ -18,6 +18,7 @@ from autograd.errors import AnomalyError
 from autograd.graph import Graph, _kept_grads, _paused_gc, topological_order
 from autograd.modes import MODES, enable_grad
 from autograd.rules import Rule, UndefinedPartialError, float_of
+from autograd.stale import check_fresh, check_fresh_below
 from autograd.validation import as_float
 from autograd.value import Value, _describe_inputs, _input_data, _with_context
 
@@ -26,6 +27,10 @@ __all__ = ["BackwardStep", "EdgeStep", "backward", "backward_steps", "grad", "lo
 
 def backward(root: Value, grad: float = 1.0, create_graph: bool = False) -> None:
     """Set every node's ``.grad`` to ∂root/∂node, scaled by ``grad``.
+
+    Plain ``backward()`` reads the data as it is now; under ``detect_anomaly()`` it first checks that the
+    graph still agrees with its leaves' data, and raises ``StaleGraphError`` if a leaf changed after the
+    nodes above it were computed.
 
     Leaves accumulate across calls, as in PyTorch (call ``zero_grad`` between steps); every other node
     holds this pass's value afterwards, so a graph can be shown with its gradients. If the pass fails
@@ -36,6 +41,8 @@ def backward(root: Value, grad: float = 1.0, create_graph: bool = False) -> None
     cyclic garbage collector frees; ``grad(create_graph=True)`` makes none.
     """
     order = topological_order(_check_value(root, "backward"))
+    if MODES.get().anomaly:
+        check_fresh(order, "backward")
     with _kept_grads(order, only_on_error=True):
         _seed(order, grad, create_graph, "backward")
         _chain_rule(order, create_graph)
@@ -69,6 +76,8 @@ def grad(
     for i, x in enumerate(wrt):
         _check_value(x, f"grad: inputs[{i}]")
     order = topological_order(output)
+    if MODES.get().anomaly:
+        check_fresh(order, "grad")
     between = _depending_on(order, wrt)
     with _kept_grads(order):
         for node in order:
@@ -98,8 +107,15 @@ def zero_grad(root: Value) -> None:
 def local_partials(node: Value, undefined: float | None = None) -> tuple[float, ...]:
     """∂node/∂parent for each of ``node``'s parents, in order, at the current data: the numbers the
     backward pass multiplies by. A leaf has none. A partial that does not exist here raises
-    ``UndefinedPartialError``, or with ``undefined`` (say ``math.nan``) is given as that number."""
-    _check_value(node, "local_partials")
+    ``UndefinedPartialError``, or with ``undefined`` (say ``math.nan``) is given as that number.
+
+    Raises ``StaleGraphError`` when the graph below ``node`` no longer agrees with its leaves' data."""
+    check_fresh_below(_check_value(node, "local_partials"), "local_partials")
+    return _local_partials(node, undefined)
+
+
+def _local_partials(node: Value, undefined: float | None = None) -> tuple[float, ...]:
+    """``local_partials`` without the stale check, for readers that have checked the whole graph once."""
     rule = node._rule
     if rule is None:
         return ()
@@ -285,8 +301,15 @@ def escape_markdown(text: str) -> str:
 
 def backward_steps(root: Value, grad: float = 1.0) -> Iterator[BackwardStep]:
     """Run ``backward(root, grad)`` one node at a time, yielding a ``BackwardStep`` for each op node in
-    reverse topological order. Exhausting it leaves exactly the gradients ``backward()`` leaves."""
+    reverse topological order. Exhausting it leaves exactly the gradients ``backward()`` leaves. Raises
+    ``StaleGraphError``, before any step, when the graph no longer agrees with its leaves' data."""
     order = topological_order(_check_value(root, "backward_steps"))
+    check_fresh(order, "backward_steps")
+    return _backward_steps(order, grad)
+
+
+def _backward_steps(order: list[Value], grad: float = 1.0) -> Iterator[BackwardStep]:
+    """``backward_steps`` over a topological order whose staleness the caller has checked."""
     _seed(order, grad, False, "backward_steps")
     return _steps(order, Graph(order))
 

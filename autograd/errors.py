@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-__all__ = ["AnomalyError", "GradcheckError"]
+from typing import Any
+
+__all__ = ["AnomalyError", "GradcheckError", "StaleGraphError"]
 
 
 class AnomalyError(RuntimeError):
@@ -26,3 +28,21 @@ class GradcheckError(AssertionError):
     def __init__(self, message: str, mismatches: list[dict[str, object]]) -> None:
         super().__init__(message)
         self.mismatches = mismatches
+
+
+class StaleGraphError(ValueError):
+    """A graph's recorded numbers no longer agree with its leaves: a leaf's data changed after the nodes
+    above it were computed, so a reader would show numbers from two states.
+
+    ``node`` is the first node, in topological order, whose data its inputs no longer give; ``leaves`` are
+    its leaf inputs, one of which changed (all of them when it cannot be told which); ``recorded`` is the
+    node's data and ``current`` what its inputs give now (None where the op now fails on them).
+    """
+
+    def __init__(self, message: str, *, node: Any, leaves: tuple[Any, ...], recorded: float,
+                 current: float | None) -> None:
+        super().__init__(message)
+        self.node = node
+        self.leaves = leaves
+        self.recorded = recorded
+        self.current = current

@@ -11,8 +11,9 @@ import math
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from autograd.backprop import escape_markdown, grad, local_partials
+from autograd.backprop import _local_partials, escape_markdown, grad
 from autograd.graph import Graph
+from autograd.stale import check_fresh
 from autograd.validation import is_whole
 from autograd.value import Value
 
@@ -151,6 +152,7 @@ def explain(output: Value, wrt: Value, max_paths: int = 1000) -> Explanation:
     if not is_whole(max_paths) or max_paths < 1:
         raise ValueError(f"explain: max_paths must be a whole number of at least 1, got {max_paths!r}")
     graph = Graph.of(output)
+    check_fresh(graph.nodes, "explain")
     # counts[node]: the number of paths from wrt up to node, for the nodes that have any.
     counts: dict[Value, int] = {wrt: 1}
     for node in graph.nodes:
@@ -194,7 +196,7 @@ def _first_paths(output: Value, wrt: Value, counts: dict[Value, int], graph: Gra
         rule = node.rule
         assert rule is not None
         if node not in partials:
-            partials[node] = local_partials(node, undefined=math.nan)  # nan only off the paths listed
+            partials[node] = _local_partials(node, undefined=math.nan)  # nan only off the paths listed
         names = [graph.name(p) for p in node.parents]
         for position in reversed(range(len(node.parents))):
             parent = node.parents[position]

@@ -23,7 +23,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TypedDict, Unpack
 
-from autograd.backprop import backward_steps
+from autograd.backprop import _backward_steps
 from autograd.files import write_atomically
 from autograd.graph import Graph, _kept_grads
 from autograd.render import (
@@ -40,6 +40,7 @@ from autograd.render import (
     label_prefix,
 )
 from autograd.rules import float_of
+from autograd.stale import check_fresh
 from autograd.validation import is_whole
 from autograd.value import Value
 
@@ -123,6 +124,7 @@ def explore(root: Value, **options: Unpack[ExploreOptions]) -> Explorer:
     if shutil.which("dot") is None:
         raise GraphvizNotFoundError(INSTALL_HINT)
     graph = Graph.of(root)
+    check_fresh(graph.nodes, "explore")
     if len(graph) > settings["max_nodes"]:
         raise ValueError(f"explore: the graph has {len(graph)} nodes, more than max_nodes={settings['max_nodes']}")
     data = _snapshot(graph, settings)
@@ -171,7 +173,7 @@ def _snapshot(graph: Graph, settings: dict[str, Any]) -> dict[str, Any]:
     with _kept_grads(nodes):
         for node in nodes:
             node.grad = 0.0
-        records = list(backward_steps(root))
+        records = list(_backward_steps(list(nodes)))
         grads = [float_of(node.grad) for node in nodes]
     edges: list[dict[str, Any]] = []
     edge_of: dict[tuple[int, int], int] = {}

@@ -13,7 +13,7 @@ from contextvars import ContextVar, Token
 from types import TracebackType
 from typing import Any
 
-__all__ = ["detect_anomaly", "enable_grad", "is_anomaly_enabled", "is_grad_enabled", "no_grad"]
+__all__ = ["allow_stale", "detect_anomaly", "enable_grad", "is_anomaly_enabled", "is_grad_enabled", "no_grad"]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -23,6 +23,7 @@ class Modes:
 
     grad_enabled: bool = True
     anomaly: bool = False
+    stale_ok: bool = False
     forward_steps: list[int] = dataclasses.field(default_factory=lambda: [0])
 
 
@@ -80,6 +81,16 @@ class detect_anomaly(_Switch):  # noqa: N801 - named as torch.autograd.detect_an
 
     def _modes(self, current: Modes) -> Modes:
         return dataclasses.replace(current, anomaly=True, forward_steps=[0])
+
+
+class allow_stale(_Switch):  # noqa: N801 - a mode, named as no_grad is
+    """Let the readers (drawings, steps, explanations, the explorer) and ``backward()`` under
+    ``detect_anomaly`` run over a stale graph, one whose leaves changed after the nodes above them were
+    computed, instead of raising ``StaleGraphError``. What they show then mixes numbers from two states: ask
+    for it only to show such a mix on purpose."""
+
+    def _modes(self, current: Modes) -> Modes:
+        return dataclasses.replace(current, stale_ok=True)
 
 
 def is_grad_enabled() -> bool:

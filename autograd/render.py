@@ -20,10 +20,12 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
-from autograd.backprop import BackwardStep, backward_steps, local_partials
+from autograd.backprop import BackwardStep, _backward_steps, _local_partials, backward_steps
+from autograd.errors import StaleGraphError
 from autograd.files import write_atomically
 from autograd.graph import Graph, _count_nodes, _kept_grads, topological_order
 from autograd.rules import float_of
+from autograd.stale import check_fresh
 from autograd.validation import is_whole
 from autograd.value import Value
 
@@ -169,11 +171,15 @@ def label_prefix(depth: int) -> Cluster:
 
 
 def _notebook_svg(value: Value, max_nodes: int = 40) -> str | None:
-    """The SVG a notebook shows for a Value: its graph when it has at most ``max_nodes`` nodes and Graphviz
-    is installed; otherwise None, and the notebook shows the Value's text."""
+    """The SVG a notebook shows for a Value: its graph when it has at most ``max_nodes`` nodes, Graphviz is
+    installed and the graph is not stale; otherwise None, and the notebook shows the Value's text."""
     if shutil.which("dot") is None or _count_nodes(value, stop_after=max_nodes) > max_nodes:
         return None
-    return _pipe(draw(value, max_nodes=max_nodes), "svg", "draw").decode("utf-8")
+    try:
+        digraph = draw(value, max_nodes=max_nodes)
+    except StaleGraphError:
+        return None
+    return _pipe(digraph, "svg", "draw").decode("utf-8")
 
 
 def register_notebook_display() -> None:
@@ -208,6 +214,7 @@ def _digraph(root: Value, options: DrawOptions, where: str) -> graphviz.Digraph:
     """Check ``options`` and build the drawing; errors name ``where`` (to_dot, draw or save)."""
     rankdir, precision = _checked_options(root, options, DrawOptions.__annotations__, where)
     graph = Graph.of(root)
+    check_fresh(graph.nodes, where)
     max_nodes = options.get("max_nodes", 300)
     if len(graph) > max_nodes:
         raise ValueError(
@@ -232,7 +239,7 @@ def _digraph(root: Value, options: DrawOptions, where: str) -> graphviz.Digraph:
     with _kept_grads(graph.nodes):
         for node in graph.nodes:
             node.grad = 0.0
-        records = _run_to_step(root, step, where)
+        records = _run_to_step(graph, step, where)
         record = records[-1]
         stepped = dataclasses.replace(
             settings,
@@ -245,11 +252,11 @@ def _digraph(root: Value, options: DrawOptions, where: str) -> graphviz.Digraph:
         return _draw(graph, stepped, record)
 
 
-def _run_to_step(root: Value, step: int, where: str) -> list[BackwardStep]:
+def _run_to_step(graph: Graph, step: int, where: str) -> list[BackwardStep]:
     if not is_whole(step) or step < 1:
         raise ValueError(f"{where}: step must be a whole number from 1, got {step!r}")
     records = []
-    for record in backward_steps(root):
+    for record in _backward_steps(list(graph.nodes)):
         records.append(record)
         if len(records) == step:
             return records
@@ -331,7 +338,7 @@ def _partials_or_none(node: Value) -> tuple[float, ...]:
     """The edge numbers; a partial that does not exist (sqrt at 0) is drawn as nan rather than stopping the
     drawing, and so is every partial of a user op that fails."""
     try:
-        return local_partials(node, undefined=math.nan)
+        return _local_partials(node, undefined=math.nan)
     except (ArithmeticError, ValueError, TypeError):
         return (math.nan,) * len(node.parents)
 

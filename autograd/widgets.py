@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from autograd.errors import StaleGraphError
 from autograd.render import _step_lines, draw
 from autograd.value import Value
 
@@ -11,7 +12,10 @@ __all__ = ["step_through"]
 
 
 def step_through(root: Value, **options: Any) -> Any:
-    """A slider over the steps of ``backward_steps(root)``; each position shows ``draw(root, step=k)``."""
+    """A slider over the steps of ``backward_steps(root)``; each position shows ``draw(root, step=k)``.
+
+    Raises ``StaleGraphError`` when the graph is stale already; if a leaf changes later (a cell that trains
+    runs after this one), moving the slider shows that error in place of the drawing."""
     try:
         import ipywidgets
         from IPython.display import display
@@ -26,7 +30,12 @@ def step_through(root: Value, **options: Any) -> Any:
     def show(change: Any = None) -> None:
         output.clear_output(wait=True)
         with output:
-            display(draw(root, step=slider.value, **options))  # type: ignore[no-untyped-call]
+            try:
+                picture = draw(root, step=slider.value, **options)
+            except StaleGraphError as error:  # a leaf changed since: say so instead of drawing a mix
+                output.append_stdout(f"{error}\n")
+                return
+            display(picture)  # type: ignore[no-untyped-call]
 
     slider.observe(show, names="value")
     show()

@@ -1,0 +1,98 @@
+"""The stale check: whether a graph's recorded numbers are still the numbers of its leaves.
+
+A node's ``data`` is computed once, when the op runs. If a leaf's data changes afterwards (an optimizer
+step, ``w.data -= lr * w.grad``), the nodes above it keep their old data, and a reader that showed them
+beside the new leaf, or took a partial from the new leaf, would mix two states. PyTorch refuses this case
+("a variable needed for gradient computation has been modified"); so does every chainrule reader.
+
+The check needs no state of its own: each op node's forward is run again on its inputs' current data and
+must give its recorded data exactly (the rows are deterministic). It costs one forward pass, which readers
+pay when they start; plain ``backward()`` does not pay it (``detect_anomaly`` turns it on there too), and
+``allow_stale()`` turns it off for a reader that is to show a mix on purpose.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from autograd.errors import StaleGraphError
+from autograd.graph import Graph, topological_order
+from autograd.modes import MODES
+from autograd.value import Value, _input_data
+
+__all__ = ["check_fresh", "check_fresh_below"]
+
+
+def _recomputed(node: Value) -> float | None:
+    """What ``node``'s op gives on its inputs' current data, or None where it now fails on them."""
+    rule = node._rule
+    assert rule is not None
+    try:
+        return float(rule.forward(_input_data(node.parents), node._arg))
+    except (ArithmeticError, ValueError, TypeError):
+        return None
+
+
+def _agrees(node: Value) -> bool:
+    now = _recomputed(node)
+    recorded = node.data
+    return now is not None and (now == recorded or (now != now and recorded != recorded))  # nan agrees with nan
+
+
+def check_fresh(nodes: Sequence[Value], where: str) -> None:
+    """Raise ``StaleGraphError`` naming ``where`` if any op node of ``nodes`` (a topological order) no longer
+    agrees with its inputs' data; nothing inside ``allow_stale()``."""
+    if MODES.get().stale_ok:
+        return
+    for node in nodes:
+        if node._rule is not None and not _agrees(node):
+            raise _stale(nodes, node, where)
+
+
+def check_fresh_below(root: Value, where: str) -> None:
+    """``check_fresh`` over the graph of ``root``."""
+    if not MODES.get().stale_ok:
+        check_fresh(topological_order(root), where)
+
+
+def _stale(nodes: Sequence[Value], node: Value, where: str) -> StaleGraphError:
+    """The error for the first node that no longer agrees: it names the leaf input that changed, or the
+    leaf inputs one of which did when the graph cannot tell which."""
+    graph = Graph(nodes)
+    name = graph.name
+    leaves = _suspects(nodes, node)
+    current = _recomputed(node)
+    inputs = ", ".join(f"{name(p)} = {p.data:.6g}" for p in node.parents)
+    now = f"gives {current:.6g}" if current is not None else "cannot be computed"
+    if len(leaves) == 1:
+        changed = f"{name(leaves[0])} changed after {name(node)} was computed"
+    elif leaves:
+        changed = f"one of its leaf inputs ({', '.join(name(leaf) for leaf in leaves)}) changed after it was computed"
+    else:
+        changed = "its data was set after it was computed, or its op gives another result on the same inputs"
+    message = (
+        f"{where}: the graph is stale: {changed}. {name(node)} holds {node.data:.6g} from the forward pass, but "
+        f"{node.op}({inputs}) {now} now, so what this would show mixes numbers from two states. Run the forward "
+        "pass again for a graph of the current data (or, to show the mix on purpose, use autograd.allow_stale())."
+    )
+    return StaleGraphError(message, node=node, leaves=tuple(leaves), recorded=node.data, current=current)
+
+
+def _suspects(nodes: Sequence[Value], node: Value) -> list[Value]:
+    """The leaf inputs of ``node`` that may have changed: all of them, less those that another node reads
+    and still agrees with while depending on them (a nonzero partial), which would have changed too."""
+    from autograd.backprop import _local_partials
+
+    leaves = list(dict.fromkeys(p for p in node.parents if p._rule is None))
+    cleared: set[Value] = set()
+    for other in nodes:
+        if other is node or other._rule is None or not any(p in leaves for p in other.parents):
+            continue
+        if not _agrees(other):
+            continue
+        try:
+            partials = _local_partials(other, undefined=0.0)
+        except (ArithmeticError, ValueError, TypeError):
+            continue
+        cleared.update(p for p, d in zip(other.parents, partials, strict=True) if p in leaves and d != 0)
+    return [leaf for leaf in leaves if leaf not in cleared] or leaves
