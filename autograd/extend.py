@@ -15,6 +15,7 @@ Numbers and Values:
 - ``as_float(x, where)``, ``whole_number(x, what, where)``: the same, or an error that names ``where``.
 - ``float_of(x)``: the float behind a float or a Value.
 - ``as_values(items, where)``: Values as they are, numbers as new leaves.
+- ``real_array(values, where)``: an array or nested sequences as float64, refusing strings, bools and complex.
 
 Files:
 
@@ -24,7 +25,7 @@ Files:
 
 from autograd.files import open_regular_file, write_atomically
 from autograd.rules import RULES, Rule, everywhere, float_of
-from autograd.validation import as_float, is_real, is_whole, whole_number
+from autograd.validation import as_float, is_real, is_whole, real_array, whole_number
 from autograd.value import apply, as_values, define_op
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "is_real",
     "is_whole",
     "open_regular_file",
+    "real_array",
     "whole_number",
     "write_atomically",
 ]

@@ -30,7 +30,8 @@ from autograd.errors import AnomalyError
 from autograd.graph import Graph, topological_order
 from autograd.modes import COMPARISONS, MODES, enable_grad
 from autograd.rules import Rule
-from autograd.value import _ORDER, Value, apply
+from autograd.validation import is_whole, real_array
+from autograd.value import _ORDER, Value, _with_context, apply
 
 __all__ = ["Trace", "TraceError", "trace"]
 
@@ -219,6 +220,14 @@ class Trace:
         self.parameters: list[Value] = []
         self._compile(parameters)
         self._guards = [self._guard(*guard) for guard in guards]
+        for output in outputs:
+            if id(output) not in self._row_of:
+                raise TraceError(
+                    f"trace: fn returned {self.graph.name(output)}, a {self.role(output)} that is the same for every "
+                    "example, so the replay has no row for it; return values computed from the example's inputs"
+                )
+        self._output_rows = [self._row_of[id(o)] for o in outputs]
+        self._given_parameters = False
         self._rows: Array | None = None
         self._row_grads: Array | None = None
         self._params: Array | None = None
@@ -286,7 +295,7 @@ class Trace:
             n = first._arg
             kinds = [id(p) in param_ids for p in first.parents]
             same_inputs = all(node.parents[n:2 * n] == first.parents[n:2 * n] for node in members)
-            if all(kinds[:n]) and not any(kinds[n:2 * n]) and same_inputs:
+            if all(kinds[:n]) and not any(kinds[n:2 * n]) and same_inputs and len(first.parents) <= 2 * n + 1:
                 weights = [[param_ids[id(w)] for w in node.parents[:n]] for node in members]
                 inputs = _operand(False, [self._row_of[id(x)] for x in first.parents[n:2 * n]], len(self.inputs))
                 bias = self._positions(members, 2 * n, param_ids) if len(first.parents) > 2 * n else None
@@ -330,10 +339,9 @@ class Trace:
         columns = []
         size = None
         for k, (part, shape) in enumerate(zip(parts, self.shapes, strict=True)):
-            try:
-                array = np.asarray(part, dtype=float)
-            except (TypeError, ValueError) as error:
-                raise TraceError(f"Trace.forward: argument {k} of the batch is not numeric: {error}") from None
+            array = _numbers(part, f"Trace.forward: argument {k} of the batch")
+            if array.ndim >= 1 and array.shape[0] == 0:
+                raise TraceError("Trace.forward: the batch is empty")
             if array.shape[1:] != shape or array.ndim == 0:
                 expected = ", ".join(["batch", *map(str, shape)])
                 raise TraceError(
@@ -365,12 +373,12 @@ class Trace:
 
     def _shared(self, parameters: Array | None) -> Array:
         """The parameters' vector (given, or read from them) followed by the constants' data."""
-        vector = self.parameter_data() if parameters is None else np.asarray(parameters, dtype=float)
+        vector = self.parameter_data() if parameters is None else _numbers(parameters, "Trace.forward: parameters")
         if vector.shape != (len(self.parameters),):
             raise TraceError(f"Trace.forward: parameters must be a vector of {len(self.parameters)} numbers, got shape "
                              f"{vector.shape}")
         if not self.constants:
-            return vector
+            return vector if parameters is None else np.ascontiguousarray(vector)  # never a strided view
         return np.concatenate([vector, [c.data for c in self.constants]])
 
     def forward(self, batch: Any, parameters: Array | None = None) -> Array:
@@ -387,12 +395,14 @@ class Trace:
             for group in self.groups:
                 group.forward(rows, params)
                 if anomaly:
-                    self._check_rows(rows, group.start, group.stop, "forward", params)
-        self._rows, self._params, self._row_grads = rows, params, None
+                    self._check_rows(rows, group.start, group.stop, "forward", rows, params)
+        if not math.isfinite(rows.sum()):  # one pass: a NaN or an infinity anywhere makes the sum one
+            self._check_rows(rows, 0, self.n_rows, "forward", rows, params)
         self._check_guards(rows, params)
-        out = rows[[self._row_of[id(o)] for o in self.outputs]]
-        if not np.isfinite(out).all():
-            self._check_rows(rows, len(self.inputs), self.n_rows, "forward", params)
+        # a refused batch changes nothing: the table is kept only once every check has passed
+        self._rows, self._params, self._row_grads = rows, params, None
+        self._given_parameters = parameters is not None
+        out = rows[self._output_rows]
         return out[0] if self._single else out.T
 
     def backward(
@@ -411,7 +421,7 @@ class Trace:
         rows, params = self._rows, self._params
         size = rows.shape[1]
         row_grads = np.zeros_like(rows)
-        out_rows = [self._row_of[id(o)] for o in self.outputs]
+        out_rows = self._output_rows
         if grad_outputs is not None:
             seed = np.asarray(grad_outputs, dtype=float)
             want = (size,) if self._single else (size, len(out_rows))
@@ -431,14 +441,14 @@ class Trace:
             for group in reversed(self.groups):
                 group.backward(rows, params, row_grads, param_grads, not input_grads)
                 if anomaly:
-                    self._check_rows(row_grads, 0, self.n_rows, "backward", params)
-        self._row_grads = row_grads
+                    self._check_rows(row_grads, 0, self.n_rows, "backward", rows, params)
         param_grads = param_grads[: len(self.parameters)]
-        if not math.isfinite(param_grads.sum()):  # one pass: a NaN or an infinity makes the sum one
-            self._check_rows(row_grads, 0, self.n_rows, "backward", params)
+        if not math.isfinite(row_grads.sum() + param_grads.sum()):  # one pass each, as in forward
+            self._check_rows(row_grads, 0, self.n_rows, "backward", rows, params)
             bad = int(np.flatnonzero(~np.isfinite(param_grads))[0])
             raise ValueError(f"Trace.backward: the gradient of parameter {_name(self.graph, self.parameters[bad])} "
                              f"is {param_grads[bad]!r}")
+        self._row_grads = row_grads
         self.parameter_grads = param_grads
         if accumulate:
             for p, g in zip(self.parameters, param_grads.tolist(), strict=True):
@@ -456,38 +466,87 @@ class Trace:
                     "another path (data-dependent control flow). Run that example on Values, or trace it anew"
                 )
 
-    def _check_rows(self, table: Array, start: int, stop: int, phase: str, params: Array) -> None:
-        """Raise, naming the node, its op and inputs and the example, if any row in start:stop holds a NaN
-        or an infinity (in the data or, for ``phase="backward"``, the gradients)."""
+    def _check_rows(self, table: Array, start: int, stop: int, phase: str, rows: Array, params: Array) -> None:
+        """Raise, naming the example, the node, its op and inputs, if any row in start:stop of ``table`` (the
+        data, or for ``phase="backward"`` the gradients) holds a NaN or an infinity. Where the scalar path
+        would have raised for that example (exp overflowing, log of 0, ∂√x/∂x at 0), the error is the one it
+        raises, of the same type; under ``detect_anomaly``, an ``AnomalyError``."""
         bad = ~np.isfinite(table[start:stop])
         if not bad.any():
             return
         order = {row: node for node in self.graph.nodes if (row := self._row_of.get(id(node))) is not None}
         candidates = [(start + r, e) for r, e in zip(*np.nonzero(bad), strict=True)]
-        if phase == "forward":
-            row, example = min(candidates)  # the first group in execution order
-        else:
-            row, example = max(candidates)  # backward runs from the outputs down
+        # forward: the first row in execution order; backward runs from the outputs down
+        row, example = min(candidates) if phase == "forward" else max(candidates)
+        example = int(example)
         node = order[row]
         value = float(table[row, example])
-        shown = ", ".join(
-            f"{_name(self.graph, p)}={self._value_of(p, example, params)!r}" for p in node.parents
-        )
+        name = _name(self.graph, node)
+        culprit = node if phase == "forward" else self._consumer_with_bad_partial(node, example, rows, params)
+        if MODES.get().anomaly:
+            shown_node = culprit or node
+            op = shown_node._rule.name if shown_node._rule is not None else "leaf"
+            what = f"{name} = {op}({self._inputs_shown(node, example, rows, params)}) gave {value!r}" if (
+                phase == "forward") else f"∂/∂{name} is {value!r}"
+            raise AnomalyError(f"Trace.{phase}: example {example}: {what}", op=op, inputs=[
+                (_name(self.graph, p), self._value_of(p, example, rows, params)) for p in shown_node.parents
+            ], phase=phase, step=int(row))
+        if culprit is not None and culprit._rule is not None:
+            error = self._scalar_error(culprit, example, rows, params, phase)
+            if error is not None:
+                raise error
+        if phase == "forward":
+            op = node._rule.name if node._rule is not None else "leaf"
+            raise ValueError(f"Trace.forward: example {example}: {name} = "
+                             f"{op}({self._inputs_shown(node, example, rows, params)}) gave {value!r}")
+        raise ValueError(f"Trace.backward: example {example}: ∂/∂{name} is {value!r}")
+
+    def _consumer_with_bad_partial(self, node: Value, example: int, rows: Array, params: Array) -> Value | None:
+        """In a backward pass, the node that passed ``node`` a non-finite gradient through a non-finite
+        local partial: the op to blame, as the scalar path blames it."""
+        for child in self.graph.nodes:
+            rule = child._rule
+            if rule is None or not any(p is node for p in child.parents):
+                continue
+            xs = tuple(self._value_of(p, example, rows, params) for p in child.parents)
+            try:
+                partials = rule.partials(xs, self._value_of(child, example, rows, params), child._arg)
+            except (ArithmeticError, ValueError):
+                return child
+            if any(p is node and not math.isfinite(float(d)) for p, d in zip(child.parents, partials, strict=True)):
+                return child
+        return None
+
+    def _scalar_error(self, node: Value, example: int, rows: Array, params: Array, phase: str) -> Exception | None:
+        """The error the scalar path raises for ``node`` at ``example`` (its forward, or its partials in
+        backward), with the replay's context; None where the scalar path raises nothing."""
+        rule = node._rule
+        assert rule is not None
+        xs = tuple(self._value_of(p, example, rows, params) for p in node.parents)
+        try:
+            if phase == "forward":
+                rule.forward(xs, node._arg)
+            else:
+                rule.partials(xs, self._value_of(node, example, rows, params), node._arg)
+        except (ArithmeticError, ValueError) as error:
+            where = f"{rule.name}({self._inputs_shown(node, example, rows, params)})"
+            what = f"{_name(self.graph, node)} = {where}" if phase == "forward" else f"the partials of {where}"
+            names = [_name(self.graph, p) for p in node.parents]
+            domain = f" ({rule.name} is defined for {rule.fill(rule.domain, len(xs), node._arg, names)})" if (
+                rule.domain and phase == "forward") else ""
+            return _with_context(error, f"Trace.{phase}: example {example}: {what}: {error}{domain}")
+        return None
+
+    def _inputs_shown(self, node: Value, example: int, rows: Array, params: Array) -> str:
+        shown = ", ".join(f"{_name(self.graph, p)}={self._value_of(p, example, rows, params)!r}" for p in node.parents)
         if node._rule is not None and node._rule.takes_constant:
             shown += f", c={node._arg!r}"
-        op = node._rule.name if node._rule is not None else "leaf"
-        name = _name(self.graph, node)
-        what = f"{name} = {op}({shown}) gave {value!r}" if phase == "forward" else f"∂/∂{name} is {value!r}"
-        message = f"Trace.{phase}: example {int(example)}: {what}"
-        if MODES.get().anomaly:
-            raise AnomalyError(message, op=op, inputs=[(_name(self.graph, p), self._value_of(p, example, params))
-                                                       for p in node.parents], phase=phase, step=int(row))
-        raise ValueError(message)
+        return shown
 
-    def _value_of(self, node: Value, example: int, params: Array) -> float:
+    def _value_of(self, node: Value, example: int, rows: Array, params: Array) -> float:
         if id(node) in self._param_of:
             return float(params[self._param_of[id(node)]])
-        return float(self._rows[self._row_of[id(node)], example]) if self._rows is not None else math.nan
+        return float(rows[self._row_of[id(node)], example])
 
     # Reading the replay --------------------------------------------------------------------------------
 
@@ -518,17 +577,24 @@ class Trace:
         """Ordinary scalar Values for example ``i`` of the last batch: the traced ops run again on floats,
         with new input leaves holding the example's numbers and the parameters themselves, so the result can
         be drawn, stepped through and explained as any graph, and ``backward()`` on it fills the parameters'
-        ``.grad``. Its data equals the replay's."""
+        ``.grad``. Its data equals the replay's: where ``forward`` was given ``parameters=`` that differ from a
+        parameter's ``.data``, the example reads a new leaf with the given number (and the same label)."""
         if self._rows is None:
             raise TraceError("Trace.example: call forward(batch) first")
         size = self._rows.shape[1]
-        if not isinstance(i, int) or not -size <= i < size:
+        if not is_whole(i):
+            raise TypeError(f"Trace.example: the example's index must be a whole number, got {i!r}")
+        if not -size <= i < size:
             raise IndexError(f"Trace.example: example {i!r} is out of range for a batch of {size}")
+        i = int(i)
         copies: dict[int, Value] = {}
         for k, leaf in enumerate(self.inputs):
             copies[id(leaf)] = Value(float(self._rows[k, i]), leaf.label)
-        for p in (*self.parameters, *self.constants):
-            copies[id(p)] = p
+        assert self._params is not None
+        for p, value in zip((*self.parameters, *self.constants), self._params.tolist(), strict=True):
+            # the parameters themselves, unless forward was given other numbers for them: then new leaves
+            # holding those numbers, so that the example equals the replay
+            copies[id(p)] = Value(value, p.label) if self._given_parameters and value != p.data else p
         with enable_grad():
             for node in self.graph.nodes:
                 if node._rule is None:
@@ -543,6 +609,14 @@ class Trace:
         ops = sum(1 for n in self.graph.nodes if n._rule is not None)
         return (f"Trace({len(self.inputs)} inputs, {len(self.parameters)} parameters, {ops} ops in "
                 f"{len(self.groups)} groups, {len(self.outputs)} output(s))")
+
+
+def _numbers(values: Any, where: str) -> Array:
+    """``real_array``, refusing with a ``TraceError``."""
+    try:
+        return real_array(values, where)
+    except TypeError as error:
+        raise TraceError(str(error)) from None
 
 
 def _look_up(where: Any, rows: Array, params: Array) -> Any:

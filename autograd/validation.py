@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import numbers
-from typing import TypeGuard
+from typing import Any, TypeGuard
 
 import numpy as np
 
-__all__ = ["as_float", "is_real", "is_whole", "whole_number"]
+__all__ = ["as_float", "is_real", "is_whole", "real_array", "whole_number"]
 
 
 def is_real(x: object) -> TypeGuard[float]:
@@ -49,3 +49,28 @@ def whole_number(value: object, what: str, where: str, minimum: int = 1) -> int:
     if not is_whole(value) or value < minimum:
         raise ValueError(f"{where}: {what} must be a whole number of at least {minimum}, got {value!r}")
     return value
+
+
+def real_array(values: Any, where: str) -> Any:
+    """``values`` (an array or nested sequences) as a contiguous float64 array, refusing with a TypeError that
+    names ``where`` what ``as_float`` refuses: strings, bools and complex numbers, which NumPy would parse,
+    count or truncate."""
+    try:  # a list is read element by element, so that a bool among ints is not taken for 1
+        array = np.asarray(values) if isinstance(values, np.ndarray) else np.array(values, dtype=object)
+    except (TypeError, ValueError) as error:
+        raise TypeError(f"{where} is not an array of numbers: {error}") from None
+    if array.dtype.kind == "O":
+        flat = array.ravel().tolist()
+        bad = next((x for x in flat if not is_real(x)), None)
+        if bad is not None:
+            raise TypeError(f"{where}: expected real numbers, got {type(bad).__name__} {bad!r}")
+        try:
+            return np.array([float(x) for x in flat], dtype=np.float64).reshape(array.shape)
+        except (TypeError, ValueError, OverflowError) as error:
+            raise TypeError(f"{where} is not an array of numbers: {error}") from None
+    if array.dtype.kind not in "iuf":
+        kinds = {"b": "bools", "c": "complex numbers", "U": "strings", "S": "bytes", "M": "dates", "m": "durations"}
+        first = array.ravel()[0] if array.size else None
+        raise TypeError(f"{where}: expected real numbers, got {kinds.get(array.dtype.kind, str(array.dtype))} "
+                         f"({first!r})")
+    return np.ascontiguousarray(array, dtype=np.float64)

@@ -410,6 +410,7 @@ def _on_arrays(function: Callable[..., Any], args: tuple[Any, ...], results: int
     None for a forward (one number) and n for partials (a sequence of n numbers)."""
     if not any(isinstance(a, np.ndarray) for a in args):
         return function(*args)
+    args = tuple(_read_only(a) for a in args)  # a user function must not change the replay's table
     shape = np.broadcast_shapes(*(np.shape(a) for a in args))
     try:
         with np.errstate(all="ignore"):
@@ -424,6 +425,15 @@ def _on_arrays(function: Callable[..., Any], args: tuple[Any, ...], results: int
     if results is None:
         return np.array(rows, dtype=float).reshape(shape)
     return tuple(np.array([row[k] for row in rows], dtype=float).reshape(shape) for k in range(results))
+
+
+def _read_only(a: Any) -> Any:
+    """An array as a view that cannot be written (``x -= 1`` then makes a new array); other values as they are."""
+    if not isinstance(a, np.ndarray):
+        return a
+    view = a.view()
+    view.flags.writeable = False
+    return view
 
 
 def _input_names(forward: Any, name: str) -> tuple[str, ...]:

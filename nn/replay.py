@@ -17,7 +17,7 @@ import numpy as np
 
 import autograd
 from autograd import Value
-from autograd.extend import is_real, is_whole
+from autograd.extend import is_real, is_whole, real_array
 from nn import losses
 from nn.module import MLP, Layer, Module, Neuron
 
@@ -40,11 +40,9 @@ def _features(data: Any) -> Array:
     """The inputs of a data set as one float array (n, features), without copying an array given as X."""
     xs = data[0] if isinstance(data, tuple) and len(data) == 2 else [x for x, _ in data]
     try:
-        array = np.asarray(xs)
-        if array.dtype.kind not in "fiu" or array.ndim != 2:
-            array = np.asarray(xs, dtype=float)
-    except (TypeError, ValueError) as error:
-        raise NotReplayableError(f"the inputs are not a table of numbers ({error})") from None
+        array = real_array(xs, "the inputs")
+    except TypeError as error:
+        raise NotReplayableError(str(error)) from None
     if array.ndim != 2:
         raise NotReplayableError(f"the inputs must be a table of shape (samples, features), got shape {array.shape}")
     if not math.isfinite(array.sum(dtype=np.float64)) and not np.isfinite(array).all():  # one cheap pass first
@@ -68,9 +66,9 @@ def _targets(loss: Callable[..., Any], labels: list[Any], outputs: int) -> Array
                              f"for {outputs} classes")
         return np.eye(outputs)[classes]
     try:
-        array = np.asarray(labels, dtype=float)
-    except (TypeError, ValueError) as error:
-        raise NotReplayableError(f"the targets are not numbers of one shape ({error})") from None
+        array = real_array(labels, "the targets")
+    except TypeError as error:
+        raise NotReplayableError(f"{error} (as numbers of one shape)") from None
     want = (len(labels),) if outputs == 1 else (len(labels), outputs)
     if outputs == 1 and array.shape == (len(labels), 1):
         array = array[:, 0]

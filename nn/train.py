@@ -267,27 +267,25 @@ def fit(
     run = _Run(model, pairs, fn, opt, batch_size, shuffle, random.Random(seed), train_metrics)
     if found is not None and stepper is not None:
         run.replayed(found, stepper)
-    for epoch in range(1, epochs + 1):
-        started = time.perf_counter()
-        try:
+    try:
+        for epoch in range(1, epochs + 1):
+            started = time.perf_counter()
             totals = run.epoch(f"epoch {epoch}/{epochs}", progress and sys.stderr.isatty())
-        except BaseException:
-            run.finish()
-            raise
-        for name, total in totals.items():
-            history[name].append(total / len(pairs))
-        if validation is not None:
-            if val_found is not None and run.parameters is not None:
-                scores = _replayed_scores(val_found, run.parameters, validation, val_metrics)
-            else:
-                scores = _scores(model, validation, fn, val_metrics)
-            for name, value in scores.items():
-                history[f"val_{name}"].append(value)
-        if progress:
-            tqdm.write(_summary(epoch, epochs, history, opt, time.perf_counter() - started), file=sys.stderr)
-        if scheduler is not None:
-            scheduler.step()
-    run.finish()
+            for name, total in totals.items():
+                history[name].append(total / len(pairs))
+            if validation is not None:
+                if val_found is not None and run.parameters is not None:
+                    scores = _replayed_scores(val_found, run.parameters, validation, val_metrics)
+                else:
+                    scores = _scores(model, validation, fn, val_metrics)
+                for name, value in scores.items():
+                    history[f"val_{name}"].append(value)
+            if progress:
+                tqdm.write(_summary(epoch, epochs, history, opt, time.perf_counter() - started), file=sys.stderr)
+            if scheduler is not None:
+                scheduler.step()
+    finally:  # whatever stops training (an error, Ctrl-C), the model keeps what it has learnt, as on Values
+        run.finish()
     return history
 
 
