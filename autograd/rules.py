@@ -16,6 +16,7 @@ Adding an op is one row here (for users: ``autograd.define_op``).
 
 from __future__ import annotations
 
+import itertools
 import math
 import operator
 from collections.abc import Callable, Sequence
@@ -243,7 +244,7 @@ def _dot_signature(n_inputs: int, n: Any) -> tuple[tuple[str, ...], tuple[str, .
 def _logsumexp_signature(n_inputs: int, arg: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """logsumexp's inputs are x0..x(n-1); each one's partial is its softmax weight."""
     names = tuple(f"x{i}" for i in range(n_inputs))
-    return names, tuple(f"exp({{{name}}})/Σ exp(xⱼ)" for name in names)
+    return names, tuple(f"exp({{{name}}} − m)/Σ exp(xⱼ − m), m = max xⱼ" for name in names)
 
 
 def _logsumexp(xs: Sequence[Any]) -> Any:
@@ -257,6 +258,44 @@ def _logsumexp(xs: Sequence[Any]) -> Any:
     if math.isinf(m):
         return float(m)
     return m + math.log(sum(math.exp(x - m) for x in xs))
+
+
+def _softmax_weights(xs: Sequence[Any]) -> tuple[Any, ...]:
+    """exp(xᵢ − m)/Σ exp(xⱼ − m) with m = max xᵢ: logsumexp's partials, which sum to 1 and lose nothing to
+    large inputs (exp(xᵢ − logsumexp) would, once logsumexp rounds away log Σ). m is a constant, so on Values
+    the weights are a graph whose own derivatives are those of softmax."""
+    if _arrays(*xs):
+        m = np.maximum.reduce(np.broadcast_arrays(*xs))
+        shift = np.where(np.isfinite(m), m, 0.0)
+    else:
+        shift = max(float_of(x) for x in xs)
+        if math.isinf(shift):
+            shift = 0.0
+    terms = [exp(x - shift) for x in xs]
+    total = sum(terms)
+    return tuple(t / total for t in terms)
+
+
+def _max(xs: Sequence[Any]) -> Any:
+    if _arrays(*xs):
+        return np.maximum.reduce(np.broadcast_arrays(*xs))
+    return max(xs)
+
+
+def _max_partials(xs: Sequence[Any]) -> tuple[Any, ...]:
+    """1 for the largest input (the first of equals, as torch.max picks) and 0 for the others; element-wise
+    on arrays. A branch, so a constant, as relu's."""
+    if _arrays(*xs):
+        first = np.argmax(np.stack(np.broadcast_arrays(*xs)), axis=0)
+        return tuple(np.where(first == i, 1.0, 0.0) for i in range(len(xs)))
+    data = [float_of(x) for x in xs]
+    first = data.index(max(data))
+    return tuple(1.0 if i == first else 0.0 for i in range(len(xs)))
+
+
+def _max_signature(n_inputs: int, arg: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    names = tuple(f"x{i}" for i in range(n_inputs))
+    return names, tuple(f"1 if {{{name}}} is the largest (the first of equals) else 0" for name in names)
 
 
 def _bounded_away(limit: float) -> Smooth:
@@ -405,6 +444,9 @@ DOT       = _row("dot",       "w·x + b", None, lambda x, c: sum(map(operator.mu
                  lambda x, o, c: x[c:2 * c] + x[:c] + (1.0,) * (len(x) - 2 * c),
                  "w·x + b", (), signature=_dot_signature)
 LOGSUMEXP = _row("logsumexp", "logΣexp", None, lambda x, c: _logsumexp(x),
-                 lambda x, o, c: tuple(exp(xi - o) for xi in x),
+                 lambda x, o, c: _softmax_weights(x),
                  "log Σ exp(xᵢ)", (), signature=_logsumexp_signature)
+MAX       = _row("max",       "max",     None, lambda x, c: _max(x),     lambda x, o, c: _max_partials(x),
+                 "max xᵢ", (), "", lambda x, c: all(abs(a - b) > 0.05 for a, b in itertools.combinations(x, 2)),
+                 signature=_max_signature)
 # fmt: on

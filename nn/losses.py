@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import autograd
 from autograd import Value
-from autograd.extend import float_of, is_real, is_whole
+from autograd.extend import RULES, apply, as_values, float_of, is_real, is_whole
 
 __all__ = ["binary_cross_entropy", "cross_entropy", "half_sse", "hinge", "log_softmax", "mse", "softmax"]
 
@@ -60,21 +60,29 @@ def binary_cross_entropy(output: Prediction, target: Target) -> Value:
     return -autograd.sum(terms) / len(outs)
 
 
-def log_softmax(logits: Sequence[Value]) -> list[Value]:
-    """log softmax(z)ᵢ = zᵢ − log Σ exp(zⱼ), with one ``logsumexp`` node, which no large logit overflows."""
-    zs = list(logits)
+def _log_softmax(zs: list[Value], where: str) -> tuple[list[Value], Value]:
+    """(z − m) for each logit and log Σ exp(z − m), with m = max z one node of the graph: the parts of
+    log softmax(z) = (z − m) − log Σ exp(z − m), which keep every digit at any size of the logits (z −
+    log Σ exp(z) would lose log 2 at 1e16). The graph does not depend on which logit is largest."""
     if not zs:
-        raise ValueError("log_softmax: needs at least one logit")
-    log_sum = autograd.logsumexp(zs)
-    return [z - log_sum for z in zs]
+        raise ValueError(f"{where}: needs at least one logit")
+    logits = as_values(zs, where)
+    m = apply(RULES["max"], tuple(logits))
+    shifted = [z - m for z in logits]
+    return shifted, autograd.logsumexp(shifted)
+
+
+def log_softmax(logits: Sequence[Value]) -> list[Value]:
+    """log softmax(z)ᵢ = (zᵢ − m) − log Σ exp(zⱼ − m) with m = max z, which no logit's size overflows or
+    rounds away."""
+    shifted, log_sum = _log_softmax(list(logits), "log_softmax")
+    return [s - log_sum for s in shifted]
 
 
 def softmax(logits: Sequence[Value]) -> list[Value]:
-    """softmax(z)ᵢ = exp(zᵢ − log Σ exp(zⱼ)), which no large logit overflows."""
-    zs = list(logits)
-    if not zs:
-        raise ValueError("softmax: needs at least one logit")
-    return [lp.exp() for lp in log_softmax(zs)]
+    """softmax(z)ᵢ = exp(log softmax(z)ᵢ), which no logit's size overflows or rounds away."""
+    shifted, log_sum = _log_softmax(list(logits), "softmax")
+    return [(s - log_sum).exp() for s in shifted]
 
 
 def cross_entropy(logits: Prediction, target: int | Sequence[float | Value]) -> Value:
@@ -86,7 +94,8 @@ def cross_entropy(logits: Prediction, target: int | Sequence[float | Value]) -> 
     if is_whole(target):
         if not 0 <= target < len(zs):
             raise ValueError(f"cross_entropy: target class {target} is out of range for {len(zs)} classes")
-        return autograd.logsumexp(zs) - zs[target]
+        shifted, log_sum = _log_softmax(zs, "cross_entropy")
+        return log_sum - shifted[target]
     if isinstance(target, bool | float | str | Value) or not isinstance(target, Sequence):
         raise ValueError(f"cross_entropy: target must be a class index or a list of probabilities, got {target!r}")
     if len(target) != len(zs):

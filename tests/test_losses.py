@@ -2,10 +2,12 @@
 
 import math
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import autograd
 import nn
 from autograd import Value
 from autograd.testing import finite_floats
@@ -78,3 +80,37 @@ def test_large_logits_do_not_overflow_through_the_logsumexp_node():
     assert loss.data == pytest.approx(1000.0)
     loss.backward()
     assert [z.grad for z in logits] == pytest.approx([1.0, -1.0])
+
+
+@pytest.mark.parametrize("size", [1e8, 1e16, 1e300])
+def test_large_equal_logits_keep_every_digit_on_both_paths(size):
+    z = [Value(size), Value(size)]
+    assert [p.data for p in nn.softmax(z)] == [0.5, 0.5]
+    assert [p.data for p in nn.log_softmax(z)] == [-math.log(2), -math.log(2)]
+    loss = nn.cross_entropy(z, 1)
+    loss.backward()
+    assert loss.data == math.log(2)
+    assert [v.grad for v in z] == [0.5, -0.5]
+    lse = [Value(size), Value(size)]
+    autograd.logsumexp(lse).backward()
+    assert [v.grad for v in lse] == [0.5, 0.5]  # the softmax weights, which sum to 1
+    traced = autograd.trace(lambda z, t: nn.cross_entropy(z, t), (np.zeros(2), np.array([0.0, 1.0])))
+    batch = (np.array([[size, size], [size, size - size * 1e-15]]), np.array([[0.0, 1.0], [1.0, 0.0]]))
+    losses = traced.forward(batch)
+    traced.backward(reduction="sum", accumulate=False)
+    scalar = [nn.cross_entropy([Value(a), Value(b)], [t0, t1]).data for (a, b), (t0, t1) in zip(*batch, strict=True)]
+    assert losses.tolist() == pytest.approx(scalar, rel=1e-15)
+    assert losses[0] == math.log(2)
+    assert traced.grad(traced.inputs[0])[0] == pytest.approx(0.5, rel=1e-15)
+    assert traced.grad(traced.inputs[1])[0] == pytest.approx(-0.5, rel=1e-15)
+
+
+def test_log_softmax_is_shifted_by_its_largest_logit_in_the_graph():
+    z = [Value(3.0, "z0"), Value(1.0, "z1"), Value(2.0, "z2")]
+    shown = nn.log_softmax(z)
+    ops = [n.op for n in autograd.topological_order(shown[0])]
+    assert ops.count("max") == 1
+    assert ops.count("logsumexp") == 1
+    assert shown[0].data == pytest.approx(-math.log(1 + math.exp(-2) + math.exp(-1)), rel=1e-15)
+    assert autograd.gradcheck(lambda a, b, c: nn.log_softmax([a, b, c])[1], [0.3, -1.2, 2.5])
+    assert autograd.gradgradcheck(lambda a, b, c: nn.cross_entropy([a, b, c], 2), [0.3, -1.2, 2.5])

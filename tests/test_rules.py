@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 import autograd
 from autograd import RULES, Value, gradcheck, gradgradcheck
+from autograd.extend import apply
 from autograd.testing import finite_floats
 
 anywhere = finite_floats(-5, 5)
@@ -45,6 +46,11 @@ CASES = {
     "cos": (lambda a: a.cos(), st.tuples(anywhere)),
     "sum": (lambda a, b, c: autograd.sum([a, b, a, c]), st.tuples(anywhere, anywhere, anywhere)),
     "logsumexp": (lambda a, b, c: autograd.logsumexp([a, b, a, c]), st.tuples(anywhere, anywhere, anywhere)),
+    "max": (
+        lambda a, b, c: apply(RULES["max"], (a, b, c)),
+        st.tuples(anywhere, anywhere, anywhere).filter(lambda xs: min(abs(xs[0] - xs[1]), abs(xs[1] - xs[2]),
+                                                                       abs(xs[0] - xs[2])) > 0.05),
+    ),
     "dot": (
         lambda w0, w1, x0, x1, b: autograd.dot([w0, w1], [x0, x1], b),
         st.tuples(anywhere, anywhere, anywhere, anywhere, anywhere),
