@@ -25,6 +25,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from autograd.validation import is_real
+
 __all__ = [
     "RULES",
     "Rule",
@@ -115,8 +117,13 @@ def _where_positive(x: Any, yes: Any, no: Any) -> Any:
 
 
 def float_of(x: Any) -> float:
-    """The number behind a float or a Value (for branches such as relu's, which are constants)."""
-    return float(x) if _is_number(x) else float(x.data)
+    """The number behind a real number or a Value (for branches such as relu's, which are constants): a
+    float, int, NumPy scalar, Fraction or Decimal as itself (a NumPy scalar's ``.data`` is its buffer)."""
+    if type(x) is float:
+        return x
+    if _is_number(x) or is_real(x):
+        return float(x)
+    return float(x.data)
 
 
 def _arrays(*xs: Any) -> bool:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+import numpy as np
+
 import autograd
 from autograd import Value
 from autograd.extend import RULES, apply, as_values, float_of, is_real, is_whole
@@ -85,7 +87,7 @@ def softmax(logits: Sequence[Value]) -> list[Value]:
     return [(s - log_sum).exp() for s in shifted]
 
 
-def cross_entropy(logits: Prediction, target: int | Sequence[float | Value]) -> Value:
+def cross_entropy(logits: Prediction, target: int | Sequence[float | Value] | np.ndarray) -> Value:
     """−log softmax(z)[target] = log Σ exp(zⱼ) − z_target for a class index; −Σ tᵢ log softmax(z)ᵢ for a
     one-hot or probability target (numbers, or Values, as a trace passes them)."""
     zs = [logits] if isinstance(logits, Value) else list(logits)
@@ -96,6 +98,8 @@ def cross_entropy(logits: Prediction, target: int | Sequence[float | Value]) -> 
             raise ValueError(f"cross_entropy: target class {target} is out of range for {len(zs)} classes")
         shifted, log_sum = _log_softmax(zs, "cross_entropy")
         return log_sum - shifted[target]
+    if isinstance(target, np.ndarray) and target.ndim == 1:  # a row of a one-hot table
+        target = target.tolist()
     if isinstance(target, bool | float | str | Value) or not isinstance(target, Sequence):
         raise ValueError(f"cross_entropy: target must be a class index or a list of probabilities, got {target!r}")
     if len(target) != len(zs):

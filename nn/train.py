@@ -73,14 +73,20 @@ def threshold(pairs: Pairs) -> float:
 
 def correct(output: Any, target: Any, cut: float = 0.5) -> bool:
     """Whether one prediction is right: the arg-max class for several outputs (target a class index or a
-    one-hot list); for one output, whether output and target fall on the same side of ``cut``."""
+    one-hot list); for one output (a Value, or a list of one), whether output and target fall on the same
+    side of ``cut``."""
+    if not isinstance(output, Value) and len(output) == 1:
+        output = output[0]
     if isinstance(output, Value):
         t = float_of(target)
         return (output.data > cut) == (t > cut)
     scores = [v.data for v in output]
     predicted = max(range(len(scores)), key=scores.__getitem__)
     if is_whole(target):
-        return predicted == target
+        return bool(predicted == target)
+    if not _is_sequence(target) or len(target) != len(scores):
+        raise ValueError(f"correct: with {len(scores)} outputs the target must be a class index or a one-hot row of "
+                         f"{len(scores)}, got {target!r}")
     values = [float_of(t) for t in target]
     return predicted == max(range(len(values)), key=values.__getitem__)
 

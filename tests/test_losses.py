@@ -1,6 +1,8 @@
 """nn losses: closed forms, stability at extreme logits, gradients, and errors."""
 
 import math
+from decimal import Decimal
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -114,3 +116,54 @@ def test_log_softmax_is_shifted_by_its_largest_logit_in_the_graph():
     assert shown[0].data == pytest.approx(-math.log(1 + math.exp(-2) + math.exp(-1)), rel=1e-15)
     assert autograd.gradcheck(lambda a, b, c: nn.log_softmax([a, b, c])[1], [0.3, -1.2, 2.5])
     assert autograd.gradgradcheck(lambda a, b, c: nn.cross_entropy([a, b, c], 2), [0.3, -1.2, 2.5])
+
+
+TARGET_TYPES = [np.int64(1), np.float32(1.0), Fraction(1), Decimal(1), np.int64(0), Fraction(0)]
+
+
+@pytest.mark.parametrize("target", TARGET_TYPES, ids=lambda t: f"{type(t).__name__}({t})")
+def test_targets_of_every_real_type_users_pass(target):
+    want = float(target)
+    assert nn.binary_cross_entropy(Value(0.7), target).data == nn.binary_cross_entropy(Value(0.7), want).data
+    hinge_target = 1 if want == 1 else -1
+    assert nn.hinge(Value(0.7), type(target)(hinge_target)).data == nn.hinge(Value(0.7), float(hinge_target)).data
+    assert nn.train.correct(Value(0.7), target) is (want == 1)
+    if isinstance(target, np.integer):
+        assert nn.train.correct([Value(0.1), Value(0.9)], target) is (want == 1)
+    else:
+        with pytest.raises(ValueError, match="with 2 outputs the target must be a class index or a one-hot row"):
+            nn.train.correct([Value(0.1), Value(0.9)], target)
+
+
+def test_fit_trains_moons_with_binary_cross_entropy_on_numpy_labels():
+    data = nn.datasets.moons(seed=0)
+    assert isinstance(data[1][0], np.integer)
+    for batched in (True, False):
+        model = nn.MLP(2, [8, 1], output_activation="sigmoid", seed=0)
+        history = nn.fit(model, data, loss="binary_cross_entropy", epochs=2, progress=False, batched=batched,
+                         seed=0, metrics=["accuracy"])
+        assert history["loss"][1] < history["loss"][0]
+
+
+def test_cross_entropy_takes_a_numpy_row_and_fit_takes_one_hot_targets():
+    assert nn.cross_entropy([Value(1.0), Value(2.0)], np.array([0.0, 1.0])).data == pytest.approx(
+        nn.cross_entropy([Value(1.0), Value(2.0)], 1).data, rel=1e-15)
+    x, y = nn.datasets.moons(seed=0)
+    targets = nn.datasets.one_hot(y)
+    histories = []
+    for batched in (True, False):
+        model = nn.MLP(2, [8, 2], seed=0)
+        histories.append(nn.fit(model, (x, targets), loss="cross_entropy", epochs=1, progress=False, seed=0,
+                                batched=batched, metrics=["accuracy"]))
+        assert nn.accuracy(model, (x, targets), batched=batched) == nn.accuracy(model, (x, y), batched=batched)
+    assert histories[0]["loss"] == pytest.approx(histories[1]["loss"], rel=1e-12)
+    assert histories[0]["accuracy"] == histories[1]["accuracy"]
+
+
+def test_accuracy_of_a_model_with_one_output_in_a_list_is_the_same_on_both_paths():
+    x, y = nn.datasets.moons(seed=1)
+    layer = nn.Layer(2, 1, activation="sigmoid", seed=3)
+    assert isinstance(layer([0.0, 0.0]), list)
+    scalar = nn.accuracy(layer, (x, y), batched=False)
+    assert scalar == nn.accuracy(layer, (x, y), batched=True)
+    assert 0.0 < scalar < 1.0
