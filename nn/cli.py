@@ -77,6 +77,11 @@ def _floats(text: str) -> list[float]:
     return values
 
 
+def _steps(text: str) -> list[list[float]]:
+    """``0.5,-1`` (one input) or, for an RNN, ``0.5,-1;0.2,0.3`` (one input per time step)."""
+    return [_floats(step) for step in text.split(";")]
+
+
 def _output_folder(text: str) -> Path:
     """--out as a folder that exists or can be made, and can be written to, checked before any work."""
     folder = Path(text)
@@ -153,6 +158,9 @@ OPTIMIZERS: dict[str, tuple[Callable[..., nn.optim.Optimizer], dict[str, Any], f
 }
 """Optimizer name -> (class, extra arguments, default learning rate)."""
 
+EPOCHS = {"xor": 300, "moons": 60, "spiral": 200, "digits": 20}
+"""Each data set's default epochs for ``chainrule train``, enough for the test accuracy the README states."""
+
 DATASETS: dict[str, Callable[[int], nn.datasets.Dataset]] = {
     "xor": lambda seed: _class_labels(nn.datasets.xor()),
     "moons": lambda seed: nn.datasets.moons(200, noise=0.1, seed=seed),
@@ -177,7 +185,8 @@ def train(args: argparse.Namespace, write: Write = print) -> int:
     kind, extra, default_lr = OPTIMIZERS[args.optimizer]
     optimizer = kind(model.parameters(), lr=args.lr if args.lr is not None else default_lr, **extra)
     write(f"Training {model!r} on {args.dataset} ({len(x_train)} samples, {classes} classes) with {optimizer!r}")
-    history = nn.fit(model, (x_train, y_train), loss="cross_entropy", optimizer=optimizer, epochs=args.epochs,
+    history = nn.fit(model, (x_train, y_train), loss="cross_entropy", optimizer=optimizer,
+                     epochs=args.epochs if args.epochs is not None else EPOCHS[args.dataset],
                      batch_size=args.batch_size, seed=args.seed, val_data=(x_test, y_test),
                      metrics=["accuracy"], progress=not args.quiet)
     out = Path(args.out)
@@ -231,11 +240,23 @@ def _model_root(args: argparse.Namespace) -> tuple[Value, nn.Module]:
     Its gradients are filled in. Returns the root and the model."""
     model = nn.load(args.model)
     nin = model.config()["nin"]
-    point = args.input if args.input is not None else [0.0] * nin
-    if len(point) != nin:
-        raise _usage(args.command, f"--input has {len(point)} numbers but the model takes {nin}")
-    inputs = [Value(v, f"x{i}") for i, v in enumerate(point)]
-    output = model(inputs)
+    steps = args.input if args.input is not None else [[0.0] * nin]
+    recurrent = isinstance(model, nn.RNN)
+    if len(steps) > 1 and not recurrent:
+        raise _usage(args.command, f"--input has {len(steps)} steps separated by ';', but a {type(model).__name__} "
+                                   "takes one input")
+    for t, point in enumerate(steps):
+        if len(point) != nin:
+            where = f"step {t} of --input" if recurrent else "--input"
+            raise _usage(args.command, f"{where} has {len(point)} numbers but the model takes {nin}")
+    if recurrent:  # the sequence unrolled: the outputs of every step, the last step's against --target
+        sequence = [[Value(v, f"t{t}.x.{i}" if nin > 1 else f"t{t}.x") for i, v in enumerate(point)]
+                    for t, point in enumerate(steps)]
+        outputs = model(sequence)
+        output = outputs[-1] if args.target is not None else [
+            v for step in outputs for v in ([step] if isinstance(step, Value) else step)]
+    else:
+        output = model([Value(v, f"x{i}") for i, v in enumerate(steps[0])])
     if args.target is None:
         if args.loss is not None:
             raise _usage(args.command, "--loss needs --target, the output the loss compares with")
@@ -322,7 +343,9 @@ def explain(args: argparse.Namespace, write: Write = print) -> int:
 
 
 def _add_model_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--input", type=_floats, default=None, help="the input, e.g. 0.5,-1 (zeros)")
+    p.add_argument("--input", type=_steps, default=None,
+                   help="the input, e.g. 0.5,-1 (zeros); for an RNN one per time step, e.g. '0.5,-1;0.2,0.3' (the "
+                        "target is then the last step's)")
     p.add_argument("--target", type=_floats, default=None,
                    help="the target output (a class index for cross_entropy); makes the loss the root")
     p.add_argument("--loss", choices=sorted(nn.train.LOSSES), default=None, help="the loss with --target (mse)")
@@ -346,7 +369,8 @@ def _parser() -> _Parser:
                    help="hidden activation (tanh)")
     p.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="adam", help="the optimizer (adam)")
     p.add_argument("--lr", type=_positive(float, "--lr"), default=None, help="learning rate (per optimizer)")
-    p.add_argument("--epochs", type=_positive(int, "--epochs"), default=20, help="epochs (20)")
+    p.add_argument("--epochs", type=_positive(int, "--epochs"), default=None,
+                   help="epochs (per data set: " + ", ".join(f"{k} {v}" for k, v in EPOCHS.items()) + ")")
     p.add_argument("--batch-size", type=_positive(int, "--batch-size"), default=32, help="mini-batch size (32)")
     p.add_argument("--seed", type=int, default=0, help="random seed (0)")
     p.add_argument("--out", type=_output_folder, default="chainrule-out/train",

@@ -101,6 +101,10 @@ GZIP_MOST_RATIO = 1032
 cannot hold it, and is refused before anything is decompressed."""
 
 
+MAX_DIMENSIONS = 64
+"""The most dimensions a NumPy array has (NumPy 2's limit): an IDX file that declares more is refused."""
+
+
 def read_idx(path: str | Path) -> np.ndarray[Any, Any]:
     """The array stored in an IDX file (gzipped or not), of the file's shape and type (uint8 for MNIST).
 
@@ -134,6 +138,8 @@ def _read_idx_body(
     dims = stream.read(4 * ndim)
     if ndim == 0 or len(dims) < 4 * ndim:
         raise ValueError(f"read_idx: {file} is truncated in its header")
+    if ndim > MAX_DIMENSIONS:
+        raise ValueError(f"read_idx: {file} declares {ndim} dimensions; a NumPy array holds at most {MAX_DIMENSIONS}")
     shape = struct.unpack(f">{ndim}I", dims)
     fmt, size = _IDX_TYPES[kind]
     expected = math.prod(shape) * size
@@ -163,6 +169,8 @@ def write_idx(path: str | Path, array: Any) -> Path:
         raise ValueError(f"write_idx: IDX files hold {', '.join(sorted(str(k) for k in codes))}, not {data.dtype}")
     if data.ndim == 0 or data.ndim > 255:
         raise ValueError(f"write_idx: IDX files hold arrays of 1 to 255 dimensions, not {data.ndim}")
+    if any(size >= 2**32 for size in data.shape):
+        raise ValueError(f"write_idx: IDX files hold dimensions below 2**32 = {2**32}, not shape {data.shape}")
     header = bytes([0, 0, codes[kind], data.ndim]) + struct.pack(f">{data.ndim}I", *data.shape)
     payload = header + data.astype(kind.newbyteorder(">")).tobytes()
     if str(path).endswith(".gz"):

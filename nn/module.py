@@ -156,9 +156,14 @@ class Module:
         values = {}
         for name, _ in named:
             value = state[name]
-            if not is_real(value) or not math.isfinite(value):
+            try:
+                number = float(value) if is_real(value) else math.nan
+            except OverflowError:  # an integer of hundreds of digits
+                raise ValueError(f"load_state_dict: parameter {name} is too large for a float "
+                                 f"({len(str(value))} digits)") from None
+            if not math.isfinite(number):
                 raise ValueError(f"load_state_dict: parameter {name} must be a finite number, got {value!r}")
-            values[name] = float(value)
+            values[name] = number
         for name, p in named:
             p.data = values[name]
 
@@ -219,6 +224,7 @@ class Neuron(Module):
         nout_hint: int = 1,
     ) -> None:
         self.nin = whole_number(nin, "nin", "Neuron")
+        whole_number(nout_hint, "nout_hint", "Neuron")
         self.activation = _check_choice(activation, ACTIVATIONS, "activation", "Neuron")
         self.init = _check_choice(init, INITS, "init", "Neuron")
         rng, draw = _rng(seed), INITS[init]
@@ -432,14 +438,21 @@ def _read(path: str | Path) -> dict[str, Any]:
         raise ValueError(f"load: {path} holds an unknown model class {payload['class']!r}")
     try:
         expected = _parameter_count(payload["class"], payload["config"])
-    except (TypeError, ValueError, KeyError) as error:
-        raise ValueError(f"load: {path} has a config this chainrule cannot build: {error}") from None
+    except (TypeError, ValueError, KeyError, ArithmeticError) as error:
+        raise ValueError(f"load: {path} has a config this chainrule cannot build: {_short(error)}") from None
     if expected != len(payload["state"]):
+        count = f"{expected}" if expected < 10**30 else f"a {len(str(expected))}-digit number of"
         raise ValueError(
-            f"load: {path} has a {payload['class']} config with {expected} parameters but a state with "
+            f"load: {path} has a {payload['class']} config with {count} parameters but a state with "
             f"{len(payload['state'])}; the file is corrupt or was edited"
         )
     return payload
+
+
+def _short(error: Exception, limit: int = 300) -> str:
+    """An error's message, cut to ``limit`` characters (a config can hold a number of hundreds of digits)."""
+    text = str(error)
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text) - limit} more characters)"
 
 
 def _parameter_count(name: str, config: dict[str, Any]) -> int:
@@ -495,8 +508,8 @@ def load(path: str | Path) -> Module:
     payload = _read(path)
     try:
         model = _CLASSES[payload["class"]](**payload["config"])
-    except (TypeError, ValueError) as error:
-        raise ValueError(f"load: {path} has a config this chainrule cannot build: {error}") from None
+    except (TypeError, ValueError, ArithmeticError) as error:
+        raise ValueError(f"load: {path} has a config this chainrule cannot build: {_short(error)}") from None
     try:
         model.load_state_dict(payload["state"])
     except (TypeError, ValueError) as error:

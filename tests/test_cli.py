@@ -10,6 +10,7 @@ import pytest
 
 import autograd
 import nn
+import nn.cli
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -195,3 +196,47 @@ def test_demo_without_graphviz_costs_only_the_pictures(tmp_path):
     assert len(hint) == 1
     assert (tmp_path / "out" / "worked-example.dot").read_text().startswith("digraph chainrule")
     assert not (tmp_path / "out" / "worked-example.svg").exists()
+
+
+README_ACCURACY = {"xor": 1.0, "moons": 0.95, "spiral": 0.9, "digits": 0.95}
+"""The test accuracy the README states for each data set with `chainrule train`'s defaults."""
+
+
+@pytest.mark.parametrize("dataset", sorted(README_ACCURACY))
+def test_train_reaches_the_readme_accuracy_with_its_defaults(tmp_path, dataset):
+    run = _chainrule("train", "--dataset", dataset, "--quiet", "--out", str(tmp_path))
+    assert run.returncode == 0, run.stderr
+    history = (tmp_path / "history.csv").read_text().splitlines()
+    header, last = history[0].split(","), history[-1].split(",")
+    assert int(last[0]) == nn.cli.EPOCHS[dataset]
+    assert float(last[header.index("val_accuracy")]) >= README_ACCURACY[dataset]
+    readme = (ROOT / "README.md").read_text()
+    assert f"| {dataset} | {nn.cli.EPOCHS[dataset]} | {README_ACCURACY[dataset]:.0%} |" in readme
+
+
+@pytest.mark.parametrize(("nin", "nout"), [(2, 1), (1, 2), (2, 3)])
+def test_graph_and_explain_unroll_a_saved_rnn_over_the_steps_of_input(tmp_path, nin, nout):
+    path = nn.RNN(nin, 2, nout, seed=0).save(tmp_path / "rnn.json")
+    steps = ";".join(",".join(f"{0.5 * (t + i):g}" for i in range(nin)) for t in range(3))
+    run = _chainrule("graph", str(path), "--out", str(tmp_path / "r.dot"), "--input", steps)
+    assert run.returncode == 0, run.stderr
+    dot = (tmp_path / "r.dot").read_text()
+    assert "t2.y" in dot
+    assert "Σ outputs" in dot
+    target = ",".join(["1"] * nout)
+    run = _chainrule("explain", "t0.h.0", "--model", str(path), "--input", steps, "--target", target)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("∂mse/∂t0.h.0 = ")
+    run = _chainrule("graph", str(path), "--out", str(tmp_path / "r.dot"))  # zeros, one step
+    assert run.returncode == 0, run.stderr
+
+
+def test_graph_refuses_input_that_does_not_fit_an_rnn_in_one_line(tmp_path):
+    path = nn.RNN(2, 2, 1, seed=0).save(tmp_path / "rnn.json")
+    run = _chainrule("graph", str(path), "--input", "0.5;0.2,0.3", "--out", str(tmp_path / "r.dot"))
+    assert run.returncode == 2
+    assert run.stderr.strip() == "chainrule graph: error: step 0 of --input has 1 numbers but the model takes 2"
+    mlp = nn.MLP(2, [2], seed=0).save(tmp_path / "mlp.json")
+    run = _chainrule("graph", str(mlp), "--input", "0.5,1;0.2,0.3", "--out", str(tmp_path / "m.dot"))
+    assert run.returncode == 2
+    assert "--input has 2 steps separated by ';', but a MLP takes one input" in run.stderr

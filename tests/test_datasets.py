@@ -174,3 +174,17 @@ def test_the_digits_as_mnist_files_read_back_as_mnist(tmp_path):
     assert image[0, 0] == pixels[0][0] / 16  # each 8x8 pixel becomes a block of 3 or 4 pixels
     assert image[27, 27] == pytest.approx(pixels[0][63] / 16, abs=1 / 255)
     assert image[10, 14] == pytest.approx(pixels[0][2 * 8 + 4] / 16, abs=1 / 255)
+
+
+def test_read_idx_names_the_file_for_more_dimensions_than_numpy_holds(tmp_path):
+    path = tmp_path / "deep.idx"
+    path.write_bytes(bytes([0, 0, 0x08, 65]) + struct.pack(">65I", *([1] * 65)) + b"\x07")
+    with pytest.raises(ValueError, match=r"read_idx: .*deep.idx declares 65 dimensions; a NumPy array holds at most"):
+        datasets.read_idx(path)
+
+
+def test_write_idx_refuses_a_dimension_of_two_to_the_32(tmp_path):
+    empty = np.zeros((2**32, 0), dtype=np.uint8)  # no data, so it costs nothing to make
+    with pytest.raises(ValueError, match=r"write_idx: IDX files hold dimensions below 2\*\*32"):
+        datasets.write_idx(tmp_path / "wide.idx", empty)
+    assert not (tmp_path / "wide.idx").exists()

@@ -110,3 +110,30 @@ def test_load_refuses_what_is_not_a_regular_file(tmp_path):
         nn.load(fifo)
     with pytest.raises(ValueError, match="is a directory"):
         nn.load(tmp_path)
+
+
+def _payload(tmp_path, **changes):
+    model = nn.MLP(2, [2, 1], seed=0)
+    payload = json.loads(model.save(tmp_path / "m.json").read_text())
+    for key, value in changes.items():
+        payload[key] = value(payload[key]) if callable(value) else value
+    (tmp_path / "bad.json").write_text(json.dumps(payload))
+    return tmp_path / "bad.json"
+
+
+def test_load_reports_arithmetic_failures_as_the_documented_value_error(tmp_path):
+    huge = 10**400
+    state = _payload(tmp_path, state=lambda s: {**s, next(iter(s)): huge})
+    with pytest.raises(ValueError, match=r"is too large for a float \(401 digits\)"):
+        nn.load(state)
+    config = _payload(tmp_path, config=lambda c: {**c, "nin": huge})
+    with pytest.raises(ValueError, match="config with a 401-digit number of parameters"):
+        nn.load(config)
+    neuron = tmp_path / "neuron.json"
+    neuron.write_text(json.dumps({"format": "chainrule.nn", "version": 1, "class": "Neuron",
+                                  "config": {"nin": 2, "init": "xavier", "nout_hint": -2},
+                                  "state": {"w.0": 0.0, "w.1": 0.0, "b": 0.0}}))
+    with pytest.raises(ValueError, match="nout_hint must be a whole number of at least 1, got -2"):
+        nn.load(neuron)
+    with pytest.raises(ValueError, match="nout_hint"):
+        nn.Neuron(2, init="xavier", nout_hint=-2)
