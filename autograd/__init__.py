@@ -19,6 +19,7 @@ from autograd.modes import allow_stale, detect_anomaly, enable_grad, is_anomaly_
 from autograd.render import (
     DrawOptions,
     GraphvizError,
+    GraphvizFallbackWarning,
     GraphvizNotFoundError,
     draw,
     label_prefix,
@@ -48,6 +49,7 @@ __all__ = [
     "GradcheckError",
     "Graph",
     "GraphvizError",
+    "GraphvizFallbackWarning",
     "GraphvizNotFoundError",
     "Rule",
     "StaleGraphError",

@@ -64,6 +64,7 @@ class ExploreOptions(TypedDict, total=False):
     - ``max_paths``: the most paths the panel lists for one node; it always shows their count and sum
       (default 20).
     - ``title``: the page's title (default: the root's name).
+    - ``timeout``: the seconds Graphviz's ``dot`` may take to lay out one view (default 30), as for ``draw``.
     """
 
     levels: Sequence[int]
@@ -75,6 +76,7 @@ class ExploreOptions(TypedDict, total=False):
     max_nodes: int
     max_paths: int
     title: str
+    timeout: float
 
 
 _PARTIAL_LABELS_UP_TO = 400
@@ -140,7 +142,7 @@ def explore(root: Value, **options: Unpack[ExploreOptions]) -> Explorer:
 
 
 def _settings(root: Value, options: ExploreOptions) -> dict[str, Any]:
-    rankdir, precision = _checked_options(root, options, ExploreOptions.__annotations__, "explore")
+    rankdir, precision, timeout = _checked_options(root, options, ExploreOptions.__annotations__, "explore")
     levels = list(options.get("levels", ()))
     if any(not is_whole(d) or d < 1 for d in levels) or levels != sorted(set(levels)):
         raise ValueError(f"explore: levels must be increasing whole numbers of at least 1, got {levels!r}")
@@ -155,7 +157,7 @@ def _settings(root: Value, options: ExploreOptions) -> dict[str, Any]:
         "rankdir": rankdir, "precision": precision, "levels": levels, "cluster": cluster,
         "color_by_grad": bool(options.get("color_by_grad", False)), "show_partials": options.get("show_partials"),
         "max_nodes": options.get("max_nodes", 20_000), "max_paths": options.get("max_paths", 20),
-        "title": options.get("title"),
+        "title": options.get("title"), "timeout": timeout,
     }
 
 
@@ -320,7 +322,7 @@ def _view_svg(
         # would make room for thousands of them)
         digraph.edge(tail, head, color="#7f93b8", penwidth=f"{1 + math.log10(count):.2f}",
                      tooltip=f"{count:,} edge{'s' if count > 1 else ''}")
-    svg = _pipe(digraph, "svg", "explore").decode("utf-8")
+    svg = _pipe(digraph, "svg", "explore", settings["timeout"]).decode("utf-8")
     return _inline(svg), boxes
 
 

@@ -10,12 +10,14 @@ imported only when a drawing is made.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import html
 import itertools
 import math
 import shutil
 import subprocess
 import sys
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict, Unpack
@@ -26,13 +28,16 @@ from autograd.files import write_atomically
 from autograd.graph import Graph, _count_nodes, _kept_grads, topological_order
 from autograd.rules import float_of
 from autograd.stale import check_fresh
-from autograd.validation import is_whole
+from autograd.validation import is_real, is_whole
 from autograd.value import Value
 
 if TYPE_CHECKING:
     import graphviz
 
-__all__ = ["DrawOptions", "GraphvizError", "GraphvizNotFoundError", "draw", "label_prefix", "save", "to_dot"]
+__all__ = [
+    "DrawOptions", "GraphvizError", "GraphvizFallbackWarning", "GraphvizNotFoundError", "draw", "label_prefix", "save",
+    "to_dot",
+]
 
 INSTALL_HINT = (
     "Graphviz's 'dot' program is not installed, so the graph cannot be rendered (to_dot still works). "
@@ -50,6 +55,23 @@ class GraphvizNotFoundError(RuntimeError):
 
 class GraphvizError(RuntimeError):
     """Graphviz's ``dot`` failed; the message carries its own error text."""
+
+
+class GraphvizFallbackWarning(UserWarning):
+    """Graphviz's ``dot`` took longer than the drawing's ``timeout``, so a cheaper layout drew it."""
+
+
+LAYOUT_SECONDS = 30.0
+"""How long Graphviz's ``dot`` may lay out one drawing (the ``timeout`` option) before a cheaper layout is
+tried. Its time is not bounded by the size of the graph: a chain ``y = y * x`` of 91 nodes, whose x feeds
+every node, takes it over 120 s with edge labels (101 nodes, 816 s), far below ``max_nodes``."""
+
+_FALLBACKS = (
+    ("dot with one pass of network simplex", ["-Gnslimit=1", "-Gnslimit1=1", "-Gmclimit=0.1"]),
+    ("neato, which draws without ranks", ["-Kneato", "-Goverlap=false"]),
+)
+"""Cheaper layouts, each with the same time budget. The first lays the 91-node chain out in 1 s; neato lays
+out 300 nodes of it in half a second, where dot's cheaper pass takes half a minute (and can crash)."""
 
 
 LONGEST_NAME = 60
@@ -75,6 +97,8 @@ class DrawOptions(TypedDict, total=False):
     - ``step``: show a fresh backward pass (every gradient from zero) as it stands after its step k, with
       that step's node and edges highlighted and the contributions of the edges passed so far. Every
       ``.grad`` is restored afterwards.
+    - ``timeout``: the seconds Graphviz's ``dot`` may take to lay the drawing out (default 30); past them,
+      cheaper layouts draw it, each within the same time, with a ``GraphvizFallbackWarning``.
     """
 
     rankdir: str
@@ -87,6 +111,7 @@ class DrawOptions(TypedDict, total=False):
     cluster: Cluster | None
     max_nodes: int
     step: int | None
+    timeout: float
 
 
 @dataclasses.dataclass(frozen=True)
@@ -103,6 +128,7 @@ class _Settings:
     color_by_grad: bool = False
     cluster: Cluster | None = None
     reached: frozenset[int] | None = None  # with step=k: the nodes whose edges backward has passed
+    timeout: float = LAYOUT_SECONDS
 
 
 def to_dot(root: Value, **options: Unpack[DrawOptions]) -> str:
@@ -129,15 +155,58 @@ def save(root: Value, path: str | Path, **options: Unpack[DrawOptions]) -> Path:
     return write_atomically(target, _pipe(_renderable(root, format, options, "save"), format, "save"))
 
 
-def _pipe(digraph: graphviz.Digraph, format: str, where: str) -> bytes:
-    """``digraph`` rendered by ``dot``; a failure raises GraphvizError with dot's own message."""
-    run = subprocess.run(
-        ["dot", f"-T{format}"], input=str(digraph.source).encode("utf-8"), capture_output=True, check=False
-    )
-    if run.returncode != 0:
-        message = run.stderr.decode("utf-8", errors="replace").strip() or f"exit code {run.returncode}"
-        raise GraphvizError(f"{where}: Graphviz's dot could not render the graph: {message}")
-    return run.stdout
+def _pipe(digraph: graphviz.Digraph, format: str, where: str, seconds: float | None = None) -> bytes:
+    """``digraph`` rendered by ``dot`` within ``seconds`` (``LAYOUT_SECONDS`` by default), else by the cheaper
+    layouts of ``_FALLBACKS``, each within the same time, with a ``GraphvizFallbackWarning``. dot's own error
+    raises GraphvizError with its message, and so does a graph that no layout draws in time."""
+    budget = getattr(digraph, "layout_seconds", LAYOUT_SECONDS) if seconds is None else seconds
+    source = str(digraph.source).encode("utf-8")
+    for attempt, (name, flags) in enumerate((("dot", []), *_FALLBACKS)):
+        try:
+            run = subprocess.run(["dot", *flags, f"-T{format}"], input=source, capture_output=True, check=False,
+                                 timeout=budget)
+        except subprocess.TimeoutExpired:  # run() has killed dot
+            continue
+        if run.returncode < 0 and attempt < len(_FALLBACKS):  # killed by a signal: dot crashes on some layouts
+            continue
+        if run.returncode != 0:
+            message = run.stderr.decode("utf-8", errors="replace").strip() or f"exit code {run.returncode}"
+            raise GraphvizError(f"{where}: Graphviz's dot could not render the graph: {message}")
+        if attempt:
+            warnings.warn(f"{where}: Graphviz's dot did not lay this graph out within {budget:g} s, so {name} drew "
+                          "it instead (give a larger timeout to wait for dot)", GraphvizFallbackWarning, stacklevel=3)
+        return run.stdout
+    raise GraphvizError(f"{where}: Graphviz could not lay the graph out within {budget:g} s, even with "
+                        f"{' or '.join(name for name, _ in _FALLBACKS)}; draw a smaller part, or give a larger timeout")
+
+
+def _drawing(seconds: float, **attributes: Any) -> graphviz.Digraph:
+    """A ``graphviz.Digraph`` whose ``pipe`` (what Jupyter calls to show it) runs ``_pipe``, with its time
+    budget and cheaper layouts, instead of an unbounded ``dot``."""
+    drawing = _drawing_class()(**attributes)
+    drawing.layout_seconds = seconds
+    return drawing
+
+
+@functools.cache
+def _drawing_class() -> type[graphviz.Digraph]:
+    import graphviz
+
+    class Drawing(graphviz.Digraph):  # type: ignore[misc]
+        """A Digraph rendered within a time budget (``layout_seconds``), through chainrule's ``_pipe``."""
+
+        layout_seconds: float = LAYOUT_SECONDS
+
+        def pipe(self, format: str | None = None, renderer: str | None = None, formatter: str | None = None,
+                 neato_no_op: bool | int | None = None, quiet: bool = False, *, engine: str | None = None,
+                 encoding: str | None = None) -> bytes | str:
+            if renderer or formatter or neato_no_op or engine not in (None, "dot") or self.engine != "dot":
+                return super().pipe(format, renderer, formatter, neato_no_op, quiet, engine=engine,  # type: ignore[no-any-return]
+                                    encoding=encoding)
+            data = _pipe(self, format or self.format, "draw", self.layout_seconds)
+            return data.decode(encoding) if encoding else data
+
+    return Drawing
 
 
 def _renderable(root: Value, format: str, options: DrawOptions, where: str) -> graphviz.Digraph:
@@ -193,9 +262,11 @@ def register_notebook_display() -> None:
         shell.display_formatter.formatters["image/svg+xml"].for_type(Value, _notebook_svg)
 
 
-def _checked_options(root: Value, options: Mapping[str, Any], known: Iterable[str], where: str) -> tuple[str, int]:
-    """The checks every drawing makes of its root and options (names in ``known``), and its rankdir and
-    precision; errors name ``where``."""
+def _checked_options(
+    root: Value, options: Mapping[str, Any], known: Iterable[str], where: str
+) -> tuple[str, int, float]:
+    """The checks every drawing makes of its root and options (names in ``known``), and its rankdir,
+    precision and timeout; errors name ``where``."""
     unknown = sorted(set(options) - set(known))
     if unknown:
         raise TypeError(f"{where}: unknown options {unknown}; the options are {sorted(known)}")
@@ -207,12 +278,15 @@ def _checked_options(root: Value, options: Mapping[str, Any], known: Iterable[st
     precision = options.get("precision", 4)
     if not is_whole(precision) or not 1 <= precision <= 17:
         raise ValueError(f"{where}: precision must be a whole number from 1 to 17, got {precision!r}")
-    return rankdir, precision
+    timeout = options.get("timeout", LAYOUT_SECONDS)
+    if not is_real(timeout) or not 0 < timeout < math.inf:
+        raise ValueError(f"{where}: timeout must be a positive number of seconds, got {timeout!r}")
+    return rankdir, precision, float(timeout)
 
 
 def _digraph(root: Value, options: DrawOptions, where: str) -> graphviz.Digraph:
     """Check ``options`` and build the drawing; errors name ``where`` (to_dot, draw or save)."""
-    rankdir, precision = _checked_options(root, options, DrawOptions.__annotations__, where)
+    rankdir, precision, timeout = _checked_options(root, options, DrawOptions.__annotations__, where)
     graph = Graph.of(root)
     check_fresh(graph.nodes, where)
     max_nodes = options.get("max_nodes", 300)
@@ -232,6 +306,7 @@ def _digraph(root: Value, options: DrawOptions, where: str) -> graphviz.Digraph:
         highlight_edges=frozenset(edges),
         color_by_grad=options.get("color_by_grad", False),
         cluster=options.get("cluster"),
+        timeout=timeout,
     )
     step = options.get("step")
     if step is None:
@@ -277,11 +352,10 @@ def _highlights(items: Iterable[Value | Edge], where: str) -> tuple[set[int], se
 
 
 def _draw(graph: Graph, options: _Settings, record: BackwardStep | None) -> graphviz.Digraph:
-    import graphviz
-
     ids = {id(node): f"n{i}" for i, node in enumerate(graph.nodes)}  # DOT ids are the graph's node numbers
-    digraph = graphviz.Digraph(
-        "chainrule",
+    digraph = _drawing(
+        options.timeout,
+        name="chainrule",
         graph_attr={"rankdir": options.rankdir, "fontname": "Helvetica", "nodesep": "0.3", "ranksep": "0.5"},
         node_attr={"shape": "plain", "fontname": "Helvetica", "fontsize": "11"},
         edge_attr={"fontname": "Helvetica", "fontsize": "10", "color": "#555555", "arrowsize": "0.7"},

@@ -271,13 +271,13 @@ def _softmax_weights(xs: Sequence[Any]) -> tuple[Any, ...]:
     """exp(xᵢ − m)/Σ exp(xⱼ − m) with m = max xᵢ: logsumexp's partials, which sum to 1 and lose nothing to
     large inputs (exp(xᵢ − logsumexp) would, once logsumexp rounds away log Σ). m is a constant, so on Values
     the weights are a graph whose own derivatives are those of softmax."""
+    shift: Any
     if _arrays(*xs):
         m = np.maximum.reduce(np.broadcast_arrays(*xs))
         shift = np.where(np.isfinite(m), m, 0.0)
     else:
-        shift = max(float_of(x) for x in xs)
-        if math.isinf(shift):
-            shift = 0.0
+        largest = max(float_of(x) for x in xs)
+        shift = 0.0 if math.isinf(largest) else largest
     terms = [exp(x - shift) for x in xs]
     total = sum(terms)
     return tuple(t / total for t in terms)

@@ -1,5 +1,6 @@
 """Rendering: DOT structure and numbers, real SVG through Graphviz, escaping, options, errors."""
 
+import math
 import re
 import shutil
 import subprocess
@@ -259,3 +260,41 @@ def test_dot_failures_carry_dots_own_message():
     broken = graphviz.Digraph(body=["a -> {"])
     with pytest.raises(GraphvizError, match=r"save: Graphviz's dot could not render the graph: .*syntax error"):
         _pipe(broken, "svg", "save")
+
+
+def _power_chain(nodes):
+    """y = y * x until the graph has ``nodes`` nodes: x feeds every node, which dot lays out very slowly."""
+    x = Value(1.01, "x")
+    y = x
+    while len(autograd.topological_order(y)) < nodes:
+        y = y * x
+    y.backward()
+    return y
+
+
+@pytest.mark.parametrize("nodes", [91, 299])
+def test_a_drawing_that_dot_cannot_lay_out_in_time_falls_back_and_says_so(tmp_path, nodes):
+    root = _power_chain(nodes)
+    with pytest.warns(autograd.GraphvizFallbackWarning, match="did not lay this graph out within 3 s") as caught:
+        path = autograd.save(root, tmp_path / "chain.svg", timeout=3)
+    assert "neato" in str(caught[0].message) or "one pass of network simplex" in str(caught[0].message)
+    svg = path.read_text()
+    assert svg.lstrip().startswith("<?xml")
+    assert svg.count('class="node"') == nodes
+
+
+def test_draw_keeps_its_time_budget_when_jupyter_renders_it():
+    drawing = autograd.draw(_power_chain(91), timeout=3)
+    with pytest.warns(autograd.GraphvizFallbackWarning):
+        svg = drawing._repr_image_svg_xml()
+    assert "<svg" in svg
+
+
+def test_no_layout_in_time_is_a_clear_error_and_a_bad_timeout_is_refused(tmp_path):
+    root = _power_chain(5)
+    with pytest.raises(autograd.GraphvizError, match="could not lay the graph out within 1e-06 s, even with"):
+        autograd.save(root, tmp_path / "never.svg", timeout=1e-6)
+    assert not (tmp_path / "never.svg").exists()
+    for bad in (0, -1, math.inf, "3", True):
+        with pytest.raises(ValueError, match="timeout must be a positive number of seconds"):
+            autograd.to_dot(root, timeout=bad)
