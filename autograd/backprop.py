@@ -185,7 +185,8 @@ def _chain_rule_on_floats(order: Sequence[Value]) -> None:
 
 
 def _partials(
-    node: Value, rule: Rule, create_graph: bool, step: int, order: Sequence[Value], needed: set[Value] | None = None
+    node: Value, rule: Rule, create_graph: bool, step: int, order: Sequence[Value], needed: set[Value] | None = None,
+    undefined: float | None = None,
 ) -> Sequence[Any]:
     """One step's local partials ∂node/∂parent: floats, or Values with ``create_graph`` (the rule applied
     to the parent Values records their graph). A partial that does not exist here is an error only for a
@@ -197,11 +198,14 @@ def _partials(
                 partials = rule.partials(parents, node, node._arg)
             else:
                 partials = rule.partials(_input_data(parents), node.data, node._arg)
-        except UndefinedPartialError as undefined:
-            if needed is None or any(p is None and parent in needed
-                                     for parent, p in zip(parents, undefined.partials, strict=True)):
+        except UndefinedPartialError as missing:
+            if undefined is not None:
+                partials = tuple(undefined if p is None else p for p in missing.partials)
+            elif needed is None or any(p is None and parent in needed
+                                       for parent, p in zip(parents, missing.partials, strict=True)):
                 raise
-            partials = tuple(0.0 if p is None else p for p in undefined.partials)
+            else:
+                partials = tuple(0.0 if p is None else p for p in missing.partials)
     except (ArithmeticError, ValueError) as error:
         where = _describe_inputs(rule, parents, node._arg, Graph(order))
         message = f"backward step {step}, the partials of {where}: {error}"
@@ -308,13 +312,14 @@ def backward_steps(root: Value, grad: float = 1.0) -> Iterator[BackwardStep]:
     return _backward_steps(order, grad)
 
 
-def _backward_steps(order: list[Value], grad: float = 1.0) -> Iterator[BackwardStep]:
-    """``backward_steps`` over a topological order whose staleness the caller has checked."""
+def _backward_steps(order: list[Value], grad: float = 1.0, undefined: float | None = None) -> Iterator[BackwardStep]:
+    """``backward_steps`` over a topological order whose staleness the caller has checked; with ``undefined``
+    (nan, for a drawing), a partial that does not exist is that number instead of an error."""
     _seed(order, grad, False, "backward_steps")
-    return _steps(order, Graph(order))
+    return _steps(order, Graph(order), undefined)
 
 
-def _steps(order: list[Value], graph: Graph) -> Iterator[BackwardStep]:
+def _steps(order: list[Value], graph: Graph, undefined: float | None = None) -> Iterator[BackwardStep]:
     """The chain rule of ``_chain_rule``, one op node per ``next()``, recording each edge."""
     check = MODES.get().anomaly
     step = 0
@@ -324,7 +329,7 @@ def _steps(order: list[Value], graph: Graph) -> Iterator[BackwardStep]:
             continue
         step += 1
         g = node.grad
-        partials = _partials(node, rule, False, step, order)
+        partials = _partials(node, rule, False, step, order, undefined=undefined)
         edges = []
         for position, (parent, partial) in enumerate(zip(node.parents, partials, strict=True)):
             before = parent.grad

@@ -11,6 +11,7 @@ them, and a Content-Security-Policy allows only those scripts and styles to run.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import html
 import json
@@ -65,6 +66,7 @@ class ExploreOptions(TypedDict, total=False):
       (default 20).
     - ``title``: the page's title (default: the root's name).
     - ``timeout``: the seconds Graphviz's ``dot`` may take to lay out one view (default 30), as for ``draw``.
+    - ``max_bytes``: a page that would be larger raises ValueError (default 64 MiB).
     """
 
     levels: Sequence[int]
@@ -77,7 +79,12 @@ class ExploreOptions(TypedDict, total=False):
     max_paths: int
     title: str
     timeout: float
+    max_bytes: int
 
+
+MAX_PAGE_BYTES = 64 * 2**20
+"""The largest page ``explore`` makes by default (``max_bytes``): past it, a browser opens it slowly or not at
+all, and building it takes many times its size in memory."""
 
 _PARTIAL_LABELS_UP_TO = 400
 """Up to this many nodes, edges carry their partials in the drawing by default; past it dot's layout with
@@ -130,6 +137,7 @@ def explore(root: Value, **options: Unpack[ExploreOptions]) -> Explorer:
     if len(graph) > settings["max_nodes"]:
         raise ValueError(f"explore: the graph has {len(graph)} nodes, more than max_nodes={settings['max_nodes']}")
     data = _snapshot(graph, settings)
+    _check_size(len(_json_for_script(data).encode("utf-8")), settings["max_bytes"], "its snapshot")
     svgs = []
     with _kept_grads(graph.nodes):  # the drawings show the snapshot's gradients, as its panel does
         for node, shown in zip(graph.nodes, data["nodes"], strict=True):
@@ -138,7 +146,15 @@ def explore(root: Value, **options: Unpack[ExploreOptions]) -> Explorer:
             svg, boxes = _view_svg(graph, data, settings, index, group_of)
             data["levels"].append({"name": name, "boxes": boxes})
             svgs.append(svg)
-    return Explorer(_page(data, svgs, settings), svgs[-1], data)
+    page = _page(data, svgs, settings)
+    _check_size(len(page.encode("utf-8")), settings["max_bytes"], "the page")
+    return Explorer(page, svgs[-1], data)
+
+
+def _check_size(size: int, most: int, what: str) -> None:
+    if size > most:
+        raise ValueError(f"explore: {what} would hold {size:,} bytes, more than max_bytes={most:,}. Explore a "
+                         "smaller part, shorten the labels, or pass a larger max_bytes")
 
 
 def _settings(root: Value, options: ExploreOptions) -> dict[str, Any]:
@@ -149,14 +165,16 @@ def _settings(root: Value, options: ExploreOptions) -> dict[str, Any]:
     cluster = options.get("cluster")
     if cluster is not None and not callable(cluster):
         raise TypeError(f"explore: cluster must be a function from a node to a group name, got {cluster!r}")
-    for key in ("max_nodes", "max_paths"):
-        value = options.get(key, 20_000 if key == "max_nodes" else 20)
+    defaults = {"max_nodes": 20_000, "max_paths": 20, "max_bytes": MAX_PAGE_BYTES}
+    for key, default in defaults.items():
+        value = options.get(key, default)
         if not is_whole(value) or value < 1:
             raise ValueError(f"explore: {key} must be a whole number of at least 1, got {value!r}")
     return {
         "rankdir": rankdir, "precision": precision, "levels": levels, "cluster": cluster,
         "color_by_grad": bool(options.get("color_by_grad", False)), "show_partials": options.get("show_partials"),
         "max_nodes": options.get("max_nodes", 20_000), "max_paths": options.get("max_paths", 20),
+        "max_bytes": options.get("max_bytes", MAX_PAGE_BYTES),
         "title": options.get("title"), "timeout": timeout,
     }
 
@@ -166,16 +184,36 @@ def _number(x: float) -> float | str:
     return x if math.isfinite(x) else repr(x)
 
 
+class _References:
+    """Names a graph's nodes as references to their numbers, so that the page stores each name once: a text
+    made with ``name`` is split by ``parts`` into strings and node numbers, which the page joins with the
+    nodes' names (a long label used by a hundred nodes would otherwise be copied some six times each)."""
+
+    _MARK = re.compile("\x00(\\d+)\x00")
+
+    def __init__(self, index: dict[int, int]) -> None:
+        self._index = index
+
+    def name(self, node: Value) -> str:
+        return f"\x00{self._index[id(node)]}\x00"
+
+    def parts(self, text: str) -> list[str | int]:
+        pieces = self._MARK.split(text)
+        return [int(piece) if k % 2 else piece for k, piece in enumerate(pieces) if k % 2 or piece]
+
+
 def _snapshot(graph: Graph, settings: dict[str, Any]) -> dict[str, Any]:
     """The graph as the page reads it: nodes, edges with their partials, and backward's steps, all from one
-    fresh backward pass (every ``.grad`` is left as it was)."""
+    fresh backward pass (every ``.grad`` is left as it was). Texts that name nodes (formulas, rules in words,
+    steps) are lists of strings and node numbers, each name stored once, in its node."""
     nodes = graph.nodes
     index = {id(node): i for i, node in enumerate(nodes)}
     root = nodes[-1]
+    refs = _References(index)
     with _kept_grads(nodes):
         for node in nodes:
             node.grad = 0.0
-        records = list(_backward_steps(list(nodes)))
+        records = list(_backward_steps(list(nodes), undefined=math.nan))  # nan where a partial is, as draw shows
         grads = [float_of(node.grad) for node in nodes]
     edges: list[dict[str, Any]] = []
     edge_of: dict[tuple[int, int], int] = {}
@@ -183,32 +221,33 @@ def _snapshot(graph: Graph, settings: dict[str, Any]) -> dict[str, Any]:
         if child.rule is None:
             continue
         partials = _partials_or_none(child)
-        names = [graph.name(p) for p in child.parents]
+        names = [refs.name(p) for p in child.parents]
         for position, parent in enumerate(child.parents):
             edge_of[(child_index, position)] = len(edges)
             edges.append({
                 "from": index[id(parent)], "to": child_index, "position": position,
                 "partial": _number(partials[position]),
-                "words": child.rule.explain(position, len(child.parents), child.arg, names),
+                "words": refs.parts(child.rule.explain(position, len(child.parents), child.arg, names)),
             })
     node_data = []
     for i, node in enumerate(nodes):
         rule = node.rule
-        names = [graph.name(p) for p in node.parents]
+        names = [refs.name(p) for p in node.parents]
         node_data.append({
-            "name": graph.name(node), "label": node.label, "op": rule.name if rule else None,
+            "name": graph.name(node), "op": rule.name if rule else None,
             "symbol": rule.describe_op(node.arg) if rule else None,
-            "formula": rule.fill(rule.formula, len(node.parents), node.arg, names) if rule else None,
+            "formula": refs.parts(rule.fill(rule.formula, len(node.parents), node.arg, names)) if rule else None,
             "data": _number(node.data), "grad": _number(grads[i]),
         })
+    referring = [dataclasses.replace(record, graph=refs) for record in records]  # names as references
     steps = [{
         "index": record.index, "node": index[id(record.node)], "upstream": _number(record.upstream),
-        "text": str(record),
+        "text": refs.parts(str(record)),
         "edges": [{"edge": edge_of[(index[id(record.node)], e.position)], "partial": _number(e.partial),
                    "contribution": _number(e.contribution), "before": _number(e.grad_before),
-                   "after": _number(e.grad_after), "line": line}
+                   "after": _number(e.grad_after), "line": refs.parts(line)}
                   for e, line in zip(record.edges, record.updates(), strict=True)],
-    } for record in records]
+    } for record in referring]
     return {
         "title": settings["title"] or graph.name(root), "root": len(nodes) - 1, "nodes": node_data,
         "edges": edges, "steps": steps, "levels": [], "maxPaths": settings["max_paths"],

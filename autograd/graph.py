@@ -57,7 +57,8 @@ class Graph:
     last), and one name per node, which steps, explanations, drawings and error messages all use.
 
     A node's name is its label; a label that several nodes of the graph share gets the node's number
-    (``h#4``), and an unlabelled node is its op and number (``mul#2``, ``leaf#0``). Numbers are stable
+    (``h#4``), and an unlabelled node is its op and number (``mul#2``, ``leaf#0``). Names are unique: a label
+    that equals another node's generated name gets its own number too (``mul#2#7``). Numbers are stable
     within a graph: the same node has the same number in every view of it.
     """
 
@@ -106,11 +107,26 @@ class Graph:
 
 
 def _names(nodes: Sequence[Value]) -> list[str]:
+    """Each node's name, unique in the graph. A name that ends in its node's own number (``mul#2``, ``h#4``)
+    is unique by that number; a label kept as it is yields to those (a node labelled ``mul#2`` beside an
+    unlabelled ``mul#2`` becomes ``mul#2#7``, by its own number)."""
     shared = Counter(node.label for node in nodes if node.label)
-    return [
+    names = [
         (node.label if shared[node.label] == 1 else f"{node.label}#{i}") if node.label else f"{node.op or 'leaf'}#{i}"
         for i, node in enumerate(nodes)
     ]
+    if len(set(names)) == len(names):
+        return names
+    taken = {name for name, node in zip(names, nodes, strict=True) if name != node.label}
+    for i, node in enumerate(nodes):
+        name = names[i]
+        if name != node.label:
+            continue
+        while name in taken:
+            name = f"{name}#{i}"
+        taken.add(name)
+        names[i] = name
+    return names
 
 
 def _count_nodes(root: Value, stop_after: int | None = None) -> int:

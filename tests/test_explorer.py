@@ -156,8 +156,8 @@ def grads_shown(page: Page) -> dict[str, str]:
       const shown = {};
       chainrule.data.nodes.forEach((node, i) => {
         const el = document.getElementById('v0-n' + i);
-        const text = [...el.querySelectorAll('text')].find(t => t.textContent.startsWith('grad '));
-        shown[node.name] = text.textContent.slice(5);
+        const texts = el.querySelectorAll('text');
+        shown[node.name] = texts[texts.length - 1].textContent.slice(5);  // the grad row is the last
       });
       return shown;
     }""")
@@ -433,3 +433,64 @@ if __name__ == "__main__":
         saved.unlink()
         chromium.close()
     sys.exit(0)
+
+
+def test_a_label_that_starts_with_grad_is_not_taken_for_the_gradient_line(browser: Browser, tmp_path: Path) -> None:
+    x = Value(2.0, "grad 7")
+    y = (x * 3.0).tanh()
+    y.label = "y"
+    path = autograd.explore(y).save(tmp_path / "grad-label.html")
+    page, events = open_page(browser, path)
+    i = node_index(page, "grad 7")
+    title = f"document.querySelector('#v0-n{i} text').textContent"
+    assert page.evaluate(title) == "grad 7"
+    page.locator("#canvas").click(position={"x": 5, "y": 5})
+    page.keyboard.press("ArrowLeft")  # step 1 of 2: x is not reached yet
+    assert page.evaluate(title) == "grad 7"
+    assert grads_shown(page)["grad 7"] == "·"
+    page.keyboard.press("ArrowRight")
+    y.backward()
+    assert grads_shown(page)["grad 7"] == f"{x.grad:.4g}"
+    assert page.evaluate(title) == "grad 7"
+    assert events == []
+    page.close()
+
+
+def test_each_name_is_stored_once_and_a_page_has_a_size_cap(browser: Browser, tmp_path: Path) -> None:
+    long = "w" * 100_000
+    x = Value(0.5, long)
+    y = x
+    for _ in range(100):
+        y = y * x
+    explorer = autograd.explore(y, show_partials=False)
+    assert explorer.html.count(long) == 1  # in the snapshot, once, in its node; the drawing shortens it
+    assert len(explorer.html) < 2_000_000
+    path = explorer.save(tmp_path / "long.html")
+    page, events = open_page(browser, path)
+    click_node(page, page.evaluate("chainrule.data.nodes[chainrule.data.nodes.length - 1].name"))
+    words = page.locator("#panel-body tr.words").all_inner_texts()
+    assert any(long in w for w in words)  # the page puts the name back where the text refers to it
+    assert events == []
+    page.close()
+    with pytest.raises(ValueError, match=r"explore: its snapshot would hold [\d,]+ bytes, more than max_bytes=1,000"):
+        autograd.explore(y, max_bytes=1_000)
+
+
+def test_an_undefined_partial_is_shown_as_nan_as_draw_shows_it(browser: Browser, tmp_path: Path) -> None:
+    x = Value(0.0, "x")
+    y = x.sqrt() + x
+    y.label = "y"
+    assert "∂=nan" in autograd.to_dot(y)
+    explorer = autograd.explore(y)
+    sqrt_edge = next(e for e in explorer.data["edges"] if explorer.data["nodes"][e["to"]]["op"] == "sqrt")
+    assert sqrt_edge["partial"] == "nan"
+    assert explorer.data["nodes"][node_of(explorer, "x")]["grad"] == "nan"
+    page, events = open_page(browser, explorer.save(tmp_path / "nan.html"))
+    click_node(page, "x")
+    assert "grad\tnan" in page.inner_text("#panel-body .facts")
+    assert events == []
+    page.close()
+
+
+def node_of(explorer: autograd.Explorer, name: str) -> int:
+    return [n["name"] for n in explorer.data["nodes"]].index(name)

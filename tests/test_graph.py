@@ -1,5 +1,6 @@
 """The one traversal, and the fast paths that must agree with the general ones."""
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -95,3 +96,31 @@ def test_graph_numbers_and_names_every_node_once():
     assert len(set(names)) == len(names)
     assert graph.name(Value(1.0, "elsewhere")) == "elsewhere"
     assert graph.name(Value(1.0)) == "leaf (outside this graph)"
+
+
+def test_a_label_equal_to_a_generated_name_gets_a_name_of_its_own():
+    a = Value(1.0)
+    b = Value(3.0, "mul#2")
+    c = a * b  # unlabelled: mul#2 by its number
+    top = c * c
+    graph = autograd.Graph.of(top)
+    names = [graph.name(n) for n in graph.nodes]
+    assert len(set(names)) == len(names)
+    assert graph.name(c) == "mul#2"
+    assert graph.name(b) == "mul#2#1"
+    text = autograd.explain(top, b).to_text()
+    assert text.startswith("∂mul#3/∂mul#2#1 = 6")
+    traced = autograd.trace(lambda x: (x * b) * 2.0, 1.0)
+    traced.forward(np.array([1.0, 2.0]))
+    for node in traced.graph.nodes:
+        if node._rule is not None or traced.role(node) == "input":
+            assert traced.data(traced.graph.name(node)).tolist() == traced.data(node).tolist()
+
+
+def test_names_stay_unique_when_labels_imitate_numbered_names():
+    leaves = [Value(1.0, "h"), Value(2.0, "h"), Value(3.0, "h#1"), Value(4.0, "leaf#0"), Value(5.0)]
+    top = autograd.sum(leaves)
+    top.label = "h#0"
+    graph = autograd.Graph.of(top)
+    names = [graph.name(n) for n in graph.nodes]
+    assert len(set(names)) == len(names), names

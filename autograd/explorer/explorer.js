@@ -37,6 +37,13 @@
     return fixed.indexOf(".") >= 0 ? fixed.replace(/0+$/, "").replace(/\.$/, "") : fixed;
   }
 
+  // A text that names nodes, stored as strings and node numbers (each name is stored once, in its node).
+  function text(parts) {
+    return parts.map(function (part) {
+      return typeof part === "number" ? (nodes[part] ? nodes[part].name : "?") : part;
+    }).join("");
+  }
+
   // The graph ---------------------------------------------------------------------------------------------
 
   var outEdges = nodes.map(function () { return []; });
@@ -122,7 +129,7 @@
     panel.appendChild(el("h2", null, node.name));
     var facts = el("table", "facts");
     row(facts, ["op", node.op === null ? "leaf (an input or a parameter)" : node.op]);
-    if (node.formula !== null) row(facts, ["rule", node.name + " = " + node.formula]);
+    if (node.formula !== null) row(facts, ["rule", node.name + " = " + text(node.formula)]);
     row(facts, ["data", fmt(node.data)]);
     row(facts, ["grad", fmt(node.grad) + "  (∂" + nodes[root].name + "/∂" + node.name + ")"]);
     panel.appendChild(facts);
@@ -138,7 +145,7 @@
         tr.className = "edge-row";
         tr.dataset.edge = String(k);
         var words = el("tr", "words");
-        var cell = el("td", null, edge.words);
+        var cell = el("td", null, text(edge.words));
         cell.colSpan = 4;
         words.appendChild(cell);
         table.appendChild(words);
@@ -351,9 +358,10 @@
   var gradTexts = nodes.map(function (node, i) {
     var element = nodeElement(i);
     if (!element) return null;
+    // the grad row is the last line of every scalar node (render's _node_label); never found by its text,
+    // which a label may share
     var texts = element.querySelectorAll("text");
-    for (var t = 0; t < texts.length; t++) if (texts[t].textContent.indexOf("grad ") === 0) return texts[t];
-    return null;
+    return texts.length ? texts[texts.length - 1] : null;
   });
   var addedLabels = [];
   var at = steps.length;
@@ -402,8 +410,8 @@
       clearPanel();
       panel.dataset.step = String(at);
       panel.appendChild(el("h2", null, "Step " + at + " of " + steps.length + ": " + nodes[record.node].name));
-      panel.appendChild(el("div", "step-text", record.text));
-      record.edges.forEach(function (e) { panel.appendChild(el("div", "step-line", e.line)); });
+      panel.appendChild(el("div", "step-text", text(record.text)));
+      record.edges.forEach(function (e) { panel.appendChild(el("div", "step-line", text(e.line))); });
     }
   }
 
