@@ -239,7 +239,7 @@ def _snapshot(graph: Graph, settings: dict[str, Any]) -> dict[str, Any]:
             "formula": refs.parts(rule.fill(rule.formula, len(node.parents), node.arg, names)) if rule else None,
             "data": _number(node.data), "grad": _number(grads[i]),
         })
-    referring = [dataclasses.replace(record, graph=refs) for record in records]  # names as references
+    referring = [dataclasses.replace(record, graph=refs) for record in records]  # type: ignore[arg-type]
     steps = [{
         "index": record.index, "node": index[id(record.node)], "upstream": _number(record.upstream),
         "text": refs.parts(str(record)),
