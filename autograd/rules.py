@@ -190,6 +190,10 @@ class Rule:
         shown = dict(zip(params, params if names is None else names, strict=True))
         return template.format_map({"c": _format_constant(arg), **shown})
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled by name: a row holds functions, and unpickling finds the row of that name in ``RULES``."""
+        return (rule_named, (self.name,))
+
     def describe_op(self, arg: Any = None) -> str:
         """A short label for a node of this op, with its constant if it has one (``+ 2``, ``tanh``)."""
         return self.symbol.replace("{c}", _format_constant(arg))
@@ -203,6 +207,16 @@ def _format_constant(arg: Any) -> str:
 
 RULES: dict[str, Rule] = {}
 """Every op the engine knows, by name: the built-ins below and those added with ``define_op``."""
+
+
+def rule_named(name: str) -> Rule:
+    """The row of the op ``name``, for unpickling a graph: a user op must be defined (``define_op``) in the
+    process that unpickles it, as a class must be importable."""
+    try:
+        return RULES[name]
+    except KeyError:
+        raise ValueError(f"unpickling a graph: no op {name!r} in autograd.RULES; define it with define_op in this "
+                         "process before loading the graph") from None
 
 
 def register(rule: Rule) -> Rule:

@@ -7,6 +7,7 @@ a graph holds no reference cycles and frees as soon as the last reference to its
 
 from __future__ import annotations
 
+import copy
 import math
 import operator
 from collections.abc import Callable, Iterable, Sequence
@@ -182,9 +183,67 @@ class Value:
 
         backward(self, grad, create_graph=create_graph)
 
+    # Copies. A graph is copied and pickled node by node in topological order, never by recursion, so a chain
+    # of any depth can be; leaves stay objects of their own, so that a model's parameters keep their identity.
+    def __reduce__(self) -> tuple[Any, ...]:
+        if self._rule is None:
+            return (_leaf, (self.data, self.grad, self.label))
+        leaves, records = _flatten(self)
+        return (_rebuild, (leaves, records))
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Value:
+        from autograd.graph import topological_order
+
+        for node in topological_order(self):
+            if id(node) in memo:
+                continue
+            grad = node.grad if type(node.grad) is float else copy.deepcopy(node.grad, memo)
+            parents = tuple(memo[id(p)] for p in node.parents)
+            memo[id(node)] = _fill(_new(Value), node.data, node.label, parents, node._rule, node._arg)
+            memo[id(node)].grad = grad
+        copied: Value = memo[id(self)]
+        return copied
+
     def detach(self) -> Value:
         """A new leaf with the same data and label, cut off from this node's graph."""
         return Value(self.data, self.label)
+
+
+def _leaf(data: float, grad: Any, label: str | None) -> Value:
+    """A leaf as it was pickled."""
+    node = _fill(_new(Value), data, label, (), None, None)
+    node.grad = grad
+    return node
+
+
+def _flatten(root: Value) -> tuple[list[Value], list[tuple[Any, ...]]]:
+    """``root``'s graph as its leaves (Values, pickled as themselves) and one record per op node in topological
+    order: (rule, arg, data, grad, label, parents), a parent being ~k for leaf k or k for op record k."""
+    from autograd.graph import topological_order
+
+    leaves: list[Value] = []
+    place: dict[int, int] = {}
+    records: list[tuple[Any, ...]] = []
+    for node in topological_order(root):
+        if node._rule is None:
+            place[id(node)] = ~len(leaves)
+            leaves.append(node)
+        else:
+            place[id(node)] = len(records)
+            records.append((node._rule, node._arg, node.data, node.grad, node.label,
+                            tuple(place[id(p)] for p in node.parents)))
+    return leaves, records
+
+
+def _rebuild(leaves: list[Value], records: list[tuple[Any, ...]]) -> Value:
+    """The root of a graph pickled by ``_flatten``."""
+    made: list[Value] = []
+    for rule, arg, data, grad, label, parents in records:
+        inputs = tuple(leaves[~k] if k < 0 else made[k] for k in parents)
+        node = _fill(_new(Value), data, label, inputs, rule, arg)
+        node.grad = grad
+        made.append(node)
+    return made[-1]
 
 
 def _compare(left: Value, symbol: str, other: Value | float) -> bool:

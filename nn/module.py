@@ -236,6 +236,14 @@ class Neuron(Module):
     def named_parameters(self) -> list[tuple[str, Value]]:
         return [*((f"w.{i}", w) for i, w in enumerate(self.w)), ("b", self.b)]
 
+    def __getstate__(self) -> dict[str, Any]:
+        """For pickle: everything but the activation function, which ``activation`` names."""
+        return {k: v for k, v in self.__dict__.items() if k != "_act"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._act = ACTIVATIONS[self.activation]
+
     def _swap_parameters(self, values: Iterator[Value]) -> None:
         self.w = [next(values) for _ in self.w]
         self.b = next(values)

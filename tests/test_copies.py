@@ -1,0 +1,94 @@
+"""Copies: pickle and copy.deepcopy of Values at the end of deep chains, and of every Module."""
+
+import copy
+import pickle
+
+import numpy as np
+import pytest
+
+import autograd
+import nn
+from autograd import Value
+
+MODULES = {
+    "Neuron": lambda: nn.Neuron(3, activation="sigmoid", seed=1),
+    "Layer": lambda: nn.Layer(3, 2, activation="relu", seed=2),
+    "MLP": lambda: nn.MLP(3, [4, 2], seed=3),
+    "RNN": lambda: nn.RNN(3, 2, 1, seed=4),
+}
+COPIES = {"pickle": lambda x: pickle.loads(pickle.dumps(x)), "deepcopy": copy.deepcopy}
+
+
+def _loss(model, rng):
+    x = rng.normal(size=3).tolist()
+    out = model([x, x]) if isinstance(model, nn.RNN) else model(x)
+    items = out if isinstance(out, list) else [out]
+    flat = [v for item in items for v in (item if isinstance(item, list) else [item])]
+    return autograd.sum([v * v for v in flat])
+
+
+@pytest.mark.parametrize("how", sorted(COPIES))
+@pytest.mark.parametrize("kind", sorted(MODULES))
+def test_a_copied_module_is_equal_independent_and_trains(kind, how):
+    model = MODULES[kind]()
+    twin = COPIES[how](model)
+    assert type(twin) is type(model)
+    assert twin.state_dict() == model.state_dict()
+    assert twin.config() == model.config()
+    assert all(a is not b for a, b in zip(twin.parameters(), model.parameters(), strict=True))
+    assert [p.label for p in twin.parameters()] == [p.label for p in model.parameters()]
+    assert _loss(twin, np.random.default_rng(0)).data == _loss(model, np.random.default_rng(0)).data
+    before = model.state_dict()
+    optimizer = nn.optim.SGD(twin.parameters(), lr=0.1)
+    for _ in range(3):
+        optimizer.zero_grad()
+        _loss(twin, np.random.default_rng(0)).backward()
+        optimizer.step()
+    assert twin.state_dict() != before
+    assert model.state_dict() == before
+
+
+@pytest.mark.parametrize("how", sorted(COPIES))
+def test_a_value_at_the_end_of_a_long_chain_copies_with_its_graph(how):
+    x = Value(1.5, "x")
+    y = x
+    for _ in range(100_000):
+        y = (y * 0.999999).tanh() + 0.5
+    y.backward()
+    twin = COPIES[how](y)
+    order = autograd.topological_order(twin)
+    assert len(order) == len(autograd.topological_order(y))
+    assert twin.data == y.data
+    assert twin.label == y.label
+    leaf = order[0]
+    assert leaf is not x
+    assert (leaf.label, leaf.data, leaf.grad) == ("x", x.data, x.grad)
+    leaf.grad = 0.0
+    twin.backward()
+    assert leaf.grad == x.grad
+    assert [n.op for n in order[-4:]] == [n.op for n in autograd.topological_order(y)[-4:]]
+
+
+def test_copies_keep_shared_nodes_and_the_parameters_they_were_pickled_with():
+    model = nn.MLP(2, [2, 1], seed=0)
+    loss = model([0.5, -1.0]) * 2.0
+    model_copy, loss_copy = pickle.loads(pickle.dumps((model, loss)))
+    leaves = {id(n) for n in autograd.topological_order(loss_copy) if n.is_leaf}
+    assert all(id(p) in leaves for p in model_copy.parameters())  # the same objects, not copies of copies
+    a = Value(2.0, "a")
+    shared = a * a
+    top = shared + shared
+    for how in COPIES.values():
+        twin = how(top)
+        assert twin.parents[0] is twin.parents[1]
+        assert twin.parents[0].parents[0] is twin.parents[0].parents[1]
+
+
+def test_a_user_op_unpickles_where_it_is_defined_and_says_so_where_it_is_not():
+    square = autograd.define_op("square_for_copies", lambda x: x * x, lambda x, out: (2 * x,))
+    y = square(Value(3.0, "x"))
+    data = pickle.dumps(y)
+    assert pickle.loads(data).data == 9.0
+    missing = data.replace(b"square_for_copies", b"square_for_copiez")
+    with pytest.raises(ValueError, match=r"no op 'square_for_copiez' in autograd\.RULES; define it with define_op"):
+        pickle.loads(missing)
