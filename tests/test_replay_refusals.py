@@ -39,11 +39,14 @@ def test_fit_keeps_what_it_trained_when_the_scheduler_is_interrupted(batched):
 
 def test_fit_keeps_what_it_trained_when_a_validation_metric_is_interrupted():
     data = nn.datasets.xor()
+    validation = (data[0][:3], data[1][:3])
     calls = []
 
     def interrupting(output, target):
         calls.append(1)
-        if len(calls) > len(data[0]):  # the training pass has scored every example: this is validation
+        # the first example of each data set is scored before training, then every training example: past
+        # that, the epoch is over and this is validation
+        if len(calls) > 2 + len(data[0]):
             raise Stop
         return 0.0
 
@@ -52,8 +55,8 @@ def test_fit_keeps_what_it_trained_when_a_validation_metric_is_interrupted():
         model = nn.MLP(2, [4, 1], seed=0)
         calls.clear()
         with pytest.raises(Stop):
-            nn.fit(model, data, epochs=2, progress=False, batched=batched, val_data=data, metrics=[interrupting],
-                   shuffle=False)
+            nn.fit(model, data, epochs=2, progress=False, batched=batched, val_data=validation,
+                   metrics=[interrupting], shuffle=False)
         trained[batched] = model.state_dict()
     assert trained[True] != nn.MLP(2, [4, 1], seed=0).state_dict()
     for name, value in trained[False].items():
@@ -89,12 +92,17 @@ def test_a_user_op_cannot_change_the_replay_or_the_callers_arrays():
 
     shifted = autograd.define_op("shifted_affine", forward, lambda x, out: (7.0,))
     w = Value(2.0, "w")
-    traced = autograd.trace(lambda x: shifted(x * w), 1.0, parameters=[w])
+
+    def fn(x):
+        return shifted(w) + shifted(x * w) + x * w  # the op reads the parameter itself, and a row of the table
+
+    traced = autograd.trace(fn, 1.0, parameters=[w])
     params = np.array([2.0])
     got = traced.forward(np.array([0.5, 1.5]), parameters=params)
-    scalar = [shifted(Value(x) * w).data for x in (0.5, 1.5)]
-    assert got.tolist() == scalar == [7.0, 21.0]
+    scalar = [fn(Value(x)).data for x in (0.5, 1.5)]
+    assert got.tolist() == scalar == [14.0 + 7.0 + 1.0, 14.0 + 21.0 + 3.0]
     assert params.tolist() == [2.0]
+    assert traced.forward(np.array([0.5, 1.5])).tolist() == scalar
     assert w.data == 2.0
 
 
