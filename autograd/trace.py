@@ -31,7 +31,7 @@ from autograd.graph import Graph, topological_order
 from autograd.modes import COMPARISONS, MODES, enable_grad
 from autograd.rules import Rule
 from autograd.validation import is_whole, real_array
-from autograd.value import _ORDER, Value, _with_context, apply
+from autograd.value import _ORDER, Value, _domain, _with_context, apply
 
 __all__ = ["Trace", "TraceError", "trace"]
 
@@ -227,7 +227,6 @@ class Trace:
                     "example, so the replay has no row for it; return values computed from the example's inputs"
                 )
         self._output_rows = [self._row_of[id(o)] for o in outputs]
-        self._given_parameters = False
         self._rows: Array | None = None
         self._row_grads: Array | None = None
         self._params: Array | None = None
@@ -378,7 +377,7 @@ class Trace:
             raise TraceError(f"Trace.forward: parameters must be a vector of {len(self.parameters)} numbers, got shape "
                              f"{vector.shape}")
         if not self.constants:
-            return vector if parameters is None else np.ascontiguousarray(vector)  # never a strided view
+            return vector  # contiguous float64: read from the parameters, or by real_array
         return np.concatenate([vector, [c.data for c in self.constants]])
 
     def forward(self, batch: Any, parameters: Array | None = None) -> Array:
@@ -401,7 +400,6 @@ class Trace:
         self._check_guards(rows, params)
         # a refused batch changes nothing: the table is kept only once every check has passed
         self._rows, self._params, self._row_grads = rows, params, None
-        self._given_parameters = parameters is not None
         out = rows[self._output_rows]
         return out[0] if self._single else out.T
 
@@ -531,9 +529,7 @@ class Trace:
         except (ArithmeticError, ValueError) as error:
             where = f"{rule.name}({self._inputs_shown(node, example, rows, params)})"
             what = f"{_name(self.graph, node)} = {where}" if phase == "forward" else f"the partials of {where}"
-            names = [_name(self.graph, p) for p in node.parents]
-            domain = f" ({rule.name} is defined for {rule.fill(rule.domain, len(xs), node._arg, names)})" if (
-                rule.domain and phase == "forward") else ""
+            domain = _domain(rule, node.parents, node._arg, self.graph) if phase == "forward" else ""
             return _with_context(error, f"Trace.{phase}: example {example}: {what}: {error}{domain}")
         return None
 
@@ -592,9 +588,9 @@ class Trace:
             copies[id(leaf)] = Value(float(self._rows[k, i]), leaf.label)
         assert self._params is not None
         for p, value in zip((*self.parameters, *self.constants), self._params.tolist(), strict=True):
-            # the parameters themselves, unless forward was given other numbers for them: then new leaves
-            # holding those numbers, so that the example equals the replay
-            copies[id(p)] = Value(value, p.label) if self._given_parameters and value != p.data else p
+            # the parameters themselves, unless the replay read other numbers for them (forward was given
+            # parameters=): then new leaves holding those numbers, so that the example equals the replay
+            copies[id(p)] = p if value == p.data else Value(value, p.label)
         with enable_grad():
             for node in self.graph.nodes:
                 if node._rule is None:

@@ -55,8 +55,12 @@ def real_array(values: Any, where: str) -> Any:
     """``values`` (an array or nested sequences) as a contiguous float64 array, refusing with a TypeError that
     names ``where`` what ``as_float`` refuses: strings, bools and complex numbers, which NumPy would parse,
     count or truncate."""
-    try:  # a list is read element by element, so that a bool among ints is not taken for 1
-        array = np.asarray(values) if isinstance(values, np.ndarray) else np.array(values, dtype=object)
+    # Python numbers are read one by one, so that a bool among ints is not taken for 1; an array, or a list of
+    # arrays (the rows of a data set), has a dtype that says what it holds
+    rows = isinstance(values, np.ndarray) or (
+        isinstance(values, list | tuple) and bool(values) and all(isinstance(v, np.ndarray) for v in values))
+    try:
+        array = np.asarray(values) if rows else np.array(values, dtype=object)
     except (TypeError, ValueError) as error:
         raise TypeError(f"{where} is not an array of numbers: {error}") from None
     if array.dtype.kind == "O":

@@ -198,9 +198,10 @@ class Value:
             if id(node) in memo:
                 continue
             grad = node.grad if type(node.grad) is float else copy.deepcopy(node.grad, memo)
-            parents = tuple(memo[id(p)] for p in node.parents)
-            memo[id(node)] = _fill(_new(Value), node.data, node.label, parents, node._rule, node._arg)
-            memo[id(node)].grad = grad
+            twin = _fill(_new(Value), node.data, node.label, tuple(memo[id(p)] for p in node.parents), node._rule,
+                         node._arg)
+            twin.grad = grad
+            memo[id(node)] = twin
         copied: Value = memo[id(self)]
         return copied
 
