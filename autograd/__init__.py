@@ -9,13 +9,15 @@ and reverse-mode ``backward`` over a topologically sorted graph.
 (-2.0, 2.0)
 """
 
-from autograd.backprop import BackwardStep, EdgeStep, backward, backward_steps, grad, local_partials, zero_grad
+from autograd.backprop import backward, grad, local_partials, zero_grad
+from autograd.define import define_op
 from autograd.errors import AnomalyError, GradcheckError, StaleGraphError
 from autograd.explain import Explanation, explain
 from autograd.explore import ExploreOptions, Explorer, explore
 from autograd.gradient_checks import gradcheck, gradgradcheck
 from autograd.graph import Graph, topological_order
 from autograd.modes import allow_stale, detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad
+from autograd.passes import BackwardStep, EdgeStep, Pass, record
 from autograd.render import (
     DrawOptions,
     GraphvizError,
@@ -28,8 +30,9 @@ from autograd.render import (
     to_dot,
 )
 from autograd.rules import RULES, Rule, UndefinedPartialError, cos, exp, log, sigmoid, sin, sqrt, tanh
+from autograd.steps import backward_steps
 from autograd.trace import Trace, TraceError, trace
-from autograd.value import Value, define_op, dot, logsumexp, sum
+from autograd.value import Value, dot, logsumexp, sum
 
 __version__ = "0.1.0"
 """chainrule's version, for the engine and ``nn`` alike."""
@@ -51,6 +54,7 @@ __all__ = [
     "GraphvizError",
     "GraphvizFallbackWarning",
     "GraphvizNotFoundError",
+    "Pass",
     "Rule",
     "StaleGraphError",
     "Trace",
@@ -79,6 +83,7 @@ __all__ = [
     "log",
     "logsumexp",
     "no_grad",
+    "record",
     "save",
     "sigmoid",
     "sin",

@@ -1,28 +1,35 @@
 """Reverse-mode differentiation: the chain rule, written once.
 
 For each node, from the output back to the inputs, ``grad(parent) += ∂node/∂parent · grad(node)``, with
-∂node/∂parent taken from the node's rule. On floats for ``backward()``; on Values when
-``create_graph=True``, which records the derivative as a graph of its own. ``backward_steps`` runs the same
-pass one node at a time and records what each step did.
+∂node/∂parent taken from the node's rule. ``chain_rule`` is that loop. It runs over a ``Graph`` and a list of
+gradients, one per node, and touches no ``.grad``: ``backward()`` writes its results to ``.grad``, ``grad()``
+returns them, and ``autograd.passes.record`` keeps every step of it, through its ``recorder`` hook, for the
+readers that show a pass. On floats; on Values when ``create_graph=True``, which records the derivative as a
+graph of its own.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import nullcontext
-from dataclasses import dataclass, field
 from typing import Any
 
 from autograd.errors import AnomalyError
-from autograd.graph import Graph, _kept_grads, _paused_gc, topological_order
+from autograd.graph import Graph, topological_order
 from autograd.modes import MODES, enable_grad
 from autograd.rules import Rule, UndefinedPartialError, float_of
 from autograd.stale import check_fresh, check_fresh_below
+from autograd.state import kept_grads, paused_gc
 from autograd.validation import as_float
-from autograd.value import Value, _describe_inputs, _input_data, _with_context
+from autograd.value import Value, describe_inputs, input_data, with_context
 
-__all__ = ["BackwardStep", "EdgeStep", "backward", "backward_steps", "grad", "local_partials", "zero_grad"]
+__all__ = ["Recorder", "backward", "chain_rule", "check_value", "grad", "local_partials", "zero_grad"]
+
+Recorder = Callable[[int, int, Any, Sequence[Any], Sequence[tuple[Any, Any]]], None]
+"""``recorder(step, node, upstream, partials, grads)``, called by ``chain_rule`` after each op node's step:
+the step's number (1 for the root), the node's number, its upstream gradient, its local partials, and for
+each edge the parent's gradient (before, after)."""
 
 
 def backward(root: Value, grad: float = 1.0, create_graph: bool = False) -> None:
@@ -40,25 +47,27 @@ def backward(root: Value, grad: float = 1.0, create_graph: bool = False) -> None
     that makes reference cycles (a leaf's ``.grad`` is a graph that refers to the leaf), which Python's
     cyclic garbage collector frees; ``grad(create_graph=True)`` makes none.
     """
-    order = topological_order(_check_value(root, "backward"))
-    if MODES.get().anomaly:
+    order = topological_order(check_value(root, "backward"))
+    seed = as_float(grad, "backward: grad")
+    anomaly = MODES.get().anomaly
+    if anomaly:
         check_fresh(order, "backward")
-    with _kept_grads(order, only_on_error=True):
-        _seed(order, grad, create_graph, "backward")
-        _chain_rule(order, create_graph)
-
-
-def _seed(order: list[Value], grad: float, create_graph: bool, where: str) -> None:
-    """The start of a backward pass over ``order``: interior gradients to 0, ``grad`` added to the root's (a
-    Value with ``create_graph``, so that every gradient passed on is one)."""
-    seed = as_float(grad, f"{where}: grad")
-    for node in order:
-        if node._rule is not None:
-            node.grad = 0.0
-    root = order[-1]
-    root.grad = root.grad + seed
-    if create_graph and not isinstance(root.grad, Value):
-        root.grad = Value(root.grad)
+    if not create_graph and not anomaly:
+        with kept_grads(order, only_on_error=True):
+            for node in order:
+                if node._rule is not None:
+                    node.grad = 0.0
+            order[-1].grad += seed
+            _chain_rule_on_floats(order)
+        return
+    graph = Graph(order)
+    grads = [0.0 if node._rule is not None else node.grad for node in order]
+    grads[-1] = grads[-1] + seed
+    if create_graph and not isinstance(grads[-1], Value):
+        grads[-1] = Value(grads[-1])
+    chain_rule(graph, grads, create_graph=create_graph)
+    for node, g in zip(order, grads, strict=True):
+        node.grad = g
 
 
 def grad(
@@ -71,35 +80,34 @@ def grad(
     depend on gets 0. Only the nodes between ``inputs`` and ``output`` are visited, so a partial that does
     not exist elsewhere (∂(a**b)/∂b at a < 0, when only ∂/∂a is asked for) is never needed.
     """
-    _check_value(output, "grad")
+    check_value(output, "grad")
     wrt = (inputs,) if isinstance(inputs, Value) else tuple(inputs)
     for i, x in enumerate(wrt):
-        _check_value(x, f"grad: inputs[{i}]")
-    order = topological_order(output)
+        check_value(x, f"grad: inputs[{i}]")
+    graph = Graph.of(output)
     if MODES.get().anomaly:
-        check_fresh(order, "grad")
-    between = _depending_on(order, wrt)
-    with _kept_grads(order):
-        for node in order:
-            node.grad = 0.0
-        _seed(order, 1.0, create_graph, "grad")
-        _chain_rule(order, create_graph, needed=between)
-        zero = Value(0.0) if create_graph else 0.0
-        return tuple(x.grad if x in between else zero for x in wrt)
+        check_fresh(graph.nodes, "grad")
+    between = _depending_on(graph, wrt)
+    grads: list[Any] = [0.0] * len(graph)
+    grads[-1] = Value(1.0) if create_graph else 1.0
+    chain_rule(graph, grads, create_graph=create_graph, needed=between)
+    zero = Value(0.0) if create_graph else 0.0
+    found = [graph.index(x) if x in between else None for x in wrt]
+    return tuple(zero if i is None else grads[i] for i in found)
 
 
-def _depending_on(order: list[Value], wrt: Sequence[Value]) -> set[Value]:
-    """The nodes of ``order`` that are among ``wrt`` or depend on one of them."""
+def _depending_on(graph: Graph, wrt: Sequence[Value]) -> set[Value]:
+    """The nodes of ``graph`` that are among ``wrt`` or depend on one of them."""
     reached = set(wrt)
-    for node in order:
+    for node in graph.nodes:
         if any(parent in reached for parent in node.parents):
             reached.add(node)
-    return reached & set(order)
+    return reached & set(graph.nodes)
 
 
 def zero_grad(root: Value) -> None:
     """Set ``.grad`` to 0.0 on ``root`` and every node it depends on."""
-    _check_value(root, "zero_grad")
+    check_value(root, "zero_grad")
     for node in topological_order(root):
         node.grad = 0.0
 
@@ -110,17 +118,11 @@ def local_partials(node: Value, undefined: float | None = None) -> tuple[float, 
     ``UndefinedPartialError``, or with ``undefined`` (say ``math.nan``) is given as that number.
 
     Raises ``StaleGraphError`` when the graph below ``node`` no longer agrees with its leaves' data."""
-    check_fresh_below(_check_value(node, "local_partials"), "local_partials")
-    return _local_partials(node, undefined)
-
-
-def _local_partials(node: Value, undefined: float | None = None) -> tuple[float, ...]:
-    """``local_partials`` without the stale check, for readers that have checked the whole graph once."""
-    rule = node._rule
-    if rule is None:
+    check_fresh_below(check_value(node, "local_partials"), "local_partials")
+    if node._rule is None:
         return ()
     try:
-        partials = rule.partials(_input_data(node.parents), node.data, node._arg)
+        partials = node._rule.partials(input_data(node.parents), node.data, node._arg)
     except UndefinedPartialError as error:
         if undefined is None:
             raise
@@ -128,38 +130,61 @@ def _local_partials(node: Value, undefined: float | None = None) -> tuple[float,
     return tuple(float(p) for p in partials)
 
 
-def _chain_rule(order: Sequence[Value], create_graph: bool, needed: set[Value] | None = None) -> None:
-    """Push each node's ``.grad`` to its parents, in reverse ``order``: the chain rule. ``needed`` holds
-    the nodes whose gradients are wanted (all when None): the others are not visited."""
+def chain_rule(
+    graph: Graph, grads: list[Any], *, create_graph: bool = False, needed: set[Value] | None = None,
+    undefined: float | None = None, recorder: Recorder | None = None,
+) -> None:
+    """The chain rule over ``graph``: in reverse topological order, each op node's gradient ``grads[i]`` is
+    passed to its parents, ``grads[parent] += partial × grads[i]``. ``grads`` holds one gradient per node,
+    seeded by the caller (the root's, and the leaves' when they accumulate).
+
+    ``needed`` holds the nodes whose gradients are wanted (all when None); the others are not visited, and
+    a partial that does not exist matters only for a needed parent. With ``undefined`` (nan, for a drawing),
+    such a partial, or a user op's that fails, is that number instead of an error. ``recorder`` is called
+    after each step with what it did (see ``Recorder``); under ``detect_anomaly`` each step is checked."""
+    nodes = graph.nodes
+    parents_of = graph.parents
     check = MODES.get().anomaly
-    if not create_graph and needed is None and not check:
-        _chain_rule_on_floats(order)
-        return
     step = 0
-    with _paused_gc(), enable_grad() if create_graph else nullcontext():
-        for node in reversed(order):
+    with paused_gc(), enable_grad() if create_graph else nullcontext():
+        for i in range(len(nodes) - 1, -1, -1):
+            node = nodes[i]
             rule = node._rule
             if rule is None:
                 continue
             step += 1
             if needed is not None and node not in needed:
                 continue
-            g = node.grad
-            if g == 0.0 and not create_graph:  # nothing to pass on
+            g = grads[i]
+            if g == 0.0 and recorder is None and not create_graph:  # nothing to pass on
                 continue
-            partials = _partials(node, rule, create_graph, step, order, needed)
-            # strict=False: _partials has checked the count, and zip's strict check costs on every node
-            for parent, partial in zip(node.parents, partials, strict=False):
-                parent.grad += partial * g
+            partials = _partials(node, rule, create_graph, step, graph, needed, undefined)
+            parents = parents_of[i]
+            if recorder is None:
+                # strict=False: _partials has checked the count, and zip's strict check costs on every node
+                for j, partial in zip(parents, partials, strict=False):
+                    grads[j] = grads[j] + partial * g
+            else:
+                changes = []
+                for j, partial in zip(parents, partials, strict=False):
+                    before = grads[j]
+                    grads[j] = before + partial * g
+                    changes.append((before, grads[j]))
+                recorder(step, i, g, partials, changes)
             if check:
-                _check_finite(node, partials, step, order)
+                _check_finite(node, partials, step, graph, grads, i)
 
 
 def _chain_rule_on_floats(order: Sequence[Value]) -> None:
-    """``_chain_rule`` for the common case, ``backward()`` on floats: the same step, with the per-node work
-    of the general loop (step count, ``needed``, anomaly checks) left out. A step that fails is taken
-    again by ``_partials``, which raises the error the general loop would."""
-    with _paused_gc():
+    """``chain_rule`` for ``backward()`` on floats, on ``.grad`` itself: the same step, without the list of
+    gradients, the parents' numbers or the per-node work of the general loop (step count, ``needed``,
+    recording, anomaly checks). A step that fails is taken again by ``_partials``, which raises the general
+    loop's error.
+
+    Kept because it is measured to be worth it (``make bench``, workload ``backward_loop``): on a chain of
+    10⁶ nodes this loop takes 0.31 s and ``chain_rule`` 2.9 s, of which ``Graph.parents`` is 1.0 s; on the
+    7,342 nodes of micrograd's demo step, 6.3 ms against 19.7 ms."""
+    with paused_gc():
         for node in reversed(order):
             rule = node._rule
             if rule is None:
@@ -174,7 +199,7 @@ def _chain_rule_on_floats(order: Sequence[Value]) -> None:
                     (partial,) = rule.partials((parent.data,), node.data, node._arg)
                     parent.grad += partial * g
                     continue
-                partials = (rule.partials(_input_data(parents), node.data, node._arg) if rule.builtin else
+                partials = (rule.partials(input_data(parents), node.data, node._arg) if rule.builtin else
                             _partials(node, rule, False, 0, order))
             except (ArithmeticError, ValueError):
                 step = 1 + sum(1 for n in reversed(order[order.index(node) + 1:]) if n._rule is not None)
@@ -185,19 +210,20 @@ def _chain_rule_on_floats(order: Sequence[Value]) -> None:
 
 
 def _partials(
-    node: Value, rule: Rule, create_graph: bool, step: int, order: Sequence[Value], needed: set[Value] | None = None,
-    undefined: float | None = None,
+    node: Value, rule: Rule, create_graph: bool, step: int, graph: Graph | Sequence[Value],
+    needed: set[Value] | None = None, undefined: float | None = None,
 ) -> Sequence[Any]:
     """One step's local partials ∂node/∂parent: floats, or Values with ``create_graph`` (the rule applied
     to the parent Values records their graph). A partial that does not exist here is an error only for a
-    parent in ``needed`` (every parent when None); an error says which step, op and inputs."""
+    parent in ``needed`` (every parent when None), and with ``undefined`` is that number; an error says
+    which step, op and inputs."""
     parents = node.parents
     try:
         try:
             if create_graph:
                 partials = rule.partials(parents, node, node._arg)
             else:
-                partials = rule.partials(_input_data(parents), node.data, node._arg)
+                partials = rule.partials(input_data(parents), node.data, node._arg)
         except UndefinedPartialError as missing:
             if undefined is not None:
                 partials = tuple(undefined if p is None else p for p in missing.partials)
@@ -206,12 +232,17 @@ def _partials(
                 raise
             else:
                 partials = tuple(0.0 if p is None else p for p in missing.partials)
-    except (ArithmeticError, ValueError) as error:
-        where = _describe_inputs(rule, parents, node._arg, Graph(order))
+        if not rule.builtin:
+            partials = _checked(rule, partials, len(parents), create_graph)
+    except (ArithmeticError, ValueError, TypeError) as error:
+        if undefined is not None:  # a drawing shows what it cannot compute as nan
+            return (undefined,) * len(parents)
+        if isinstance(error, TypeError):
+            raise
+        named = graph if isinstance(graph, Graph) else Graph(graph)
+        where = describe_inputs(rule, parents, node._arg, named)
         message = f"backward step {step}, the partials of {where}: {error}"
-        raise _with_context(error, message) from (None if rule.builtin else error)
-    if not rule.builtin:
-        partials = _checked(rule, partials, len(parents), create_graph)
+        raise with_context(error, message) from (None if rule.builtin else error)
     return partials
 
 
@@ -230,132 +261,22 @@ def _checked(rule: Rule, partials: Any, count: int, create_graph: bool) -> tuple
     )
 
 
-@dataclass(frozen=True, slots=True, repr=False)
-class EdgeStep:
-    """What one step of backward did along one edge: parent.grad += partial × upstream. ``name`` is the
-    parent's name in the graph being differentiated."""
-
-    parent: Value
-    position: int
-    partial: float
-    contribution: float
-    grad_before: float
-    grad_after: float
-    name: str = field(default="", compare=False)
-
-    def __repr__(self) -> str:
-        return (f"EdgeStep({self.name or self.parent.label or 'input ' + str(self.position)}.grad += "
-                f"{self.partial:.6g} × upstream = {self.contribution:.6g}: {self.grad_before:.6g} → "
-                f"{self.grad_after:.6g})")
-
-
-@dataclass(frozen=True, slots=True, repr=False)
-class BackwardStep:
-    """One node's turn in the backward pass: its upstream gradient ∂root/∂node and what each edge got.
-    ``graph`` is the graph being differentiated, which names its nodes."""
-
-    index: int
-    node: Value
-    upstream: float
-    edges: tuple[EdgeStep, ...]
-    graph: Graph = field(repr=False, compare=False)
-
-    def __str__(self) -> str:
-        name = self.graph.name
-        node = self.node
-        inputs = ", ".join(name(parent) for parent in node.parents)
-        head = f"step {self.index}: {name(node)} = {node.op}({inputs})"
-        return f"{head}, ∂root/∂{name(node)} = {self.upstream:.6g}: {'; '.join(self.updates())}"
-
-    def updates(self) -> list[str]:
-        """What the step did along each edge, in words: ``w5.grad += 0.59327 × 0.138499 → 0.082167``."""
-        name = self.graph.name
-        return [f"{name(e.parent)}.grad += {e.partial:.6g} × {self.upstream:.6g} → {e.grad_after:.6g}"
-                for e in self.edges]
-
-    def __repr__(self) -> str:
-        name = self.graph.name(self.node)
-        count = len(self.edges)
-        return (f"<BackwardStep {self.index}: {name} = {self.node.op}(...), ∂root/∂{name} = {self.upstream:.6g}, "
-                f"{count} edge{'s' if count != 1 else ''}>")
-
-    def _repr_markdown_(self) -> str:
-        name = self.graph.name
-        node = self.node
-        inputs = ", ".join(name(parent) for parent in node.parents)
-        rows = [
-            f"| {escape_markdown(e.name)} | {e.partial:.6g} | {self.upstream:.6g} | {e.contribution:.6g} | "
-            f"{e.grad_before:.6g} → {e.grad_after:.6g} |"
-            for e in self.edges
-        ]
-        return "\n".join([
-            f"**Step {self.index}**: `{name(node)} = {node.op}({inputs})`, ∂root/∂{escape_markdown(name(node))} = "
-            f"{self.upstream:.6g}",
-            "",
-            "| input | local partial | × upstream | = contribution | its grad |",
-            "|---|---|---|---|---|",
-            *rows,
-        ]) + "\n"
-
-
-def escape_markdown(text: str) -> str:
-    """``text`` with every character Markdown gives a meaning escaped."""
-    return "".join("\\" + ch if ch in "\\`*_{}[]<>()#+-.!|" else ch for ch in text)
-
-
-def backward_steps(root: Value, grad: float = 1.0) -> Iterator[BackwardStep]:
-    """Run ``backward(root, grad)`` one node at a time, yielding a ``BackwardStep`` for each op node in
-    reverse topological order. Exhausting it leaves exactly the gradients ``backward()`` leaves. Raises
-    ``StaleGraphError``, before any step, when the graph no longer agrees with its leaves' data."""
-    order = topological_order(_check_value(root, "backward_steps"))
-    check_fresh(order, "backward_steps")
-    return _backward_steps(order, grad)
-
-
-def _backward_steps(order: list[Value], grad: float = 1.0, undefined: float | None = None) -> Iterator[BackwardStep]:
-    """``backward_steps`` over a topological order whose staleness the caller has checked; with ``undefined``
-    (nan, for a drawing), a partial that does not exist is that number instead of an error."""
-    _seed(order, grad, False, "backward_steps")
-    return _steps(order, Graph(order), undefined)
-
-
-def _steps(order: list[Value], graph: Graph, undefined: float | None = None) -> Iterator[BackwardStep]:
-    """The chain rule of ``_chain_rule``, one op node per ``next()``, recording each edge."""
-    check = MODES.get().anomaly
-    step = 0
-    for node in reversed(order):
-        rule = node._rule
-        if rule is None:
-            continue
-        step += 1
-        g = node.grad
-        partials = _partials(node, rule, False, step, order, undefined=undefined)
-        edges = []
-        for position, (parent, partial) in enumerate(zip(node.parents, partials, strict=True)):
-            before = parent.grad
-            parent.grad = before + partial * g
-            edges.append(EdgeStep(parent, position, partial, partial * g, before, parent.grad, graph.name(parent)))
-        if check:
-            _check_finite(node, partials, step, order)
-        yield BackwardStep(step, node, g, tuple(edges), graph)
-
-
-def _check_finite(node: Value, partials: Sequence[Any], step: int, order: Sequence[Value]) -> None:
+def _check_finite(node: Value, partials: Sequence[Any], step: int, graph: Graph, grads: list[Any], i: int) -> None:
     rule = node._rule
     assert rule is not None
-    for parent, partial in zip(node.parents, partials, strict=True):
-        numbers = [float_of(partial), float_of(parent.grad), float_of(node.grad)]
+    for j, partial in zip(graph.parents[i], partials, strict=True):
+        numbers = [float_of(partial), float_of(grads[j]), float_of(grads[i])]
         if all(math.isfinite(n) for n in numbers):
             continue
-        graph = Graph(order)
         raise AnomalyError(
-            f"backward step {step}: {_describe_inputs(rule, node.parents, node._arg, graph)} with upstream gradient "
-            f"{float_of(node.grad)!r} gave partial {float_of(partial)!r} and gradient {float_of(parent.grad)!r}",
+            f"backward step {step}: {describe_inputs(rule, node.parents, node._arg, graph)} with upstream gradient "
+            f"{float_of(grads[i])!r} gave partial {float_of(partial)!r} and gradient {float_of(grads[j])!r}",
             op=rule.name, inputs=[(graph.name(p), p.data) for p in node.parents], phase="backward", step=step,
         )
 
 
-def _check_value(x: object, where: str) -> Value:
+def check_value(x: object, where: str) -> Value:
+    """``x`` if it is a Value; otherwise a TypeError naming ``where``."""
     if not isinstance(x, Value):
         raise TypeError(f"{where}: expected a Value, got {type(x).__name__} {x!r}")
     return x

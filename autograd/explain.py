@@ -11,9 +11,10 @@ import math
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from autograd.backprop import _local_partials, escape_markdown, grad
+from autograd.backprop import grad
+from autograd.formatting import escape_markdown, tex_name
 from autograd.graph import Graph
-from autograd.stale import check_fresh
+from autograd.passes import Pass, record
 from autograd.validation import is_whole
 from autograd.value import Value
 
@@ -70,7 +71,7 @@ class Explanation:
     def _symbol(self, link: Link, latex: bool = False) -> str:
         child, parent = self.name(link.child), self.name(link.parent)
         if latex:
-            return rf"\frac{{\partial\,{_tex(child)}}}{{\partial\,{_tex(parent)}}}"
+            return rf"\frac{{\partial\,{tex_name(child)}}}{{\partial\,{tex_name(parent)}}}"
         return f"∂{child}/∂{parent}"
 
     def _count(self) -> str:
@@ -117,7 +118,7 @@ class Explanation:
 
     def to_latex(self) -> str:
         """The derivation as a LaTeX equation: the sum over paths of products of partial fractions."""
-        out, wrt = _tex(self.name(self.output)), _tex(self.name(self.wrt))
+        out, wrt = tex_name(self.name(self.output)), tex_name(self.name(self.wrt))
         terms = [" ".join(self._symbol(link, latex=True) for link in path.links) or "1" for path in self.paths]
         numbers = [r" \cdot ".join(f"{link.partial:.4g}" for link in path.links) or "1" for path in self.paths]
         if not self.complete:
@@ -144,15 +145,16 @@ def explain(output: Value, wrt: Value, max_paths: int = 1000) -> Explanation:
     path; their sum is ∂output/∂wrt. Repeated edges (``x*x``) are separate paths.
 
     Linear in the size of the graph and of the paths it lists: the paths are counted without being listed,
-    at most ``max_paths`` of them are listed, and ``total`` comes from the chain rule (``grad``).
+    at most ``max_paths`` of them are listed, and the partials and ``total`` are those of one recorded pass
+    of the chain rule (``autograd.passes.record``).
     """
     for name, value in (("output", output), ("wrt", wrt)):
         if not isinstance(value, Value):
             raise TypeError(f"explain: {name} must be a Value, got {type(value).__name__} {value!r}")
     if not is_whole(max_paths) or max_paths < 1:
         raise ValueError(f"explain: max_paths must be a whole number of at least 1, got {max_paths!r}")
-    graph = Graph.of(output)
-    check_fresh(graph.nodes, "explain")
+    recorded = record(output, undefined=math.nan, where="explain")  # nan off the paths; on them, see below
+    graph = recorded.graph
     # counts[node]: the number of paths from wrt up to node, for the nodes that have any.
     counts: dict[Value, int] = {wrt: 1}
     for node in graph.nodes:
@@ -161,8 +163,17 @@ def explain(output: Value, wrt: Value, max_paths: int = 1000) -> Explanation:
             if n:
                 counts[node] = n
     path_count = counts.get(output, 0)
-    (total,) = grad(output, [wrt])
-    return Explanation(output, wrt, _first_paths(output, wrt, counts, graph, max_paths), path_count, total, graph)
+    _check_defined(recorded, output, wrt, counts)
+    total = recorded.grads[graph.index(wrt)] if path_count else 0.0
+    paths = _first_paths(output, wrt, counts, recorded, max_paths)
+    return Explanation(output, wrt, paths, path_count, total, graph)
+
+
+def _check_defined(recorded: Pass, output: Value, wrt: Value, counts: dict[Value, int]) -> None:
+    """Where a partial on a path from ``wrt`` does not exist at this data (the pass shows it as nan), the
+    derivative does not exist either: raise the chain rule's error for it, as ``grad`` raises it."""
+    if any(math.isnan(e.partial) and e.parent in counts for step in recorded.steps for e in step.edges):
+        grad(output, [wrt])
 
 
 class _Down(NamedTuple):
@@ -173,13 +184,13 @@ class _Down(NamedTuple):
     link: Link | None
 
 
-def _first_paths(output: Value, wrt: Value, counts: dict[Value, int], graph: Graph, limit: int) -> tuple[Path, ...]:
+def _first_paths(output: Value, wrt: Value, counts: dict[Value, int], recorded: Pass, limit: int) -> tuple[Path, ...]:
     """The first ``limit`` paths from ``output`` down to ``wrt``, depth first. Each step down is kept as
     (node, the step it came from, its link), so a path costs its length, not its length squared; every
     branch followed leads to ``wrt``, since only nodes with paths from it are followed."""
     if output not in counts:
         return ()
-    partials: dict[Value, tuple[float, ...]] = {}
+    graph = recorded.graph
     paths: list[Path] = []
     stack = [_Down(output, None, None)]
     while stack and len(paths) < limit:
@@ -195,18 +206,11 @@ def _first_paths(output: Value, wrt: Value, counts: dict[Value, int], graph: Gra
             continue
         rule = node.rule
         assert rule is not None
-        if node not in partials:
-            partials[node] = _local_partials(node, undefined=math.nan)  # nan only off the paths listed
+        partials = recorded.partials[graph.index(node)]
         names = [graph.name(p) for p in node.parents]
         for position in reversed(range(len(node.parents))):
             parent = node.parents[position]
             if parent in counts:
                 words = rule.explain(position, len(node.parents), node.arg, names)
-                stack.append(_Down(parent, entry, Link(parent, node, position, partials[node][position], words)))
+                stack.append(_Down(parent, entry, Link(parent, node, position, partials[position], words)))
     return tuple(paths)
-
-
-def _tex(name: str) -> str:
-    special = {"\\": r"\backslash{}", "{": r"\{", "}": r"\}", "_": r"\_", "^": r"\^{}", "#": r"\#", "$": r"\$",
-               "%": r"\%", "&": r"\&", "~": r"\~{}"}
-    return r"\mathrm{" + "".join(special.get(ch, ch) for ch in name) + "}"

@@ -24,24 +24,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TypedDict, Unpack
 
-from autograd.backprop import _backward_steps
 from autograd.files import write_atomically
-from autograd.graph import Graph, _kept_grads
-from autograd.render import (
-    INSTALL_HINT,
-    GraphvizNotFoundError,
-    _checked_options,
-    _escape,
-    _node_label,
-    _partials_or_none,
-    _pipe,
-    _Settings,
-    _shorten,
-    _tooltip,
-    label_prefix,
-)
-from autograd.rules import float_of
-from autograd.stale import check_fresh
+from autograd.graph import Graph
+from autograd.passes import Pass, record
+from autograd.render import INSTALL_HINT, Canvas, GraphvizNotFoundError, checked_options, label_prefix
 from autograd.validation import is_whole
 from autograd.value import Value
 
@@ -133,19 +119,16 @@ def explore(root: Value, **options: Unpack[ExploreOptions]) -> Explorer:
     if shutil.which("dot") is None:
         raise GraphvizNotFoundError(INSTALL_HINT)
     graph = Graph.of(root)
-    check_fresh(graph.nodes, "explore")
     if len(graph) > settings["max_nodes"]:
         raise ValueError(f"explore: the graph has {len(graph)} nodes, more than max_nodes={settings['max_nodes']}")
-    data = _snapshot(graph, settings)
+    recorded = record(graph, undefined=math.nan, where="explore")  # nan where a partial is, as draw shows
+    data = _snapshot(recorded, settings)
     _check_size(len(_json_for_script(data).encode("utf-8")), settings["max_bytes"], "its snapshot")
     svgs = []
-    with _kept_grads(graph.nodes):  # the drawings show the snapshot's gradients, as its panel does
-        for node, shown in zip(graph.nodes, data["nodes"], strict=True):
-            node.grad = float(shown["grad"])
-        for index, (name, group_of) in enumerate(_views(graph, settings)):
-            svg, boxes = _view_svg(graph, data, settings, index, group_of)
-            data["levels"].append({"name": name, "boxes": boxes})
-            svgs.append(svg)
+    for index, (name, group_of) in enumerate(_views(graph, settings)):
+        svg, boxes = _view_svg(recorded, data, settings, index, group_of)
+        data["levels"].append({"name": name, "boxes": boxes})
+        svgs.append(svg)
     page = _page(data, svgs, settings)
     _check_size(len(page.encode("utf-8")), settings["max_bytes"], "the page")
     return Explorer(page, svgs[-1], data)
@@ -158,7 +141,7 @@ def _check_size(size: int, most: int, what: str) -> None:
 
 
 def _settings(root: Value, options: ExploreOptions) -> dict[str, Any]:
-    rankdir, precision, timeout = _checked_options(root, options, ExploreOptions.__annotations__, "explore")
+    rankdir, precision, timeout = checked_options(root, options, ExploreOptions.__annotations__, "explore")
     levels = list(options.get("levels", ()))
     if any(not is_whole(d) or d < 1 for d in levels) or levels != sorted(set(levels)):
         raise ValueError(f"explore: levels must be increasing whole numbers of at least 1, got {levels!r}")
@@ -202,25 +185,23 @@ class _References:
         return [int(piece) if k % 2 else piece for k, piece in enumerate(pieces) if k % 2 or piece]
 
 
-def _snapshot(graph: Graph, settings: dict[str, Any]) -> dict[str, Any]:
-    """The graph as the page reads it: nodes, edges with their partials, and backward's steps, all from one
-    fresh backward pass (every ``.grad`` is left as it was). Texts that name nodes (formulas, rules in words,
-    steps) are lists of strings and node numbers, each name stored once, in its node."""
+def _snapshot(recorded: Pass, settings: dict[str, Any]) -> dict[str, Any]:
+    """The recorded pass as the page reads it: nodes with their data and gradients, edges with their partials,
+    and the pass's steps. Texts that name nodes (formulas, rules in words, steps) are lists of strings and
+    node numbers, each name stored once, in its node."""
+    graph = recorded.graph
     nodes = graph.nodes
     index = {id(node): i for i, node in enumerate(nodes)}
     root = nodes[-1]
     refs = _References(index)
-    with _kept_grads(nodes):
-        for node in nodes:
-            node.grad = 0.0
-        records = list(_backward_steps(list(nodes), undefined=math.nan))  # nan where a partial is, as draw shows
-        grads = [float_of(node.grad) for node in nodes]
+    grads = recorded.grads
+    records = recorded.steps
     edges: list[dict[str, Any]] = []
     edge_of: dict[tuple[int, int], int] = {}
     for child_index, child in enumerate(nodes):
         if child.rule is None:
             continue
-        partials = _partials_or_none(child)
+        partials = recorded.partials[child_index]
         names = [refs.name(p) for p in child.parents]
         for position, parent in enumerate(child.parents):
             edge_of[(child_index, position)] = len(edges)
@@ -237,7 +218,7 @@ def _snapshot(graph: Graph, settings: dict[str, Any]) -> dict[str, Any]:
             "name": graph.name(node), "op": rule.name if rule else None,
             "symbol": rule.describe_op(node.arg) if rule else None,
             "formula": refs.parts(rule.fill(rule.formula, len(node.parents), node.arg, names)) if rule else None,
-            "data": _number(node.data), "grad": _number(grads[i]),
+            "data": _number(recorded.data[i]), "grad": _number(grads[i]),
         })
     referring = [dataclasses.replace(record, graph=refs) for record in records]  # type: ignore[arg-type]
     steps = [{
@@ -287,23 +268,23 @@ def _level_name(sample: str | None, depth: int) -> str:
 
 
 def _view_svg(
-    graph: Graph, data: dict[str, Any], settings: dict[str, Any], view: int, group_of: Cluster | None
+    recorded: Pass, data: dict[str, Any], settings: dict[str, Any], view: int, group_of: Cluster | None
 ) -> tuple[str, list[dict[str, Any]]]:
     """One view laid out by dot: its SVG (element ids ``v{view}-n{i}`` for nodes, ``v{view}-e{k}`` for edges,
     ``v{view}-b{k}`` for boxes) and its boxes, each with its members, node count and largest |grad|."""
-    import graphviz
-
+    graph = recorded.graph
     nodes = graph.nodes
     prefix = f"v{view}-"
     scalar = group_of is None
-    drawing = _Settings(precision=settings["precision"], color_by_grad=settings["color_by_grad"])
-    digraph = graphviz.Digraph(
-        "chainrule",
-        graph_attr={"rankdir": settings["rankdir"], "fontname": "Helvetica", "nodesep": "0.3", "ranksep": "0.5",
-                    "id": f"{prefix}graph"},
-        node_attr={"shape": "plain", "fontname": "Helvetica", "fontsize": "11"},
-        edge_attr={"fontname": "Helvetica", "fontsize": "10", "color": "#555555", "arrowsize": "0.7"},
-    )
+    canvas = Canvas(rankdir=settings["rankdir"], precision=settings["precision"],
+                    color_by_grad=settings["color_by_grad"], timeout=settings["timeout"], element_id=f"{prefix}graph")
+
+    def add(i: int, title: str) -> None:
+        node = nodes[i]
+        canvas.node(f"n{i}", title=title, name=data["nodes"][i]["name"], op=data["nodes"][i]["symbol"],
+                    data=recorded.data[i], grad=recorded.grads[i], labelled=bool(node.label),
+                    element_id=f"{prefix}n{i}")
+
     box_of: dict[int, int] = {}
     boxes: list[dict[str, Any]] = []
     groups: dict[str, list[int]] = {}
@@ -318,30 +299,22 @@ def _view_svg(
             groups.setdefault(name, []).append(i)
     if scalar:
         for k, (group_name, members) in enumerate(groups.items()):
-            with digraph.subgraph(name=f"cluster_{k}") as box:
-                box.attr(label=f"<{_escape(_shorten(group_name))}>", style="rounded,dashed", color="#888888",
-                         fontsize="10", id=f"{prefix}c{k}")
+            with canvas.cluster(str(k), group_name, element_id=f"{prefix}c{k}"):
                 for i in members:
-                    name = data["nodes"][i]["name"]
-                    _scalar_node(box, prefix, i, nodes[i], drawing, name.removeprefix(group_name + "."), name)
+                    add(i, data["nodes"][i]["name"].removeprefix(group_name + "."))
     else:
         for group_name, members in groups.items():
-            grads = [abs(float(data["nodes"][i]["grad"])) for i in members]
-            biggest = max(grads, default=0.0)
+            biggest = max((abs(recorded.grads[i]) for i in members), default=0.0)
             box_id = len(boxes)
             boxes.append({"name": group_name, "members": members, "count": len(members), "maxGrad": biggest})
             for i in members:
                 box_of[i] = box_id
-            label = (f'<<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="4" STYLE="ROUNDED" '
-                     f'BGCOLOR="#eef3fb" COLOR="#4a7bd0"><TR><TD><B>{_escape(_shorten(group_name))}</B></TD></TR>'
-                     f'<TR><TD>{len(members):,} nodes</TD></TR>'
-                     f'<TR><TD>max |grad| {_escape(_format(biggest, settings["precision"]))}</TD></TR></TABLE>>')
-            digraph.node(f"b{box_id}", label=label, id=f"{prefix}b{box_id}", tooltip=_tooltip(group_name))
+            canvas.group(f"b{box_id}", title=group_name, element_id=f"{prefix}b{box_id}",
+                         lines=[f"{len(members):,} nodes", f"max |grad| {canvas.number(biggest)}"])
     grouped = {i for members in groups.values() for i in members}
     for i in range(len(nodes)):
         if i not in grouped:
-            name = data["nodes"][i]["name"]
-            _scalar_node(digraph, prefix, i, nodes[i], drawing, name, name)
+            add(i, data["nodes"][i]["name"])
     show_partials = settings["show_partials"]
     if show_partials is None:
         show_partials = len(nodes) <= _PARTIAL_LABELS_UP_TO
@@ -353,25 +326,13 @@ def _view_svg(
             if tail != head:
                 drawn[(tail, head)] = drawn.get((tail, head), 0) + 1
             continue
-        attrs = {"id": f"{prefix}e{k}"}
-        if show_partials:
-            attrs["label"] = f"<∂={_escape(_format(edge['partial'], settings['precision']))}>"
-        digraph.edge(tail, head, **attrs)
+        partial = recorded.partials[edge["to"]][edge["position"]]
+        canvas.edge(tail, head, [f"∂={canvas.number(partial)}"] if show_partials else [], id=f"{prefix}e{k}")
     for (tail, head), count in drawn.items():  # one line per pair, as thick as it has edges (no label: dot
         # would make room for thousands of them)
-        digraph.edge(tail, head, color="#7f93b8", penwidth=f"{1 + math.log10(count):.2f}",
-                     tooltip=f"{count:,} edge{'s' if count > 1 else ''}")
-    svg = _pipe(digraph, "svg", "explore", settings["timeout"]).decode("utf-8")
-    return _inline(svg), boxes
-
-
-def _scalar_node(target: Any, prefix: str, i: int, node: Value, options: _Settings, title: str, name: str) -> None:
-    """Node ``i`` drawn as ``draw`` draws it (``_node_label``), with the element id the page finds it by."""
-    target.node(f"n{i}", label=_node_label(node, options, _shorten(title)), id=f"{prefix}n{i}", tooltip=_tooltip(name))
-
-
-def _format(x: float | str, precision: int) -> str:
-    return f"{float(x):.{precision}g}"
+        canvas.edge(tail, head, color="#7f93b8", penwidth=f"{1 + math.log10(count):.2f}",
+                    tooltip=f"{count:,} edge{'s' if count > 1 else ''}")
+    return _inline(canvas.render("svg", "explore").decode("utf-8")), boxes
 
 
 _PROLOGUE = re.compile(r"\A.*?(?=<svg)", flags=re.S)

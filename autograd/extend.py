@@ -23,10 +23,11 @@ Files:
 - ``open_regular_file(path, where)``: how it opens a file to read: refusing directories, FIFOs and devices.
 """
 
+from autograd.define import define_op
 from autograd.files import open_regular_file, write_atomically
 from autograd.rules import RULES, Rule, everywhere, float_of
 from autograd.validation import as_float, is_real, is_whole, real_array, whole_number
-from autograd.value import apply, as_values, define_op
+from autograd.value import apply, as_values
 
 __all__ = [
     "RULES",

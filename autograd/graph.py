@@ -3,16 +3,16 @@
 
 from __future__ import annotations
 
-import gc
 from collections import Counter
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
+
+from autograd.state import paused_gc
 
 if TYPE_CHECKING:
     from autograd.value import Value
 
-__all__ = ["Graph", "topological_order"]
+__all__ = ["Graph", "count_nodes", "topological_order"]
 
 
 _EMIT = object()
@@ -31,7 +31,7 @@ def topological_order(root: Value) -> list[Value]:
     # the node under it is placed. No tuple per node: this loop runs once per node of every graph walked.
     stack: list[Any] = [root]
     push, pop, mark, emit = stack.append, stack.pop, seen.add, order.append
-    with _paused_gc():
+    with paused_gc():
         while stack:
             node = pop()
             if node is _EMIT:
@@ -54,7 +54,8 @@ def topological_order(root: Value) -> list[Value]:
 
 class Graph:
     """One snapshot of a graph: its nodes in topological order, numbered from 0 (inputs first, the root
-    last), and one name per node, which steps, explanations, drawings and error messages all use.
+    last), each node's parents by their numbers (``parents``), and one name per node, which steps,
+    explanations, drawings, pages and error messages all use.
 
     A node's name is its label; a label that several nodes of the graph share gets the node's number
     (``h#4``), and an unlabelled node is its op and number (``mul#2``, ``leaf#0``). Names are unique: a label
@@ -62,7 +63,7 @@ class Graph:
     within a graph: the same node has the same number in every view of it.
     """
 
-    __slots__ = ("_index", "_names", "nodes")
+    __slots__ = ("_index", "_names", "_parents", "nodes")
 
     nodes: Sequence[Value]
 
@@ -70,6 +71,7 @@ class Graph:
         self.nodes = nodes
         self._index: dict[Value, int] | None = None
         self._names: list[str] | None = None
+        self._parents: tuple[tuple[int, ...], ...] | None = None
 
     @classmethod
     def of(cls, root: Value) -> Graph:
@@ -88,9 +90,20 @@ class Graph:
 
     def index(self, node: Value) -> int:
         """The number of ``node`` in this graph; KeyError if it is not in it."""
+        return self._index_map()[node]
+
+    @property
+    def parents(self) -> tuple[tuple[int, ...], ...]:
+        """For each node, the numbers of its parents in order, with repeats (``x*x`` gives ``(k, k)``)."""
+        if self._parents is None:
+            index = self._index_map()
+            self._parents = tuple(tuple(index[p] for p in node.parents) for node in self.nodes)
+        return self._parents
+
+    def _index_map(self) -> dict[Value, int]:
         if self._index is None:
             self._index = {n: i for i, n in enumerate(self.nodes)}
-        return self._index[node]
+        return self._index
 
     def __len__(self) -> int:
         return len(self.nodes)
@@ -129,7 +142,7 @@ def _names(nodes: Sequence[Value]) -> list[str]:
     return names
 
 
-def _count_nodes(root: Value, stop_after: int | None = None) -> int:
+def count_nodes(root: Value, stop_after: int | None = None) -> int:
     """How many nodes ``root`` depends on, itself included; with ``stop_after``, the count stops as soon as
     it passes that many, so asking whether a huge graph is small stays cheap."""
     seen: set[Value] = {root}
@@ -142,35 +155,3 @@ def _count_nodes(root: Value, stop_after: int | None = None) -> int:
                     return len(seen)
                 stack.append(parent)
     return len(seen)
-
-
-@contextmanager
-def _kept_grads(order: Sequence[Value], only_on_error: bool = False) -> Iterator[None]:
-    """Run a block that may change the ``.grad`` of the nodes in ``order``, then put every one back; with
-    ``only_on_error``, only if the block raises."""
-    saved = [node.grad for node in order]
-    try:
-        yield
-    except BaseException:
-        _put_back(order, saved)
-        raise
-    if not only_on_error:
-        _put_back(order, saved)
-
-
-def _put_back(order: Sequence[Value], saved: list[Any]) -> None:
-    for node, old in zip(order, saved, strict=True):
-        node.grad = old
-
-
-@contextmanager
-def _paused_gc() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector. The engine's graphs hold no reference cycles, so it finds
-    nothing in them, yet its passes over millions of live nodes would dominate the time of a traversal."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()

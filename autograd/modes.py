@@ -8,6 +8,8 @@ anomaly detection off); an asyncio task starts with the modes of the code that c
 from __future__ import annotations
 
 import dataclasses
+import operator
+from collections.abc import Callable
 from contextlib import ContextDecorator
 from contextvars import ContextVar, Token
 from types import TracebackType
@@ -34,6 +36,11 @@ MODES: ContextVar[Modes] = ContextVar("chainrule_modes", default=Modes())  # noq
 COMPARISONS: ContextVar[list[tuple[Any, str, Any, bool]] | None] = ContextVar("chainrule_comparisons", default=None)
 """While ``autograd.trace`` runs a function: the comparisons of Values it made (left, symbol, right, outcome),
 which the replay checks for every example; None otherwise."""
+
+COMPARATORS: dict[str, Callable[[Any, Any], Any]] = {
+    "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+}
+"""Each comparison of Values by its symbol: on their data, and in a replay on arrays of it."""
 
 
 class _Switch(ContextDecorator):

@@ -18,16 +18,16 @@ import shutil
 import subprocess
 import sys
 import warnings
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
-from autograd.backprop import BackwardStep, _backward_steps, _local_partials, backward_steps
 from autograd.errors import StaleGraphError
 from autograd.files import write_atomically
-from autograd.graph import Graph, _count_nodes, _kept_grads, topological_order
+from autograd.graph import Graph, count_nodes
+from autograd.passes import BackwardStep, Pass, record
 from autograd.rules import float_of
-from autograd.stale import check_fresh
 from autograd.validation import is_real, is_whole
 from autograd.value import Value
 
@@ -35,8 +35,8 @@ if TYPE_CHECKING:
     import graphviz
 
 __all__ = [
-    "DrawOptions", "GraphvizError", "GraphvizFallbackWarning", "GraphvizNotFoundError", "draw", "label_prefix", "save",
-    "to_dot",
+    "Canvas", "DrawOptions", "GraphvizError", "GraphvizFallbackWarning", "GraphvizNotFoundError", "checked_options",
+    "draw", "escape", "label_prefix", "save", "shorten", "to_dot",
 ]
 
 INSTALL_HINT = (
@@ -219,12 +219,6 @@ def _renderable(root: Value, format: str, options: DrawOptions, where: str) -> g
     return digraph
 
 
-def _step_lines(root: Value) -> list[str]:
-    """One line per step of ``backward_steps(root)``, leaving every ``.grad`` as it was."""
-    with _kept_grads(topological_order(root)):
-        return [str(record) for record in backward_steps(root)]
-
-
 def label_prefix(depth: int) -> Cluster:
     """Group nodes by the first ``depth`` dot-separated parts of their labels: with depth 4,
     ``layers.0.neurons.1.w.0`` and ``layers.0.neurons.1.out`` share the group ``layers.0.neurons.1``.
@@ -242,7 +236,7 @@ def label_prefix(depth: int) -> Cluster:
 def _notebook_svg(value: Value, max_nodes: int = 40) -> str | None:
     """The SVG a notebook shows for a Value: its graph when it has at most ``max_nodes`` nodes, Graphviz is
     installed and the graph is not stale; otherwise None, and the notebook shows the Value's text."""
-    if shutil.which("dot") is None or _count_nodes(value, stop_after=max_nodes) > max_nodes:
+    if shutil.which("dot") is None or count_nodes(value, stop_after=max_nodes) > max_nodes:
         return None
     try:
         digraph = draw(value, max_nodes=max_nodes)
@@ -262,11 +256,11 @@ def register_notebook_display() -> None:
         shell.display_formatter.formatters["image/svg+xml"].for_type(Value, _notebook_svg)
 
 
-def _checked_options(
+def checked_options(
     root: Value, options: Mapping[str, Any], known: Iterable[str], where: str
 ) -> tuple[str, int, float]:
     """The checks every drawing makes of its root and options (names in ``known``), and its rankdir,
-    precision and timeout; errors name ``where``."""
+    precision and timeout; errors name ``where``. ``explore`` checks its own options with it too."""
     unknown = sorted(set(options) - set(known))
     if unknown:
         raise TypeError(f"{where}: unknown options {unknown}; the options are {sorted(known)}")
@@ -284,11 +278,101 @@ def _checked_options(
     return rankdir, precision, float(timeout)
 
 
+class Canvas:
+    """One drawing being built, in chainrule's style: each node a small table of its name, op, data and grad
+    (``node``), boxes around groups (``cluster``), a box standing for a whole group (``group``), and edges
+    with lines of text. ``render`` lays it out with Graphviz within ``timeout`` seconds, falling back to
+    cheaper layouts. ``draw`` and ``explore`` both draw through it; ``digraph`` is the ``graphviz.Digraph``.
+    """
+
+    def __init__(self, *, rankdir: str = "LR", precision: int = 4, color_by_grad: bool = False,
+                 timeout: float = LAYOUT_SECONDS, element_id: str | None = None, title: str | None = None) -> None:
+        self.precision = precision
+        self.color_by_grad = color_by_grad
+        graph_attr = {"rankdir": rankdir, "fontname": "Helvetica", "nodesep": "0.3", "ranksep": "0.5"}
+        if element_id is not None:
+            graph_attr["id"] = element_id
+        self.digraph = _drawing(
+            timeout,
+            name="chainrule",
+            graph_attr=graph_attr,
+            node_attr={"shape": "plain", "fontname": "Helvetica", "fontsize": "11"},
+            edge_attr={"fontname": "Helvetica", "fontsize": "10", "color": "#555555", "arrowsize": "0.7"},
+        )
+        if title is not None:
+            self.digraph.attr(label=_html(shorten(title, 20 * LONGEST_NAME)), labelloc="t", fontsize="11")
+        self._target: Any = self.digraph
+
+    def node(self, key: str, *, title: str, name: str, op: str | None, data: float, grad: float, labelled: bool,
+             highlighted: bool = False, element_id: str | None = None) -> None:
+        """A node drawn under ``title`` (shortened when too long to draw, with ``name``, its full name, in
+        the tooltip): its op's symbol when it has one, its data and its grad. ``labelled`` draws the title in
+        bold; a name the graph made up (``mul#2``) is grey."""
+        short = shorten(title)
+        attrs = {} if short == title and element_id is None else {"tooltip": _tooltip(name)}
+        if element_id is not None:
+            attrs["id"] = element_id
+        p = self.precision
+        head = f"<B>{escape(short)}</B>" if labelled else f'<FONT COLOR="#777777">{escape(short)}</FONT>'
+        rows = [f"<TR><TD>{head}</TD></TR>"]
+        if op is not None:
+            rows.append(f"<TR><TD><I>{escape(op)}</I></TD></TR>")
+        rows.append(f"<TR><TD>data {escape(_number(data, p))}</TD></TR>")
+        rows.append(f"<TR><TD>grad {escape(_number(grad, p))}</TD></TR>")
+        fill = _grad_color(grad) if self.color_by_grad else ("#ffffff" if op is not None else "#f2f2f2")
+        border, width = ("#d62728", "3") if highlighted else ("#555555", "1")
+        table = (
+            f'<TABLE BORDER="{width}" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3" STYLE="ROUNDED" '
+            f'COLOR="{border}" BGCOLOR="{fill}">{"".join(rows)}</TABLE>'
+        )
+        self._target.node(key, label=f"<{table}>", **attrs)
+
+    def group(self, key: str, *, title: str, lines: Sequence[str], element_id: str | None = None) -> None:
+        """One box standing for a whole group of nodes, titled ``title``, with ``lines`` of text under it."""
+        rows = "".join(f"<TR><TD>{escape(line)}</TD></TR>" for line in lines)
+        label = (f'<<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="4" STYLE="ROUNDED" '
+                 f'BGCOLOR="#eef3fb" COLOR="#4a7bd0"><TR><TD><B>{escape(shorten(title))}</B></TD></TR>{rows}</TABLE>>')
+        attrs = {"tooltip": _tooltip(title)}
+        if element_id is not None:
+            attrs["id"] = element_id
+        self._target.node(key, label=label, **attrs)
+
+    @contextmanager
+    def cluster(self, key: str, title: str, element_id: str | None = None) -> Iterator[None]:
+        """Draw the nodes added inside the ``with`` block in one dashed box titled ``title``."""
+        outer = self._target
+        with outer.subgraph(name=f"cluster_{key}") as box:
+            attrs = {"label": _html(shorten(title)), "style": "rounded,dashed", "color": "#888888", "fontsize": "10"}
+            if element_id is not None:
+                attrs["id"] = element_id
+            box.attr(**attrs)
+            self._target = box
+            try:
+                yield
+            finally:
+                self._target = outer
+
+    def edge(self, tail: str, head: str, lines: Sequence[str] = (), highlighted: bool = False, **attrs: str) -> None:
+        """An edge from ``tail`` to ``head``, labelled with ``lines``."""
+        if lines:
+            attrs["label"] = "<" + "<BR/>".join(escape(line) for line in lines) + ">"
+        if highlighted:
+            attrs.update(color="#d62728", penwidth="2.2", fontcolor="#d62728")
+        self.digraph.edge(tail, head, **attrs)
+
+    def number(self, x: float) -> str:
+        """``x`` at the drawing's precision."""
+        return _number(x, self.precision)
+
+    def render(self, format: str, where: str) -> bytes:
+        """The drawing laid out and rendered to ``format`` ("svg", "png" or "pdf"); see ``_pipe``."""
+        return _pipe(self.digraph, format, where)
+
+
 def _digraph(root: Value, options: DrawOptions, where: str) -> graphviz.Digraph:
-    """Check ``options`` and build the drawing; errors name ``where`` (to_dot, draw or save)."""
-    rankdir, precision, timeout = _checked_options(root, options, DrawOptions.__annotations__, where)
+    """Check ``options``, record the pass and draw it; errors name ``where`` (to_dot, draw or save)."""
+    rankdir, precision, timeout = checked_options(root, options, DrawOptions.__annotations__, where)
     graph = Graph.of(root)
-    check_fresh(graph.nodes, where)
     max_nodes = options.get("max_nodes", 300)
     if len(graph) > max_nodes:
         raise ValueError(
@@ -296,6 +380,10 @@ def _digraph(root: Value, options: DrawOptions, where: str) -> graphviz.Digraph:
             f"(an output nearer the inputs, one neuron or one sample), or pass max_nodes={len(graph)} to draw all."
         )
     nodes, edges = _highlights(options.get("highlight", ()), where)
+    step = options.get("step")
+    if step is not None and (not is_whole(step) or step < 1):
+        raise ValueError(f"{where}: step must be a whole number from 1, got {step!r}")
+    recorded = record(graph, undefined=math.nan, where=where)
     settings = _Settings(
         rankdir=rankdir,
         show_partials=options.get("show_partials", True),
@@ -308,34 +396,20 @@ def _digraph(root: Value, options: DrawOptions, where: str) -> graphviz.Digraph:
         cluster=options.get("cluster"),
         timeout=timeout,
     )
-    step = options.get("step")
-    if step is None:
-        return _draw(graph, settings, None)
-    with _kept_grads(graph.nodes):
-        for node in graph.nodes:
-            node.grad = 0.0
-        records = _run_to_step(graph, step, where)
-        record = records[-1]
-        stepped = dataclasses.replace(
-            settings,
-            show_contributions=True,
-            highlight=settings.highlight | {id(record.node)},
-            highlight_edges=settings.highlight_edges
-            | {(id(e.parent), id(record.node), e.position) for e in record.edges},
-            reached=frozenset(id(r.node) for r in records),
-        )
-        return _draw(graph, stepped, record)
-
-
-def _run_to_step(graph: Graph, step: int, where: str) -> list[BackwardStep]:
-    if not is_whole(step) or step < 1:
-        raise ValueError(f"{where}: step must be a whole number from 1, got {step!r}")
-    records = []
-    for record in _backward_steps(list(graph.nodes)):
-        records.append(record)
-        if len(records) == step:
-            return records
-    raise ValueError(f"{where}: step {step} is past the last step; backward of this graph has {len(records)} steps")
+    if step is None:  # the gradients as they stand, from the backward passes the user ran
+        return _draw(recorded, settings, tuple(float_of(node.grad) for node in graph.nodes), None)
+    if step > len(recorded.steps):
+        raise ValueError(f"{where}: step {step} is past the last step; backward of this graph has "
+                         f"{len(recorded.steps)} steps")
+    shown = recorded.steps[step - 1]
+    stepped = dataclasses.replace(
+        settings,
+        show_contributions=True,
+        highlight=settings.highlight | {id(shown.node)},
+        highlight_edges=settings.highlight_edges | {(id(e.parent), id(shown.node), e.position) for e in shown.edges},
+        reached=frozenset(id(r.node) for r in recorded.steps[:step]),
+    )
+    return _draw(recorded, stepped, recorded.grads_at(step), shown)
 
 
 def _highlights(items: Iterable[Value | Edge], where: str) -> tuple[set[int], set[tuple[int, int, int | None]]]:
@@ -351,80 +425,54 @@ def _highlights(items: Iterable[Value | Edge], where: str) -> tuple[set[int], se
     return nodes, edges
 
 
-def _draw(graph: Graph, options: _Settings, record: BackwardStep | None) -> graphviz.Digraph:
-    ids = {id(node): f"n{i}" for i, node in enumerate(graph.nodes)}  # DOT ids are the graph's node numbers
-    digraph = _drawing(
-        options.timeout,
-        name="chainrule",
-        graph_attr={"rankdir": options.rankdir, "fontname": "Helvetica", "nodesep": "0.3", "ranksep": "0.5"},
-        node_attr={"shape": "plain", "fontname": "Helvetica", "fontsize": "11"},
-        edge_attr={"fontname": "Helvetica", "fontsize": "10", "color": "#555555", "arrowsize": "0.7"},
-    )
-    if record is not None:
-        digraph.attr(label=_html(_shorten(str(record), 20 * LONGEST_NAME)), labelloc="t", fontsize="11")
-    groups: dict[str, list[Value]] = {}
-    loose: list[Value] = []
-    for node in graph.nodes:
+def _draw(recorded: Pass, options: _Settings, grads: Sequence[float], shown: BackwardStep | None) -> graphviz.Digraph:
+    """The drawing of a recorded pass, each node with the gradient ``grads`` gives it; ``shown`` is the step
+    being shown (its edges passed on the grads of ``grads``), if any."""
+    graph = recorded.graph
+    canvas = Canvas(rankdir=options.rankdir, precision=options.precision, color_by_grad=options.color_by_grad,
+                    timeout=options.timeout, title=None if shown is None else str(shown))
+    groups: dict[str, list[int]] = {}
+    loose: list[int] = []
+    for i, node in enumerate(graph.nodes):
         group = options.cluster(node) if options.cluster else None
-        (groups.setdefault(group, []) if group is not None else loose).append(node)
-    for node in loose:
-        _add_node(digraph, ids[id(node)], node, options, graph.name(node), graph.name(node))
+        (groups.setdefault(group, []) if group is not None else loose).append(i)
+
+    def add(i: int, title: str) -> None:
+        node = graph.nodes[i]
+        op = node.rule.describe_op(node.arg) if node.rule else None
+        canvas.node(f"n{i}", title=title, name=graph.name(node), op=op, data=recorded.data[i], grad=grads[i],
+                    labelled=bool(node.label), highlighted=id(node) in options.highlight)
+
+    for i in loose:
+        add(i, graph.name(graph.nodes[i]))
     for index, (group_name, members) in enumerate(groups.items()):
-        with digraph.subgraph(name=f"cluster_{index}") as box:
-            box.attr(label=_html(_shorten(group_name)), style="rounded,dashed", color="#888888", fontsize="10")
-            for node in members:
-                title = graph.name(node)
-                if title.startswith(group_name + "."):
-                    title = title[len(group_name) + 1:]  # the box already says the rest
-                _add_node(box, ids[id(node)], node, options, title, graph.name(node))
-    for child in graph.nodes:
-        if child.is_leaf:
-            continue
-        partials = _partials_or_none(child) if options.show_partials else ()
+        with canvas.cluster(str(index), group_name):
+            for i in members:
+                add(i, graph.name(graph.nodes[i]).removeprefix(group_name + "."))  # the box says the rest
+    for c, child in enumerate(graph.nodes):
         rule = child.rule
-        assert rule is not None
-        names = [_shorten(graph.name(parent)) for parent in child.parents] if options.show_rules else None
-        for position, parent in enumerate(child.parents):
-            attrs: dict[str, str] = {}
+        if rule is None:
+            continue
+        names = [shorten(graph.name(parent)) for parent in child.parents] if options.show_rules else None
+        for position, (parent, p) in enumerate(zip(child.parents, graph.parents[c], strict=True)):
             lines: list[str] = []
             if options.show_partials:
-                partial = partials[position]
-                lines.append(f"∂={_number(partial, options.precision)}")
+                partial = recorded.partials[c][position]
+                lines.append(f"∂={canvas.number(partial)}")
                 passed = options.reached is None or id(child) in options.reached
                 if options.show_contributions and passed and math.isfinite(partial):
-                    upstream = float_of(child.grad)
-                    lines.append(
-                        f"{_number(partial, options.precision)} × {_number(upstream, options.precision)} "
-                        f"= {_number(partial * upstream, options.precision)}"
-                    )
+                    upstream = grads[c]
+                    lines.append(f"{canvas.number(partial)} × {canvas.number(upstream)} = "
+                                 f"{canvas.number(partial * upstream)}")
             if names is not None:
                 lines.append(rule.explain(position, len(child.parents), child.arg, names))
-            if lines:
-                attrs["label"] = "<" + "<BR/>".join(_escape(line) for line in lines) + ">"
             key = (id(parent), id(child))
-            if (*key, position) in options.highlight_edges or (*key, None) in options.highlight_edges:
-                attrs.update(color="#d62728", penwidth="2.2", fontcolor="#d62728")
-            digraph.edge(ids[id(parent)], ids[id(child)], **attrs)
-    return digraph
+            lit = (*key, position) in options.highlight_edges or (*key, None) in options.highlight_edges
+            canvas.edge(f"n{p}", f"n{c}", lines, highlighted=lit)
+    return canvas.digraph
 
 
-def _partials_or_none(node: Value) -> tuple[float, ...]:
-    """The edge numbers; a partial that does not exist (sqrt at 0) is drawn as nan rather than stopping the
-    drawing, and so is every partial of a user op that fails."""
-    try:
-        return _local_partials(node, undefined=math.nan)
-    except (ArithmeticError, ValueError, TypeError):
-        return (math.nan,) * len(node.parents)
-
-
-def _add_node(digraph: graphviz.Digraph, node_id: str, node: Value, options: _Settings, title: str, name: str) -> None:
-    """Add ``node`` under ``title``; a title too long to draw is shortened, with ``name`` in the tooltip."""
-    short = _shorten(title)
-    attrs = {} if short == title else {"tooltip": _tooltip(name)}
-    digraph.node(node_id, label=_node_label(node, options, short), **attrs)
-
-
-def _shorten(text: str, limit: int = LONGEST_NAME) -> str:
+def shorten(text: str, limit: int = LONGEST_NAME) -> str:
     """``text``, or its start and end with an ellipsis between when it is longer than ``limit``."""
     if len(text) <= limit:
         return text
@@ -443,34 +491,11 @@ def _tooltip(text: str) -> str:
     return nohtml(visible.replace("\\", "\\\\"))  # type: ignore[no-any-return]
 
 
-def _node_label(node: Value, options: _Settings, title: str) -> str:
-    p = options.precision
-    grad = float_of(node.grad)
-    rows = []
-    if node.label:
-        rows.append(f"<TR><TD><B>{_escape(title)}</B></TD></TR>")
-    else:  # the name the graph gives an unlabelled node (mul#2), quieter than a label
-        rows.append(f'<TR><TD><FONT COLOR="#777777">{_escape(title)}</FONT></TD></TR>')
-    if node.rule is not None:
-        rows.append(f"<TR><TD><I>{_escape(node.rule.describe_op(node.arg))}</I></TD></TR>")
-    rows.append(f"<TR><TD>data {_escape(_number(node.data, p))}</TD></TR>")
-    rows.append(f"<TR><TD>grad {_escape(_number(grad, p))}</TD></TR>")
-    highlighted = id(node) in options.highlight
-    fill = _grad_color(grad) if options.color_by_grad else ("#f2f2f2" if node.is_leaf else "#ffffff")
-    border = "#d62728" if highlighted else "#555555"
-    width = "3" if highlighted else "1"
-    table = (
-        f'<TABLE BORDER="{width}" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3" STYLE="ROUNDED" '
-        f'COLOR="{border}" BGCOLOR="{fill}">{"".join(rows)}</TABLE>'
-    )
-    return f"<{table}>"
-
-
 def _number(x: float, precision: int) -> str:
     return f"{x:.{precision}g}"
 
 
-def _escape(text: str) -> str:
+def escape(text: str) -> str:
     """Text safe inside a Graphviz HTML-like label. Markup characters become entities; control characters
     (which Graphviz cannot read) are shown as escapes; each backslash is doubled, since Graphviz reads
     ``\\N``, ``\\G`` and ``\\\\`` as escapes even there, and a doubled one shows as one; and ``]`` is
@@ -481,7 +506,7 @@ def _escape(text: str) -> str:
 
 def _html(text: str) -> str:
     """A whole HTML-like label holding ``text``."""
-    return f"<{_escape(text)}>"
+    return f"<{escape(text)}>"
 
 
 def _grad_color(grad: float) -> str:

@@ -18,7 +18,8 @@ from collections.abc import Sequence
 from autograd.errors import StaleGraphError
 from autograd.graph import Graph, topological_order
 from autograd.modes import MODES
-from autograd.value import Value, _input_data
+from autograd.rules import UndefinedPartialError
+from autograd.value import Value, input_data
 
 __all__ = ["check_fresh", "check_fresh_below"]
 
@@ -28,7 +29,7 @@ def _recomputed(node: Value) -> float | None:
     rule = node._rule
     assert rule is not None
     try:
-        return float(rule.forward(_input_data(node.parents), node._arg))
+        return float(rule.forward(input_data(node.parents), node._arg))
     except (ArithmeticError, ValueError, TypeError):
         return None
 
@@ -81,8 +82,6 @@ def _stale(nodes: Sequence[Value], node: Value, where: str) -> StaleGraphError:
 def _suspects(nodes: Sequence[Value], node: Value) -> list[Value]:
     """The leaf inputs of ``node`` that may have changed: all of them, less those that another node reads
     and still agrees with while depending on them (a nonzero partial), which would have changed too."""
-    from autograd.backprop import _local_partials
-
     leaves = list(dict.fromkeys(p for p in node.parents if p._rule is None))
     cleared: set[Value] = set()
     for other in nodes:
@@ -91,7 +90,9 @@ def _suspects(nodes: Sequence[Value], node: Value) -> list[Value]:
         if not _agrees(other):
             continue
         try:
-            partials = _local_partials(other, undefined=0.0)
+            partials = other._rule.partials(input_data(other.parents), other.data, other._arg)
+        except UndefinedPartialError as missing:  # the others still tell
+            partials = tuple(0.0 if p is None else p for p in missing.partials)
         except (ArithmeticError, ValueError, TypeError):
             continue
         cleared.update(p for p, d in zip(other.parents, partials, strict=True) if p in leaves and d != 0)

@@ -28,10 +28,10 @@ import numpy as np
 from autograd import rules
 from autograd.errors import AnomalyError
 from autograd.graph import Graph, topological_order
-from autograd.modes import COMPARISONS, MODES, enable_grad
+from autograd.modes import COMPARATORS, COMPARISONS, MODES, enable_grad
 from autograd.rules import Rule
 from autograd.validation import is_whole, real_array
-from autograd.value import _ORDER, Value, _domain, _with_context, apply
+from autograd.value import Value, apply, domain_note, with_context
 
 __all__ = ["Trace", "TraceError", "trace"]
 
@@ -455,7 +455,7 @@ class Trace:
 
     def _check_guards(self, rows: Array, params: Array) -> None:
         for left, symbol, right, outcome, text in self._guards:
-            got = _ORDER[symbol](_look_up(left, rows, params), _look_up(right, rows, params))
+            got = COMPARATORS[symbol](_look_up(left, rows, params), _look_up(right, rows, params))
             wrong = np.flatnonzero(np.broadcast_to(got, (rows.shape[1],)) != outcome)
             if wrong.size:
                 raise TraceError(
@@ -529,8 +529,8 @@ class Trace:
         except (ArithmeticError, ValueError) as error:
             where = f"{rule.name}({self._inputs_shown(node, example, rows, params)})"
             what = f"{_name(self.graph, node)} = {where}" if phase == "forward" else f"the partials of {where}"
-            domain = _domain(rule, node.parents, node._arg, self.graph) if phase == "forward" else ""
-            return _with_context(error, f"Trace.{phase}: example {example}: {what}: {error}{domain}")
+            domain = domain_note(rule, node.parents, node._arg, self.graph) if phase == "forward" else ""
+            return with_context(error, f"Trace.{phase}: example {example}: {what}: {error}{domain}")
         return None
 
     def _inputs_shown(self, node: Value, example: int, rows: Array, params: Array) -> str:

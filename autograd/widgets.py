@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from autograd.errors import StaleGraphError
-from autograd.render import _step_lines, draw
+from autograd.passes import record
+from autograd.render import draw
+from autograd.steps import step_lines
 from autograd.value import Value
 
 __all__ = ["step_through"]
@@ -21,7 +23,7 @@ def step_through(root: Value, **options: Any) -> Any:
         from IPython.display import display
     except ImportError as error:
         raise ImportError("step_through needs ipywidgets: pip install 'chainrule[notebook]'") from error
-    lines = _step_lines(root)
+    lines = step_lines(record(root, where="step_through"))
     if not lines:
         raise ValueError("step_through: this graph has no op nodes, so backward has no steps")
     slider = ipywidgets.IntSlider(value=1, min=1, max=len(lines), description="step")

@@ -78,9 +78,9 @@ def test_count_nodes_stops_early_on_large_graphs():
     y = x
     for _ in range(1000):
         y = y + 1
-    assert autograd.graph._count_nodes(y) == 1001
-    assert autograd.graph._count_nodes(y, stop_after=40) == 41
-    assert autograd.graph._count_nodes(x * x) == 2
+    assert autograd.graph.count_nodes(y) == 1001
+    assert autograd.graph.count_nodes(y, stop_after=40) == 41
+    assert autograd.graph.count_nodes(x * x) == 2
 
 
 def test_graph_numbers_and_names_every_node_once():

@@ -4,8 +4,9 @@ import pytest
 from hypothesis import given
 
 import autograd
-from autograd import Value, backward_steps
-from autograd.render import _step_lines, to_dot
+from autograd import Value, backward_steps, passes
+from autograd.render import to_dot
+from autograd.steps import step_lines
 from autograd.testing import expressions
 
 
@@ -56,7 +57,7 @@ def test_step_lines_and_stepped_drawing_restore_every_grad():
     a, b = Value(2.0, "a"), Value(-3.0, "b")
     c = (a * b).tanh()
     a.grad = 5.0
-    assert len(_step_lines(c)) == 2
+    assert len(step_lines(passes.record(c))) == 2
     dot = to_dot(c, step=2)
     assert a.grad == 5.0
     assert c.grad == 0.0
