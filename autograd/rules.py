@@ -29,6 +29,7 @@ from autograd.validation import is_real
 
 __all__ = [
     "RULES",
+    "Batched",
     "Rule",
     "UndefinedPartialError",
     "cos",
@@ -144,6 +145,44 @@ def everywhere(xs: tuple[float, ...], arg: Any) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
+class Batched:
+    """A row's kernel for a group of its nodes at once in a replay, beside its scalar partials, and the same
+    derivative: ``tests/test_rules.py`` checks each against the row's partials.
+
+    ``layout`` says how the replay hands the group's inputs over as blocks, each with one column per example:
+
+    - "matrix", for k nodes w·x + b over the same n inputs x: W (k×n, the parameters), X (n×batch) and B
+      (k×batch, or None without bias);
+    - "rows", for k nodes over n rows each: X (k×n×batch).
+
+    ``forward(*blocks)`` gives the k×batch outputs. ``vjp(upstream, wanted, *blocks)`` gives each block's
+    share of the k×batch ``upstream`` gradient, in its block's shape (W's summed over the batch), or None
+    where ``wanted`` (one bool per block) says it is not needed: the chain rule's partial × upstream for the
+    whole group.
+    """
+
+    layout: str
+    forward: Callable[..., Any]
+    vjp: Callable[..., tuple[Any, ...]]
+
+
+def _dot_vjp(upstream: Any, wanted: Sequence[bool], w: Any, x: Any, b: Any) -> tuple[Any, ...]:
+    """∂(w·x + b)/∂w = x, ∂/∂x = w and ∂/∂b = 1, times upstream, for a layer: ``upstream`` @ Xᵀ, Wᵀ @
+    ``upstream`` and ``upstream``."""
+    return (upstream @ x.T if wanted[0] else None, w.T @ upstream if wanted[1] else None,
+            upstream if b is not None and wanted[2] else None)
+
+
+def _sum_vjp(upstream: Any, wanted: Sequence[bool], x: Any) -> tuple[Any, ...]:
+    """∂(Σ xᵢ)/∂xᵢ = 1, times upstream: ``upstream`` for every input."""
+    return (np.broadcast_to(upstream[:, None, :], x.shape) if wanted[0] else None,)
+
+
+DOT_LAYER = Batched("matrix", lambda w, x, b: w @ x if b is None else w @ x + b, _dot_vjp)
+SUM_ROWS = Batched("rows", lambda x: x.sum(axis=1), _sum_vjp)
+
+
+@dataclass(frozen=True, slots=True)
 class Rule:
     """One op: its forward on floats, its local partials, and how to show them.
 
@@ -154,7 +193,9 @@ class Rule:
     inputs. ``takes_constant`` says that the op's constant ``c`` is a number the user chose (``x + 2``,
     leaky_relu's slope). ``domain`` says where the op is defined, for error messages, with the same
     placeholders; ``smooth`` where it is smooth enough to check numerically. ``builtin`` is False for
-    user-defined ops, whose results and partials the engine checks before trusting them.
+    user-defined ops, whose results and partials the engine checks before trusting them. ``batched`` is the
+    row's kernel for a whole group of its nodes in a replay, where one NumPy call does better than the
+    partials element by element (a layer's dots as one matrix product).
     """
 
     name: str
@@ -170,6 +211,7 @@ class Rule:
     takes_constant: bool = False
     smooth: Smooth = everywhere
     signature: Signature | None = None
+    batched: Batched | None = None
 
     def input_names(self, n_inputs: int, arg: Any = None) -> tuple[str, ...]:
         """The names the formula gives a node's inputs (``a``, ``b``; ``x0``...; ``w0``...)."""
@@ -240,12 +282,13 @@ def _row(
     domain: str = "",
     smooth: Smooth = everywhere,
     signature: Signature | None = None,
+    batched: Batched | None = None,
 ) -> Rule:
     inputs = {1: ("x",), 2: ("a", "b")}.get(arity or 0, ())
     takes_constant = "{c}" in formula
     return register(
         Rule(name, symbol, arity, forward, partials, formula, inputs, words, domain, True, takes_constant, smooth,
-             signature)
+             signature, batched)
     )
 
 
@@ -460,10 +503,10 @@ SIN       = _row("sin",       "sin",     1, lambda x, c: sin(x[0]),           la
 COS       = _row("cos",       "cos",     1, lambda x, c: cos(x[0]),           lambda x, o, c: (-sin(x[0]),),
                  "cos({x})", ("−sin({x})",))
 SUM       = _row("sum",       "Σ",       None, lambda x, c: sum(x),     lambda x, o, c: (1.0,) * len(x),
-                 "Σ xᵢ", (), signature=_sum_signature)
+                 "Σ xᵢ", (), signature=_sum_signature, batched=SUM_ROWS)
 DOT       = _row("dot",       "w·x + b", None, lambda x, c: sum(map(operator.mul, x[:c], x[c:2 * c]), sum(x[2 * c:])),
                  lambda x, o, c: x[c:2 * c] + x[:c] + (1.0,) * (len(x) - 2 * c),
-                 "w·x + b", (), signature=_dot_signature)
+                 "w·x + b", (), signature=_dot_signature, batched=DOT_LAYER)
 LOGSUMEXP = _row("logsumexp", "logΣexp", None, lambda x, c: _logsumexp(x),
                  lambda x, o, c: _softmax_weights(x),
                  "log Σ exp(xᵢ)", (), signature=_logsumexp_signature)

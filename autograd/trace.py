@@ -8,7 +8,8 @@ the rows of ``autograd.RULES`` on arrays: no derivative is written twice.
 
 The replay runs op by op in groups, not node by node. Nodes at the same depth with the same op and the same
 kinds of inputs form one group, which is one NumPy call on a block of rows (the 30 sigmoids of a layer are
-one ``np.exp``), and the ``dot`` nodes of a layer, which share their inputs, are one matrix product.
+one ``np.exp``). Where a row has a kernel of its own (``Rule.batched``), a group that fits it runs through
+it: the ``dot`` nodes of a layer, which share their inputs, are one matrix product, from the ``dot`` row.
 
 A graph that does not fit the trace is refused: a batch of another shape, an example for which a comparison
 of Values made during the trace (``x > 0``) comes out differently, or a value that is not finite.
@@ -25,11 +26,10 @@ from typing import Any
 
 import numpy as np
 
-from autograd import rules
 from autograd.errors import AnomalyError
 from autograd.graph import Graph, topological_order
 from autograd.modes import COMPARATORS, COMPARISONS, MODES, enable_grad
-from autograd.rules import Rule
+from autograd.rules import Batched, Rule
 from autograd.validation import is_whole, real_array
 from autograd.value import Value, apply, domain_note, with_context
 
@@ -114,9 +114,11 @@ class _Group:
 
 
 @dataclass(slots=True)
-class _SumGroup:
-    """``sum`` nodes over rows: one gather of a k×n block of rows and one reduction."""
+class _RowsGroup:
+    """Nodes of a row with a "rows" kernel (``sum``) over rows of the table: one gather of a k×n block of
+    rows and one call of the kernel each way."""
 
+    kernel: Batched
     start: int
     stop: int
     index: Any  # (k, n) rows
@@ -124,13 +126,12 @@ class _SumGroup:
     inputs_only: bool
 
     def forward(self, rows: Array, params: Array) -> None:
-        rows[self.start:self.stop] = rows[self.index].sum(axis=1)
+        rows[self.start:self.stop] = self.kernel.forward(rows[self.index])
 
     def backward(self, rows: Array, params: Array, row_grads: Array, param_grads: Array, skip_inputs: bool) -> None:
         if skip_inputs and self.inputs_only:
             return
-        upstream = row_grads[self.start:self.stop]
-        contribution = np.broadcast_to(upstream[:, None, :], (*self.index.shape, upstream.shape[1]))
+        (contribution,) = self.kernel.vjp(row_grads[self.start:self.stop], (True,), rows[self.index])
         if self.repeats:
             np.add.at(row_grads, self.index, contribution)
         else:
@@ -138,10 +139,11 @@ class _SumGroup:
 
 
 @dataclass(slots=True)
-class _DotGroup:
-    """The ``dot`` nodes of one layer: k neurons over the same n inputs, w·x + b for each, as one matrix
-    product W (k×n, parameters) @ X (n×batch, rows) + b."""
+class _MatrixGroup:
+    """Nodes of a row with a "matrix" kernel (``dot``): k neurons over the same n inputs, w·x + b for each,
+    handed to the kernel as W (k×n, parameters), X (n×batch, rows) and b."""
 
+    kernel: Batched
     start: int
     stop: int
     weights: Any  # (k, n) parameter positions, or a view builder: see _weight_view
@@ -159,25 +161,25 @@ class _DotGroup:
             return np.lib.stride_tricks.as_strided(params[first:], shape=(k, n), strides=(stride * size, size))
         return params[self.weights]
 
+    def _blocks(self, rows: Array, params: Array) -> tuple[Array, Array, Array | None]:
+        bias = self.bias.gather(rows, params) if self.bias is not None else None
+        return self.matrix(params), self.inputs.gather(rows, params), bias
+
     def forward(self, rows: Array, params: Array) -> None:
-        out = self.matrix(params) @ self.inputs.gather(rows, params)
-        if self.bias is not None:
-            out += self.bias.gather(rows, params)
-        rows[self.start:self.stop] = out
+        rows[self.start:self.stop] = self.kernel.forward(*self._blocks(rows, params))
 
     def backward(self, rows: Array, params: Array, row_grads: Array, param_grads: Array, skip_inputs: bool) -> None:
-        upstream = row_grads[self.start:self.stop]
-        x = self.inputs.gather(rows, params)
-        w = self.matrix(params)
-        d_weights = upstream @ x.T
+        wanted = (True, not (skip_inputs and self.inputs.inputs_only), True)
+        d_weights, d_inputs, d_bias = self.kernel.vjp(row_grads[self.start:self.stop], wanted,
+                                                      *self._blocks(rows, params))
         if self.view is not None:
             self.matrix(param_grads)[...] += d_weights
         else:
             np.add.at(param_grads, self.weights, d_weights)
-        if not (skip_inputs and self.inputs.inputs_only):
-            self.inputs.add_grad(row_grads, param_grads, w.T @ upstream)
+        if d_inputs is not None:
+            self.inputs.add_grad(row_grads, param_grads, d_inputs)
         if self.bias is not None:
-            self.bias.add_grad(row_grads, param_grads, upstream)
+            self.bias.add_grad(row_grads, param_grads, d_bias)
 
 
 def _weight_view(positions: list[list[int]]) -> tuple[int, int, int, int] | None:
@@ -262,7 +264,7 @@ class Trace:
         self.constants = [n for n in nodes if id(n) in shared and id(n) not in given]
         param_ids = {id(v): i for i, v in enumerate([*parameters, *self.constants])}
         self._row_of: dict[int, int] = dict(input_ids)
-        self.groups: list[_Group | _DotGroup | _SumGroup] = []
+        self.groups: list[_Group | _MatrixGroup | _RowsGroup] = []
         # the table's rows: the inputs, then each group's nodes together, groups in order of depth
         row = len(self.inputs)
         for key in sorted(buckets, key=lambda k: k[0]):
@@ -285,12 +287,15 @@ class Trace:
         table = param_ids if shared else self._row_of
         return _operand(shared, [table[id(p)] for p in parents], len(self.inputs))
 
-    def _group(self, members: list[Value], start: int, param_ids: dict[int, int]) -> _Group | _DotGroup | _SumGroup:
+    def _group(self, members: list[Value], start: int, param_ids: dict[int, int]) -> _Group | _MatrixGroup | _RowsGroup:
+        """The group of ``members`` (one op, one depth): the row's own kernel where it has one and the group
+        fits its layout, otherwise the row's forward and partials on arrays."""
         first = members[0]
         rule = first._rule
         assert rule is not None
         stop = start + len(members)
-        if rule is rules.DOT:
+        kernel = rule.batched
+        if kernel is not None and kernel.layout == "matrix":
             n = first._arg
             kinds = [id(p) in param_ids for p in first.parents]
             same_inputs = all(node.parents[n:2 * n] == first.parents[n:2 * n] for node in members)
@@ -299,12 +304,15 @@ class Trace:
                 inputs = _operand(False, [self._row_of[id(x)] for x in first.parents[n:2 * n]], len(self.inputs))
                 bias = self._positions(members, 2 * n, param_ids) if len(first.parents) > 2 * n else None
                 view = _weight_view(weights)
-                return _DotGroup(start, stop, np.asarray(weights, dtype=np.intp), inputs, bias, view)
-        if rule is rules.SUM and not any(id(p) in param_ids for node in members for p in node.parents):
+                return _MatrixGroup(kernel, start, stop, np.asarray(weights, dtype=np.intp), inputs, bias, view)
+        same_size = all(len(node.parents) == len(first.parents) for node in members)
+        if kernel is not None and kernel.layout == "rows" and same_size and not any(
+            id(p) in param_ids for node in members for p in node.parents
+        ):
             index = [[self._row_of[id(p)] for p in node.parents] for node in members]
             flat = [row for line in index for row in line]
-            return _SumGroup(start, stop, np.asarray(index, dtype=np.intp), len(set(flat)) < len(flat),
-                             max(flat) < len(self.inputs))
+            return _RowsGroup(kernel, start, stop, np.asarray(index, dtype=np.intp), len(set(flat)) < len(flat),
+                              max(flat) < len(self.inputs))
         operands = [self._positions(members, i, param_ids) for i in range(len(first.parents))]
         arg = first._arg
         if rule.takes_constant and any(node._arg != arg for node in members):

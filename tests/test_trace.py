@@ -144,7 +144,7 @@ def test_example_i_is_a_scalar_graph_equal_to_a_fresh_forward_data_and_grads():
 
 
 def test_a_layer_is_one_matrix_product_and_the_groups_do_not_grow_with_width():
-    from autograd.trace import _DotGroup
+    from autograd.trace import _MatrixGroup
 
     def groups(width):
         model = nn.MLP(8, [width, 3], activation="sigmoid", seed=0)
@@ -153,8 +153,9 @@ def test_a_layer_is_one_matrix_product_and_the_groups_do_not_grow_with_width():
 
     narrow, wide = groups(4), groups(64)
     assert len(narrow) == len(wide)
-    dots = [g for g in wide if isinstance(g, _DotGroup)]
+    dots = [g for g in wide if isinstance(g, _MatrixGroup)]
     assert [g.stop - g.start for g in dots] == [64, 3]
+    assert all(g.kernel is autograd.RULES["dot"].batched for g in dots), "the kernel is the dot row's own"
     assert all(g.view is not None for g in dots), "a layer's weights are a view of the parameter vector"
 
 
