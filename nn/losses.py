@@ -1,20 +1,52 @@
-"""Loss functions on one sample: a model's output against its target, as one Value to call backward on."""
+"""Loss functions on one sample: a model's output against its target, as one Value to call backward on.
+
+``LOSSES`` names the built-in ones. Each loss's rule for its targets (``TARGETS``) is written once, here: the
+loss applies it to each sample, and ``batch_targets`` to a whole data set before a replay."""
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
 import autograd
 from autograd import Value
-from autograd.extend import RULES, apply, as_values, float_of, is_real, is_whole
+from autograd.extend import RULES, apply, as_values, float_of, is_real, is_whole, real_array
 
-__all__ = ["binary_cross_entropy", "cross_entropy", "half_sse", "hinge", "log_softmax", "mse", "softmax"]
+__all__ = [
+    "LOSSES", "TARGETS", "batch_targets", "binary_cross_entropy", "cross_entropy", "half_sse", "hinge", "log_softmax",
+    "mse", "softmax",
+]
 
 Prediction = Value | Sequence[Value]
 Target = float | Value | Sequence[float | Value]
+Array = Any
+"""A NumPy array (typed loosely: NumPy's operators return Any to a type checker)."""
+
+
+def _in_unit_interval(t: Any) -> Any:
+    return (t >= 0) & (t <= 1)
+
+
+def _a_sign(t: Any) -> Any:
+    return (t == -1) | (t == 1)
+
+
+TARGETS: dict[str, tuple[Callable[[Any], Any], str]] = {
+    "binary_cross_entropy": (_in_unit_interval, "must be in [0, 1]"),
+    "hinge": (_a_sign, "must be -1 or +1"),
+}
+"""Each loss's rule for a target number that it does not take any real number for: a test that runs on a
+float or element-wise on an array, and the rule in words. ``cross_entropy``'s targets are class indices or
+probabilities that sum to 1 (``_distribution_rows``)."""
+
+
+def _check_target(where: str, i: int, value: float) -> None:
+    """Raise ValueError if target ``i`` of one sample breaks the rule of the loss ``where``."""
+    test, words = TARGETS[where]
+    if not test(value):
+        raise ValueError(f"{where}: target {i} {words}, got {value!r}")
 
 
 def _pairs(output: Prediction, target: Target, where: str) -> tuple[list[Value], list[float | Value]]:
@@ -50,9 +82,7 @@ def binary_cross_entropy(output: Prediction, target: Target) -> Value:
     outs, targets = _pairs(output, target, "binary_cross_entropy")
     terms = []
     for i, (o, t) in enumerate(zip(outs, targets, strict=True)):
-        value = float_of(t)
-        if not 0.0 <= value <= 1.0:
-            raise ValueError(f"binary_cross_entropy: target {i} must be in [0, 1], got {value!r}")
+        _check_target("binary_cross_entropy", i, float_of(t))
         if not 0.0 < o.data < 1.0:
             raise ValueError(
                 f"binary_cross_entropy: output {i} must be a probability in (0, 1), got {o.data!r}; "
@@ -104,9 +134,9 @@ def cross_entropy(logits: Prediction, target: int | Sequence[float | Value] | np
         raise ValueError(f"cross_entropy: target must be a class index or a list of probabilities, got {target!r}")
     if len(target) != len(zs):
         raise ValueError(f"cross_entropy: {len(zs)} logits but a target of length {len(target)}")
-    if any(not isinstance(t, Value) and not is_real(t) for t in target) or any(float_of(t) < 0 for t in target) or (
-        not math.isclose(math.fsum(float_of(t) for t in target), 1.0, abs_tol=1e-9)
-    ):
+    if any(not isinstance(t, Value) and not is_real(t) for t in target) or not _distribution_rows(
+        np.array([[float_of(t) for t in target]])
+    )[0]:
         raise ValueError(f"cross_entropy: a target list must hold probabilities that sum to 1, got {list(target)}")
     logp = log_softmax(zs)
     return -autograd.sum([t * lp for t, lp in zip(target, logp, strict=True) if isinstance(t, Value) or t != 0])
@@ -116,7 +146,59 @@ def hinge(score: Value | Sequence[Value], target: float | Sequence[float]) -> Va
     """The max-margin loss of the micrograd demo: mean of relu(1 − yᵢ·scoreᵢ) for labels yᵢ in {−1, +1}."""
     outs, targets = _pairs(score, target, "hinge")
     for i, t in enumerate(targets):
-        value = float_of(t)
-        if value not in (-1.0, 1.0):
-            raise ValueError(f"hinge: target {i} must be -1 or +1, got {value!r}")
+        _check_target("hinge", i, float_of(t))
     return autograd.sum([(1 - t * o).relu() for o, t in zip(outs, targets, strict=True)]) / len(outs)
+
+
+def _distribution_rows(rows: Array) -> Array:
+    """For each row, whether it holds probabilities that sum to 1 (to 1e-9): a target of ``cross_entropy``."""
+    return (rows >= 0).all(axis=1) & np.isclose(rows.sum(axis=1), 1.0, rtol=0, atol=1e-9)
+
+
+LOSSES: dict[str, Callable[[Any, Any], Value]] = {
+    "mse": mse,
+    "half_sse": half_sse,
+    "binary_cross_entropy": binary_cross_entropy,
+    "cross_entropy": cross_entropy,
+    "hinge": hinge,
+}
+"""The built-in losses by name: what ``fit`` and ``evaluate`` accept as ``loss="..."``, and what a replay
+takes without being asked for."""
+
+
+def batch_targets(loss: Callable[..., Any], labels: Sequence[Any], outputs: int) -> Array:
+    """A whole data set's targets as one float array, (n,) for one output or (n, outputs), checked by the
+    rule of ``loss`` as the loss checks each sample's (``TARGETS``): the targets a replay is given. Class
+    indices of ``cross_entropy`` become one-hot rows. A target of the wrong type or shape raises TypeError,
+    one that breaks the loss's rule ValueError naming the example."""
+    name = getattr(loss, "__name__", "loss")
+    if loss is cross_entropy and labels and all(is_whole(y) for y in labels):
+        classes = np.asarray(labels, dtype=np.int64)
+        bad = np.flatnonzero((classes < 0) | (classes >= outputs))
+        if bad.size:
+            raise ValueError(f"example {int(bad[0])}: cross_entropy: target class {classes[bad[0]]} is out of range "
+                             f"for {outputs} classes")
+        return np.eye(outputs)[classes]
+    try:
+        array = real_array(labels, "the targets")
+    except TypeError as error:
+        raise TypeError(f"{error} (as numbers of one shape)") from None
+    want = (len(labels),) if outputs == 1 else (len(labels), outputs)
+    if outputs == 1 and array.shape == (len(labels), 1):
+        array = array[:, 0]
+    if array.shape != want:
+        raise TypeError(f"the targets have shape {array.shape}, not {want} for {outputs} output(s)")
+    rows = array.reshape(len(labels), -1)
+    finite = np.isfinite(rows).all(axis=1)
+    with np.errstate(invalid="ignore"):
+        if loss is cross_entropy:
+            good, words = _distribution_rows(rows), "must hold probabilities that sum to 1"
+        elif loss in (binary_cross_entropy, hinge):
+            test, words = TARGETS[name]
+            good = test(rows).all(axis=1)
+        else:
+            good, words = finite, "must be a finite number"
+    bad = np.flatnonzero(~(good & finite))
+    if bad.size:
+        raise ValueError(f"example {int(bad[0])}: {name}: the target {words}, got {labels[int(bad[0])]!r}")
+    return array

@@ -1,15 +1,16 @@
-"""A model and a loss traced once and replayed over whole batches: how ``fit``, ``evaluate`` and ``accuracy``
-run at NumPy's speed with the scalar graph as the definition.
+"""A model, with or without its loss, traced once and replayed over whole batches: how ``fit``, ``evaluate``
+and ``accuracy`` run at NumPy's speed with the scalar graph as the definition.
 
-``Replay.of(model, loss, data)`` traces ``[loss(model(x), t), *model(x)]`` on the first example, with the
-data as arrays, or says why it cannot (``NotReplayableError``). Class-index targets of ``cross_entropy`` enter the
-trace as one-hot rows, so that every example builds the same graph.
+``Replay.of(model, loss, data)`` traces ``[loss(model(x), t), *model(x)]`` on the first example (only
+``model(x)`` without a loss), with the data as arrays, or says why it cannot (``NotReplayableError``). The
+targets are checked once, by the loss's own rule (``nn.losses.batch_targets``); class-index targets of
+``cross_entropy`` enter the trace as one-hot rows, so that every example builds the same graph.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,19 +18,17 @@ import numpy as np
 
 import autograd
 from autograd import Value
-from autograd.extend import is_real, is_whole, real_array
+from autograd.extend import real_array
 from nn import losses
 from nn.module import MLP, Layer, Module, Neuron
 
 Array = Any
 """A NumPy array (typed loosely: NumPy's operators return Any to a type checker)."""
 
-__all__ = ["CHUNK", "NotReplayableError", "Replay", "as_values", "correct_rows", "output_count"]
+__all__ = ["CHUNK", "NotReplayableError", "Replay", "as_values", "output_count"]
 
 CHUNK = 2048
 """How many examples ``evaluate`` and ``accuracy`` replay at once."""
-
-BUILTIN_LOSSES = (losses.mse, losses.half_sse, losses.binary_cross_entropy, losses.cross_entropy, losses.hinge)
 
 
 class NotReplayableError(ValueError):
@@ -55,39 +54,6 @@ def _labels(data: Any) -> list[Any]:
     return list(data[1]) if isinstance(data, tuple) and len(data) == 2 else [y for _, y in data]
 
 
-def _targets(loss: Callable[..., Any], labels: list[Any], outputs: int) -> Array:
-    """The targets as the float array the trace takes, checked as the loss checks them one by one."""
-    name = getattr(loss, "__name__", "loss")
-    if loss is losses.cross_entropy and labels and all(is_whole(y) for y in labels):
-        classes = np.asarray(labels, dtype=np.int64)
-        bad = np.flatnonzero((classes < 0) | (classes >= outputs))
-        if bad.size:
-            raise ValueError(f"example {int(bad[0])}: cross_entropy: target class {classes[bad[0]]} is out of range "
-                             f"for {outputs} classes")
-        return np.eye(outputs)[classes]
-    try:
-        array = real_array(labels, "the targets")
-    except TypeError as error:
-        raise NotReplayableError(f"{error} (as numbers of one shape)") from None
-    want = (len(labels),) if outputs == 1 else (len(labels), outputs)
-    if outputs == 1 and array.shape == (len(labels), 1):
-        array = array[:, 0]
-    if array.shape != want:
-        raise NotReplayableError(f"the targets have shape {array.shape}, not {want} for {outputs} output(s)")
-    rows = array.reshape(len(labels), -1)
-    checks = {
-        "binary_cross_entropy": ((rows < 0) | (rows > 1), "must be in [0, 1]"),
-        "hinge": ((rows != -1) & (rows != 1), "must be -1 or +1"),
-        "cross_entropy": ((rows < 0) | ~np.isclose(rows.sum(axis=1, keepdims=True), 1.0, rtol=0, atol=1e-9),
-                          "must hold probabilities that sum to 1"),
-    }
-    bad_mask, rule = checks.get(name, (~np.isfinite(rows), "must be a finite number"))
-    bad = np.flatnonzero(bad_mask.any(axis=1) | ~np.isfinite(rows).all(axis=1))
-    if bad.size:
-        raise ValueError(f"example {int(bad[0])}: {name}: the target {rule}, got {labels[int(bad[0])]!r}")
-    return array
-
-
 def output_count(model: Module) -> int:
     """How many outputs a built-in model gives for one sample (1 for any other module)."""
     if isinstance(model, MLP):
@@ -99,47 +65,66 @@ def output_count(model: Module) -> int:
 
 @dataclass
 class Replay:
-    """A model with a loss, traced once: ``forward`` gives each example's loss and outputs for a batch of
-    rows of ``features`` and ``targets``; ``backward`` the parameters' gradients of the batch's mean loss."""
+    """A model, with a loss or without, traced once: ``forward`` gives each example's loss (without a loss,
+    none) and outputs for a batch of rows of ``features`` and ``targets``; ``backward`` the parameters'
+    gradients of the batch's mean loss."""
 
     trace: autograd.Trace
     features: Array
-    targets: Array
+    targets: Array | None
     outputs: int
 
     @classmethod
-    def of(cls, model: Any, loss: Callable[..., Any], data: Any, demanded: bool) -> Replay:
-        """The replay of ``loss(model(x), t)`` over ``data``; NotReplayableError says why there is none. Without
-        ``demanded``, only the built-in modules with one sample of numbers in (Neuron, Layer, MLP) and the
-        built-in losses qualify; with it, any Module and loss function is tried."""
+    def of(cls, model: Any, loss: Callable[..., Any] | None, data: Any, demanded: bool) -> Replay:
+        """The replay of ``loss(model(x), t)`` (of ``model(x)`` when ``loss`` is None) over ``data``;
+        NotReplayableError says why there is none. Without ``demanded``, only the built-in modules with one
+        sample of numbers in (Neuron, Layer, MLP) and the built-in losses qualify; with it, any Module and
+        loss function is tried."""
         if not isinstance(model, Module):
             raise NotReplayableError(f"the model is a {type(model).__name__}, not an nn Module")
         if not demanded and not isinstance(model, MLP | Layer | Neuron):
             raise NotReplayableError(f"{type(model).__name__} is replayed only when asked for (batched=True)")
-        if not demanded and loss not in BUILTIN_LOSSES:
+        if not demanded and loss is not None and loss not in losses.LOSSES.values():
             raise NotReplayableError("only the built-in losses are replayed unless asked for (batched=True)")
         features = _features(data)
         nin = getattr(model, "nin", features.shape[1])
         if features.shape[1] != nin:
             raise NotReplayableError(f"the samples have {features.shape[1]} inputs, the model takes {nin}")
         outputs = output_count(model)
-        targets = _targets(loss, _labels(data), outputs)
+        example: tuple[Any, ...]
+        if loss is None:
+            targets, example = None, (features[0],)
 
-        def loss_and_outputs(x: list[Value], t: Any) -> list[Value]:
-            out = model(x)
-            return [loss(out, t), *([out] if isinstance(out, Value) else out)]
+            def traced(x: list[Value]) -> list[Value]:
+                out = model(x)
+                return [out] if isinstance(out, Value) else list(out)
+        else:
+            try:
+                targets = losses.batch_targets(loss, _labels(data), outputs)
+            except TypeError as error:
+                raise NotReplayableError(str(error)) from None
+            example = (features[0], targets[0])
+
+            def traced(x: list[Value], t: Any) -> list[Value]:  # type: ignore[misc]
+                out = model(x)
+                return [loss(out, t), *([out] if isinstance(out, Value) else out)]
 
         try:
-            trace = autograd.trace(loss_and_outputs, (features[0], targets[0]), parameters=model.parameters())
+            trace = autograd.trace(traced, example, parameters=model.parameters())
         except (TypeError, ValueError, IndexError, ArithmeticError) as error:
             raise NotReplayableError(f"tracing the first example failed: {error}") from None
-        if len(trace.outputs) != 1 + outputs:
-            raise NotReplayableError(f"the model gave {len(trace.outputs) - 1} outputs, expected {outputs}")
+        if len(trace.outputs) != (loss is not None) + outputs:
+            raise NotReplayableError(f"the model gave {len(trace.outputs) - (loss is not None)} outputs, expected "
+                                     f"{outputs}")
         return cls(trace, features, targets, outputs)
 
-    def forward(self, rows: Any, parameters: Array) -> Array:
-        """(batch, 1 + outputs): each example's loss, then its outputs."""
-        return self.trace.forward((self.features[rows], self.targets[rows]), parameters)
+    def forward(self, rows: Any, parameters: Array) -> tuple[Array | None, Array]:
+        """Each example's loss (None without a loss) and its outputs (batch, outputs), for these rows."""
+        if self.targets is None:
+            out = self.trace.forward(self.features[rows], parameters)
+            return None, out.reshape(out.shape[0], -1)
+        out = self.trace.forward((self.features[rows], self.targets[rows]), parameters)
+        return out[:, 0], out[:, 1:]
 
     def backward(self) -> Array:
         """The parameters' gradients of the last batch's mean loss."""
@@ -148,23 +133,12 @@ class Replay:
         seed[:, 0] = 1.0 / size
         return self.trace.backward(grad_outputs=seed, accumulate=False, input_grads=False)
 
-    def chunks(self, parameters: Array) -> Iterator[tuple[range, Array]]:
+    def chunks(self, parameters: Array) -> Iterator[tuple[range, Array | None, Array]]:
         """The whole data set's losses and outputs, ``CHUNK`` examples at a time."""
         n = len(self.features)
         for start in range(0, n, CHUNK):
             rows = range(start, min(start + CHUNK, n))
-            yield rows, self.forward(slice(rows.start, rows.stop), parameters)
-
-
-def correct_rows(outputs: Array, labels: Sequence[Any], cut: float) -> Array:
-    """For each example, whether its outputs predict its label, as ``nn.train.correct`` decides for one."""
-    if outputs.shape[1] == 1:
-        truth = np.asarray([float(y) if is_real(y) else float(np.ravel(y)[0]) for y in labels])
-        return (outputs[:, 0] > cut) == (truth > cut)
-    predicted = np.argmax(outputs, axis=1)
-    if all(is_whole(y) for y in labels):
-        return predicted == np.asarray(labels, dtype=np.int64)
-    return predicted == np.argmax(np.asarray(labels, dtype=float), axis=1)
+            yield (rows, *self.forward(slice(rows.start, rows.stop), parameters))
 
 
 def as_values(row: Array) -> Value | list[Value]:

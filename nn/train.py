@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import random
 import sys
@@ -22,19 +23,17 @@ from nn.module import Module
 from nn.optim import SGD, Optimizer, VectorStep
 from nn.schedulers import LRScheduler
 
-__all__ = ["LOSSES", "Metric", "accuracy", "correct", "evaluate", "fit", "threshold"]
+__all__ = ["LOSSES", "Metric", "accuracy", "correct", "correct_rows", "evaluate", "fit", "threshold"]
 
 Loss = Callable[[Any, Any], Value]
 Pairs = list[tuple[Any, Any]]
+Array = Any
+"""A NumPy array (typed loosely: NumPy's operators return Any to a type checker)."""
+Outputs = tuple[Array | None, Array, Callable[[], Sequence[Any]]]
+"""A batch's results (see ``_Backend.outputs``): each sample's loss, the outputs' numbers, and the outputs."""
 
-LOSSES: dict[str, Loss] = {
-    "mse": losses.mse,
-    "half_sse": losses.half_sse,
-    "binary_cross_entropy": losses.binary_cross_entropy,
-    "cross_entropy": losses.cross_entropy,
-    "hinge": losses.hinge,
-}
-"""Losses ``fit`` and ``evaluate`` accept by name."""
+LOSSES = losses.LOSSES
+"""Losses ``fit`` and ``evaluate`` accept by name (``nn.losses.LOSSES``)."""
 
 
 def _is_sequence(x: Any) -> bool:
@@ -74,92 +73,36 @@ def threshold(pairs: Pairs) -> float:
 def correct(output: Any, target: Any, cut: float = 0.5) -> bool:
     """Whether one prediction is right: the arg-max class for several outputs (target a class index or a
     one-hot list); for one output (a Value, or a list of one), whether output and target fall on the same
-    side of ``cut``."""
-    if not isinstance(output, Value) and len(output) == 1:
-        output = output[0]
-    if isinstance(output, Value):
-        t = float_of(target)
-        return (output.data > cut) == (t > cut)
-    scores = [v.data for v in output]
-    predicted = max(range(len(scores)), key=scores.__getitem__)
+    side of ``cut``. The one sample of ``correct_rows``."""
+    return bool(correct_rows(_output_numbers([output]), [target], cut)[0])
+
+
+def correct_rows(outputs: Array, targets: Sequence[Any], cut: float) -> Array:
+    """For each example, whether its outputs (a row of ``outputs``, examples × outputs) predict its target:
+    the one accuracy of both paths (see ``correct``)."""
+    if outputs.shape[1] == 1:
+        truth = np.asarray([float_of(np.ravel(y)[0]) if _is_sequence(y) else float_of(y) for y in targets])
+        return (outputs[:, 0] > cut) == (truth > cut)
+    k = outputs.shape[1]
+    classes = (np.asarray(targets, dtype=np.int64) if all(is_whole(y) for y in targets)
+               else np.array([_class_of(y, k) for y in targets], dtype=np.int64))
+    return np.argmax(outputs, axis=1) == classes
+
+
+def _class_of(target: Any, k: int) -> int:
+    """The class a target of ``k`` outputs names: itself if it is an index, else its row's arg-max."""
     if is_whole(target):
-        return bool(predicted == target)
-    if not _is_sequence(target) or len(target) != len(scores):
-        raise ValueError(f"correct: with {len(scores)} outputs the target must be a class index or a one-hot row of "
-                         f"{len(scores)}, got {target!r}")
+        return int(target)
+    if not _is_sequence(target) or len(target) != k:
+        raise ValueError(f"correct: with {k} outputs the target must be a class index or a one-hot row of {k}, got "
+                         f"{target!r}")
     values = [float_of(t) for t in target]
-    return predicted == max(range(len(values)), key=values.__getitem__)
+    return max(range(k), key=values.__getitem__)
 
 
-def evaluate(model: Callable[[Any], Any], data: Any, loss: str | Loss = "mse", batched: bool | None = None) -> float:
-    """The mean loss of ``model`` over ``data``, recording no graph. An nn model with a built-in loss is
-    traced once and replayed over the data with NumPy (``batched`` as in ``fit``)."""
-    pairs, fn = _pairs(data, "evaluate"), _loss(loss, "evaluate")
-    found = _replay(model, fn, data, batched, "evaluate")
-    if found is not None:
-        return _replayed_scores(found, found.trace.parameter_data(), pairs, {})["loss"]
-    return _scores(model, pairs, fn, {})["loss"]
-
-
-def accuracy(model: Callable[[Any], Any], data: Any, batched: bool | None = None) -> float:
-    """The fraction of ``data`` that ``model`` predicts correctly (see ``correct``), recording no graph;
-    replayed over the data with NumPy for an nn model (``batched`` as in ``fit``)."""
-    pairs = _pairs(data, "accuracy")
-    cut = threshold(pairs)
-    found = _replay(model, _any_loss(model, pairs), data, batched, "accuracy")
-    if found is not None:
-        scores = _replayed_scores(found, found.trace.parameter_data(), pairs, {"accuracy": _accuracy_metric(cut)})
-        return scores["accuracy"]
-    with autograd.no_grad():
-        return sum(correct(model(x), y, cut) for x, y in pairs) / len(pairs)
-
-
-def _any_loss(model: Any, pairs: Pairs) -> Loss:
-    """A loss that takes these targets, for a replay that needs only the outputs: cross-entropy for class
-    indices and several outputs, the squared error otherwise."""
-    several = isinstance(model, Module) and replay.output_count(model) > 1
-    return losses.cross_entropy if several and all(is_whole(y) for _, y in pairs) else losses.mse
-
-
-def _replay(model: Any, fn: Loss, data: Any, batched: bool | None, where: str) -> replay.Replay | None:
-    """The replay of ``fn(model(x), y)`` over ``data``, or None to take the scalar path. ``batched=True``
-    turns "cannot be replayed" into an error that says why; ``False`` never replays."""
-    if batched is False:
-        return None
-    if batched not in (None, True):
-        raise ValueError(f"{where}: batched must be None, True or False, got {batched!r}")
-    source = data if isinstance(data, tuple) and len(data) == 2 else _pairs(data, where)
-    try:
-        return replay.Replay.of(model, fn, source, demanded=batched is True)
-    except replay.NotReplayableError as reason:
-        if batched:
-            raise ValueError(f"{where}: batched=True, but the model cannot be traced and replayed: {reason}") from None
-        return None
-    except ValueError as error:
-        raise ValueError(f"{where}: {error}") from None
-
-
-def _replayed_scores(
-    found: replay.Replay, parameters: Any, pairs: Pairs, metrics: dict[str, Metric]
-) -> dict[str, float]:
-    """What ``_scores`` computes, from the replay: the mean loss and the mean of each metric."""
-    losses_seen: list[float] = []
-    totals = dict.fromkeys(metrics, 0.0)
-    for rows, out in found.chunks(parameters):
-        losses_seen.extend(out[:, 0].tolist())
-        _add_metrics(totals, metrics, out[:, 1:], [pairs[i][1] for i in rows])
-    n = len(pairs)
-    return {"loss": math.fsum(losses_seen) / n, **{name: total / n for name, total in totals.items()}}
-
-
-def _add_metrics(totals: dict[str, float], metrics: dict[str, Metric], outputs: Any, labels: list[Any]) -> None:
-    """Add each metric, summed over a batch of replayed outputs, to ``totals``."""
-    for name, metric in metrics.items():
-        cut = getattr(metric, "cut", None)
-        if cut is not None:
-            totals[name] += float(np.count_nonzero(replay.correct_rows(outputs, labels, cut)))
-        else:
-            totals[name] += math.fsum(metric(replay.as_values(row), y) for row, y in zip(outputs, labels, strict=True))
+def _output_numbers(outputs: Sequence[Any]) -> Array:
+    """Models' outputs (a Value, or a list of Values, per sample) as numbers, samples × outputs."""
+    return np.array([[float_of(o)] if isinstance(o, Value) else [float_of(v) for v in o] for o in outputs], dtype=float)
 
 
 Metric = Callable[[Any, Any], float]
@@ -187,8 +130,156 @@ def _accuracy_metric(cut: float) -> Metric:
     def accuracy(output: Any, target: Any) -> float:
         return float(correct(output, target, cut))
 
-    accuracy.cut = cut  # type: ignore[attr-defined]  # a replay counts the correct rows at once
+    accuracy.cut = cut  # type: ignore[attr-defined]  # both paths count the correct rows at once
     return accuracy
+
+
+def _add_metrics(totals: dict[str, float], metrics: dict[str, Metric], numbers: Array,
+                 outputs: Callable[[], Sequence[Any]], targets: list[Any]) -> None:
+    """Add each metric, summed over a batch, to ``totals``: accuracy from the outputs' ``numbers`` by
+    ``correct_rows``, a function on each sample's ``outputs()`` (the model's Values, or leaves holding a
+    replay's numbers)."""
+    given: Sequence[Any] | None = None
+    for name, metric in metrics.items():
+        cut = getattr(metric, "cut", None)
+        if cut is not None:
+            totals[name] += float(np.count_nonzero(correct_rows(numbers, targets, cut)))
+            continue
+        given = outputs() if given is None else given
+        totals[name] += math.fsum(metric(out, y) for out, y in zip(given, targets, strict=True))
+
+
+class _Backend:
+    """How a batch runs: the scalar graph of each sample (``_OnValues``) or the replay (``_Replayed``). The
+    training loop, ``evaluate`` and ``accuracy`` are written once over this."""
+
+    def outputs(self, rows: Sequence[int] | slice, train: bool) -> Outputs:
+        """For the samples ``rows``: each one's loss (None without a loss), the outputs' numbers (samples ×
+        outputs) and a function giving the outputs as the model returns them; with ``train``, after one
+        optimizer step on the batch's mean loss."""
+        raise NotImplementedError
+
+    def finish(self) -> None:
+        """Leave the model holding what training gave it."""
+
+
+class _OnValues(_Backend):
+    """Every sample on Values, one graph each; a training step is zero_grad, backward of the batch's mean
+    loss, then the optimizer's step."""
+
+    def __init__(self, model: Callable[[Any], Any], pairs: Pairs, fn: Loss | None, opt: Optimizer | None) -> None:
+        self.model, self.pairs, self.fn, self.opt = model, pairs, fn, opt
+
+    def outputs(self, rows: Sequence[int] | slice, train: bool) -> Outputs:
+        batch = self.pairs[rows] if isinstance(rows, slice) else [self.pairs[i] for i in rows]
+        with contextlib.nullcontext() if train else autograd.no_grad():
+            outputs = [self.model(x) for x, _ in batch]
+            fn = self.fn
+            sample_losses = None if fn is None else [fn(out, y) for out, (_, y) in zip(outputs, batch, strict=True)]
+        if train:
+            assert self.opt is not None
+            assert sample_losses is not None
+            self.opt.zero_grad()
+            (autograd.sum(sample_losses) / len(batch)).backward()
+            self.opt.step()
+        loss_numbers = None if sample_losses is None else np.array([v.data for v in sample_losses])
+        return loss_numbers, _output_numbers(outputs), lambda: outputs
+
+
+class _Replayed(_Backend):
+    """The samples through a replay, the parameters (and the optimizer's state) in arrays until ``finish``
+    writes them back to the model's Values."""
+
+    def __init__(self, found: replay.Replay, stepper: VectorStep | None, parameters: Array | None = None) -> None:
+        self.found, self.stepper = found, stepper
+        self.parameters = found.trace.parameter_data() if parameters is None else parameters
+        self.grads: Array | None = None
+
+    def outputs(self, rows: Sequence[int] | slice, train: bool) -> Outputs:
+        sample_losses, numbers = self.found.forward(rows, self.parameters)
+        if train:
+            assert self.stepper is not None
+            self.grads = self.found.backward()
+            self.stepper.step(self.parameters, self.grads)
+        return sample_losses, numbers, lambda: [replay.as_values(row) for row in numbers]
+
+    def write_back(self) -> None:
+        """Write the replay's parameters and last gradients to the model's Values."""
+        grads = self.grads.tolist() if self.grads is not None else None
+        for i, (p, value) in enumerate(zip(self.found.trace.parameters, self.parameters.tolist(), strict=True)):
+            p.data = value
+            if grads is not None:
+                p.grad = grads[i]
+
+    def finish(self) -> None:
+        """Write the replay's parameters, last gradients and optimizer state back to the model's Values."""
+        if self.stepper is None:
+            return
+        self.write_back()
+        self.stepper.close()
+        self.stepper = None
+
+
+def _backend(model: Any, fn: Loss | None, data: Any, pairs: Pairs, batched: bool | None, where: str,
+             opt: Optimizer | None = None, parameters: Array | None = None) -> _Backend:
+    """The replay of ``fn(model(x), y)`` (of ``model(x)`` when ``fn`` is None) over ``data``, or the scalar
+    path. ``batched=True`` turns "cannot be replayed" into an error that says why; ``False`` never replays.
+    With ``opt`` (training), the optimizer must step arrays too."""
+    if batched not in (None, True, False):
+        raise ValueError(f"{where}: batched must be None, True or False, got {batched!r}")
+    on_values = _OnValues(model, pairs, fn, opt)
+    if batched is False:
+        return on_values
+    source = data if isinstance(data, tuple) and len(data) == 2 else pairs
+    try:
+        found = replay.Replay.of(model, fn, source, demanded=batched is True)
+    except replay.NotReplayableError as reason:
+        if batched:
+            raise ValueError(f"{where}: batched=True, but the model cannot be traced and replayed: {reason}") from None
+        return on_values
+    except ValueError as error:
+        raise ValueError(f"{where}: {error}") from None
+    if opt is None:
+        return _Replayed(found, None, parameters)
+    try:
+        stepper = opt.vector_step(found.trace.parameters)
+    except ValueError as reason:
+        if batched:
+            raise ValueError(f"{where}: batched=True, but the optimizer cannot step arrays: {reason}") from None
+        return on_values
+    return _Replayed(found, stepper)
+
+
+def _scores(backend: _Backend, pairs: Pairs, metrics: dict[str, Metric]) -> dict[str, float]:
+    """The mean loss (when the backend has a loss) and the mean of each metric over ``pairs``."""
+    found = backend.found if isinstance(backend, _Replayed) else None
+    chunk = replay.CHUNK if found is not None else len(pairs)
+    losses_seen: list[float] = []
+    totals = dict.fromkeys(metrics, 0.0)
+    for start in range(0, len(pairs), chunk):
+        rows = slice(start, min(start + chunk, len(pairs)))
+        sample_losses, numbers, outputs = backend.outputs(rows, train=False)
+        if sample_losses is not None:
+            losses_seen.extend(sample_losses.tolist())
+        _add_metrics(totals, metrics, numbers, outputs, [y for _, y in pairs[rows]])
+    n = len(pairs)
+    scores = {name: total / n for name, total in totals.items()}
+    return {"loss": math.fsum(losses_seen) / n, **scores} if losses_seen else scores
+
+
+def evaluate(model: Callable[[Any], Any], data: Any, loss: str | Loss = "mse", batched: bool | None = None) -> float:
+    """The mean loss of ``model`` over ``data``, recording no graph. An nn model with a built-in loss is
+    traced once and replayed over the data with NumPy (``batched`` as in ``fit``)."""
+    pairs, fn = _pairs(data, "evaluate"), _loss(loss, "evaluate")
+    return _scores(_backend(model, fn, data, pairs, batched, "evaluate"), pairs, {})["loss"]
+
+
+def accuracy(model: Callable[[Any], Any], data: Any, batched: bool | None = None) -> float:
+    """The fraction of ``data`` that ``model`` predicts correctly (see ``correct``), recording no graph;
+    for an nn model, its outputs are replayed over the data with NumPy (``batched`` as in ``fit``)."""
+    pairs = _pairs(data, "accuracy")
+    backend = _backend(model, None, data, pairs, batched, "accuracy")
+    return _scores(backend, pairs, {"accuracy": _accuracy_metric(threshold(pairs))})["accuracy"]
 
 
 def _score_first(model: Module, pairs: Pairs, fn: Loss, metrics: dict[str, Metric], where: str) -> None:
@@ -203,21 +294,6 @@ def _score_first(model: Module, pairs: Pairs, fn: Loss, metrics: dict[str, Metri
                 metric(output, y)
     except (TypeError, ValueError, ArithmeticError, IndexError) as error:
         raise ValueError(f"{where}: the first example cannot be scored, so no epoch was run: {error}") from None
-
-
-def _scores(
-    model: Callable[[Any], Any], pairs: Pairs, fn: Loss, metrics: dict[str, Metric]
-) -> dict[str, float]:
-    """The mean loss and the mean of each metric of ``model`` over ``pairs``, recording no graph."""
-    losses: list[float] = []
-    totals = dict.fromkeys(metrics, 0.0)
-    with autograd.no_grad():
-        for x, y in pairs:
-            output = model(x)
-            losses.append(fn(output, y).data)
-            for name, metric in metrics.items():
-                totals[name] += metric(output, y)
-    return {"loss": math.fsum(losses) / len(pairs), **{name: total / len(pairs) for name, total in totals.items()}}
 
 
 def fit(
@@ -264,115 +340,55 @@ def fit(
     if validation is not None:
         _score_first(model, validation, fn, val_metrics, "fit: val_data")
     opt = optimizer if optimizer is not None else SGD(model.parameters(), lr=0.1)
-    found = _replay(model, fn, train_data, batched, "fit")
-    val_found = _replay(model, fn, val_data, batched, "fit: val_data") if found and validation is not None else None
-    stepper = _vector_step(opt, found, batched)
+    backend = _backend(model, fn, train_data, pairs, batched, "fit", opt=opt)
     history: dict[str, list[float]] = {"loss": [], **{name: [] for name in train_metrics}}
     if validation is not None:
         history.update({f"val_{name}": [] for name in ["loss", *val_metrics]})
-    run = _Run(model, pairs, fn, opt, batch_size, shuffle, random.Random(seed), train_metrics)
-    if found is not None and stepper is not None:
-        run.replayed(found, stepper)
+    scorer: _Backend | None = None
+    if validation is not None:  # the replay reads the training replay's parameters, updated in place
+        scorer = (_backend(model, fn, val_data, validation, batched, "fit: val_data", parameters=backend.parameters)
+                  if isinstance(backend, _Replayed) else _OnValues(model, validation, fn, None))
+    rng = random.Random(seed)
     try:
         for epoch in range(1, epochs + 1):
             started = time.perf_counter()
-            totals = run.epoch(f"epoch {epoch}/{epochs}", progress and sys.stderr.isatty())
+            totals = _epoch(backend, pairs, train_metrics, batch_size, shuffle, rng, f"epoch {epoch}/{epochs}",
+                            progress and sys.stderr.isatty())
             for name, total in totals.items():
                 history[name].append(total / len(pairs))
-            if validation is not None:
-                if val_found is not None and run.parameters is not None:
-                    scores = _replayed_scores(val_found, run.parameters, validation, val_metrics)
-                else:
-                    scores = _scores(model, validation, fn, val_metrics)
-                for name, value in scores.items():
+            if scorer is not None and validation is not None:
+                if isinstance(backend, _Replayed) and isinstance(scorer, _OnValues):
+                    backend.write_back()  # the validation data cannot be replayed: score the model's Values
+                for name, value in _scores(scorer, validation, val_metrics).items():
                     history[f"val_{name}"].append(value)
             if progress:
                 tqdm.write(_summary(epoch, epochs, history, opt, time.perf_counter() - started), file=sys.stderr)
             if scheduler is not None:
                 scheduler.step()
     finally:  # whatever stops training (an error, Ctrl-C), the model keeps what it has learnt, as on Values
-        run.finish()
+        backend.finish()
     return history
 
 
-def _vector_step(opt: Optimizer, found: replay.Replay | None, batched: bool | None) -> VectorStep | None:
-    if found is None:
-        return None
-    try:
-        return opt.vector_step(found.trace.parameters)
-    except ValueError as reason:
-        if batched:
-            raise ValueError(f"fit: batched=True, but the optimizer cannot step arrays: {reason}") from None
-        return None
-
-
-class _Run:
-    """One training run's epochs: on Values, or replayed over arrays once ``replayed`` is called."""
-
-    def __init__(self, model: Module, pairs: Pairs, fn: Loss, opt: Optimizer, batch_size: int, shuffle: bool,
-                 rng: random.Random, metrics: dict[str, Metric]) -> None:
-        self.model, self.pairs, self.fn, self.opt = model, pairs, fn, opt
-        self.batch_size, self.shuffle, self.rng, self.metrics = batch_size, shuffle, rng, metrics
-        self.found: replay.Replay | None = None
-        self.stepper: VectorStep | None = None
-        self.parameters: Any = None
-        self.grads: Any = None
-
-    def replayed(self, found: replay.Replay, stepper: VectorStep) -> None:
-        """Run every batch through ``found``, with the parameters in an array until ``finish``."""
-        self.found, self.stepper = found, stepper
-        self.parameters = found.trace.parameter_data()
-
-    def epoch(self, title: str, frames: bool) -> dict[str, float]:
-        """One pass over the data; the sums of the loss and of each metric over the samples."""
-        totals = dict.fromkeys(["loss", *self.metrics], 0.0)
-        bar = tqdm(total=math.ceil(len(self.pairs) / self.batch_size), desc=title, disable=not frames, leave=False)
-        # Batches of positions, drawn from the same generator in the same way on both paths, so that the
-        # two see the same samples in the same order.
-        for rows in batches(range(len(self.pairs)), self.batch_size, shuffle=self.shuffle, seed=self.rng):
-            batch_loss = self._replayed_batch(rows, totals) if self.found else self._batch(rows, totals)
-            if frames:
-                bar.update(1)
-                bar.set_postfix(loss=f"{batch_loss:.4f}")
-        bar.close()
-        return totals
-
-    def _batch(self, rows: list[int], totals: dict[str, float]) -> float:
-        batch = [self.pairs[i] for i in rows]
-        self.opt.zero_grad()
-        outputs = [self.model(x) for x, _ in batch]
-        sample_losses = [self.fn(out, y) for out, (_, y) in zip(outputs, batch, strict=True)]
-        batch_loss = autograd.sum(sample_losses) / len(batch)
-        batch_loss.backward()
-        self.opt.step()
-        totals["loss"] += batch_loss.data * len(batch)
-        for name, metric in self.metrics.items():
-            totals[name] += math.fsum(metric(out, y) for out, (_, y) in zip(outputs, batch, strict=True))
-        return batch_loss.data
-
-    def _replayed_batch(self, rows: list[int], totals: dict[str, float]) -> float:
-        assert self.found is not None
-        assert self.stepper is not None
-        out = self.found.forward(rows, self.parameters)
-        self.grads = self.found.backward()
-        self.stepper.step(self.parameters, self.grads)
-        total = math.fsum(out[:, 0].tolist())
+def _epoch(backend: _Backend, pairs: Pairs, metrics: dict[str, Metric], batch_size: int, shuffle: bool,
+           rng: random.Random, title: str, frames: bool) -> dict[str, float]:
+    """One pass over the data, a training step per batch; the sums of the loss and of each metric over the
+    samples. The batches are positions drawn from ``rng`` the same way on both backends, so that the two
+    see the same samples in the same order."""
+    totals = dict.fromkeys(["loss", *metrics], 0.0)
+    bar = tqdm(total=math.ceil(len(pairs) / batch_size), desc=title, disable=not frames, leave=False)
+    for rows in batches(range(len(pairs)), batch_size, shuffle=shuffle, seed=rng):
+        sample_losses, numbers, outputs = backend.outputs(rows, train=True)
+        assert sample_losses is not None
+        total = math.fsum(sample_losses.tolist())
         totals["loss"] += total
-        if self.metrics:
-            _add_metrics(totals, self.metrics, out[:, 1:], [self.pairs[i][1] for i in rows])
-        return total / len(rows)
-
-    def finish(self) -> None:
-        """Write the replay's parameters, last gradients and optimizer state back to the model's Values."""
-        if self.found is None or self.stepper is None:
-            return
-        grads = self.grads.tolist() if self.grads is not None else None
-        for i, (p, value) in enumerate(zip(self.found.trace.parameters, self.parameters.tolist(), strict=True)):
-            p.data = value
-            if grads is not None:
-                p.grad = grads[i]
-        self.stepper.close()
-        self.found = None
+        if metrics:
+            _add_metrics(totals, metrics, numbers, outputs, [pairs[i][1] for i in rows])
+        if frames:
+            bar.update(1)
+            bar.set_postfix(loss=f"{total / len(rows):.4f}")
+    bar.close()
+    return totals
 
 
 def _summary(epoch: int, epochs: int, history: dict[str, list[float]], opt: Optimizer, seconds: float) -> str:

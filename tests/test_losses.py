@@ -1,6 +1,7 @@
 """nn losses: closed forms, stability at extreme logits, gradients, and errors."""
 
 import math
+import re
 from decimal import Decimal
 from fractions import Fraction
 
@@ -167,3 +168,20 @@ def test_accuracy_of_a_model_with_one_output_in_a_list_is_the_same_on_both_paths
     scalar = nn.accuracy(layer, (x, y), batched=False)
     assert scalar == nn.accuracy(layer, (x, y), batched=True)
     assert 0.0 < scalar < 1.0
+
+
+@pytest.mark.parametrize(("loss", "bad", "words"), [
+    ("binary_cross_entropy", 1.5, "must be in [0, 1]"),
+    ("hinge", 0.5, "must be -1 or +1"),
+])
+def test_each_loss_states_its_target_rule_once_for_one_sample_and_for_a_data_set(loss, bad, words):
+    fn = nn.losses.LOSSES[loss]
+    with pytest.raises(ValueError, match=re.escape(f"{loss}: target 0 {words}, got {bad!r}")):
+        fn(Value(0.5), bad)
+    with pytest.raises(ValueError, match=re.escape(f"example 1: {loss}: the target {words}, got {bad!r}")):
+        nn.losses.batch_targets(fn, [1.0, bad], 1)
+    assert nn.losses.TARGETS[loss][1] == words
+    with pytest.raises(ValueError, match=r"example 0: cross_entropy: the target must hold probabilities that sum to 1"):
+        nn.losses.batch_targets(nn.losses.cross_entropy, [[0.5, 0.6]], 2)
+    with pytest.raises(ValueError, match=r"cross_entropy: a target list must hold probabilities that sum to 1"):
+        nn.losses.cross_entropy([Value(0.0), Value(1.0)], [0.5, 0.6])

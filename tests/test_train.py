@@ -225,3 +225,27 @@ def test_the_replay_refuses_an_input_that_is_not_a_finite_number():
     model = nn.MLP(2, [2, 1], seed=0)
     with pytest.raises(ValueError, match=r"fit: example 1 has an input that is not a finite number: \[nan, 0.0\]"):
         nn.fit(model, (X, [0.0, 1.0, 1.0]), progress=False)
+
+
+def test_a_replayed_fit_scores_validation_it_cannot_replay_on_the_weights_it_has_reached():
+    X, y = datasets.xor()
+    model = nn.MLP(2, [4, 1], activation="tanh", output_activation="sigmoid", seed=3)
+    as_leaves = [([autograd.Value(float(v)) for v in x], float(t)) for x, t in zip(X, y, strict=True)]  # not replayable
+    history = nn.fit(model, (X, y), loss="mse", epochs=20, batch_size=4, val_data=as_leaves, metrics=["accuracy"],
+                     progress=False, seed=0)
+    assert history["val_loss"][-1] == pytest.approx(nn.evaluate(model, (X, y), "mse"), rel=1e-12)
+    assert history["val_loss"][-1] != history["val_loss"][0]
+    assert history["val_accuracy"][-1] == nn.accuracy(model, (X, y))
+
+
+def test_one_accuracy_for_one_sample_and_for_rows():
+    assert nn.train.correct(autograd.Value(0.7), 1.0)
+    assert not nn.train.correct([autograd.Value(0.2)], [1.0])
+    outputs = [autograd.Value(0.1), autograd.Value(0.9), autograd.Value(0.3)]
+    assert nn.train.correct(outputs, 1)
+    assert nn.train.correct(outputs, [0.0, 1.0, 0.0])
+    assert not nn.train.correct(outputs, np.array([1.0, 0.0, 0.0]))
+    rows = np.array([[0.1, 0.9, 0.3], [0.8, 0.1, 0.1]])
+    assert nn.train.correct_rows(rows, [1, 1], 0.5).tolist() == [True, False]
+    with pytest.raises(ValueError, match=r"correct: with 3 outputs the target must be a class index or a one-hot row"):
+        nn.train.correct(outputs, [0.0, 1.0])
