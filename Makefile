@@ -17,7 +17,7 @@ test: venv graphviz chromium
 
 bench: venv graphviz chromium
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check micrograd==0.1.0
-	$(BIN)/python benchmarks/run.py --markdown
+	$(BIN)/python benchmarks/run.py --markdown $(if $(BASELINE),--baseline $(BASELINE))
 
 lab: venv graphviz
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,jupyter]'

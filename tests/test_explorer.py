@@ -7,9 +7,7 @@ the engine's own numbers; hostile labels; the notebook display and the command l
 from __future__ import annotations
 
 import math
-import os
 import re
-import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,26 +19,13 @@ import autograd
 import nn
 from autograd import Value
 from autograd.examples import WorkedExample
-
-CHROMIUM_FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
-]
-
-
-def chromium_path() -> str:
-    """Debian's chromium (``make test`` installs it), or CHAINRULE_CHROMIUM; never a downloaded browser."""
-    path = os.environ.get("CHAINRULE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(path).exists():
-        raise RuntimeError("the explorer's tests need Chromium: run `make test`, which installs Debian's chromium "
-                           "package, or set CHAINRULE_CHROMIUM to a Chromium binary")
-    return path
+from benchmarks.browser import launch
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS, headless=True)
+        launched = launch(playwright)
         yield launched
         launched.close()
 
@@ -423,9 +408,9 @@ def test_the_readme_screenshot_is_what_the_page_shows(browser: Browser, worked_p
     assert "docs/explorer.png" in (stored.parent.parent / "README.md").read_text("utf-8")
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # remakes docs/explorer.png: PYTHONPATH=. .venv/bin/python tests/test_explorer.py
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS, headless=True)
+        chromium = launch(playwright)
         _, root = worked_example()
         here = Path(__file__).resolve().parent.parent
         saved = autograd.explore(root).save(here / "docs" / "explorer-page.html")
