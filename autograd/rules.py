@@ -89,8 +89,8 @@ def _sigmoid(x: float) -> float:
 
 
 def _sigmoid_array(x: Any) -> Any:
-    e = np.exp(-np.abs(x))  # never overflows; then the branch of each sign, as for a float
-    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    e = np.exp(-np.abs(x))  # never overflows; then the branch of each sign, as for a float: 1/(1+e) or e/(1+e)
+    return np.where(x >= 0, 1.0, e) / (1.0 + e)
 
 
 sigmoid = _function(
@@ -156,7 +156,8 @@ class Batched:
     - "rows", for k nodes over n rows each: X (k×n×batch).
 
     ``forward(*blocks)`` gives the k×batch outputs. ``vjp(upstream, wanted, *blocks)`` gives each block's
-    share of the k×batch ``upstream`` gradient, in its block's shape (W's summed over the batch), or None
+    share of the k×batch ``upstream`` gradient, in a shape that broadcasts to its block's (W's summed over
+    the batch), or None
     where ``wanted`` (one bool per block) says it is not needed: the chain rule's partial × upstream for the
     whole group.
     """
@@ -174,8 +175,8 @@ def _dot_vjp(upstream: Any, wanted: Sequence[bool], w: Any, x: Any, b: Any) -> t
 
 
 def _sum_vjp(upstream: Any, wanted: Sequence[bool], x: Any) -> tuple[Any, ...]:
-    """∂(Σ xᵢ)/∂xᵢ = 1, times upstream: ``upstream`` for every input."""
-    return (np.broadcast_to(upstream[:, None, :], x.shape) if wanted[0] else None,)
+    """∂(Σ xᵢ)/∂xᵢ = 1, times upstream: ``upstream`` for every input (k×1×batch, which broadcasts)."""
+    return (upstream[:, None, :] if wanted[0] else None,)
 
 
 DOT_LAYER = Batched("matrix", lambda w, x, b: w @ x if b is None else w @ x + b, _dot_vjp)
@@ -401,6 +402,8 @@ def _power_partial(x: Any, c: Any, names: tuple[str, str]) -> Any:
     """∂(x**c)/∂x = c·x**(c−1), for a constant or a Value exponent; ``names`` are x's and c's names. On
     arrays, element-wise, with inf or nan where the partial does not exist."""
     if _arrays(x, c):
+        if not isinstance(c, np.ndarray) and c != 0:  # one constant exponent: no x**0 to mend
+            return c * x if c == 2 else c * np.power(x, c - 1.0)  # x**1.0 is x exactly
         return np.where((x == 0) & (c == 0), 0.0, c * np.power(x, c - 1.0))
     fx, fc = float_of(x), float_of(c)
     if fx == 0 and fc == 0:

@@ -124,16 +124,31 @@ class _RowsGroup:
     index: Any  # (k, n) rows
     repeats: bool
     inputs_only: bool
+    block: tuple[int, int, int] | None = None  # (first, k, n) when the rows are first, first + 1, ...: a view
+
+    def __post_init__(self) -> None:
+        k, n = self.index.shape
+        first = int(self.index[0, 0])
+        if np.array_equal(self.index, first + np.arange(k * n).reshape(k, n)):
+            self.block = (first, k, n)
+
+    def _gather(self, table: Array) -> Array:
+        if self.block is None:
+            return table[self.index]
+        first, k, n = self.block
+        return table[first:first + k * n].reshape(k, n, table.shape[1])
 
     def forward(self, rows: Array, params: Array) -> None:
-        rows[self.start:self.stop] = self.kernel.forward(rows[self.index])
+        rows[self.start:self.stop] = self.kernel.forward(self._gather(rows))
 
     def backward(self, rows: Array, params: Array, row_grads: Array, param_grads: Array, skip_inputs: bool) -> None:
         if skip_inputs and self.inputs_only:
             return
-        (contribution,) = self.kernel.vjp(row_grads[self.start:self.stop], (True,), rows[self.index])
-        if self.repeats:
-            np.add.at(row_grads, self.index, contribution)
+        (contribution,) = self.kernel.vjp(row_grads[self.start:self.stop], (True,), self._gather(rows))
+        if self.block is not None:
+            self._gather(row_grads)[...] += contribution
+        elif self.repeats:
+            np.add.at(row_grads, self.index, np.broadcast_to(contribution, (*self.index.shape, row_grads.shape[1])))
         else:
             row_grads[self.index] += contribution
 
@@ -394,9 +409,35 @@ class Trace:
         argument). ``parameters`` (a vector in the order of ``self.parameters``) replaces the parameters'
         own ``.data``, which is read otherwise."""
         x = self._batch(batch)
-        params = self._shared(parameters)
-        rows = np.empty((self.n_rows, x.shape[1]))
-        rows[: len(self.inputs)] = x
+        return self._run([x], self._shared(parameters))
+
+    def forward_inputs(self, inputs: Sequence[Array], parameters: Array) -> Array:
+        """``forward`` for a batch laid out as the replay holds it, for a caller that has checked its whole
+        data set once (as ``nn.fit`` has) and skips ``forward``'s checks of each batch: ``inputs`` are
+        float64 blocks, each of rows of the input leaves in the order of ``self.inputs`` by one column per
+        example, that together hold every input; ``parameters`` is a float64 vector in the order of
+        ``self.parameters``. The results are checked as ``forward``'s are."""
+        if not isinstance(parameters, np.ndarray) or parameters.dtype != np.float64 or parameters.shape != (
+            len(self.parameters),
+        ):
+            raise TraceError(f"Trace.forward_inputs: parameters must be a float64 vector of {len(self.parameters)}")
+        shapes = [np.shape(block) for block in inputs]
+        fits = bool(inputs) and all(
+            isinstance(block, np.ndarray) and block.dtype == np.float64 and block.ndim == 2 for block in inputs
+        ) and sum(shape[0] for shape in shapes) == len(self.inputs) and len({shape[1] for shape in shapes}) == 1
+        if not fits or not shapes[0][1]:
+            raise TraceError(f"Trace.forward_inputs: inputs must be float64 blocks of {len(self.inputs)} rows in all, "
+                             f"each with one column per example, got shapes {shapes}")
+        params = parameters if not self.constants else np.concatenate([parameters, [c.data for c in self.constants]])
+        return self._run(inputs, params)
+
+    def _run(self, inputs: Sequence[Array], params: Array) -> Array:
+        """The forward pass of the table whose input rows are the blocks of ``inputs``, in order."""
+        rows = np.empty((self.n_rows, inputs[0].shape[1]))
+        start = 0
+        for block in inputs:
+            rows[start:start + block.shape[0]] = block
+            start += block.shape[0]
         anomaly = MODES.get().anomaly
         with np.errstate(all="ignore"):
             for group in self.groups:

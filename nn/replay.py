@@ -119,12 +119,15 @@ class Replay:
         return cls(trace, features, targets, outputs)
 
     def forward(self, rows: Any, parameters: Array) -> tuple[Array | None, Array]:
-        """Each example's loss (None without a loss) and its outputs (batch, outputs), for these rows."""
-        if self.targets is None:
-            out = self.trace.forward(self.features[rows], parameters)
-            return None, out.reshape(out.shape[0], -1)
-        out = self.trace.forward((self.features[rows], self.targets[rows]), parameters)
-        return out[:, 0], out[:, 1:]
+        """Each example's loss (None without a loss) and its outputs (batch, outputs), for these rows. The
+        data were checked once, in ``of``, so the batches go in as blocks of the trace's input rows."""
+        blocks = [self.features[rows].T]
+        if self.targets is not None:
+            targets = self.targets[rows]
+            blocks.append(targets.reshape(targets.shape[0], -1).T)
+        out = self.trace.forward_inputs(blocks, parameters)
+        out = out.reshape(out.shape[0], -1)
+        return (None, out) if self.targets is None else (out[:, 0], out[:, 1:])
 
     def backward(self) -> Array:
         """The parameters' gradients of the last batch's mean loss."""
