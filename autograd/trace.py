@@ -54,6 +54,41 @@ def _recording_comparisons() -> Iterator[list[tuple[Value, str, Any, bool]]]:
         COMPARISONS.reset(token)
 
 
+_FORWARD = "def forward(rows, params):"
+_BACKWARD = "def backward(rows, params, grads, pgrads, skip_inputs):"
+
+
+class _Source:
+    """The Python source of a compiled replay being written: lines, and the objects they refer to (rows'
+    functions, index arrays) bound to names. ``compile`` makes the functions."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.names: dict[str, Any] = {"np": np}
+
+    def bind(self, obj: Any, hint: str) -> str:
+        """A name for ``obj`` in the compiled code."""
+        name = f"{hint}{len(self.names)}"
+        self.names[name] = obj
+        return name
+
+    def index(self, index: Any) -> str:
+        """``index`` as written inside brackets: a slice as ``a:b`` or ``a:b:step``, an array by its bound
+        name."""
+        if not isinstance(index, slice):
+            return self.bind(index, "I")
+        return f"{index.start}:{index.stop}" + (f":{index.step}" if index.step else "")
+
+    def add(self, line: str, indent: int = 1) -> None:
+        self.lines.append("    " * indent + line)
+
+    def compile(self, header: str, name: str) -> Callable[..., None]:
+        code = "\n".join([header, *self.lines, "    return None"])
+        namespace = dict(self.names)
+        exec(compile(code, f"<chainrule replay: {name}>", "exec"), namespace)  # source the groups wrote
+        return namespace[name]  # type: ignore[no-any-return]
+
+
 @dataclass(frozen=True, slots=True)
 class _Operand:
     """Where one input of every node of a group comes from: rows of the batch table (one value per
@@ -64,35 +99,40 @@ class _Operand:
     repeats: bool  # some row or parameter appears twice, so gradients must be added with np.add.at
     inputs_only: bool = False  # every row is an input's: no gradient is needed when the inputs' are not
 
-    def gather(self, rows: Array, params: Array) -> Array:
-        return params[self.index][:, None] if self.shared else rows[self.index]
+    def gather(self, src: _Source) -> str:
+        """The expression for these inputs' values, a block with one column per example (a column of
+        parameters broadcasts)."""
+        return f"params[{src.index(self.index)}][:, None]" if self.shared else f"rows[{src.index(self.index)}]"
 
-    def add_grad(self, row_grads: Array, param_grads: Array, contribution: Array) -> None:
-        if self.shared:
-            contribution = contribution.sum(axis=1)
-            target = param_grads
+    def add_grad(self, src: _Source, contribution: str) -> None:
+        """Write the line that adds ``contribution`` (one column per example) to these inputs' gradients:
+        summed over the batch for parameters, with np.add.at where an input repeats."""
+        target, value = ("pgrads", f"({contribution}).sum(axis=1)") if self.shared else ("grads", contribution)
+        line = (f"np.add.at({target}, {src.index(self.index)}, {value})" if self.repeats
+                else f"{target}[{src.index(self.index)}] += {value}")
+        if self.inputs_only:
+            src.add(f"if not skip_inputs: {line}")
         else:
-            target = row_grads
-        if self.repeats:
-            np.add.at(target, self.index, contribution)
-        else:
-            target[self.index] += contribution
+            src.add(line)
 
 
 def _operand(shared: bool, positions: Sequence[int], inputs: int) -> _Operand:
+    """The operand at ``positions``: a slice (a view, no copy) when they are evenly spaced upwards, as a
+    group's rows and a layer's biases (one after each neuron's weights) are; else an index array."""
     index = np.asarray(positions, dtype=np.intp)
     repeats = len(set(positions)) < len(positions)
     inputs_only = not shared and max(positions) < inputs
-    if not repeats and len(positions) > 0 and positions[-1] - positions[0] == len(positions) - 1 and bool(
-        np.all(np.diff(index) == 1)
-    ):
-        return _Operand(shared, slice(positions[0], positions[-1] + 1), False, inputs_only)
+    steps = set(np.diff(index).tolist())
+    if not repeats and len(steps) <= 1 and (not steps or min(steps) > 0):
+        step = steps.pop() if steps else 1
+        return _Operand(shared, slice(positions[0], positions[-1] + 1, step if step > 1 else None), False, inputs_only)
     return _Operand(shared, index, repeats, inputs_only)
 
 
 @dataclass(slots=True)
 class _Group:
-    """Nodes of one op at one depth, with inputs of the same kinds: rows ``start:stop`` of the table."""
+    """Nodes of one op at one depth, with inputs of the same kinds: rows ``start:stop`` of the table, run by
+    the row's forward and partials on arrays."""
 
     rule: Rule
     start: int
@@ -100,17 +140,18 @@ class _Group:
     operands: list[_Operand]
     arg: Any  # the constant: one number for the group, or a column of them (k×1)
 
-    def forward(self, rows: Array, params: Array) -> None:
-        xs = tuple(op.gather(rows, params) for op in self.operands)
-        rows[self.start:self.stop] = self.rule.forward(xs, self.arg)
+    def forward(self, src: _Source, size: int) -> None:
+        xs = ", ".join(op.gather(src) for op in self.operands)
+        forward, arg = src.bind(self.rule.forward, "forward"), src.bind(self.arg, "arg")
+        src.add(f"rows[{self.start}:{self.stop}] = {forward}(({xs},), {arg})")
 
-    def backward(self, rows: Array, params: Array, row_grads: Array, param_grads: Array, skip_inputs: bool) -> None:
-        upstream = row_grads[self.start:self.stop]
-        xs = tuple(op.gather(rows, params) for op in self.operands)
-        partials = self.rule.partials(xs, rows[self.start:self.stop], self.arg)
-        for operand, partial in zip(self.operands, partials, strict=True):
-            if not (skip_inputs and operand.inputs_only):
-                operand.add_grad(row_grads, param_grads, partial * upstream)
+    def backward(self, src: _Source, size: int) -> None:
+        xs = ", ".join(op.gather(src) for op in self.operands)
+        partials, arg = src.bind(self.rule.partials, "partials"), src.bind(self.arg, "arg")
+        src.add(f"up = grads[{self.start}:{self.stop}]")
+        src.add(f"p = {partials}(({xs},), rows[{self.start}:{self.stop}], {arg})")
+        for k, operand in enumerate(self.operands):
+            operand.add_grad(src, f"p[{k}] * up")
 
 
 @dataclass(slots=True)
@@ -132,25 +173,27 @@ class _RowsGroup:
         if np.array_equal(self.index, first + np.arange(k * n).reshape(k, n)):
             self.block = (first, k, n)
 
-    def _gather(self, table: Array) -> Array:
+    def _gather(self, src: _Source, table: str) -> str:
         if self.block is None:
-            return table[self.index]
+            return f"{table}[{src.bind(self.index, 'I')}]"
         first, k, n = self.block
-        return table[first:first + k * n].reshape(k, n, table.shape[1])
+        return f"{table}[{first}:{first + k * n}].reshape({k}, {n}, -1)"
 
-    def forward(self, rows: Array, params: Array) -> None:
-        rows[self.start:self.stop] = self.kernel.forward(self._gather(rows))
+    def forward(self, src: _Source, size: int) -> None:
+        kernel = src.bind(self.kernel.forward, "kernel")
+        src.add(f"rows[{self.start}:{self.stop}] = {kernel}({self._gather(src, 'rows')})")
 
-    def backward(self, rows: Array, params: Array, row_grads: Array, param_grads: Array, skip_inputs: bool) -> None:
-        if skip_inputs and self.inputs_only:
-            return
-        (contribution,) = self.kernel.vjp(row_grads[self.start:self.stop], (True,), self._gather(rows))
+    def backward(self, src: _Source, size: int) -> None:
+        vjp = src.bind(self.kernel.vjp, "vjp")
+        share = f"{vjp}(grads[{self.start}:{self.stop}], (True,), {self._gather(src, 'rows')})[0]"
         if self.block is not None:
-            self._gather(row_grads)[...] += contribution
+            line = f"{self._gather(src, 'grads')}[...] += {share}"
         elif self.repeats:
-            np.add.at(row_grads, self.index, np.broadcast_to(contribution, (*self.index.shape, row_grads.shape[1])))
+            index = src.bind(self.index, "I")
+            line = f"np.add.at(grads, {index}, np.broadcast_to({share}, (*{index}.shape, grads.shape[1])))"
         else:
-            row_grads[self.index] += contribution
+            line = f"grads[{src.bind(self.index, 'I')}] += {share}"
+        src.add(f"if not skip_inputs: {line}" if self.inputs_only else line)
 
 
 @dataclass(slots=True)
@@ -176,25 +219,47 @@ class _MatrixGroup:
             return np.lib.stride_tricks.as_strided(params[first:], shape=(k, n), strides=(stride * size, size))
         return params[self.weights]
 
-    def _blocks(self, rows: Array, params: Array) -> tuple[Array, Array, Array | None]:
-        bias = self.bias.gather(rows, params) if self.bias is not None else None
-        return self.matrix(params), self.inputs.gather(rows, params), bias
-
-    def forward(self, rows: Array, params: Array) -> None:
-        rows[self.start:self.stop] = self.kernel.forward(*self._blocks(rows, params))
-
-    def backward(self, rows: Array, params: Array, row_grads: Array, param_grads: Array, skip_inputs: bool) -> None:
-        wanted = (True, not (skip_inputs and self.inputs.inputs_only), True)
-        d_weights, d_inputs, d_bias = self.kernel.vjp(row_grads[self.start:self.stop], wanted,
-                                                      *self._blocks(rows, params))
+    def _matrix(self, src: _Source, vector: str, size: int) -> str:
+        """The expression for W in ``vector`` (the parameters or their gradients, ``size`` long): the view
+        written out where the weights lie in it as a strided block, else through ``matrix``."""
         if self.view is not None:
-            self.matrix(param_grads)[...] += d_weights
+            first, k, n, stride = self.view
+            if first + k * stride <= size:
+                return f"{vector}[{first}:{first + k * stride}].reshape({k}, {stride})[:, :{n}]"
+        return f"{src.bind(self.matrix, 'matrix')}({vector})"
+
+    def _blocks(self, src: _Source, size: int) -> str:
+        bias = self.bias.gather(src) if self.bias is not None else "None"
+        return f"{self._matrix(src, 'params', size)}, {self.inputs.gather(src)}, {bias}"
+
+    def forward(self, src: _Source, size: int) -> None:
+        kernel = src.bind(self.kernel.forward, "kernel")
+        src.add(f"rows[{self.start}:{self.stop}] = {kernel}({self._blocks(src, size)})")
+
+    def backward(self, src: _Source, size: int) -> None:
+        vjp = src.bind(self.kernel.vjp, "vjp")
+        wanted = "(True, True, True)" if not self.inputs.inputs_only else "(True, not skip_inputs, True)"
+        src.add(f"d_w, d_x, d_b = {vjp}(grads[{self.start}:{self.stop}], {wanted}, {self._blocks(src, size)})")
+        if self.view is not None:
+            src.add(f"{self._matrix(src, 'pgrads', size)}[...] += d_w")
         else:
-            np.add.at(param_grads, self.weights, d_weights)
-        if d_inputs is not None:
-            self.inputs.add_grad(row_grads, param_grads, d_inputs)
+            src.add(f"np.add.at(pgrads, {src.bind(self.weights, 'I')}, d_w)")
+        src.add("if d_x is not None:")
+        self.inputs.add_grad(_Indented(src), "d_x")
         if self.bias is not None:
-            self.bias.add_grad(row_grads, param_grads, d_bias)
+            self.bias.add_grad(src, "d_b")
+
+
+class _Indented(_Source):
+    """A ``_Source`` whose lines go one level deeper into another's: the body of an ``if``."""
+
+    def __init__(self, outer: _Source) -> None:
+        self.outer = outer
+        self.lines = outer.lines
+        self.names = outer.names
+
+    def add(self, line: str, indent: int = 1) -> None:
+        self.outer.add(line, indent + 1)
 
 
 def _weight_view(positions: list[list[int]]) -> tuple[int, int, int, int] | None:
@@ -235,6 +300,7 @@ class Trace:
         pending.parents = tuple(outputs)
         self.graph = Graph(topological_order(pending)[:-1])
         self.parameters: list[Value] = []
+        self._compiled: dict[bool, tuple[Callable[..., None], Callable[..., None]]] = {}
         self._compile(parameters)
         self._guards = [self._guard(*guard) for guard in guards]
         for output in outputs:
@@ -414,7 +480,7 @@ class Trace:
     def forward_inputs(self, inputs: Sequence[Array], parameters: Array) -> Array:
         """``forward`` for a batch laid out as the replay holds it, for a caller that has checked its whole
         data set once (as ``nn.fit`` has) and skips ``forward``'s checks of each batch: ``inputs`` are
-        float64 blocks, each of rows of the input leaves in the order of ``self.inputs`` by one column per
+        float64 or float32 blocks, each of rows of the input leaves in the order of ``self.inputs`` by one column per
         example, that together hold every input; ``parameters`` is a float64 vector in the order of
         ``self.parameters``. The results are checked as ``forward``'s are."""
         if not isinstance(parameters, np.ndarray) or parameters.dtype != np.float64 or parameters.shape != (
@@ -423,11 +489,12 @@ class Trace:
             raise TraceError(f"Trace.forward_inputs: parameters must be a float64 vector of {len(self.parameters)}")
         shapes = [np.shape(block) for block in inputs]
         fits = bool(inputs) and all(
-            isinstance(block, np.ndarray) and block.dtype == np.float64 and block.ndim == 2 for block in inputs
+            isinstance(block, np.ndarray) and block.dtype in (np.float32, np.float64) and block.ndim == 2
+            for block in inputs
         ) and sum(shape[0] for shape in shapes) == len(self.inputs) and len({shape[1] for shape in shapes}) == 1
         if not fits or not shapes[0][1]:
-            raise TraceError(f"Trace.forward_inputs: inputs must be float64 blocks of {len(self.inputs)} rows in all, "
-                             f"each with one column per example, got shapes {shapes}")
+            raise TraceError(f"Trace.forward_inputs: inputs must be float64 or float32 blocks of {len(self.inputs)} "
+                             f"rows in all, each with one column per example, got shapes {shapes}")
         params = parameters if not self.constants else np.concatenate([parameters, [c.data for c in self.constants]])
         return self._run(inputs, params)
 
@@ -438,12 +505,9 @@ class Trace:
         for block in inputs:
             rows[start:start + block.shape[0]] = block
             start += block.shape[0]
-        anomaly = MODES.get().anomaly
+        forward, _ = self._schedule(MODES.get().anomaly)
         with np.errstate(all="ignore"):
-            for group in self.groups:
-                group.forward(rows, params)
-                if anomaly:
-                    self._check_rows(rows, group.start, group.stop, "forward", rows, params)
+            forward(rows, params)
         if not math.isfinite(rows.sum()):  # one pass: a NaN or an infinity anywhere makes the sum one
             self._check_rows(rows, 0, self.n_rows, "forward", rows, params)
         self._check_guards(rows, params)
@@ -483,12 +547,9 @@ class Trace:
         else:
             raise ValueError(f"Trace.backward: reduction must be 'mean' or 'sum', got {reduction!r}")
         param_grads = np.zeros(len(params))
-        anomaly = MODES.get().anomaly
+        _, backward = self._schedule(MODES.get().anomaly)
         with np.errstate(all="ignore"):
-            for group in reversed(self.groups):
-                group.backward(rows, params, row_grads, param_grads, not input_grads)
-                if anomaly:
-                    self._check_rows(row_grads, 0, self.n_rows, "backward", rows, params)
+            backward(rows, params, row_grads, param_grads, not input_grads)
         param_grads = param_grads[: len(self.parameters)]
         if not math.isfinite(row_grads.sum() + param_grads.sum()):  # one pass each, as in forward
             self._check_rows(row_grads, 0, self.n_rows, "backward", rows, params)
@@ -512,6 +573,42 @@ class Trace:
                     f"{text} was {outcome} when fn was traced and is {not outcome} for it, so fn would have taken "
                     "another path (data-dependent control flow). Run that example on Values, or trace it anew"
                 )
+
+    def _schedule(self, checked: bool) -> tuple[Callable[..., None], Callable[..., None]]:
+        """The replay compiled into two straight-line functions over NumPy, ``forward(rows, params)`` and
+        ``backward(rows, params, grads, pgrads, skip_inputs)``: each group's lines in order (in reverse for
+        backward), with every index and every row's function bound once, as ``jax.jit`` compiles a jaxpr.
+        With ``checked`` (under ``detect_anomaly``), each group's results are checked as they are made.
+        Compiled on first use. The Python work per group and batch was most of an MNIST epoch's time: a
+        784-30-10 epoch took 3.7 s replayed group by group, against 1.0 s for NumPy by hand."""
+        compiled = self._compiled.get(checked)
+        if compiled is None:
+            forward, backward = self._write(checked)
+            compiled = (forward.compile(_FORWARD, "forward"), backward.compile(_BACKWARD, "backward"))
+            self._compiled[checked] = compiled
+        return compiled
+
+    def _write(self, checked: bool) -> tuple[_Source, _Source]:
+        """The source of the compiled forward and backward (see ``_schedule``)."""
+        forward, backward = _Source(), _Source()
+        size = len(self.parameters) + len(self.constants)  # of params and pgrads, the shared vectors
+        for group in self.groups:
+            group.forward(forward, size)
+            if checked:
+                check = forward.bind(self._check_rows, "check")
+                forward.add(f"{check}(rows, {group.start}, {group.stop}, 'forward', rows, params)")
+        for group in reversed(self.groups):
+            group.backward(backward, size)
+            if checked:
+                check = backward.bind(self._check_rows, "check")
+                backward.add(f"{check}(grads, 0, {self.n_rows}, 'backward', rows, params)")
+        return forward, backward
+
+    def source(self) -> str:
+        """The compiled replay's Python source, forward then backward: what ``forward`` and ``backward`` run,
+        each row's function and index array by the name it is bound to."""
+        forward, backward = self._write(False)
+        return f"{_FORWARD}\n" + "\n".join(forward.lines) + f"\n\n{_BACKWARD}\n" + "\n".join(backward.lines) + "\n"
 
     def _check_rows(self, table: Array, start: int, stop: int, phase: str, rows: Array, params: Array) -> None:
         """Raise, naming the example, the node, its op and inputs, if any row in start:stop of ``table`` (the

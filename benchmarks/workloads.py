@@ -428,34 +428,34 @@ def memory(engine: str, nodes: int = 100_000) -> list[float]:
 
 
 def backward_loop(engine: str, n: int = 1_000_000) -> list[float]:
-    """backward() alone over the 2·10⁶-node chain of deep_chain: "chainrule" through its float loop
-    (``backprop._chain_rule_on_floats``), "chain_rule" through the one general loop, which records passes:
-    why backward() keeps a loop of its own."""
+    """The backward pass alone (its walk included) over the 2·10⁶-node chain of deep_chain: "chainrule" is
+    ``backward()``, with its float loop; "chain_rule" the same pass through the one general loop, which
+    records passes, writing ``.grad`` afterwards as ``backward(create_graph=True)`` does. Why backward() keeps
+    a loop of its own."""
+    import autograd
     from autograd import Value
-    from autograd.backprop import _chain_rule_on_floats, chain_rule
-    from autograd.graph import Graph, topological_order
+    from autograd.backprop import chain_rule
 
     v = x = Value(1.0)
     for _ in range(n):
         v = v * 1.0000001 + 1e-9
-    order = topological_order(v)
     times = []
     for _ in range(3):
         start = time.perf_counter()
         if engine == "chainrule":
-            for node in order:
-                node.grad = 0.0
-            order[-1].grad = 1.0
-            _chain_rule_on_floats(order)
-            result = x.grad
+            autograd.backward(v)
         elif engine == "chain_rule":
-            grads: list[Any] = [0.0] * len(order)
+            graph = autograd.Graph.of(v)
+            grads: list[Any] = [0.0] * len(graph)
             grads[-1] = 1.0
-            chain_rule(Graph(order), grads)
-            result = grads[0]
+            chain_rule(graph, grads)
+            for node, g in zip(graph.nodes, grads, strict=True):
+                node.grad = g
         else:
             raise ValueError(engine)
         times.append(time.perf_counter() - start)
+        result = x.grad
+        x.grad = 0.0
     assert abs(result - 1.0000001**n) < 1e-6 * result
     return times
 
