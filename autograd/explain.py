@@ -2,7 +2,8 @@
 
 ``explain(E, w1)`` lists every path from ``w1`` to ``E``. Each path is the chain of local partials along it,
 each with its rule in words and its number; its product is that path's share of the gradient, and the sum of
-the shares is ``w1.grad``. Shown as text, Markdown or LaTeX.
+the shares is ``w1.grad``. The partials and the total are those of one recorded pass. Shown as text, Markdown
+or LaTeX.
 """
 
 from __future__ import annotations

@@ -1,11 +1,11 @@
 """The explorer: one self-contained interactive page for a graph, in a notebook or as a file.
 
-``explore(root)`` takes one snapshot of the graph (``Graph.of``: every node's number and name, data and
-∂root/∂node, every edge's local partial and rule in words, and the records of ``backward_steps``), lays it
-out with Graphviz's ``dot`` at one or more levels (layers, neurons, every scalar), and writes one HTML page
-holding the drawings, the snapshot as JSON and a small script. The page makes no network request; its
-script and styles are files of this package (``autograd/explorer/``), with svg-pan-zoom vendored beside
-them, and a Content-Security-Policy allows only those scripts and styles to run.
+``explore(root)`` records one pass of the chain rule (``autograd.passes.record``: every node's number, name,
+data and ∂root/∂node, every edge's local partial, and the steps), writes it out as JSON with each rule in
+words, lays it out with Graphviz's ``dot`` at one or more levels (layers, neurons, every scalar) through
+``render.Canvas``, and writes one HTML page holding the drawings, the JSON and a small script. The page makes
+no network request; its script and styles are files of this package (``autograd/explorer/``), with
+svg-pan-zoom vendored beside them, and a Content-Security-Policy allows only those scripts and styles to run.
 """
 
 from __future__ import annotations

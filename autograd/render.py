@@ -1,9 +1,10 @@
 """Drawing a graph: each node with its name, op, data and grad; each edge with its local partial.
 
-A reader of the graph, never imported by the engine. ``to_dot`` writes DOT text and needs no Graphviz
-binary; ``draw`` returns a ``graphviz.Digraph`` that renders to SVG, PNG or PDF and shows inline in Jupyter.
-The partial on each edge comes from ``local_partials``, the numbers ``backward()`` multiplies by, and each
-node is named as every other view of the graph names it (``Graph.name``). The ``graphviz`` package is
+A reader of a recorded pass (``autograd.passes``), never imported by the engine. ``to_dot`` writes DOT text
+and needs no Graphviz binary; ``draw`` returns a ``graphviz.Digraph`` that renders to SVG, PNG or PDF and
+shows inline in Jupyter. The partial on each edge is the pass's, the number the chain rule multiplied by,
+and each node is named as every other view of the graph names it (``Graph.name``). ``Canvas`` is the drawing
+builder that ``explore`` draws its views with too. The ``graphviz`` package is
 imported only when a drawing is made.
 """
 

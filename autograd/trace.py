@@ -479,9 +479,9 @@ class Trace:
 
     def forward_inputs(self, inputs: Sequence[Array], parameters: Array) -> Array:
         """``forward`` for a batch laid out as the replay holds it, for a caller that has checked its whole
-        data set once (as ``nn.fit`` has) and skips ``forward``'s checks of each batch: ``inputs`` are
-        float64 or float32 blocks, each of rows of the input leaves in the order of ``self.inputs`` by one column per
-        example, that together hold every input; ``parameters`` is a float64 vector in the order of
+        data set once (as ``nn.fit`` has) and skips ``forward``'s checks of each batch. ``inputs`` are blocks of
+        float64 or float32, one row per input leaf (in the order of ``self.inputs``, the blocks one after
+        another) and one column per example; ``parameters`` is a float64 vector in the order of
         ``self.parameters``. The results are checked as ``forward``'s are."""
         if not isinstance(parameters, np.ndarray) or parameters.dtype != np.float64 or parameters.shape != (
             len(self.parameters),

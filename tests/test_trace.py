@@ -260,3 +260,37 @@ def test_training_can_skip_the_inputs_gradients_and_get_the_same_parameter_gradi
     lean = traced.backward(accumulate=False, input_grads=False)
     assert lean.tolist() == full.tolist()
     assert not any(traced.grad(x).any() for x in traced.inputs)
+
+
+def test_forward_inputs_is_forward_for_a_batch_laid_out_as_the_table_and_refuses_anything_else():
+    model = nn.MLP(3, [4, 2], activation="sigmoid", seed=0)
+    traced = autograd.trace(lambda x, t: nn.half_sse(model(x), t), (np.zeros(3), np.zeros(2)))
+    rng = np.random.default_rng(0)
+    X, T = rng.normal(size=(5, 3)), rng.uniform(size=(5, 2))
+    want = traced.forward((X, T))
+    params = traced.parameter_data()
+    np.testing.assert_array_equal(traced.forward_inputs([X.T, T.T], params), want)
+    np.testing.assert_array_equal(traced.forward_inputs([X.astype(np.float32).T, T.T], params),
+                                  traced.forward((X.astype(np.float32), T)))
+    refusal = r"Trace.forward_inputs: inputs must be float64 or float32 blocks of 5 rows in all, each with one column "
+    for blocks, shown in [([X.T], r"\[\(3, 5\)\]"), ([X.T, T.T[:, :4]], r"\(2, 4\)"), ([X.T.astype(int), T.T], "")]:
+        with pytest.raises(autograd.TraceError, match=refusal + r"per example, got shapes.*" + shown):
+            traced.forward_inputs(blocks, params)
+    with pytest.raises(autograd.TraceError, match="parameters must be a float64 vector of 26"):
+        traced.forward_inputs([X.T, T.T], params[:-1])
+
+
+def test_the_replay_is_compiled_into_straight_line_code_that_shows_each_group():
+    model = nn.MLP(3, [4, 2], activation="sigmoid", seed=0)
+    traced = autograd.trace(lambda x, t: nn.half_sse(model(x), t), (np.zeros(3), np.zeros(2)))
+    source = traced.source()
+    forward, backward = source.split("\n\n")
+    assert forward.startswith("def forward(rows, params):")
+    assert backward.startswith("def backward(rows, params, grads, pgrads, skip_inputs):")
+    assert len(forward.splitlines()) == 1 + len(traced.groups)  # one line per group
+    assert "params[0:16].reshape(4, 4)[:, :3]" in forward  # the first layer's W, a view of the parameters
+    assert "params[3:16:4][:, None]" in forward  # its biases, one after each neuron's weights: a strided slice
+    X, T = np.ones((2, 3)), np.zeros((2, 2))
+    plain = traced.forward((X, T))
+    with autograd.detect_anomaly():  # the checked variant gives the same numbers
+        np.testing.assert_array_equal(traced.forward((X, T)), plain)
