@@ -31,7 +31,7 @@ from autograd.render import INSTALL_HINT, Canvas, GraphvizNotFoundError, checked
 from autograd.validation import is_whole
 from autograd.value import Value
 
-__all__ = ["ExploreOptions", "Explorer", "explore"]
+__all__ = ["ExploreOptions", "Explorer", "explore", "page_data"]
 
 Cluster = Callable[[Value], str | None]
 
@@ -122,7 +122,8 @@ def explore(root: Value, **options: Unpack[ExploreOptions]) -> Explorer:
     if len(graph) > settings["max_nodes"]:
         raise ValueError(f"explore: the graph has {len(graph)} nodes, more than max_nodes={settings['max_nodes']}")
     recorded = record(graph, undefined=math.nan, where="explore")  # nan where a partial is, as draw shows
-    data = _snapshot(recorded, settings)
+    data = page_data(recorded, title=settings["title"], max_paths=settings["max_paths"],
+                     color_by_grad=settings["color_by_grad"], precision=settings["precision"])
     _check_size(len(_json_for_script(data).encode("utf-8")), settings["max_bytes"], "its snapshot")
     svgs = []
     for index, (name, group_of) in enumerate(_views(graph, settings)):
@@ -185,10 +186,12 @@ class _References:
         return [int(piece) if k % 2 else piece for k, piece in enumerate(pieces) if k % 2 or piece]
 
 
-def _snapshot(recorded: Pass, settings: dict[str, Any]) -> dict[str, Any]:
-    """The recorded pass as the page reads it: nodes with their data and gradients, edges with their partials,
-    and the pass's steps. Texts that name nodes (formulas, rules in words, steps) are lists of strings and
-    node numbers, each name stored once, in its node."""
+def page_data(recorded: Pass, *, title: str | None = None, max_paths: int = 20, color_by_grad: bool = False,
+              precision: int = 4) -> dict[str, Any]:
+    """A recorded pass as the explorer's page reads it (``Explorer.data``, before ``explore`` adds its
+    views): nodes with their data and gradients, edges with their partials, and the pass's steps. Texts that
+    name nodes (formulas, rules in words, steps) are lists of strings and node numbers, each name stored
+    once, in its node."""
     graph = recorded.graph
     nodes = graph.nodes
     index = {id(node): i for i, node in enumerate(nodes)}
@@ -230,9 +233,9 @@ def _snapshot(recorded: Pass, settings: dict[str, Any]) -> dict[str, Any]:
                   for e, line in zip(record.edges, record.updates(), strict=True)],
     } for record in referring]
     return {
-        "title": settings["title"] or graph.name(root), "root": len(nodes) - 1, "nodes": node_data,
-        "edges": edges, "steps": steps, "levels": [], "maxPaths": settings["max_paths"],
-        "colorByGrad": settings["color_by_grad"], "precision": settings["precision"],
+        "title": title or graph.name(root), "root": len(nodes) - 1, "nodes": node_data,
+        "edges": edges, "steps": steps, "levels": [], "maxPaths": max_paths,
+        "colorByGrad": color_by_grad, "precision": precision,
     }
 
 

@@ -13,6 +13,7 @@ from hypothesis import given
 import autograd
 from autograd import RULES, StaleGraphError, Value, backward_steps, record
 from autograd.examples import WorkedExample
+from autograd.explore import page_data
 from autograd.testing import expressions
 
 
@@ -152,3 +153,13 @@ def test_a_pass_over_any_graph_gives_grad_s_numbers(expression):
     got = tuple(recorded.grads[recorded.graph.index(x)] if x in recorded.graph.nodes else 0.0 for x in xs)
     assert got == wanted
     assert [len(p) for p in recorded.partials] == [len(n.parents) for n in recorded.graph.nodes]
+
+
+def test_the_explorer_s_data_is_the_pass_written_out():
+    total = worked()
+    page = autograd.explore(total)
+    data = page_data(record(total))
+    assert {k: v for k, v in page.data.items() if k != "levels"} == {k: v for k, v in data.items() if k != "levels"}
+    recorded = record(total)
+    assert [n["grad"] for n in data["nodes"]] == list(recorded.grads)
+    assert [e["partial"] for e in data["edges"]] == [p for ps in recorded.partials for p in ps]
