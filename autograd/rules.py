@@ -157,9 +157,8 @@ class Batched:
 
     ``forward(*blocks)`` gives the k×batch outputs. ``vjp(upstream, wanted, *blocks)`` gives each block's
     share of the k×batch ``upstream`` gradient, in a shape that broadcasts to its block's (W's summed over
-    the batch), or None
-    where ``wanted`` (one bool per block) says it is not needed: the chain rule's partial × upstream for the
-    whole group.
+    the batch), or None where ``wanted`` (one bool per block) says it is not needed: the chain rule's
+    partial × upstream for the whole group.
     """
 
     layout: str

@@ -18,6 +18,7 @@ of Values made during the trace (``x > 0``) comes out differently, or a value th
 from __future__ import annotations
 
 import inspect
+import itertools
 import math
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -325,13 +326,15 @@ class Trace:
             shared |= {id(p) for p in parameters}
         depth: dict[int, int] = {}
         buckets: dict[tuple[Any, ...], list[Value]] = {}
+        zeros = itertools.repeat(0)
         for node in nodes:
             if node._rule is None:
                 continue
-            level = 1 + max((depth.get(id(p), 0) for p in node.parents), default=0)
+            ids = list(map(id, node.parents))  # map over C functions: a layer's dot has 2n + 1 parents
+            level = 1 + max(map(depth.get, ids, zeros), default=0)
             depth[id(node)] = level
             rule = node._rule
-            kinds = tuple(id(p) in shared for p in node.parents)
+            kinds = tuple(map(shared.__contains__, ids))
             arg = None if rule.takes_constant else node._arg
             key = (level, id(rule), len(node.parents), kinds, arg if isinstance(arg, int | float | None) else id(arg))
             buckets.setdefault(key, []).append(node)

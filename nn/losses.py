@@ -166,13 +166,17 @@ LOSSES: dict[str, Callable[[Any, Any], Value]] = {
 takes without being asked for."""
 
 
-def batch_targets(loss: Callable[..., Any], labels: Sequence[Any], outputs: int) -> Array:
+def batch_targets(loss: Callable[..., Any], labels: Sequence[Any] | Array, outputs: int) -> Array:
     """A whole data set's targets as one float array, (n,) for one output or (n, outputs), checked by the
     rule of ``loss`` as the loss checks each sample's (``TARGETS``): the targets a replay is given. Class
     indices of ``cross_entropy`` become one-hot rows. A target of the wrong type or shape raises TypeError,
     one that breaks the loss's rule ValueError naming the example."""
     name = getattr(loss, "__name__", "loss")
-    if loss is cross_entropy and labels and all(is_whole(y) for y in labels):
+    if isinstance(labels, np.ndarray):  # read as a whole: class indices are an array of whole numbers
+        indices = labels.ndim == 1 and labels.dtype.kind in "iu"
+    else:
+        indices = bool(labels) and all(is_whole(y) for y in labels)
+    if loss is cross_entropy and indices:
         classes = np.asarray(labels, dtype=np.int64)
         bad = np.flatnonzero((classes < 0) | (classes >= outputs))
         if bad.size:

@@ -236,6 +236,9 @@ class Neuron(Module):
     def named_parameters(self) -> list[tuple[str, Value]]:
         return [*((f"w.{i}", w) for i, w in enumerate(self.w)), ("b", self.b)]
 
+    def parameters(self) -> list[Value]:
+        return [*self.w, self.b]  # without making the names: an MNIST model has 23,860
+
     def __getstate__(self) -> dict[str, Any]:
         """For pickle: everything but the activation function, which ``activation`` names."""
         return {k: v for k, v in self.__dict__.items() if k != "_act"}
@@ -296,6 +299,9 @@ class Layer(Module):
     def named_children(self) -> list[tuple[str, Module]]:
         return [(f"neurons.{i}", n) for i, n in enumerate(self.neurons)]
 
+    def parameters(self) -> list[Value]:
+        return [p for neuron in self.neurons for p in neuron.parameters()]
+
     def forward(self, x: Input) -> list[Value]:
         """Each neuron on the same sample of ``nin`` numbers or Values."""
         return self.forward_values(_inputs(x, self.nin, "Layer"))
@@ -342,6 +348,9 @@ class MLP(Module):
 
     def named_children(self) -> list[tuple[str, Module]]:
         return [(f"layers.{i}", layer) for i, layer in enumerate(self.layers)]
+
+    def parameters(self) -> list[Value]:
+        return [p for layer in self.layers for p in layer.parameters()]
 
     def forward(self, x: Input) -> Output:
         """The last layer's output for one sample of ``nin`` numbers or Values."""

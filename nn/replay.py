@@ -55,8 +55,11 @@ def _features(data: Any) -> Array:
     return array
 
 
-def _labels(data: Any) -> list[Any]:
-    return list(data[1]) if isinstance(data, tuple) and len(data) == 2 else [y for _, y in data]
+def _labels(data: Any) -> Any:
+    """The targets of a data set: an array given as y as it is, else a list."""
+    if isinstance(data, tuple) and len(data) == 2:
+        return data[1] if isinstance(data[1], np.ndarray) else list(data[1])
+    return [y for _, y in data]
 
 
 def output_count(model: Module) -> int:

@@ -188,3 +188,8 @@ def test_an_rnn_takes_a_sequence_as_an_array():
     sequence = np.array([[0.5, -0.2], [0.1, 0.3]])
     as_array = [y.data for y in rnn(sequence)]
     assert as_array == [y.data for y in rnn(sequence.tolist())]
+
+
+def test_parameters_are_named_parameters_in_order_for_every_built_in_module():
+    for model in (nn.Neuron(3), nn.Layer(3, 2), nn.MLP(3, [4, 2]), nn.RNN(2, 3, 1)):
+        assert all(a is b for a, b in zip(model.parameters(), [p for _, p in model.named_parameters()], strict=True))
