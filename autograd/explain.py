@@ -192,6 +192,7 @@ def _first_paths(output: Value, wrt: Value, counts: dict[Value, int], recorded: 
     if output not in counts:
         return ()
     graph = recorded.graph
+    words: dict[Value, dict[int, str]] = {}  # each node's rule in words, for its inputs on paths, written once
     paths: list[Path] = []
     stack = [_Down(output, None, None)]
     while stack and len(paths) < limit:
@@ -208,10 +209,12 @@ def _first_paths(output: Value, wrt: Value, counts: dict[Value, int], recorded: 
         rule = node.rule
         assert rule is not None
         partials = recorded.partials[graph.index(node)]
-        names = [graph.name(p) for p in node.parents]
-        for position in reversed(range(len(node.parents))):
-            parent = node.parents[position]
-            if parent in counts:
-                words = rule.explain(position, len(node.parents), node.arg, names)
-                stack.append(_Down(parent, entry, Link(parent, node, position, partials[position], words)))
+        on_paths = [k for k in reversed(range(len(node.parents))) if node.parents[k] in counts]
+        if node not in words:
+            names = [graph.name(p) for p in node.parents]
+            words[node] = dict(zip(on_paths, rule.explain_each(len(node.parents), node.arg, names, on_paths),
+                                   strict=True))
+        for position in on_paths:
+            link = Link(node.parents[position], node, position, partials[position], words[node][position])
+            stack.append(_Down(node.parents[position], entry, link))
     return tuple(paths)

@@ -206,12 +206,12 @@ def page_data(recorded: Pass, *, title: str | None = None, max_paths: int = 20, 
             continue
         partials = recorded.partials[child_index]
         names = [refs.name(p) for p in child.parents]
+        words = child.rule.explain_each(len(child.parents), child.arg, names)
         for position, parent in enumerate(child.parents):
             edge_of[(child_index, position)] = len(edges)
             edges.append({
                 "from": index[id(parent)], "to": child_index, "position": position,
-                "partial": _number(partials[position]),
-                "words": refs.parts(child.rule.explain(position, len(child.parents), child.arg, names)),
+                "partial": _number(partials[position]), "words": refs.parts(words[position]),
             })
     node_data = []
     for i, node in enumerate(nodes):

@@ -455,6 +455,7 @@ def _draw(recorded: Pass, options: _Settings, grads: Sequence[float], shown: Bac
         if rule is None:
             continue
         names = [shorten(graph.name(parent)) for parent in child.parents] if options.show_rules else None
+        words = rule.explain_each(len(child.parents), child.arg, names) if names is not None else None
         for position, (parent, p) in enumerate(zip(child.parents, graph.parents[c], strict=True)):
             lines: list[str] = []
             if options.show_partials:
@@ -465,8 +466,8 @@ def _draw(recorded: Pass, options: _Settings, grads: Sequence[float], shown: Bac
                     upstream = grads[c]
                     lines.append(f"{canvas.number(partial)} × {canvas.number(upstream)} = "
                                  f"{canvas.number(partial * upstream)}")
-            if names is not None:
-                lines.append(rule.explain(position, len(child.parents), child.arg, names))
+            if words is not None:
+                lines.append(words[position])
             key = (id(parent), id(child))
             lit = (*key, position) in options.highlight_edges or (*key, None) in options.highlight_edges
             canvas.edge(f"n{p}", f"n{c}", lines, highlighted=lit)

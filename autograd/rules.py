@@ -220,10 +220,18 @@ class Rule:
     def explain(self, position: int, n_inputs: int, arg: Any = None, names: Sequence[str] | None = None) -> str:
         """The partial for one input in words, e.g. ``∂(a·b)/∂a = b``; with ``names`` (the node's actual
         inputs, e.g. their labels) written with them: ``∂(w5·out_h1)/∂w5 = out_h1``."""
+        return self.explain_each(n_inputs, arg, names, (position,))[0]
+
+    def explain_each(self, n_inputs: int, arg: Any = None, names: Sequence[str] | None = None,
+                     positions: Sequence[int] | None = None) -> list[str]:
+        """``explain`` for each input (or each of ``positions``), with the node's signature and formula
+        written once: a layer's ``dot`` node has hundreds of inputs."""
         params, words = (self.inputs, self.words) if self.signature is None else self.signature(n_inputs, arg)
-        formula = self.fill(self.formula, n_inputs, arg, names)
-        name = params[position] if names is None else names[position]
-        return f"∂({formula})/∂{name} = {self.fill(words[position], n_inputs, arg, names)}"
+        shown = params if names is None else names
+        mapping = {"c": _format_constant(arg), **dict(zip(params, shown, strict=True))}
+        formula = self.formula.format_map(mapping)
+        return [f"∂({formula})/∂{shown[i]} = {words[i].format_map(mapping)}"
+                for i in (range(n_inputs) if positions is None else positions)]
 
     def fill(self, template: str, n_inputs: int, arg: Any = None, names: Sequence[str] | None = None) -> str:
         """``template`` (the formula, a partial's words, the domain) with its input placeholders replaced by

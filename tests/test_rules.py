@@ -293,3 +293,14 @@ def test_a_row_s_batched_kernel_is_its_scalar_partials_times_upstream(k, n, batc
 
 def test_only_the_rows_with_a_kernel_of_their_own_have_one():
     assert {name for name, rule in RULES.items() if rule.batched is not None} == {"dot", "sum"}
+
+
+@pytest.mark.parametrize("op", BUILTINS)
+def test_explain_each_is_explain_for_every_input(op):
+    rule = RULES[op]
+    n = rule.arity or 5
+    arg = 2 if op == "dot" else (0.5 if rule.takes_constant else None)
+    names = [f"v{i}" for i in range(n)]
+    for shown in (None, names):
+        assert rule.explain_each(n, arg, shown) == [rule.explain(i, n, arg, shown) for i in range(n)]
+    assert rule.explain_each(n, arg, names, [n - 1]) == [rule.explain(n - 1, n, arg, names)]
