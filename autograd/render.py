@@ -4,8 +4,8 @@ A reader of a recorded pass (``autograd.passes``), never imported by the engine.
 and needs no Graphviz binary; ``draw`` returns a ``graphviz.Digraph`` that renders to SVG, PNG or PDF and
 shows inline in Jupyter. The partial on each edge is the pass's, the number the chain rule multiplied by,
 and each node is named as every other view of the graph names it (``Graph.name``). ``Canvas`` is the drawing
-builder that ``explore`` draws its views with too. The ``graphviz`` package is
-imported only when a drawing is made.
+builder that ``explore`` draws its views with too. The ``graphviz`` package is imported only when a drawing
+is made.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Canvas", "DrawOptions", "GraphvizError", "GraphvizFallbackWarning", "GraphvizNotFoundError", "checked_options",
-    "draw", "escape", "label_prefix", "save", "shorten", "to_dot",
+    "draw", "label_prefix", "save", "to_dot",
 ]
 
 INSTALL_HINT = (
