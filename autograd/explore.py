@@ -295,9 +295,9 @@ def _view_svg(
     for i, node in enumerate(nodes):
         if scalar:
             name = boxed(node) if boxed is not None else None
-        else:  # a coarse view: the unlabelled inputs together in one box too
+        else:  # a coarse view: the leaves outside every group (the inputs, x0, x1...) together in one box too
             assert group_of is not None
-            name = group_of(node) or ("inputs" if node.is_leaf and not node.label else None)
+            name = group_of(node) or ("inputs" if node.is_leaf else None)
         if name is not None:
             groups.setdefault(name, []).append(i)
     if scalar:

@@ -65,16 +65,22 @@ def _pairs(output: Prediction, target: Target, where: str) -> tuple[list[Value],
     return outs, targets
 
 
+def _named(loss: Value, name: str) -> Value:
+    """``loss`` labelled after the loss that made it, so that a drawn graph and its paths name it."""
+    loss.label = name
+    return loss
+
+
 def mse(output: Prediction, target: Target) -> Value:
     """Mean squared error: (1/n) Σ (oᵢ − tᵢ)²."""
     outs, targets = _pairs(output, target, "mse")
-    return autograd.sum([(o - t) ** 2 for o, t in zip(outs, targets, strict=True)]) / len(outs)
+    return _named(autograd.sum([(o - t) ** 2 for o, t in zip(outs, targets, strict=True)]) / len(outs), "mse")
 
 
 def half_sse(output: Prediction, target: Target) -> Value:
     """The textbook error E = Σ ½(tᵢ − oᵢ)², whose derivative is simply oᵢ − tᵢ."""
     outs, targets = _pairs(output, target, "half_sse")
-    return autograd.sum([0.5 * (t - o) ** 2 for o, t in zip(outs, targets, strict=True)])
+    return _named(autograd.sum([0.5 * (t - o) ** 2 for o, t in zip(outs, targets, strict=True)]), "half_sse")
 
 
 def binary_cross_entropy(output: Prediction, target: Target) -> Value:
@@ -89,7 +95,7 @@ def binary_cross_entropy(output: Prediction, target: Target) -> Value:
                 "use a sigmoid output layer"
             )
         terms.append(t * o.log() + (1 - t) * (1 - o).log())
-    return -autograd.sum(terms) / len(outs)
+    return _named(-autograd.sum(terms) / len(outs), "binary_cross_entropy")
 
 
 def _log_softmax(zs: list[Value], where: str) -> tuple[list[Value], Value]:
@@ -127,7 +133,7 @@ def cross_entropy(logits: Prediction, target: int | Sequence[float | Value] | np
         if not 0 <= target < len(zs):
             raise ValueError(f"cross_entropy: target class {target} is out of range for {len(zs)} classes")
         shifted, log_sum = _log_softmax(zs, "cross_entropy")
-        return log_sum - shifted[target]
+        return _named(log_sum - shifted[target], "cross_entropy")
     if isinstance(target, np.ndarray) and target.ndim == 1:  # a row of a one-hot table
         target = target.tolist()
     if isinstance(target, bool | float | str | Value) or not isinstance(target, Sequence):
@@ -139,7 +145,8 @@ def cross_entropy(logits: Prediction, target: int | Sequence[float | Value] | np
     )[0]:
         raise ValueError(f"cross_entropy: a target list must hold probabilities that sum to 1, got {list(target)}")
     logp = log_softmax(zs)
-    return -autograd.sum([t * lp for t, lp in zip(target, logp, strict=True) if isinstance(t, Value) or t != 0])
+    terms = [t * lp for t, lp in zip(target, logp, strict=True) if isinstance(t, Value) or t != 0]
+    return _named(-autograd.sum(terms), "cross_entropy")
 
 
 def hinge(score: Value | Sequence[Value], target: float | Sequence[float]) -> Value:
@@ -147,7 +154,7 @@ def hinge(score: Value | Sequence[Value], target: float | Sequence[float]) -> Va
     outs, targets = _pairs(score, target, "hinge")
     for i, t in enumerate(targets):
         _check_target("hinge", i, float_of(t))
-    return autograd.sum([(1 - t * o).relu() for o, t in zip(outs, targets, strict=True)]) / len(outs)
+    return _named(autograd.sum([(1 - t * o).relu() for o, t in zip(outs, targets, strict=True)]) / len(outs), "hinge")
 
 
 def _distribution_rows(rows: Array) -> Array:

@@ -9,6 +9,7 @@ and calling the module calls it.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import math
@@ -82,12 +83,25 @@ def _rng(seed: int | random.Random | None) -> random.Random:
     return seed if isinstance(seed, random.Random) else random.Random(seed)
 
 
-def _inputs(x: Input | Value | float, n: int, where: str) -> list[Value]:
-    """One sample's inputs as Values (a single number counts as one input), checked against ``n``."""
+def _inputs(x: Input | Value | float, n: int, where: str, name: str | None = "x") -> list[Value]:
+    """One sample's inputs as Values (a single number counts as one input), checked against ``n``. A number
+    becomes a leaf labelled ``x0``, ``x1``... (``name`` and its position; unlabelled with ``name=None``), so
+    that a drawn model names its inputs; a Value is used as it is."""
     items: Sequence[Value | float] = [x] if isinstance(x, Value) or is_real(x) else x  # type: ignore[assignment]
     if len(items) != n:
         raise ValueError(f"{where}: expected {n} inputs, got {len(items)}")
-    return as_values(items, where)
+    values = as_values(items, where)
+    if name is not None:
+        for label, item, value in zip(_input_labels(name, n), items, values, strict=True):
+            if value is not item:
+                value.label = label
+    return values
+
+
+@functools.cache
+def _input_labels(name: str, n: int) -> tuple[str, ...]:
+    """``x0``, ``x1``, ...: made once per model width, not once per sample."""
+    return tuple(f"{name}{i}" for i in range(n))
 
 
 _DOT = RULES["dot"]
@@ -400,10 +414,10 @@ class RNN(Module):
         """Unroll the network over ``sequence``: the outputs at each step and the last hidden state."""
         if isinstance(sequence, str) or not isinstance(sequence, Sequence | np.ndarray) or len(sequence) == 0:
             raise ValueError(f"RNN: expected a non-empty sequence of inputs, got {sequence!r}")
-        h = _inputs(h0 if h0 is not None else [0.0] * self.nhidden, self.nhidden, "RNN: h0")
+        h = _inputs(h0 if h0 is not None else [0.0] * self.nhidden, self.nhidden, "RNN: h0", name=None)
         outputs: list[Output] = []
         for t, x in enumerate(sequence):
-            xs = _inputs(x, self.nin, f"RNN: step {t}")
+            xs = _inputs(x, self.nin, f"RNN: step {t}", name=None)
             _label_step(xs, f"t{t}.x", keep=True)
             h = self.cell.forward_values(xs + h)
             for v in h:  # each unit's w·x + b, named for its time step (no parents under no_grad)

@@ -193,3 +193,21 @@ def test_an_rnn_takes_a_sequence_as_an_array():
 def test_parameters_are_named_parameters_in_order_for_every_built_in_module():
     for model in (nn.Neuron(3), nn.Layer(3, 2), nn.MLP(3, [4, 2]), nn.RNN(2, 3, 1)):
         assert all(a is b for a, b in zip(model.parameters(), [p for _, p in model.named_parameters()], strict=True))
+
+
+def test_a_model_names_the_inputs_it_makes_and_each_loss_names_its_output():
+    model = nn.MLP(3, [2, 1], seed=0)
+    loss = nn.mse(model([0.5, -1.0, 2.0]), 1.0)
+    graph = autograd.Graph.of(loss)
+    names = [graph.name(n) for n in graph.nodes]
+    assert {"x0", "x1", "x2", "mse"} <= set(names)
+    assert not any(name.startswith("leaf#") for name in names)
+    given = autograd.Value(0.5, "pixel")
+    assert "pixel" in [n.label for n in autograd.Graph.of(model([given, 0.0, 0.0])).nodes]  # a Value keeps its own
+    for name, target in [("half_sse", 1.0), ("binary_cross_entropy", 1.0), ("hinge", 1.0)]:
+        out = nn.Neuron(3, activation="sigmoid", seed=0)([0.1, 0.2, 0.3])
+        assert nn.losses.LOSSES[name](out, target).label == name
+    assert nn.cross_entropy(nn.MLP(2, [3], seed=0)([1.0, 2.0]), 1).label == "cross_entropy"
+    assert nn.cross_entropy(nn.MLP(2, [3], seed=0)([1.0, 2.0]), [0.0, 1.0, 0.0]).label == "cross_entropy"
+    rnn = nn.RNN(1, 2, 1, seed=0)
+    assert "t0.x" in [n.label for n in autograd.Graph.of(rnn([[1.0]])[0]).nodes]  # the steps name their own
