@@ -290,7 +290,9 @@ class Canvas:
                  timeout: float = LAYOUT_SECONDS, element_id: str | None = None, title: str | None = None) -> None:
         self.precision = precision
         self.color_by_grad = color_by_grad
-        graph_attr = {"rankdir": rankdir, "fontname": "Helvetica", "nodesep": "0.3", "ranksep": "0.5"}
+        # ordering="in": each node's inputs in the order the op lists them, so that the textbook's order holds
+        # (i1 above i2, h1 above h2, w1 above w2; dot's own heuristic drew every pair of the worked example reversed)
+        graph_attr = {"rankdir": rankdir, "fontname": "Helvetica", "nodesep": "0.3", "ranksep": "0.5", "ordering": "in"}
         if element_id is not None:
             graph_attr["id"] = element_id
         self.digraph = _drawing(

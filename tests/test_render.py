@@ -298,3 +298,18 @@ def test_no_layout_in_time_is_a_clear_error_and_a_bad_timeout_is_refused(tmp_pat
     for bad in (0, -1, math.inf, "3", True):
         with pytest.raises(ValueError, match="timeout must be a positive number of seconds"):
             autograd.to_dot(root, timeout=bad)
+
+
+def test_the_worked_example_is_drawn_in_the_textbook_s_order():
+    """i1 above i2, w1 above w2, h1 above h2 and o1 above o2, as the derivation draws them."""
+    example = WorkedExample()
+    total = example.forward()
+    total.backward()
+    drawn = subprocess.run(["dot", "-Tsvg"], input=to_dot(total).encode(), capture_output=True, check=True)
+    svg = drawn.stdout.decode()
+    graph = autograd.Graph.of(total)
+    height = {}
+    for found in re.finditer(r'<title>n(\d+)</title>.*?<text[^>]*? y="([\d.-]+)"', svg, flags=re.S):
+        height[graph.name(graph.nodes[int(found.group(1))])] = float(found.group(2))
+    for first, second in [("i1", "i2"), ("w1", "w2"), ("net_h1", "net_h2"), ("out_h1", "out_h2"), ("out_o1", "out_o2")]:
+        assert height[first] < height[second], f"{first} is drawn below {second}"
