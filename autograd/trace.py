@@ -63,7 +63,8 @@ class _Source:
     """The Python source of a compiled replay being written: lines, and the objects they refer to (rows'
     functions, index arrays) bound to names. ``compile`` makes the functions."""
 
-    def __init__(self) -> None:
+    def __init__(self, size: int) -> None:
+        self.size = size  # of params and pgrads, the shared vectors
         self.lines: list[str] = []
         self.names: dict[str, Any] = {"np": np}
 
@@ -105,16 +106,13 @@ class _Operand:
         parameters broadcasts)."""
         return f"params[{src.index(self.index)}][:, None]" if self.shared else f"rows[{src.index(self.index)}]"
 
-    def add_grad(self, src: _Source, contribution: str) -> None:
+    def add_grad(self, src: _Source, contribution: str, indent: int = 1) -> None:
         """Write the line that adds ``contribution`` (one column per example) to these inputs' gradients:
         summed over the batch for parameters, with np.add.at where an input repeats."""
         target, value = ("pgrads", f"({contribution}).sum(axis=1)") if self.shared else ("grads", contribution)
         line = (f"np.add.at({target}, {src.index(self.index)}, {value})" if self.repeats
                 else f"{target}[{src.index(self.index)}] += {value}")
-        if self.inputs_only:
-            src.add(f"if not skip_inputs: {line}")
-        else:
-            src.add(line)
+        src.add(f"if not skip_inputs: {line}" if self.inputs_only else line, indent)
 
 
 def _operand(shared: bool, positions: Sequence[int], inputs: int) -> _Operand:
@@ -141,12 +139,12 @@ class _Group:
     operands: list[_Operand]
     arg: Any  # the constant: one number for the group, or a column of them (k×1)
 
-    def forward(self, src: _Source, size: int) -> None:
+    def forward(self, src: _Source) -> None:
         xs = ", ".join(op.gather(src) for op in self.operands)
         forward, arg = src.bind(self.rule.forward, "forward"), src.bind(self.arg, "arg")
         src.add(f"rows[{self.start}:{self.stop}] = {forward}(({xs},), {arg})")
 
-    def backward(self, src: _Source, size: int) -> None:
+    def backward(self, src: _Source) -> None:
         xs = ", ".join(op.gather(src) for op in self.operands)
         partials, arg = src.bind(self.rule.partials, "partials"), src.bind(self.arg, "arg")
         src.add(f"up = grads[{self.start}:{self.stop}]")
@@ -180,11 +178,11 @@ class _RowsGroup:
         first, k, n = self.block
         return f"{table}[{first}:{first + k * n}].reshape({k}, {n}, -1)"
 
-    def forward(self, src: _Source, size: int) -> None:
+    def forward(self, src: _Source) -> None:
         kernel = src.bind(self.kernel.forward, "kernel")
         src.add(f"rows[{self.start}:{self.stop}] = {kernel}({self._gather(src, 'rows')})")
 
-    def backward(self, src: _Source, size: int) -> None:
+    def backward(self, src: _Source) -> None:
         vjp = src.bind(self.kernel.vjp, "vjp")
         share = f"{vjp}(grads[{self.start}:{self.stop}], (True,), {self._gather(src, 'rows')})[0]"
         if self.block is not None:
@@ -211,56 +209,43 @@ class _MatrixGroup:
     view: tuple[int, int, int, int] | None  # (first, k, n, stride): W is params[first:].reshape(...)[:, :n]
 
     def matrix(self, params: Array) -> Array:
-        """W, k×n: a view of the parameter vector when the weights lie in it as a strided block."""
+        """W, k×n, where ``_matrix`` cannot write it as a slice: a strided view that runs past the vector's
+        last row (the layer's last bias is elsewhere), or gathered by the weights' positions."""
         if self.view is not None:
             first, k, n, stride = self.view
-            if first + k * stride <= params.shape[0]:  # the cheap view: each neuron's bias follows its weights
-                return params[first:first + k * stride].reshape(k, stride)[:, :n]
             size = params.itemsize
             return np.lib.stride_tricks.as_strided(params[first:], shape=(k, n), strides=(stride * size, size))
         return params[self.weights]
 
-    def _matrix(self, src: _Source, vector: str, size: int) -> str:
-        """The expression for W in ``vector`` (the parameters or their gradients, ``size`` long): the view
-        written out where the weights lie in it as a strided block, else through ``matrix``."""
+    def _matrix(self, src: _Source, vector: str) -> str:
+        """The expression for W in ``vector`` (the parameters or their gradients): the view written out where
+        the weights lie in it as a strided block, else through ``matrix``."""
         if self.view is not None:
             first, k, n, stride = self.view
-            if first + k * stride <= size:
+            if first + k * stride <= src.size:
                 return f"{vector}[{first}:{first + k * stride}].reshape({k}, {stride})[:, :{n}]"
         return f"{src.bind(self.matrix, 'matrix')}({vector})"
 
-    def _blocks(self, src: _Source, size: int) -> str:
+    def _blocks(self, src: _Source) -> str:
         bias = self.bias.gather(src) if self.bias is not None else "None"
-        return f"{self._matrix(src, 'params', size)}, {self.inputs.gather(src)}, {bias}"
+        return f"{self._matrix(src, 'params')}, {self.inputs.gather(src)}, {bias}"
 
-    def forward(self, src: _Source, size: int) -> None:
+    def forward(self, src: _Source) -> None:
         kernel = src.bind(self.kernel.forward, "kernel")
-        src.add(f"rows[{self.start}:{self.stop}] = {kernel}({self._blocks(src, size)})")
+        src.add(f"rows[{self.start}:{self.stop}] = {kernel}({self._blocks(src)})")
 
-    def backward(self, src: _Source, size: int) -> None:
+    def backward(self, src: _Source) -> None:
         vjp = src.bind(self.kernel.vjp, "vjp")
         wanted = "(True, True, True)" if not self.inputs.inputs_only else "(True, not skip_inputs, True)"
-        src.add(f"d_w, d_x, d_b = {vjp}(grads[{self.start}:{self.stop}], {wanted}, {self._blocks(src, size)})")
+        src.add(f"d_w, d_x, d_b = {vjp}(grads[{self.start}:{self.stop}], {wanted}, {self._blocks(src)})")
         if self.view is not None:
-            src.add(f"{self._matrix(src, 'pgrads', size)}[...] += d_w")
+            src.add(f"{self._matrix(src, 'pgrads')}[...] += d_w")
         else:
             src.add(f"np.add.at(pgrads, {src.bind(self.weights, 'I')}, d_w)")
         src.add("if d_x is not None:")
-        self.inputs.add_grad(_Indented(src), "d_x")
+        self.inputs.add_grad(src, "d_x", indent=2)
         if self.bias is not None:
             self.bias.add_grad(src, "d_b")
-
-
-class _Indented(_Source):
-    """A ``_Source`` whose lines go one level deeper into another's: the body of an ``if``."""
-
-    def __init__(self, outer: _Source) -> None:
-        self.outer = outer
-        self.lines = outer.lines
-        self.names = outer.names
-
-    def add(self, line: str, indent: int = 1) -> None:
-        self.outer.add(line, indent + 1)
 
 
 def _weight_view(positions: list[list[int]]) -> tuple[int, int, int, int] | None:
@@ -468,6 +453,10 @@ class Trace:
         if vector.shape != (len(self.parameters),):
             raise TraceError(f"Trace.forward: parameters must be a vector of {len(self.parameters)} numbers, got shape "
                              f"{vector.shape}")
+        return self._with_constants(vector)
+
+    def _with_constants(self, vector: Array) -> Array:
+        """The parameters' vector followed by the constants' data: the replay's shared vector."""
         if not self.constants:
             return vector  # contiguous float64: read from the parameters, or by real_array
         return np.concatenate([vector, [c.data for c in self.constants]])
@@ -498,8 +487,7 @@ class Trace:
         if not fits or not shapes[0][1]:
             raise TraceError(f"Trace.forward_inputs: inputs must be float64 or float32 blocks of {len(self.inputs)} "
                              f"rows in all, each with one column per example, got shapes {shapes}")
-        params = parameters if not self.constants else np.concatenate([parameters, [c.data for c in self.constants]])
-        return self._run(inputs, params)
+        return self._run(inputs, self._with_constants(parameters))
 
     def _run(self, inputs: Sequence[Array], params: Array) -> Array:
         """The forward pass of the table whose input rows are the blocks of ``inputs``, in order."""
@@ -593,15 +581,15 @@ class Trace:
 
     def _write(self, checked: bool) -> tuple[_Source, _Source]:
         """The source of the compiled forward and backward (see ``_schedule``)."""
-        forward, backward = _Source(), _Source()
-        size = len(self.parameters) + len(self.constants)  # of params and pgrads, the shared vectors
+        size = len(self.parameters) + len(self.constants)
+        forward, backward = _Source(size), _Source(size)
         for group in self.groups:
-            group.forward(forward, size)
+            group.forward(forward)
             if checked:
                 check = forward.bind(self._check_rows, "check")
                 forward.add(f"{check}(rows, {group.start}, {group.stop}, 'forward', rows, params)")
         for group in reversed(self.groups):
-            group.backward(backward, size)
+            group.backward(backward)
             if checked:
                 check = backward.bind(self._check_rows, "check")
                 backward.add(f"{check}(grads, 0, {self.n_rows}, 'backward', rows, params)")

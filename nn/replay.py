@@ -10,7 +10,7 @@ targets are checked once, by the loss's own rule (``nn.losses.batch_targets``); 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,7 +28,7 @@ Array = Any
 __all__ = ["CHUNK", "NotReplayableError", "Replay", "as_values", "output_count"]
 
 CHUNK = 2048
-"""How many examples ``evaluate`` and ``accuracy`` replay at once."""
+"""How many examples ``evaluate`` and ``accuracy`` replay at once (``nn.train``'s scoring)."""
 
 
 class NotReplayableError(ValueError):
@@ -148,13 +148,6 @@ class Replay:
             seed = self._seeds[size] = np.zeros((size, 1 + self.outputs))
             seed[:, 0] = 1.0 / size
         return self.trace.backward(grad_outputs=seed, accumulate=False, input_grads=False)
-
-    def chunks(self, parameters: Array) -> Iterator[tuple[range, Array | None, Array]]:
-        """The whole data set's losses and outputs, ``CHUNK`` examples at a time."""
-        n = len(self.features)
-        for start in range(0, n, CHUNK):
-            rows = range(start, min(start + CHUNK, n))
-            yield (rows, *self.forward(slice(rows.start, rows.stop), parameters))
 
 
 def as_values(row: Array) -> Value | list[Value]:

@@ -29,8 +29,9 @@ Loss = Callable[[Any, Any], Value]
 Pairs = list[tuple[Any, Any]]
 Array = Any
 """A NumPy array (typed loosely: NumPy's operators return Any to a type checker)."""
-Outputs = tuple[Array | None, Array, Callable[[], Sequence[Any]]]
-"""A batch's results (see ``_Backend.outputs``): each sample's loss, the outputs' numbers, and the outputs."""
+Outputs = tuple[Array | None, Callable[[], Array], Callable[[], Sequence[Any]]]
+"""A batch's results (see ``_Backend.outputs``): each sample's loss, then functions giving the outputs'
+numbers and the outputs, which only metrics need."""
 
 LOSSES = losses.LOSSES
 """Losses ``fit`` and ``evaluate`` accept by name (``nn.losses.LOSSES``)."""
@@ -134,16 +135,16 @@ def _accuracy_metric(cut: float) -> Metric:
     return accuracy
 
 
-def _add_metrics(totals: dict[str, float], metrics: dict[str, Metric], numbers: Array,
+def _add_metrics(totals: dict[str, float], metrics: dict[str, Metric], numbers: Callable[[], Array],
                  outputs: Callable[[], Sequence[Any]], targets: list[Any]) -> None:
-    """Add each metric, summed over a batch, to ``totals``: accuracy from the outputs' ``numbers`` by
+    """Add each metric, summed over a batch, to ``totals``: accuracy from the outputs' ``numbers()`` by
     ``correct_rows``, a function on each sample's ``outputs()`` (the model's Values, or leaves holding a
     replay's numbers)."""
     given: Sequence[Any] | None = None
     for name, metric in metrics.items():
         cut = getattr(metric, "cut", None)
         if cut is not None:
-            totals[name] += float(np.count_nonzero(correct_rows(numbers, targets, cut)))
+            totals[name] += float(np.count_nonzero(correct_rows(numbers(), targets, cut)))
             continue
         given = outputs() if given is None else given
         totals[name] += math.fsum(metric(out, y) for out, y in zip(given, targets, strict=True))
@@ -151,12 +152,15 @@ def _add_metrics(totals: dict[str, float], metrics: dict[str, Metric], numbers: 
 
 class _Backend:
     """How a batch runs: the scalar graph of each sample (``_OnValues``) or the replay (``_Replayed``). The
-    training loop, ``evaluate`` and ``accuracy`` are written once over this."""
+    training loop, ``evaluate`` and ``accuracy`` are written once over this; scoring takes ``chunk`` samples
+    at a time (all at once when None)."""
+
+    chunk: int | None = None
 
     def outputs(self, rows: Sequence[int] | slice, train: bool) -> Outputs:
-        """For the samples ``rows``: each one's loss (None without a loss), the outputs' numbers (samples ×
-        outputs) and a function giving the outputs as the model returns them; with ``train``, after one
-        optimizer step on the batch's mean loss."""
+        """For the samples ``rows``: each one's loss (None without a loss), then a function giving the outputs'
+        numbers (samples × outputs) and one giving the outputs as the model returns them; with ``train``,
+        after one optimizer step on the batch's mean loss."""
         raise NotImplementedError
 
     def finish(self) -> None:
@@ -183,12 +187,14 @@ class _OnValues(_Backend):
             (autograd.sum(sample_losses) / len(batch)).backward()
             self.opt.step()
         loss_numbers = None if sample_losses is None else np.array([v.data for v in sample_losses])
-        return loss_numbers, _output_numbers(outputs), lambda: outputs
+        return loss_numbers, lambda: _output_numbers(outputs), lambda: outputs
 
 
 class _Replayed(_Backend):
     """The samples through a replay, the parameters (and the optimizer's state) in arrays until ``finish``
     writes them back to the model's Values."""
+
+    chunk = replay.CHUNK
 
     def __init__(self, found: replay.Replay, stepper: VectorStep | None, parameters: Array | None = None) -> None:
         self.found, self.stepper = found, stepper
@@ -201,7 +207,7 @@ class _Replayed(_Backend):
             assert self.stepper is not None
             self.grads = self.found.backward()
             self.stepper.step(self.parameters, self.grads)
-        return sample_losses, numbers, lambda: [replay.as_values(row) for row in numbers]
+        return sample_losses, lambda: numbers, lambda: [replay.as_values(row) for row in numbers]
 
     def write_back(self) -> None:
         """Write the replay's parameters and last gradients to the model's Values."""
@@ -252,8 +258,7 @@ def _backend(model: Any, fn: Loss | None, data: Any, pairs: Pairs, batched: bool
 
 def _scores(backend: _Backend, pairs: Pairs, metrics: dict[str, Metric]) -> dict[str, float]:
     """The mean loss (when the backend has a loss) and the mean of each metric over ``pairs``."""
-    found = backend.found if isinstance(backend, _Replayed) else None
-    chunk = replay.CHUNK if found is not None else len(pairs)
+    chunk = backend.chunk or len(pairs)
     losses_seen: list[float] = []
     totals = dict.fromkeys(metrics, 0.0)
     for start in range(0, len(pairs), chunk):
