@@ -11,7 +11,6 @@ svg-pan-zoom vendored beside them, and a Content-Security-Policy allows only tho
 from __future__ import annotations
 
 import base64
-import dataclasses
 import hashlib
 import html
 import json
@@ -26,7 +25,7 @@ from typing import Any, TypedDict, Unpack
 
 from autograd.files import write_atomically
 from autograd.graph import Graph
-from autograd.passes import Pass, record
+from autograd.passes import LONGEST_FORMULA, Pass, record
 from autograd.render import INSTALL_HINT, Canvas, GraphvizNotFoundError, checked_options, label_prefix
 from autograd.validation import is_whole
 from autograd.value import Value
@@ -48,6 +47,9 @@ class ExploreOptions(TypedDict, total=False):
     - ``precision``: significant digits in the drawings, 1 to 17 (default 4); the side panel shows 6.
     - ``show_partials``: label each edge with its local partial (default: True up to 400 nodes).
     - ``max_nodes``: a larger graph raises ValueError (default 20,000).
+    - ``fan_at``: in the scalar view, this many leaves or more of one name (``w.0``, ``w.1``...; ``x0``...) in
+      one box feeding the same nodes are drawn as one fan node, which lists them when clicked: a neuron's
+      weights, a layer's inputs (default 8).
     - ``max_paths``: the most paths the panel lists for one node; it always shows their count and sum
       (default 20).
     - ``title``: the page's title (default: the root's name).
@@ -62,6 +64,7 @@ class ExploreOptions(TypedDict, total=False):
     precision: int
     show_partials: bool
     max_nodes: int
+    fan_at: int
     max_paths: int
     title: str
     timeout: float
@@ -71,6 +74,10 @@ class ExploreOptions(TypedDict, total=False):
 MAX_PAGE_BYTES = 64 * 2**20
 """The largest page ``explore`` makes by default (``max_bytes``): past it, a browser opens it slowly or not at
 all, and building it takes many times its size in memory."""
+
+FAN_AT = 8
+"""The fewest leaves drawn as one fan node (``fan_at``): a layer's 64 inputs or a neuron's 64 weights would
+make the scalar view one column 190,000 units tall."""
 
 _PARTIAL_LABELS_UP_TO = 400
 """Up to this many nodes, edges carry their partials in the drawing by default; past it dot's layout with
@@ -124,11 +131,17 @@ def explore(root: Value, **options: Unpack[ExploreOptions]) -> Explorer:
     recorded = record(graph, undefined=math.nan, where="explore")  # nan where a partial is, as draw shows
     data = page_data(recorded, title=settings["title"], max_paths=settings["max_paths"],
                      color_by_grad=settings["color_by_grad"], precision=settings["precision"])
+    steps_of = [time_step(node) for node in graph.nodes]
+    step_names = sorted({name for name in steps_of if name is not None}, key=lambda name: int(name[1:]))
+    settings["time_steps"] = len(step_names) >= 2
+    if settings["time_steps"]:  # each node's time step, by its number in names (-1: none), for the panel's sums
+        number = {name: k for k, name in enumerate(step_names)}
+        data["time"] = {"names": step_names, "of": [-1 if name is None else number[name] for name in steps_of]}
     _check_size(len(_json_for_script(data).encode("utf-8")), settings["max_bytes"], "its snapshot")
     svgs = []
     for index, (name, group_of) in enumerate(_views(graph, settings)):
-        svg, boxes = _view_svg(recorded, data, settings, index, group_of)
-        data["levels"].append({"name": name, "boxes": boxes})
+        svg, drawn = _view_svg(recorded, data, settings, index, group_of)
+        data["levels"].append({"name": name, **drawn})
         svgs.append(svg)
     page = _page(data, svgs, settings)
     _check_size(len(page.encode("utf-8")), settings["max_bytes"], "the page")
@@ -149,7 +162,7 @@ def _settings(root: Value, options: ExploreOptions) -> dict[str, Any]:
     cluster = options.get("cluster")
     if cluster is not None and not callable(cluster):
         raise TypeError(f"explore: cluster must be a function from a node to a group name, got {cluster!r}")
-    defaults = {"max_nodes": 20_000, "max_paths": 20, "max_bytes": MAX_PAGE_BYTES}
+    defaults = {"max_nodes": 20_000, "max_paths": 20, "max_bytes": MAX_PAGE_BYTES, "fan_at": FAN_AT}
     for key, default in defaults.items():
         value = options.get(key, default)
         if not is_whole(value) or value < 1:
@@ -158,7 +171,7 @@ def _settings(root: Value, options: ExploreOptions) -> dict[str, Any]:
         "rankdir": rankdir, "precision": precision, "levels": levels, "cluster": cluster,
         "color_by_grad": bool(options.get("color_by_grad", False)), "show_partials": options.get("show_partials"),
         "max_nodes": options.get("max_nodes", 20_000), "max_paths": options.get("max_paths", 20),
-        "max_bytes": options.get("max_bytes", MAX_PAGE_BYTES),
+        "max_bytes": options.get("max_bytes", MAX_PAGE_BYTES), "fan_at": options.get("fan_at", FAN_AT),
         "title": options.get("title"), "timeout": timeout,
     }
 
@@ -189,16 +202,17 @@ class _References:
 def page_data(recorded: Pass, *, title: str | None = None, max_paths: int = 20, color_by_grad: bool = False,
               precision: int = 4) -> dict[str, Any]:
     """A recorded pass as the explorer's page reads it (``Explorer.data``, before ``explore`` adds its
-    views): nodes with their data and gradients, edges with their partials, and the pass's steps. Texts that
-    name nodes (formulas, rules in words, steps) are lists of strings and node numbers, each name stored
-    once, in its node."""
+    views): nodes with their data and gradients, edges with their partials, and the pass's steps, each with
+    its node's upstream gradient and each edge's gradient after it. Texts that name nodes (formulas, rules
+    in words) are lists of strings and node numbers, each name stored once, in its node; a node that
+    sentences name by what it computes (``Graph.expression``) carries that as ``say``, and in parentheses
+    as ``operand`` where it needs them."""
     graph = recorded.graph
     nodes = graph.nodes
     index = {id(node): i for i, node in enumerate(nodes)}
     root = nodes[-1]
     refs = _References(index)
     grads = recorded.grads
-    records = recorded.steps
     edges: list[dict[str, Any]] = []
     edge_of: dict[tuple[int, int], int] = {}
     for child_index, child in enumerate(nodes):
@@ -216,22 +230,21 @@ def page_data(recorded: Pass, *, title: str | None = None, max_paths: int = 20, 
     node_data = []
     for i, node in enumerate(nodes):
         rule = node.rule
-        names = [refs.name(p) for p in node.parents]
-        node_data.append({
-            "name": graph.name(node), "op": rule.name if rule else None,
-            "symbol": rule.describe_op(node.arg) if rule else None,
-            "formula": refs.parts(rule.fill(rule.formula, len(node.parents), node.arg, names)) if rule else None,
-            "data": _number(recorded.data[i]), "grad": _number(grads[i]),
-        })
-    referring = [dataclasses.replace(record, graph=refs) for record in records]  # type: ignore[arg-type]
+        name = graph.name(node)
+        entry: dict[str, Any] = {
+            "name": name, "op": rule.name if rule else None, "symbol": rule.describe_op(node.arg) if rule else None,
+            "formula": _formula(graph, node, refs), "data": _number(recorded.data[i]), "grad": _number(grads[i]),
+        }
+        said, operand = graph.expression(node), graph.operand(node)
+        if said != name:
+            entry["say"] = said
+        if operand != said:
+            entry["operand"] = operand
+        node_data.append(entry)
     steps = [{
-        "index": record.index, "node": index[id(record.node)], "upstream": _number(record.upstream),
-        "text": refs.parts(str(record)),
-        "edges": [{"edge": edge_of[(index[id(record.node)], e.position)], "partial": _number(e.partial),
-                   "contribution": _number(e.contribution), "before": _number(e.grad_before),
-                   "after": _number(e.grad_after), "line": refs.parts(line)}
-                  for e, line in zip(record.edges, record.updates(), strict=True)],
-    } for record in referring]
+        "node": index[id(record.node)], "upstream": _number(record.upstream), "formula": record.formula(),
+        "edges": [[edge_of[(index[id(record.node)], e.position)], _number(e.grad_after)] for e in record.edges],
+    } for record in recorded.steps]
     return {
         "title": title or graph.name(root), "root": len(nodes) - 1, "nodes": node_data,
         "edges": edges, "steps": steps, "levels": [], "maxPaths": max_paths,
@@ -239,9 +252,22 @@ def page_data(recorded: Pass, *, title: str | None = None, max_paths: int = 20, 
     }
 
 
+def _formula(graph: Graph, node: Value, refs: _References) -> list[str | int] | None:
+    """What ``node`` computes, in its inputs' names (as references), or its op's formula and the count of its
+    inputs when that would be too long to read, as a step writes it."""
+    rule = node.rule
+    if rule is None:
+        return None
+    n = len(node.parents)
+    if len(rule.written(n, node.arg, [graph.operand(p) for p in node.parents])) > LONGEST_FORMULA:
+        return [f"{rule.fill(rule.formula, n, node.arg)} over {n} inputs"]
+    return refs.parts(rule.written(n, node.arg, [refs.name(p) for p in node.parents]))
+
+
 def _views(graph: Graph, settings: dict[str, Any]) -> list[tuple[str, Cluster | None]]:
-    """The page's views, coarsest first: one per label depth of ``levels``, one for ``cluster``, and the
-    scalar view last (None: every node)."""
+    """The page's views, coarsest first: one per label depth of ``levels``, one for ``cluster``, one by time
+    step for an unrolled network (labels ``t0.…``, ``t1.…`` as ``nn.RNN.unroll`` gives them), and the scalar
+    view last (None: every node)."""
     views: list[tuple[str, Cluster | None]] = []
     for depth in settings["levels"]:
         group = label_prefix(depth)
@@ -249,16 +275,38 @@ def _views(graph: Graph, settings: dict[str, Any]) -> list[tuple[str, Cluster | 
         views.append((_level_name(sample, depth), group))
     if settings["cluster"] is not None:
         views.append(("groups", settings["cluster"]))
+    if settings["time_steps"]:
+        views.append(("time steps", _time_view))
     views.append(("scalars", None))
     return views
 
 
+_TIME = re.compile(r"t(\d+)(?:\.|$)")
+
+
+def time_step(node: Value) -> str | None:
+    """The time step an unrolled network's node belongs to, from its label (``t3.h.0`` → ``t3``), or None."""
+    match = _TIME.match(node.label or "")
+    return f"t{match.group(1)}" if match else None
+
+
+def _time_view(node: Value) -> str | None:
+    """The time-step view's boxes: one per time step, and the shared parameters boxed by module (``cell``,
+    ``readout``), so that each parameter's uses at every step are the edges from its box."""
+    step = time_step(node)
+    if step is not None or not node.is_leaf or not node.label:
+        return step
+    return node.label.split(".")[0]
+
+
 def _boxed_in_scalars(settings: dict[str, Any]) -> Cluster | None:
     """How the scalar view boxes its nodes: by ``cluster``, or by the finest of ``levels`` (each neuron
-    boxed), which also spares dot most of its work on a layer's crossing edges."""
+    boxed), which also spares dot most of its work on a layer's crossing edges, or by time step."""
     if settings["cluster"] is not None:
         return settings["cluster"]  # type: ignore[no-any-return]
-    return label_prefix(settings["levels"][-1]) if settings["levels"] else None
+    if settings["levels"]:
+        return label_prefix(settings["levels"][-1])
+    return time_step if settings["time_steps"] else None
 
 
 def _level_name(sample: str | None, depth: int) -> str:
@@ -272,9 +320,11 @@ def _level_name(sample: str | None, depth: int) -> str:
 
 def _view_svg(
     recorded: Pass, data: dict[str, Any], settings: dict[str, Any], view: int, group_of: Cluster | None
-) -> tuple[str, list[dict[str, Any]]]:
+) -> tuple[str, dict[str, Any]]:
     """One view laid out by dot: its SVG (element ids ``v{view}-n{i}`` for nodes, ``v{view}-e{k}`` for edges,
-    ``v{view}-b{k}`` for boxes) and its boxes, each with its members, node count and largest |grad|."""
+    ``v{view}-b{k}`` for boxes, ``v{view}-f{k}`` for fans and ``v{view}-f{k}-{i}`` for a fan's edge into node
+    i) and what the page needs to know of it: its boxes, each with its members, node count and largest
+    |grad|, and its fans."""
     graph = recorded.graph
     nodes = graph.nodes
     prefix = f"v{view}-"
@@ -288,8 +338,6 @@ def _view_svg(
                     data=recorded.data[i], grad=recorded.grads[i], labelled=bool(node.label),
                     element_id=f"{prefix}n{i}")
 
-    box_of: dict[int, int] = {}
-    boxes: list[dict[str, Any]] = []
     groups: dict[str, list[int]] = {}
     boxed = _boxed_in_scalars(settings)
     for i, node in enumerate(nodes):
@@ -300,42 +348,156 @@ def _view_svg(
             name = group_of(node) or ("inputs" if node.is_leaf else None)
         if name is not None:
             groups.setdefault(name, []).append(i)
-    if scalar:
-        for k, (group_name, members) in enumerate(groups.items()):
-            with canvas.cluster(str(k), group_name, element_id=f"{prefix}c{k}"):
-                for i in members:
-                    add(i, data["nodes"][i]["name"].removeprefix(group_name + "."))
-    else:
-        for group_name, members in groups.items():
-            biggest = max((abs(recorded.grads[i]) for i in members), default=0.0)
-            box_id = len(boxes)
-            boxes.append({"name": group_name, "members": members, "count": len(members), "maxGrad": biggest})
+    if not scalar:
+        return _coarse_view(recorded, canvas, groups, data, prefix)
+    fans = _fans(recorded, {i: name for name, members in groups.items() for i in members}, settings["fan_at"])
+    fan_of = {i: f for f, fan in enumerate(fans) for i in fan["members"]}
+
+    def add_fan(f: int, group_name: str | None) -> None:
+        fan = fans[f]
+        title = fan["name"] if group_name is None else fan["name"].removeprefix(group_name + ".")
+        canvas.group(f"f{f}", title=f"{title} ×{fan['count']}", element_id=f"{prefix}f{f}", grad=fan["maxGrad"],
+                     lines=[f"max |grad| {canvas.number(fan['maxGrad'])}",
+                            f"Σ contributions {canvas.number(fan['sum'])}"])
+
+    fans_in: dict[str | None, list[int]] = {}
+    for f, fan in enumerate(fans):
+        fans_in.setdefault(fan["group"], []).append(f)
+    for k, (group_name, members) in enumerate(groups.items()):
+        with canvas.cluster(str(k), group_name, element_id=f"{prefix}c{k}"):
+            for f in fans_in.get(group_name, ()):
+                add_fan(f, group_name)
             for i in members:
-                box_of[i] = box_id
-            canvas.group(f"b{box_id}", title=group_name, element_id=f"{prefix}b{box_id}",
-                         lines=[f"{len(members):,} nodes", f"max |grad| {canvas.number(biggest)}"])
+                if i not in fan_of:
+                    add(i, data["nodes"][i]["name"].removeprefix(group_name + "."))
+    for f in fans_in.get(None, ()):
+        add_fan(f, None)
     grouped = {i for members in groups.values() for i in members}
     for i in range(len(nodes)):
-        if i not in grouped:
+        if i not in grouped and i not in fan_of:
             add(i, data["nodes"][i]["name"])
     show_partials = settings["show_partials"]
     if show_partials is None:
-        show_partials = len(nodes) <= _PARTIAL_LABELS_UP_TO
-    drawn: dict[tuple[str, str], int] = {}
+        show_partials = len(nodes) - len(fan_of) + len(fans) <= _PARTIAL_LABELS_UP_TO
+    fan_edges: dict[tuple[int, int], int] = {}
     for k, edge in enumerate(data["edges"]):
+        if edge["from"] in fan_of:
+            key = (fan_of[edge["from"]], edge["to"])
+            fan_edges[key] = fan_edges.get(key, 0) + 1
+            continue
+        lines = []
+        if show_partials:  # the partial, and the step's partial × upstream = contribution, which the page shows
+            # at the step: laid out by dot, so that it is never drawn over a node
+            partial = recorded.partials[edge["to"]][edge["position"]]
+            upstream = recorded.grads[edge["to"]]
+            lines = [f"∂={canvas.number(partial)}",
+                     f"{canvas.number(partial)} × {canvas.number(upstream)} = {canvas.number(partial * upstream)}"]
+        canvas.edge(f"n{edge['from']}", f"n{edge['to']}", lines, id=f"{prefix}e{k}")
+    for (f, head), count in fan_edges.items():
+        canvas.edge(f"f{f}", f"n{head}", [f"{count} edges"] if show_partials and count > 1 else [],
+                    id=f"{prefix}f{f}-{head}", penwidth=f"{1 + math.log10(count):.2f}")
+    drawn = {"fans": fans, "stepLabels": show_partials, "near": _neighbourhoods(graph, fan_of, len(fans))}
+    return _inline(canvas.render("svg", "explore").decode("utf-8")), drawn
+
+
+def _coarse_view(recorded: Pass, canvas: Canvas, groups: dict[str, list[int]], data: dict[str, Any],
+                 prefix: str) -> tuple[str, dict[str, Any]]:
+    """A view of one box per group, each edge between two boxes drawn once, as thick as it has edges."""
+    box_of: dict[int, int] = {}
+    boxes: list[dict[str, Any]] = []
+    for group_name, members in groups.items():
+        biggest = max((abs(recorded.grads[i]) for i in members), default=0.0)
+        box_id = len(boxes)
+        boxes.append({"name": group_name, "members": members, "count": len(members), "maxGrad": biggest})
+        for i in members:
+            box_of[i] = box_id
+        canvas.group(f"b{box_id}", title=group_name, element_id=f"{prefix}b{box_id}", grad=biggest,
+                     lines=[f"{len(members):,} nodes", f"max |grad| {canvas.number(biggest)}"])
+    for i in range(len(data["nodes"])):
+        if i not in box_of:
+            node = recorded.graph.nodes[i]
+            canvas.node(f"n{i}", title=data["nodes"][i]["name"], name=data["nodes"][i]["name"],
+                        op=data["nodes"][i]["symbol"], data=recorded.data[i], grad=recorded.grads[i],
+                        labelled=bool(node.label), element_id=f"{prefix}n{i}")
+    drawn: dict[tuple[str, str], int] = {}
+    for edge in data["edges"]:
         tail = f"b{box_of[edge['from']]}" if edge["from"] in box_of else f"n{edge['from']}"
         head = f"b{box_of[edge['to']]}" if edge["to"] in box_of else f"n{edge['to']}"
-        if not scalar:
-            if tail != head:
-                drawn[(tail, head)] = drawn.get((tail, head), 0) + 1
-            continue
-        partial = recorded.partials[edge["to"]][edge["position"]]
-        canvas.edge(tail, head, [f"∂={canvas.number(partial)}"] if show_partials else [], id=f"{prefix}e{k}")
-    for (tail, head), count in drawn.items():  # one line per pair, as thick as it has edges (no label: dot
-        # would make room for thousands of them)
-        canvas.edge(tail, head, color="#7f93b8", penwidth=f"{1 + math.log10(count):.2f}",
+        if tail != head:
+            drawn[(tail, head)] = drawn.get((tail, head), 0) + 1
+    links = []
+    for (tail, head), count in drawn.items():  # no label: dot would make room for thousands of them
+        canvas.edge(tail, head, color="#7f93b8", penwidth=f"{1 + math.log10(count):.2f}", id=f"{prefix}l{len(links)}",
                     tooltip=f"{count:,} edge{'s' if count > 1 else ''}")
-    return _inline(canvas.render("svg", "explore").decode("utf-8")), boxes
+        links.append([tail, head])
+    return _inline(canvas.render("svg", "explore").decode("utf-8")), {"boxes": boxes, "links": links}
+
+
+NEAR = (1, 2)
+"""How many steps out a node's neighbourhood drawings reach: its inputs and users, then theirs."""
+
+
+def _neighbourhoods(graph: Graph, fan_of: dict[int, int], fans: int) -> list[list[list[list[int]]]]:
+    """Each drawn node's neighbourhood in the scalar view, one and two steps out, laid out for the page to
+    draw: the node in the middle column, its inputs one column to the left per step back and its users one
+    to the right per step on, each column in the graph's order. A unit is a node's number, or -1 - f for
+    fan f (whose members are one unit); for unit u (nodes first, then fans), ``near[u][d]`` lists
+    ``[unit, column, row]`` for the d + 1 steps' drawing, columns from -d - 1 to d + 1."""
+    n = len(graph)
+
+    def unit(i: int) -> int:
+        return n + fan_of[i] if i in fan_of else i
+
+    inputs: list[list[int]] = [[] for _ in range(n + fans)]
+    users: list[list[int]] = [[] for _ in range(n + fans)]
+    for child, parents in enumerate(graph.parents):
+        for p in dict.fromkeys(unit(p) for p in parents):
+            inputs[child].append(p)
+            users[p].append(child)
+    shown = [u for u in range(n) if u not in fan_of] + list(range(n, n + fans))
+    near: list[list[list[list[int]]]] = [[] for _ in range(n + fans)]
+    for centre in shown:
+        for depth in NEAR:
+            column = {centre: 0}
+            for links, sign in ((inputs, -1), (users, 1)):
+                frontier = [centre]
+                for distance in range(1, depth + 1):
+                    frontier = [v for u in frontier for v in links[u] if v not in column]
+                    for v in frontier:
+                        column.setdefault(v, sign * distance)
+            rows: dict[int, int] = {}
+            placed = []
+            for u in sorted(column, key=lambda u: (u >= n, u)):
+                rows[column[u]] = rows.get(column[u], -1) + 1
+                placed.append([u if u < n else -1 - (u - n), column[u], rows[column[u]]])
+            near[centre].append(placed)
+    return near
+
+
+_STEM = re.compile(r"[._#]?\d+$")
+
+
+def _fans(recorded: Pass, group_of: dict[int, str], fan_at: int) -> list[dict[str, Any]]:
+    """The scalar view's fans: ``fan_at`` or more leaves with one stem (``w`` of ``w.0``, ``w.1``...; ``x`` of
+    ``x0``...), in the same box, feeding the same nodes (a neuron's weights, a layer's inputs), each drawn as
+    one node: its members, the nodes they feed, its largest |grad| and the sum of its contributions (each
+    member's every edge is into the fan's nodes, so the sum is of the members' gradients)."""
+    graph = recorded.graph
+    nodes = graph.nodes
+    users: list[list[int]] = [[] for _ in nodes]
+    for child, parents in enumerate(graph.parents):
+        for p in parents:
+            if not users[p] or users[p][-1] != child:
+                users[p].append(child)
+    candidates: dict[tuple[str, str | None, tuple[int, ...]], list[int]] = {}
+    for i, node in enumerate(nodes):
+        if node.is_leaf and users[i]:
+            stem = _STEM.sub("", graph.name(node)) or graph.name(node)
+            candidates.setdefault((stem, group_of.get(i), tuple(users[i])), []).append(i)
+    grads = recorded.grads
+    return [{"name": stem, "group": group, "members": members, "count": len(members), "consumers": list(consumers),
+             "maxGrad": max(abs(grads[i]) for i in members), "sum": math.fsum(grads[i] for i in members)}
+            for (stem, group, consumers), members in candidates.items() if len(members) >= fan_at]
 
 
 _PROLOGUE = re.compile(r"\A.*?(?=<svg)", flags=re.S)

@@ -63,7 +63,7 @@ class Graph:
     within a graph: the same node has the same number in every view of it.
     """
 
-    __slots__ = ("_index", "_names", "_parents", "nodes")
+    __slots__ = ("_index", "_names", "_parents", "_spoken", "nodes")
 
     nodes: Sequence[Value]
 
@@ -72,6 +72,7 @@ class Graph:
         self._index: dict[Value, int] | None = None
         self._names: list[str] | None = None
         self._parents: tuple[tuple[int, ...], ...] | None = None
+        self._spoken: list[tuple[str, str]] | None = None
 
     @classmethod
     def of(cls, root: Value) -> Graph:
@@ -117,6 +118,65 @@ class Graph:
             return self._names[self.index(node)]
         except KeyError:
             return node.label or f"{node.op or 'leaf'} (outside this graph)"
+
+
+    def expression(self, node: Value) -> str:
+        """How a sentence names ``node``: by its name when it is labelled or a leaf, and otherwise by what it
+        computes, written in its inputs' expressions (``y − 1``, ``2·x``, ``tanh(a·b)``), or by its name
+        when that would be longer than ``LONGEST_EXPRESSION`` characters. Op names (``add_const#12``) stay
+        out of the sentences a learner reads; two nodes may share an expression, never a name."""
+        return self._expressions(node)[0]
+
+    def operand(self, node: Value) -> str:
+        """``expression(node)`` as a part of a longer formula: in parentheses when it is a compound one
+        (``(a·b).grad``, ``∂root/∂(y − 1)``)."""
+        return self._expressions(node)[1]
+
+    def _expressions(self, node: Value) -> tuple[str, str]:
+        if self._spoken is None:
+            if self._names is None:
+                self._names = _names(self.nodes)
+            self._spoken = _spoken(self.nodes, self._names, self.parents)
+        try:
+            return self._spoken[self.index(node)]
+        except KeyError:
+            name = self.name(node)
+            return name, name
+
+
+LONGEST_EXPRESSION = 40
+"""Characters of an expression that names an unlabelled node in a sentence; past them, its name does."""
+
+
+def _spoken(nodes: Sequence[Value], names: Sequence[str], parents: Sequence[Sequence[int]]) -> list[tuple[str, str]]:
+    spoken: list[tuple[str, str]] = []
+    for i, node in enumerate(nodes):
+        rule = node.rule
+        if node.label or rule is None:
+            spoken.append((names[i], names[i]))
+            continue
+        text = rule.written(len(parents[i]), node.arg, [spoken[p][1] for p in parents[i]],
+                            [spoken[p][0] for p in parents[i]])
+        if len(text) > LONGEST_EXPRESSION:
+            spoken.append((names[i], names[i]))
+        else:
+            spoken.append((text, f"({text})" if _compound(text) else text))
+    return spoken
+
+
+def _compound(text: str) -> bool:
+    """Whether a formula needs parentheses to be a part of another: an operator outside every bracket."""
+    if text[:1] in ("−", "√", "-"):
+        return True
+    depth = 0
+    for ch in text:
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        elif depth == 0 and ch in " ·/*":
+            return True
+    return False
 
 
 def _names(nodes: Sequence[Value]) -> list[str]:

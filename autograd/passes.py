@@ -59,16 +59,18 @@ class BackwardStep:
     graph: Graph = field(repr=False, compare=False)
 
     def __str__(self) -> str:
-        name = self.graph.name
-        node = self.node
-        inputs = ", ".join(name(parent) for parent in node.parents)
-        head = f"step {self.index}: {name(node)} = {node.op}({inputs})"
-        return f"{head}, ∂root/∂{name(node)} = {self.upstream:.6g}: {'; '.join(self.updates())}"
+        head = f"step {self.index}: {self.formula()}"
+        return f"{head}, ∂root/∂{self.graph.operand(self.node)} = {self.upstream:.6g}: {'; '.join(self.updates())}"
+
+    def formula(self) -> str:
+        """The step's node in plain mathematics: ``E = E_o1 + E_o2``, or for an unlabelled node what it
+        computes (``y − 1``); an op of very many inputs as its formula and their count."""
+        return step_formula(self.graph, self.node)
 
     def updates(self) -> list[str]:
         """What the step did along each edge, in words: ``w5.grad += 0.59327 × 0.138499 → 0.082167``."""
-        name = self.graph.name
-        return [f"{name(e.parent)}.grad += {e.partial:.6g} × {self.upstream:.6g} → {e.grad_after:.6g}"
+        operand = self.graph.operand
+        return [f"{operand(e.parent)}.grad += {e.partial:.6g} × {self.upstream:.6g} → {e.grad_after:.6g}"
                 for e in self.edges]
 
     def __repr__(self) -> str:
@@ -78,22 +80,38 @@ class BackwardStep:
                 f"{count} edge{'s' if count != 1 else ''}>")
 
     def _repr_markdown_(self) -> str:
-        name = self.graph.name
-        node = self.node
-        inputs = ", ".join(name(parent) for parent in node.parents)
         rows = [
             f"| {escape_markdown(e.name)} | {e.partial:.6g} | {self.upstream:.6g} | {e.contribution:.6g} | "
             f"{e.grad_before:.6g} → {e.grad_after:.6g} |"
             for e in self.edges
         ]
         return "\n".join([
-            f"**Step {self.index}**: `{name(node)} = {node.op}({inputs})`, ∂root/∂{escape_markdown(name(node))} = "
+            f"**Step {self.index}**: `{self.formula()}`, ∂root/∂{escape_markdown(self.graph.operand(self.node))} = "
             f"{self.upstream:.6g}",
             "",
             "| input | local partial | × upstream | = contribution | its grad |",
             "|---|---|---|---|---|",
             *rows,
         ]) + "\n"
+
+
+LONGEST_FORMULA = 120
+"""Characters of a step's formula written out in its inputs; past them (a layer's w·x + b over 64 inputs),
+the op's formula and the count of its inputs."""
+
+
+def step_formula(graph: Graph, node: Value) -> str:
+    """``node`` as a step writes it: ``name = formula`` in its inputs' expressions, or only the formula for
+    an unlabelled node (whose expression it is)."""
+    rule = node.rule
+    if rule is None:
+        return graph.expression(node)
+    written = rule.written(len(node.parents), node.arg, [graph.operand(p) for p in node.parents],
+                           [graph.expression(p) for p in node.parents])
+    if len(written) > LONGEST_FORMULA:
+        written = f"{rule.fill(rule.formula, len(node.parents), node.arg)} over {len(node.parents)} inputs"
+    said = graph.expression(node)
+    return written if said == written else f"{said} = {written}"
 
 
 @dataclass(frozen=True, eq=False)

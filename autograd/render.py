@@ -330,11 +330,14 @@ class Canvas:
         )
         self._target.node(key, label=f"<{table}>", **attrs)
 
-    def group(self, key: str, *, title: str, lines: Sequence[str], element_id: str | None = None) -> None:
-        """One box standing for a whole group of nodes, titled ``title``, with ``lines`` of text under it."""
+    def group(self, key: str, *, title: str, lines: Sequence[str], grad: float | None = None,
+              element_id: str | None = None) -> None:
+        """One box standing for a whole group of nodes, titled ``title``, with ``lines`` of text under it;
+        with ``color_by_grad``, filled by ``grad`` (the group's largest |grad|) as a node is."""
         rows = "".join(f"<TR><TD>{escape(line)}</TD></TR>" for line in lines)
+        fill = _grad_color(grad) if self.color_by_grad and grad is not None else "#eef3fb"
         label = (f'<<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="4" STYLE="ROUNDED" '
-                 f'BGCOLOR="#eef3fb" COLOR="#4a7bd0"><TR><TD><B>{escape(shorten(title))}</B></TD></TR>{rows}</TABLE>>')
+                 f'BGCOLOR="{fill}" COLOR="#4a7bd0"><TR><TD><B>{escape(shorten(title))}</B></TD></TR>{rows}</TABLE>>')
         attrs = {"tooltip": _tooltip(title)}
         if element_id is not None:
             attrs["id"] = element_id

@@ -178,6 +178,16 @@ def _sum_vjp(upstream: Any, wanted: Sequence[bool], x: Any) -> tuple[Any, ...]:
     return (upstream[:, None, :] if wanted[0] else None,)
 
 
+def _written_sum(names: Sequence[str], arg: Any) -> str:
+    return " + ".join(names)
+
+
+def _written_dot(names: Sequence[str], n: Any) -> str:
+    """w·x + b written out: ``w1·i1 + w2·i2 + b1``."""
+    products = (f"{w}·{x}" for w, x in zip(names[:n], names[n:2 * n], strict=True))
+    return " + ".join([*products, *names[2 * n:]])
+
+
 DOT_LAYER = Batched("matrix", lambda w, x, b: w @ x if b is None else w @ x + b, _dot_vjp)
 SUM_ROWS = Batched("rows", lambda x: x.sum(axis=1), _sum_vjp)
 
@@ -195,7 +205,8 @@ class Rule:
     placeholders; ``smooth`` where it is smooth enough to check numerically. ``builtin`` is False for
     user-defined ops, whose results and partials the engine checks before trusting them. ``batched`` is the
     row's kernel for a whole group of its nodes in a replay, where one NumPy call does better than the
-    partials element by element (a layer's dots as one matrix product).
+    partials element by element (a layer's dots as one matrix product). ``written_as`` writes a node of an
+    op of many inputs in its inputs' names (``w1·i1 + w2·i2 + b1``), where ``formula`` names them all at once.
     """
 
     name: str
@@ -212,6 +223,7 @@ class Rule:
     smooth: Smooth = everywhere
     signature: Signature | None = None
     batched: Batched | None = None
+    written_as: Callable[[Sequence[str], Any], str] | None = None
 
     def input_names(self, n_inputs: int, arg: Any = None) -> tuple[str, ...]:
         """The names the formula gives a node's inputs (``a``, ``b``; ``x0``...; ``w0``...)."""
@@ -229,7 +241,7 @@ class Rule:
         params, words = (self.inputs, self.words) if self.signature is None else self.signature(n_inputs, arg)
         shown = params if names is None else names
         mapping = {"c": _format_constant(arg), **dict(zip(params, shown, strict=True))}
-        formula = self.formula.format_map(mapping)
+        formula = _plain(self.formula.format_map(mapping))
         return [f"∂({formula})/∂{shown[i]} = {words[i].format_map(mapping)}"
                 for i in (range(n_inputs) if positions is None else positions)]
 
@@ -238,7 +250,26 @@ class Rule:
         ``names``, or by the inputs' own names, and ``{c}`` by the constant."""
         params = self.input_names(n_inputs, arg)
         shown = dict(zip(params, params if names is None else names, strict=True))
-        return template.format_map({"c": _format_constant(arg), **shown})
+        return _plain(template.format_map({"c": _format_constant(arg), **shown}))
+
+    def written(self, n_inputs: int, arg: Any, names: Sequence[str], bare: Sequence[str] | None = None) -> str:
+        """A node of this op as a formula in its inputs' ``names``, as a textbook writes it: ``y − 1``,
+        ``2·x``, ``w1·i1 + w2·i2 + b1``, and an op of many inputs with no such form as a function of them
+        (``max(a, b)``). ``bare`` are the names without the parentheses ``names`` may put around a compound
+        input, used where the formula brackets the input itself (``tanh(a·b)``, not ``tanh((a·b))``)."""
+        if self.signature is None:
+            template = self.formula
+            if bare is not None:
+                for param in self.inputs:
+                    for left, right in (("(", ")"), ("|", "|")):
+                        template = template.replace(f"{left}{{{param}}}{right}", f"{left}{{{param}_}}{right}")
+                extra = {f"{param}_": name for param, name in zip(self.inputs, bare, strict=True)}
+                shown = dict(zip(self.inputs, names, strict=True))
+                return _plain(template.format_map({"c": _format_constant(arg), **shown, **extra}))
+            return self.fill(template, n_inputs, arg, names)
+        if self.written_as is not None:
+            return self.written_as(bare if bare is not None else names, arg)
+        return f"{self.symbol}({', '.join(bare if bare is not None else names)})"
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickled by name: a row holds functions, and unpickling finds the row of that name in ``RULES``."""
@@ -246,13 +277,19 @@ class Rule:
 
     def describe_op(self, arg: Any = None) -> str:
         """A short label for a node of this op, with its constant if it has one (``+ 2``, ``tanh``)."""
-        return self.symbol.replace("{c}", _format_constant(arg))
+        return _plain(self.symbol.replace("{c}", _format_constant(arg)))
 
 
 def _format_constant(arg: Any) -> str:
+    """An op's constant as the formulas write it: ``2``, ``−1`` (with a minus sign, not a hyphen)."""
     if isinstance(arg, float):
-        return f"{arg:g}"
+        return f"{arg:g}".replace("-", "−", 1) if arg < 0 else f"{arg:g}"
     return "" if arg is None else str(arg)
+
+
+def _plain(text: str) -> str:
+    """A formula as one writes it by hand: ``y − 1`` rather than ``y + −1``."""
+    return text.replace("+ −", "− ")
 
 
 RULES: dict[str, Rule] = {}
@@ -291,12 +328,13 @@ def _row(
     smooth: Smooth = everywhere,
     signature: Signature | None = None,
     batched: Batched | None = None,
+    written_as: Callable[[Sequence[str], Any], str] | None = None,
 ) -> Rule:
     inputs = {1: ("x",), 2: ("a", "b")}.get(arity or 0, ())
     takes_constant = "{c}" in formula
     return register(
         Rule(name, symbol, arity, forward, partials, formula, inputs, words, domain, True, takes_constant, smooth,
-             signature, batched)
+             signature, batched, written_as)
     )
 
 
@@ -513,10 +551,10 @@ SIN       = _row("sin",       "sin",     1, lambda x, c: sin(x[0]),           la
 COS       = _row("cos",       "cos",     1, lambda x, c: cos(x[0]),           lambda x, o, c: (-sin(x[0]),),
                  "cos({x})", ("−sin({x})",))
 SUM       = _row("sum",       "Σ",       None, lambda x, c: sum(x),     lambda x, o, c: (1.0,) * len(x),
-                 "Σ xᵢ", (), signature=_sum_signature, batched=SUM_ROWS)
+                 "Σ xᵢ", (), signature=_sum_signature, batched=SUM_ROWS, written_as=_written_sum)
 DOT       = _row("dot",       "w·x + b", None, lambda x, c: sum(map(operator.mul, x[:c], x[c:2 * c]), sum(x[2 * c:])),
                  lambda x, o, c: x[c:2 * c] + x[:c] + (1.0,) * (len(x) - 2 * c),
-                 "w·x + b", (), signature=_dot_signature, batched=DOT_LAYER)
+                 "w·x + b", (), signature=_dot_signature, batched=DOT_LAYER, written_as=_written_dot)
 LOGSUMEXP = _row("logsumexp", "logΣexp", None, lambda x, c: _logsumexp(x),
                  lambda x, o, c: _softmax_weights(x),
                  "log Σ exp(xᵢ)", (), signature=_logsumexp_signature)

@@ -27,8 +27,8 @@ def test_demo_shows_the_worked_example_and_trains_on_digits(tmp_path):
     assert run.returncode == 0, run.stderr
     out = run.stdout
     assert "E_total = 0.298371109" in out
-    assert "step 1: E = add(E_o1, E_o2)" in out
-    assert "step 13: net_h1 = dot(w1, w2, i1, i2, b1)" in out
+    assert "step 1: E = E_o1 + E_o2" in out
+    assert "step 13: net_h1 = w1·i1 + w2·i2 + b1" in out
     assert "∂E/∂w5 = +0.082167041   w5: 0.400000000 → 0.358916480" in out
     assert "After one update E_total = 0.291027774" in out
     assert "test accuracy" in out

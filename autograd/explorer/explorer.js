@@ -8,6 +8,8 @@
   var edges = data.edges;
   var steps = data.steps;
   var PANEL_DIGITS = 6;
+  var READABLE = 1;  // the least zoom a node is framed at: its text at its natural size (11 px), or larger
+  var CLOSEST = 4;   // the most: four times that
 
   // Numbers -----------------------------------------------------------------------------------------------
 
@@ -37,10 +39,15 @@
     return fixed.indexOf(".") >= 0 ? fixed.replace(/0+$/, "").replace(/\.$/, "") : fixed;
   }
 
+  // Names: `name` is unique and found by search; sentences say what an unlabelled node computes (`y − 1`),
+  // in parentheses inside a longer formula.
+  function sayOf(i) { return nodes[i].say || nodes[i].name; }
+  function operandOf(i) { return nodes[i].operand || sayOf(i); }
+
   // A text that names nodes, stored as strings and node numbers (each name is stored once, in its node).
   function text(parts) {
     return parts.map(function (part) {
-      return typeof part === "number" ? (nodes[part] ? nodes[part].name : "?") : part;
+      return typeof part === "number" ? (nodes[part] ? operandOf(part) : "?") : part;
     }).join("");
   }
 
@@ -53,6 +60,7 @@
     inEdges[edge.to].push(k);
   });
   var root = data.root;
+  var rootName = sayOf(root);
 
   // How many paths lead from each node to the root: nodes are numbered inputs first, the root last.
   var pathCount = new Array(nodes.length).fill(0);
@@ -62,20 +70,6 @@
     var total = 0;
     outEdges[i].forEach(function (k) { total += pathCount[edges[k].to]; });
     pathCount[i] = total;
-  }
-
-  // The first `limit` paths from node i to the root, each a list of edges from i upwards.
-  function firstPaths(i, limit) {
-    var found = [];
-    var stack = [[i, []]];
-    while (stack.length && found.length < limit) {
-      var top = stack.pop();
-      var at = top[0], path = top[1];
-      if (at === root) { found.push(path); continue; }
-      var out = outEdges[at];
-      for (var j = out.length - 1; j >= 0; j--) stack.push([edges[out[j]].to, path.concat([out[j]])]);
-    }
-    return found;
   }
 
   // Every node and edge on a path from node i to the root.
@@ -92,13 +86,84 @@
     return { nodes: seenNodes, edges: seenEdges };
   }
 
+  // The first `limit` paths from node i to the root, each a list of edges from i upwards, in the order
+  // autograd.explain lists them: depth first from the root down, each node's inputs in the op's order.
+  function firstPaths(i, limit) {
+    var on = towardsRoot(i).nodes;
+    var found = [];
+    var stack = [[root, null]];
+    while (stack.length && found.length < limit) {
+      var top = stack.pop();
+      if (top[0] === i) {
+        var path = [];
+        for (var link = top[1]; link; link = link.up) path.push(link.edge);
+        found.push(path);
+        continue;
+      }
+      var ins = inEdges[top[0]];
+      for (var j = ins.length - 1; j >= 0; j--) {
+        if (on.has(edges[ins[j]].from)) stack.push([edges[ins[j]].from, { edge: ins[j], up: top[1] }]);
+      }
+    }
+    return found;
+  }
+
+  // The scalar view's fans: many leaves of one name feeding the same nodes, drawn as one node.
+  var levels = data.levels;
+  var scalarView = levels.length - 1;
+  var fans = levels[scalarView].fans || [];
+  var fanOf = new Array(nodes.length).fill(-1);
+  fans.forEach(function (fan, f) { fan.members.forEach(function (m) { fanOf[m] = f; }); });
+
+  // Stepping state: step k (1-based) is steps[k - 1]; `at` steps have run.
+  var stepOf = new Array(nodes.length).fill(-1);
+  steps.forEach(function (record, k) { stepOf[record.node] = k; });
+  var at = steps.length;
+  var shownGrads = gradsAt(at);
+
+  function gradsAt(k) {
+    var grads = new Array(nodes.length).fill(null);
+    grads[root] = steps.length ? num(steps[0].upstream) : num(nodes[root].grad);
+    for (var s = 0; s < k; s++) {
+      steps[s].edges.forEach(function (e) { grads[edges[e[0]].from] = num(e[1]); });
+    }
+    return grads;
+  }
+
+  function stepLines(k) {
+    var record = steps[k];
+    return record.edges.map(function (e) {
+      var edge = edges[e[0]];
+      return operandOf(edge.from) + ".grad += " + fmt(edge.partial) + " × " + fmt(record.upstream) + " → " + fmt(e[1]);
+    });
+  }
+
+  // Step k + 1 as autograd.backward_steps writes it.
+  function stepText(k) {
+    var record = steps[k];
+    return "step " + (k + 1) + ": " + record.formula + ", ∂root/∂" + operandOf(record.node) + " = " +
+      fmt(record.upstream) + ": " + stepLines(k).join("; ");
+  }
+
   // Building the panel, as text ---------------------------------------------------------------------------
 
   function el(tag, className, text) {
     var element = document.createElement(tag);
     if (className) element.className = className;
-    if (text !== undefined) element.textContent = text;
+    if (text !== undefined) wrappable(element, text);
     return element;
+  }
+
+  // Text that wraps at word boundaries, and inside a long name only after its dots, underscores and slashes
+  // (layers.0.│neurons.3.│w.0), never inside a number (a dot between two digits is no break).
+  var BREAK = /([._/](?![0-9])|(?<![0-9])[.](?=[0-9]))/;
+  function wrappable(element, text) {
+    var pieces = String(text).split(BREAK);
+    for (var n = 0; n < pieces.length; n += 2) {
+      var piece = pieces[n] + (n + 1 < pieces.length ? pieces[n + 1] : "");
+      if (piece) element.appendChild(document.createTextNode(piece));
+      if (n + 1 < pieces.length) element.appendChild(document.createElement("wbr"));
+    }
   }
 
   function row(table, cells, header) {
@@ -108,40 +173,62 @@
     return tr;
   }
 
+  function button(label, title, action) {
+    var b = el("button", null, label);
+    b.type = "button";
+    if (title) b.title = title;
+    b.addEventListener("click", action);
+    return b;
+  }
+
   var panel = document.getElementById("panel-body");
 
   function clearPanel() {
     while (panel.firstChild) panel.removeChild(panel.firstChild);
+    delete panel.dataset.node;
+    delete panel.dataset.step;
   }
 
   function hint() {
     clearPanel();
     panel.appendChild(el("h2", null, data.title));
     panel.appendChild(el("p", "hint", nodes.length + " nodes, " + edges.length + " edges, " + steps.length +
-      " backward steps. Click a node for its local partials and its paths to " + nodes[root].name +
-      "; hover a node to light its paths; step through backward below."));
+      " backward steps. Click a node for its local partials and its paths to " + rootName +
+      "; hover a node to light its paths; step through backward below. Press ? for the keys."));
   }
+
+  var stepping = function () { return at < steps.length; };
+  function gradShown(i) { return shownGrads[i] === null ? "·" : fmt(shownGrads[i]); }
 
   function showNode(i) {
     var node = nodes[i];
     clearPanel();
     panel.dataset.node = String(i);
-    panel.appendChild(el("h2", null, node.name));
+    panel.appendChild(el("h2", null, sayOf(i)));
+    if (node.say) panel.appendChild(el("p", "also", "named " + node.name));
     var facts = el("table", "facts");
     row(facts, ["op", node.op === null ? "leaf (an input or a parameter)" : node.op]);
-    if (node.formula !== null) row(facts, ["rule", node.name + " = " + text(node.formula)]);
+    if (node.formula !== null) row(facts, ["rule", (node.say ? "" : node.name + " = ") + text(node.formula)]);
     row(facts, ["data", fmt(node.data)]);
-    row(facts, ["grad", fmt(node.grad) + "  (∂" + nodes[root].name + "/∂" + node.name + ")"]);
+    var gradRow = row(facts, ["grad", gradShown(i) + "  (∂" + rootName + "/∂" + sayOf(i) + (stepping() ?
+      (shownGrads[i] === null ? ", not reached at step " : ", so far at step ") + at + " of " + steps.length : "") + ")"]);
+    gradRow.className = "grad-row";
     panel.appendChild(facts);
+    var actions = el("div", "actions");
+    actions.appendChild(button("Show its neighbourhood (n)", "The node, its inputs and its users, one or two steps out",
+      function () { openNear(i, 1); }));
+    panel.appendChild(actions);
 
     if (inEdges[i].length) {
+      var done = stepOf[i] < 0 || stepOf[i] < at;  // its step has run: its upstream is complete
       panel.appendChild(el("h3", null, "Its inputs: local partial × upstream = contribution"));
       var table = el("table", "inputs");
-      row(table, ["input", "∂" + node.name + "/∂input", "× upstream", "= contribution"], true);
+      row(table, ["input", "∂" + operandOf(i) + "/∂input", "× upstream", "= contribution"], true);
       inEdges[i].forEach(function (k) {
         var edge = edges[k];
         var contribution = num(edge.partial) * num(node.grad);
-        var tr = row(table, [nodes[edge.from].name, fmt(edge.partial), fmt(node.grad), fmt(contribution)]);
+        var tr = row(table, [sayOf(edge.from), fmt(edge.partial), done ? fmt(node.grad) : "·",
+          done ? fmt(contribution) : "·"]);
         tr.className = "edge-row";
         tr.dataset.edge = String(k);
         var words = el("tr", "words");
@@ -151,18 +238,20 @@
         table.appendChild(words);
       });
       panel.appendChild(table);
+      if (!done) panel.appendChild(el("p", "hint", "Its upstream gradient is complete at step " + (stepOf[i] + 1) + "."));
     }
 
+    if (data.time) showTimeSum(i);
+
     var count = pathCount[i];
-    var rootName = nodes[root].name;
-    panel.appendChild(el("h3", null, "∂" + rootName + "/∂" + node.name + " as a sum over paths"));
+    panel.appendChild(el("h3", null, "∂" + rootName + "/∂" + sayOf(i) + " as a sum over paths"));
     var listed = firstPaths(i, data.maxPaths);
     var sum = 0;
     listed.forEach(function (path, n) {
       var product = 1;
       var factors = path.map(function (k) { product *= num(edges[k].partial); return fmt(edges[k].partial); });
       sum += product;
-      var names = [node.name].concat(path.map(function (k) { return nodes[edges[k].to].name; }));
+      var names = [sayOf(i)].concat(path.map(function (k) { return sayOf(edges[k].to); }));
       var line = el("div", "path");
       line.dataset.product = String(product);
       line.textContent = "path " + (n + 1) + ": " + names.join(" → ") + ": " +
@@ -171,12 +260,42 @@
     });
     var shown = listed.length === count ? count + " path" + (count === 1 ? "" : "s") :
       count.toLocaleString("en") + " paths, the first " + listed.length + " listed (their sum " + fmt(sum) + ")";
-    var totalLine = el("div", "total", "∂" + rootName + "/∂" + node.name + " = " + fmt(node.grad) + ", the sum over " +
-      shown);
+    var totalLine = el("div", "total", "∂" + rootName + "/∂" + sayOf(i) + " = " + fmt(node.grad) +
+      (stepping() ? " once backward is done" : "") + ", the sum over " + shown);
     totalLine.dataset.total = String(num(node.grad));
     totalLine.dataset.paths = String(count);
     panel.appendChild(totalLine);
-    if (count === 0) panel.appendChild(el("p", "hint", rootName + " does not depend on " + node.name + "."));
+    if (count === 0) panel.appendChild(el("p", "hint", rootName + " does not depend on " + sayOf(i) + "."));
+  }
+
+  // Backpropagation through time: a node used at several time steps gets its gradient as one term per step,
+  // each the sum of partial × upstream over its uses at that step.
+  function showTimeSum(i) {
+    var terms = data.time.names.map(function () { return null; });
+    var outside = null;
+    outEdges[i].forEach(function (k) {
+      var t = data.time.of[edges[k].to];
+      var contribution = num(edges[k].partial) * num(nodes[edges[k].to].grad);
+      if (t < 0) outside = (outside || 0) + contribution;
+      else terms[t] = (terms[t] || 0) + contribution;
+    });
+    var used = terms.filter(function (t) { return t !== null; }).length;
+    if (used < 2) return;
+    panel.appendChild(el("h3", null, "∂" + rootName + "/∂" + sayOf(i) + " as a sum over time steps"));
+    var table = el("table", "time-sum");
+    row(table, ["step", "its uses' partial × upstream"], true);
+    var sum = 0;
+    terms.forEach(function (term, t) {
+      if (term === null) return;
+      sum += term;
+      row(table, [data.time.names[t], fmt(term)]).className = "time-term";
+    });
+    if (outside !== null) { sum += outside; row(table, ["outside the steps", fmt(outside)]).className = "time-term"; }
+    panel.appendChild(table);
+    var line = el("div", "total", "the sum over " + used + " time steps = " + fmt(sum) + " (its gradient " +
+      fmt(nodes[i].grad) + ")");
+    line.dataset.sum = String(sum);
+    panel.appendChild(line);
   }
 
   function showBox(view, box) {
@@ -186,31 +305,47 @@
     row(facts, ["nodes", box.count.toLocaleString("en")]);
     row(facts, ["largest |grad|", fmt(box.maxGrad)]);
     panel.appendChild(facts);
-    panel.appendChild(el("p", "hint", "Opened in the " + data.levels[view + 1].name + " view. The buttons above go back " +
+    panel.appendChild(el("p", "hint", "Opened in the " + levels[view + 1].name + " view. The buttons above go back " +
       "to any view."));
+  }
+
+  function showFan(f) {
+    var fan = fans[f];
+    clearPanel();
+    panel.dataset.fan = String(f);
+    panel.appendChild(el("h2", null, fan.name + " ×" + fan.count));
+    var facts = el("table", "facts");
+    row(facts, ["leaves", String(fan.count)]);
+    row(facts, ["they feed", fan.consumers.map(sayOf).join(", ")]);
+    row(facts, ["largest |grad|", fmt(fan.maxGrad)]);
+    row(facts, ["Σ contributions", fmt(fan.sum)]);
+    panel.appendChild(facts);
+    panel.appendChild(el("p", "hint", "The list beside the fan names each leaf with its data and gradient; " +
+      "choose one for its partials and paths."));
   }
 
   // The views, with pan and zoom ----------------------------------------------------------------------------
 
-  var viewElements = Array.prototype.slice.call(document.querySelectorAll(".view"));
+  var viewElements = Array.prototype.slice.call(document.querySelectorAll(".view[data-view]"));
   var zoomers = [];
+  var minimaps = [];
   var current = -1;
-  var scalarView = viewElements.length - 1;
   var viewBar = document.getElementById("views");
+  var canvas = document.getElementById("canvas");
 
-  data.levels.forEach(function (level, v) {
-    var button = el("button", null, level.name);
-    button.type = "button";
-    button.dataset.view = String(v);
-    button.addEventListener("click", function () { showView(v); });
-    viewBar.appendChild(button);
+  levels.forEach(function (level, v) {
+    var b = button(level.name, "Show the " + level.name + " view (" + (v + 1) + ")", function () { showView(v); });
+    b.dataset.view = String(v);
+    viewBar.appendChild(b);
   });
 
   function showView(v) {
+    closeNear(false);
+    closeFanList();
     if (v === current) return panZoom(v);
     viewElements.forEach(function (element, n) { element.hidden = n !== v; });
-    Array.prototype.forEach.call(viewBar.children, function (button) {
-      button.setAttribute("aria-pressed", String(Number(button.dataset.view) === v));
+    Array.prototype.forEach.call(viewBar.children, function (b) {
+      b.setAttribute("aria-pressed", String(Number(b.dataset.view) === v));
     });
     current = v;
     document.body.dataset.view = String(v);
@@ -223,17 +358,33 @@
     if (!zoomers[v]) {
       var area = viewElements[v].getBoundingClientRect();
       if (!area.width || !area.height) return null;
-      zoomers[v] = svgPanZoom(viewElements[v].querySelector("svg"), {
+      var svg = viewElements[v].querySelector("svg");
+      var box = (svg.getAttribute("viewBox") || "0 0 1 1").split(/[\s,]+/).map(Number);
+      zoomers[v] = svgPanZoom(svg, {
         zoomEnabled: true, panEnabled: true, controlIconsEnabled: false, dblClickZoomEnabled: false,
         fit: true, center: true, minZoom: 0.02, maxZoom: 40, zoomScaleSensitivity: 0.25,
+        onZoom: function () { updateMinimap(v); }, onPan: function () { updateMinimap(v); },
       });
-      fitWidth(zoomers[v]);
+      zoomers[v].drawing = { x: box[0], y: box[1], width: box[2], height: box[3] };
+      refit(v);
     }
     return zoomers[v];
   }
 
-  // A drawing much taller than the view (a wide layer laid out left to right) starts at the width of the
-  // view, from its top, where its labels can be read, rather than shrunk to fit whole.
+  // Fit the view to its area again (a drawing much taller than wide starts at the width of the view, from
+  // its top), and let it zoom in until a node's text is CLOSEST times its natural size: svg-pan-zoom counts
+  // its zoom from the fit, so a fixed maxZoom leaves a big drawing's text unreadable.
+  function refit(v) {
+    var zoomer = zoomers[v];
+    zoomer.resize();
+    zoomer.fit();
+    zoomer.center();
+    fitWidth(zoomer);
+    var sizes = zoomer.getSizes();
+    zoomer.setMaxZoom(Math.max(40, CLOSEST * zoomer.getZoom() / sizes.realZoom));
+    updateMinimap(v);
+  }
+
   function fitWidth(zoomer) {
     var sizes = zoomer.getSizes();
     var wide = sizes.width / sizes.viewBox.width, tall = sizes.height / sizes.viewBox.height;
@@ -243,18 +394,24 @@
     zoomer.pan({ x: (sizes.width - sizes.viewBox.width * scale) / 2, y: 8 });
   }
 
-  // Pan and zoom so that the screen rectangle `box` fills most of the view, centred.
+  // Pan and zoom so that the screen rectangle `box` fills most of the view, centred, at a zoom where text
+  // reads (READABLE to twice its natural size); a box too big for that is shown from its start.
   function frame(box) {
     var zoomer = panZoom(current);
     var area = viewElements[current].getBoundingClientRect();
     if (!zoomer || !box || !box.width || !box.height) return;
-    var factor = Math.min(area.width / box.width, area.height / box.height) * 0.85;
-    factor = Math.min(factor, 2 / zoomer.getSizes().realZoom);  // never closer than twice the drawing's size
+    var real = zoomer.getSizes().realZoom;
+    var fit = Math.min(area.width / box.width, area.height / box.height) * 0.85;
+    var factor = Math.max(READABLE, Math.min(real * fit, 2)) / real;
     var centre = { x: box.left + box.width / 2, y: box.top + box.height / 2 };
-    // Zooming at the box's centre keeps that point where it is on the screen, so the pan that centres it
-    // needs no second measurement (svg-pan-zoom redraws on the next frame, after this returns).
+    // Zooming at the box's centre keeps that point where it is on the screen, so the pan needs no second
+    // measurement (svg-pan-zoom redraws on the next frame, after this returns).
     zoomer.zoomAtPoint(zoomer.getZoom() * factor, { x: centre.x - area.left, y: centre.y - area.top });
-    zoomer.panBy({ x: area.left + area.width / 2 - centre.x, y: area.top + area.height / 2 - centre.y });
+    var width = box.width * factor, height = box.height * factor;
+    var dx = area.left + area.width / 2 - centre.x, dy = area.top + area.height / 2 - centre.y;
+    if (width > area.width * 0.95) dx = area.left + 16 - (centre.x - width / 2);
+    if (height > area.height * 0.95) dy = area.top + 16 - (centre.y - height / 2);
+    zoomer.panBy({ x: dx, y: dy });
   }
 
   // Measured once the drawing shows its latest pan and zoom: svg-pan-zoom applies them on the next frame.
@@ -277,72 +434,174 @@
     return { left: left, top: top, width: right - left, height: bottom - top };
   }
 
-  function nodeElement(i, v) { return document.getElementById("v" + (v === undefined ? scalarView : v) + "-n" + i); }
-  function edgeElement(k) { return document.getElementById("v" + scalarView + "-e" + k); }
+  function byId(id) { return document.getElementById(id); }
+
+  // Node i's element in view v (the scalar view by default): a fanned leaf is drawn as its fan.
+  function nodeElement(i, v) {
+    if (v === undefined) v = scalarView;
+    if (v === scalarView && fanOf[i] >= 0) return byId("v" + v + "-f" + fanOf[i]);
+    return byId("v" + v + "-n" + i);
+  }
+
+  function edgeElement(k) {
+    var edge = edges[k];
+    if (fanOf[edge.from] >= 0) return byId("v" + scalarView + "-f" + fanOf[edge.from] + "-" + edge.to);
+    return byId("v" + scalarView + "-e" + k);
+  }
 
   // Going one level down from a box: the next view's boxes and nodes that hold its members, framed.
   function openBox(v, b) {
-    var members = new Set(data.levels[v].boxes[b].members);
+    var members = new Set(levels[v].boxes[b].members);
     var next = v + 1;
     showView(next);
     var targets = [];
-    data.levels[next].boxes.forEach(function (box, n) {
-      if (box.members.some(function (m) { return members.has(m); })) targets.push(document.getElementById("v" + next + "-b" + n));
+    (levels[next].boxes || []).forEach(function (box, n) {
+      if (box.members.some(function (m) { return members.has(m); })) targets.push(byId("v" + next + "-b" + n));
     });
     members.forEach(function (m) { targets.push(nodeElement(m, next)); });
     frameElements(targets);
   }
 
+  // The minimap: the whole drawing small in a corner (the drawing itself, reused), with the part on the screen
+  // outlined; a press or drag on it moves the view there. Shown while part of the drawing is off the screen.
+  function updateMinimap(v) {
+    var zoomer = zoomers[v];
+    if (!zoomer) return;
+    var sizes = zoomer.getSizes(), pan = zoomer.getPan(), drawing = zoomer.drawing;
+    var lens = { x: -pan.x / sizes.realZoom, y: -pan.y / sizes.realZoom, width: sizes.width / sizes.realZoom,
+      height: sizes.height / sizes.realZoom };
+    var slack = 2 / sizes.realZoom;
+    var whole = lens.x <= drawing.x + slack && lens.y <= drawing.y + slack &&
+      lens.x + lens.width >= drawing.x + drawing.width - slack && lens.y + lens.height >= drawing.y + drawing.height - slack;
+    if (!minimaps[v] && !whole) minimaps[v] = makeMinimap(v);
+    var map = minimaps[v];
+    if (!map) return;
+    map.element.hidden = whole;
+    map.lens.setAttribute("x", String(lens.x));
+    map.lens.setAttribute("y", String(lens.y));
+    map.lens.setAttribute("width", String(lens.width));
+    map.lens.setAttribute("height", String(lens.height));
+  }
+
+  function makeMinimap(v) {
+    var ns = "http://www.w3.org/2000/svg";
+    var drawing = zoomers[v].drawing;
+    var element = el("div", "minimap");
+    element.setAttribute("aria-label", "Minimap: press or drag to move the view");
+    var scale = Math.min(170 / drawing.width, 200 / drawing.height);
+    var svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", [drawing.x, drawing.y, drawing.width, drawing.height].join(" "));
+    svg.setAttribute("width", String(Math.max(24, drawing.width * scale)));
+    svg.setAttribute("height", String(Math.max(24, drawing.height * scale)));
+    svg.setAttribute("preserveAspectRatio", "none");
+    var use = document.createElementNS(ns, "use");
+    use.setAttribute("href", "#v" + v + "-graph");
+    svg.appendChild(use);
+    var lens = document.createElementNS(ns, "rect");
+    lens.setAttribute("class", "lens");
+    svg.appendChild(lens);
+    element.appendChild(svg);
+    viewElements[v].appendChild(element);
+    var dragging = false;
+    function moveTo(event) {
+      var rect = svg.getBoundingClientRect();
+      var x = drawing.x + (event.clientX - rect.left) / rect.width * drawing.width;
+      var y = drawing.y + (event.clientY - rect.top) / rect.height * drawing.height;
+      var sizes = zoomers[v].getSizes();
+      zoomers[v].pan({ x: sizes.width / 2 - x * sizes.realZoom, y: sizes.height / 2 - y * sizes.realZoom });
+    }
+    svg.addEventListener("pointerdown", function (event) {
+      dragging = true; svg.setPointerCapture(event.pointerId); moveTo(event); event.stopPropagation(); event.preventDefault();
+    });
+    svg.addEventListener("pointermove", function (event) { if (dragging) moveTo(event); });
+    svg.addEventListener("pointerup", function () { dragging = false; });
+    element.addEventListener("click", function (event) { event.stopPropagation(); });
+    element.addEventListener("mousedown", function (event) { event.stopPropagation(); });
+    return { element: element, lens: lens, svg: svg };
+  }
+
   // Selection and hover ---------------------------------------------------------------------------------------
 
   var selected = null;
+  var selectedElement = null;
 
   function select(i, centre) {
-    if (selected !== null) {
-      var old = nodeElement(selected);
-      if (old) old.classList.remove("selected");
-    }
+    if (selectedElement) selectedElement.classList.remove("selected");
     selected = i;
+    if (nearShown !== null) {
+      openNear(i, nearDepth);
+      showNode(i);
+      return;
+    }
     if (current !== scalarView) showView(scalarView);
-    var element = nodeElement(i);
-    if (element) element.classList.add("selected");
+    selectedElement = nodeElement(i);
+    if (selectedElement) selectedElement.classList.add("selected");
     showNode(i);
-    if (centre && element) frameElements([element]);
+    if (centre && selectedElement) {
+      light(i);
+      frameElements([selectedElement]);
+    }
   }
 
   var lit = [];
 
+  function mark(element, className) {
+    if (element) { element.classList.add(className); lit.push([element, className]); }
+  }
+
+  // Light every path from node i to the root, and its uses (the edges out of it and the nodes they reach):
+  // for a weight shared over time, its use at every step.
   function light(i) {
     unlight();
     var reach = towardsRoot(i);
-    reach.nodes.forEach(function (n) { var e = nodeElement(n); if (e) { e.classList.add("on-path"); lit.push(e); } });
-    reach.edges.forEach(function (k) { var e = edgeElement(k); if (e) { e.classList.add("on-path"); lit.push(e); } });
+    reach.nodes.forEach(function (n) { mark(nodeElement(n), "on-path"); });
+    reach.edges.forEach(function (k) { mark(edgeElement(k), "on-path"); });
+    outEdges[i].forEach(function (k) { mark(edgeElement(k), "use"); mark(nodeElement(edges[k].to), "use"); });
+  }
+
+  // In a coarse view: the lines out of a box or node, and the boxes they reach.
+  function lightLinks(v, key) {
+    unlight();
+    (levels[v].links || []).forEach(function (link, n) {
+      if (link[0] !== key) return;
+      mark(byId("v" + v + "-l" + n), "use");
+      mark(byId("v" + v + "-" + link[1]), "use");
+    });
   }
 
   function unlight() {
-    lit.forEach(function (element) { element.classList.remove("on-path"); });
+    lit.forEach(function (pair) { pair[0].classList.remove(pair[1]); });
     lit = [];
+  }
+
+  function activate(v, target) {
+    var match = /^v(\d+)-([nbf])(\d+)$/.exec(target.id);
+    if (!match) return;
+    var index = Number(match[3]);
+    if (match[2] === "n") {
+      select(index, false);
+    } else if (match[2] === "f") {
+      select(fans[index].members[0], false);
+      showFan(index);
+      openFanList(index);
+    } else {
+      showBox(v, levels[v].boxes[index]);
+      openBox(v, index);
+    }
   }
 
   viewElements.forEach(function (viewElement, v) {
     viewElement.addEventListener("click", function (event) {
       var target = event.target.closest ? event.target.closest("g.node") : null;
-      if (!target) return;
-      var match = /^v(\d+)-([nb])(\d+)$/.exec(target.id);
-      if (!match) return;
-      var index = Number(match[3]);
-      if (match[2] === "n") {
-        select(index, false);
-      } else {
-        showBox(v, data.levels[v].boxes[index]);
-        openBox(v, index);
-      }
+      if (target) activate(v, target);
     });
     viewElement.addEventListener("mouseover", function (event) {
-      if (v !== scalarView) return;
       var target = event.target.closest ? event.target.closest("g.node") : null;
-      var match = target && /^v\d+-n(\d+)$/.exec(target.id);
-      if (match) light(Number(match[1]));
+      if (!target) return;
+      var match = /^v\d+-([nbf])(\d+)$/.exec(target.id);
+      if (!match) return;
+      if (v === scalarView) light(match[1] === "f" ? fans[Number(match[2])].members[0] : Number(match[2]));
+      else lightLinks(v, match[1] + match[2]);
     });
     viewElement.addEventListener("mouseout", function (event) {
       var target = event.target.closest ? event.target.closest("g.node") : null;
@@ -350,48 +609,212 @@
     });
   });
 
+  // A fan opened in place: a list of its leaves beside it, each with its data and gradient.
+  var fanList = byId("fan-list");
+
+  function openFanList(f) {
+    var fan = fans[f];
+    while (fanList.firstChild) fanList.removeChild(fanList.firstChild);
+    fanList.appendChild(el("div", "fan-title", fan.name + " ×" + fan.count + ": name, data, grad"));
+    var list = el("ul");
+    fan.members.forEach(function (m) {
+      var item = el("li");
+      item.dataset.node = String(m);
+      item.tabIndex = 0;
+      item.appendChild(el("span", "fan-name", nodes[m].name));
+      item.appendChild(el("span", null, fmt(nodes[m].data)));
+      item.appendChild(el("span", null, gradShown(m)));
+      item.addEventListener("click", function (event) { event.stopPropagation(); closeFanList(); select(m, false); });
+      item.addEventListener("keydown", function (event) {
+        if (event.key === "Enter") { event.stopPropagation(); closeFanList(); select(m, false); }
+      });
+      list.appendChild(item);
+    });
+    fanList.appendChild(list);
+    var element = byId("v" + scalarView + "-f" + f);
+    var area = canvas.getBoundingClientRect();
+    var rect = element.getBoundingClientRect();
+    fanList.hidden = false;
+    fanList.dataset.fan = String(f);
+    var left = Math.min(rect.right - area.left + 6, area.width - fanList.offsetWidth - 6);
+    fanList.style.left = Math.max(6, left) + "px";
+    fanList.style.top = Math.max(6, Math.min(rect.top - area.top, area.height - fanList.offsetHeight - 6)) + "px";
+  }
+
+  function closeFanList() { fanList.hidden = true; delete fanList.dataset.fan; }
+
+  // A node's neighbourhood: the node, its inputs and its users, one or two steps out, as laid out when the page
+  // was made (levels[scalar].near); its nodes are clickable, which walks on to theirs.
+  var near = byId("near");
+  var nearShown = null;
+  var nearDepth = 1;
+  var nearUnits = levels[scalarView].near || [];
+  var NEAR_W = 168, NEAR_H = 50, NEAR_X = 230, NEAR_Y = 64;
+
+  function unitOf(i) { return fanOf[i] >= 0 ? -1 - fanOf[i] : i; }
+
+  function openNear(i, depth) {
+    var u = unitOf(i);
+    var layouts = nearUnits[u < 0 ? nodes.length - 1 - u : u];
+    if (!layouts || !layouts.length) return;
+    nearShown = i;
+    nearDepth = depth;
+    closeFanList();
+    var layout = layouts[depth - 1];
+    var ns = "http://www.w3.org/2000/svg";
+    var svg = near.querySelector("svg");
+    while (svg.firstChild) svg.removeChild(svg.firstChild);
+    var heights = {}, first = 0, last = 0;
+    layout.forEach(function (p) {
+      heights[p[1]] = Math.max(heights[p[1]] || 0, p[2] + 1);
+      first = Math.min(first, p[1]);
+      last = Math.max(last, p[1]);
+    });
+    var tallest = Math.max.apply(null, Object.keys(heights).map(function (c) { return heights[c]; }));
+    var spots = {};
+    layout.forEach(function (p) {
+      var x = (p[1] - first) * NEAR_X + 20;
+      var y = ((tallest - heights[p[1]]) / 2 + p[2]) * NEAR_Y + 20;
+      spots[p[0]] = { x: x, y: y };
+    });
+    var links = document.createElementNS(ns, "g");
+    var seen = {};
+    edges.forEach(function (edge, k) {
+      var from = unitOf(edge.from), to = edge.to;
+      var a = spots[from], b = spots[to];
+      if (!a || !b || a.x >= b.x) return;
+      var key = from + ">" + to;
+      seen[key] = (seen[key] || 0) + 1;
+      if (seen[key] > 1) return;
+      var path = document.createElementNS(ns, "path");
+      var x1 = a.x + NEAR_W, y1 = a.y + NEAR_H / 2, x2 = b.x, y2 = b.y + NEAR_H / 2;
+      path.setAttribute("d", "M" + x1 + "," + y1 + " C" + (x1 + 40) + "," + y1 + " " + (x2 - 40) + "," + y2 + " " + x2 + "," + y2);
+      path.setAttribute("class", "near-edge");
+      path.dataset.edge = String(k);
+      links.appendChild(path);
+      if (from >= 0) {
+        var label = document.createElementNS(ns, "text");
+        label.setAttribute("x", String(x2 - 6));
+        label.setAttribute("y", String(y2 - 4));
+        label.setAttribute("text-anchor", "end");
+        label.setAttribute("class", "near-partial");
+        label.textContent = "∂=" + fmt(edge.partial, data.precision);
+        links.appendChild(label);
+      }
+    });
+    svg.appendChild(links);
+    layout.forEach(function (p) {
+      var g = document.createElementNS(ns, "g");
+      var spot = spots[p[0]];
+      var fan = p[0] < 0 ? fans[-1 - p[0]] : null;
+      var member = fan ? fan.members[0] : p[0];
+      g.setAttribute("class", "near-node" + (p[0] === unitOf(i) ? " centre" : "") + (fan ? " fan" : ""));
+      g.setAttribute("id", fan ? "near-f" + (-1 - p[0]) : "near-n" + p[0]);
+      g.setAttribute("tabindex", "0");
+      g.setAttribute("transform", "translate(" + spot.x + "," + spot.y + ")");
+      var box = document.createElementNS(ns, "rect");
+      box.setAttribute("width", String(NEAR_W));
+      box.setAttribute("height", String(NEAR_H));
+      box.setAttribute("rx", "5");
+      g.appendChild(box);
+      var lines = fan ? [fan.name + " ×" + fan.count, "max |grad| " + fmt(fan.maxGrad, data.precision)] :
+        [sayOf(p[0]), "data " + fmt(nodes[p[0]].data, data.precision) + "   grad " + (shownGrads[p[0]] === null ? "·" :
+          fmt(shownGrads[p[0]], data.precision))];
+      lines.forEach(function (line, n) {
+        var t = document.createElementNS(ns, "text");
+        t.setAttribute("x", "8");
+        t.setAttribute("y", String(20 + n * 17));
+        if (n === 0) t.setAttribute("class", "near-name");
+        t.textContent = line.length > 26 ? line.slice(0, 12) + "…" + line.slice(-12) : line;
+        g.appendChild(t);
+      });
+      var title = document.createElementNS(ns, "title");
+      title.textContent = fan ? fan.name : nodes[p[0]].name;
+      g.appendChild(title);
+      function go() { if (fan) { select(member, false); showFan(-1 - p[0]); } else select(p[0], false); }
+      g.addEventListener("click", go);
+      g.addEventListener("keydown", function (event) { if (event.key === "Enter") { event.stopPropagation(); go(); } });
+      svg.appendChild(g);
+    });
+    var columns = Object.keys(heights).length;
+    svg.setAttribute("width", String((last - first) * NEAR_X + NEAR_W + 40));
+    svg.setAttribute("height", String(tallest * NEAR_Y + 40));
+    near.hidden = false;
+    near.dataset.node = String(i);
+    near.dataset.columns = String(columns);
+    byId("near-title").textContent = "Neighbourhood of " + sayOf(i) + ", " + depth + " step" + (depth > 1 ? "s" : "") + " out";
+    byId("near-depth").textContent = depth === 1 ? "two steps out" : "one step out";
+    var centre = byId(p0Id(i));
+    if (centre) {
+      var scroller = byId("near-drawing");
+      var y = spots[unitOf(i)].y;
+      scroller.scrollTop = Math.max(0, y - scroller.clientHeight / 2 + NEAR_H / 2);
+      scroller.scrollLeft = Math.max(0, spots[unitOf(i)].x - scroller.clientWidth / 2 + NEAR_W / 2);
+    }
+  }
+
+  function p0Id(i) { return fanOf[i] >= 0 ? "near-f" + fanOf[i] : "near-n" + i; }
+
+  // Back to the view the neighbourhood was opened from, with the selected node framed there (unless
+  // `restore` is false: another view is being shown).
+  function closeNear(restore) {
+    if (nearShown === null) return;
+    nearShown = null;
+    near.hidden = true;
+    if (restore !== false && selected !== null) {
+      var keep = selected;
+      selected = null;
+      select(keep, true);
+    }
+  }
+
+  byId("near-close").addEventListener("click", function () { closeNear(); });
+  byId("near-depth").addEventListener("click", function () { openNear(nearShown, nearDepth === 1 ? 2 : 1); });
+
   // Stepping through backward ---------------------------------------------------------------------------------
 
-  var slider = document.getElementById("step");
-  var stepLabel = document.getElementById("step-label");
+  var slider = byId("step");
+  var stepLabel = byId("step-label");
   slider.max = String(steps.length);
   var gradTexts = nodes.map(function (node, i) {
-    var element = nodeElement(i);
+    var element = byId("v" + scalarView + "-n" + i);
     if (!element) return null;
-    // the grad row is the last line of every scalar node (render's _node_label); never found by its text,
+    // the grad row is the last line of every scalar node (render's Canvas.node); never found by its text,
     // which a label may share
     var texts = element.querySelectorAll("text");
     return texts.length ? texts[texts.length - 1] : null;
   });
-  var addedLabels = [];
-  var at = steps.length;
+  // each edge's partial × upstream = contribution, laid out by dot as the last line of its label, is shown
+  // at its step only
+  if (levels[scalarView].stepLabels) {
+    edges.forEach(function (edge, k) {
+      var element = byId("v" + scalarView + "-e" + k);
+      var texts = element ? element.querySelectorAll("text") : [];
+      if (texts.length >= 2) texts[texts.length - 1].classList.add("contribution");
+    });
+  }
 
   function goTo(k, withPanel, quiet) {
     at = Math.max(0, Math.min(steps.length, k));
     slider.value = String(at);
-    var grads = new Array(nodes.length).fill(null);
-    grads[root] = steps.length ? num(steps[0].upstream) : num(nodes[root].grad);
-    for (var s = 0; s < at; s++) {
-      steps[s].edges.forEach(function (e) { grads[edges[e.edge].from] = num(e.after); });
-    }
+    shownGrads = gradsAt(at);
     nodes.forEach(function (node, i) {
-      var element = nodeElement(i);
+      var element = byId("v" + scalarView + "-n" + i);
       if (!element) return;
-      var reached = grads[i] !== null;
+      var reached = shownGrads[i] !== null;
       element.classList.toggle("unreached", !reached);
       element.classList.remove("stepping");
-      if (gradTexts[i]) gradTexts[i].textContent = "grad " + (reached ? fmt(grads[i], data.precision) : "·");
+      if (gradTexts[i]) gradTexts[i].textContent = "grad " + (reached ? fmt(shownGrads[i], data.precision) : "·");
     });
-    addedLabels.forEach(function (label) { label.remove(); });
-    addedLabels = [];
+    document.querySelectorAll(".stepping").forEach(function (e) { e.classList.remove("stepping"); });
     document.querySelectorAll("g.edge.active").forEach(function (e) { e.classList.remove("active"); });
     stepLabel.textContent = at === 0 ? "before backward" : "step " + at + " of " + steps.length;
     if (at === 0) {
       if (withPanel) {
         clearPanel();
         panel.appendChild(el("h2", null, "Before backward"));
-        panel.appendChild(el("p", "hint", "Only " + nodes[root].name + " has a gradient: ∂" + nodes[root].name + "/∂" +
-          nodes[root].name + " = " + fmt(grads[root]) + ". Step forward to run the chain rule, one node at a time."));
+        panel.appendChild(el("p", "hint", "Only " + rootName + " has a gradient: ∂" + rootName + "/∂" +
+          rootName + " = " + fmt(shownGrads[root]) + ". Step forward to run the chain rule, one node at a time."));
       }
       return;
     }
@@ -400,47 +823,20 @@
     var nodeEl = nodeElement(record.node);
     if (nodeEl) nodeEl.classList.add("stepping");
     record.edges.forEach(function (e) {
-      var element = edgeElement(e.edge);
-      if (!element) return;
-      element.classList.add("active");
-      addContribution(element, fmt(e.partial, data.precision) + " × " + fmt(record.upstream, data.precision) +
-        " = " + fmt(e.contribution, data.precision));
+      var element = edgeElement(e[0]);
+      if (element) element.classList.add("active");
     });
     if (withPanel) {
       clearPanel();
       panel.dataset.step = String(at);
-      panel.appendChild(el("h2", null, "Step " + at + " of " + steps.length + ": " + nodes[record.node].name));
-      panel.appendChild(el("div", "step-text", text(record.text)));
-      record.edges.forEach(function (e) { panel.appendChild(el("div", "step-line", text(e.line))); });
+      panel.appendChild(el("h2", null, "Step " + at + " of " + steps.length + ": " + sayOf(record.node)));
+      panel.appendChild(el("div", "step-text", stepText(at - 1)));
+      stepLines(at - 1).forEach(function (line) { panel.appendChild(el("div", "step-line", line)); });
     }
-  }
-
-  function addContribution(edgeElement, text) {
-    var path = edgeElement.querySelector("path");
-    if (!path) return;
-    var label = document.createElementNS("http://www.w3.org/2000/svg", "text");
-    var texts = edgeElement.querySelectorAll("text");
-    var x, y;
-    if (texts.length) {
-      var last = texts[texts.length - 1];
-      x = Number(last.getAttribute("x"));
-      y = Number(last.getAttribute("y")) + 12;
-    } else {
-      var length = path.getTotalLength();
-      var point = path.getPointAtLength(length / 2);
-      x = point.x;
-      y = point.y - 4;
-    }
-    label.setAttribute("x", String(x));
-    label.setAttribute("y", String(y));
-    label.setAttribute("class", "contribution");
-    label.textContent = text;
-    edgeElement.appendChild(label);
-    addedLabels.push(label);
   }
 
   var timer = null;
-  var playButton = document.getElementById("play");
+  var playButton = byId("play");
 
   function pause() {
     if (timer !== null) clearInterval(timer);
@@ -465,24 +861,26 @@
     goTo(at + delta, true);
   }
 
-  document.getElementById("previous").addEventListener("click", function () { step(-1); });
-  document.getElementById("next").addEventListener("click", function () { step(1); });
+  byId("previous").addEventListener("click", function () { step(-1); });
+  byId("next").addEventListener("click", function () { step(1); });
   playButton.addEventListener("click", play);
-  slider.addEventListener("input", function () { pause(); if (current !== scalarView) showView(scalarView); goTo(Number(slider.value), true); });
+  slider.addEventListener("input", function () {
+    pause(); if (current !== scalarView) showView(scalarView); goTo(Number(slider.value), true);
+  });
 
   // Search ----------------------------------------------------------------------------------------------------
 
-  var search = document.getElementById("search");
-  var results = document.getElementById("results");
+  var search = byId("search");
+  var results = byId("results");
 
-  function findMatches(text) {
-    var needle = text.trim().toLowerCase();
+  function findMatches(query) {
+    var needle = query.trim().toLowerCase();
     if (!needle) return [];
     var exact = [], partial = [];
     nodes.forEach(function (node, i) {
-      var name = node.name.toLowerCase();
-      if (name === needle) exact.push(i);
-      else if (name.indexOf(needle) >= 0) partial.push(i);
+      var name = node.name.toLowerCase(), said = sayOf(i).toLowerCase();
+      if (name === needle || said === needle) exact.push(i);
+      else if (name.indexOf(needle) >= 0 || said.indexOf(needle) >= 0) partial.push(i);
     });
     partial.sort(function (a, b) { return nodes[a].name < nodes[b].name ? -1 : nodes[a].name > nodes[b].name ? 1 : 0; });
     return exact.concat(partial).slice(0, 50);
@@ -492,19 +890,20 @@
     results.hidden = true;
     search.value = nodes[i].name;
     search.blur();  // so that the keys step and zoom again
+    closeNear(false);
     select(i, true);
   }
 
   // The drawings take the mouse (svg-pan-zoom keeps the focus where it was): a press on them leaves the search
   // box, so that the keys act on the drawing.
-  document.getElementById("canvas").addEventListener("mousedown", function () { search.blur(); });
+  canvas.addEventListener("mousedown", function () { search.blur(); });
 
   search.addEventListener("input", function () {
     while (results.firstChild) results.removeChild(results.firstChild);
     var matches = findMatches(search.value);
     results.hidden = matches.length === 0;
     matches.forEach(function (i) {
-      var item = el("li", null, nodes[i].name);
+      var item = el("li", null, nodes[i].name + (nodes[i].say ? "  (" + nodes[i].say + ")" : ""));
       item.dataset.node = String(i);
       item.addEventListener("mousedown", function (event) { event.preventDefault(); choose(i); });
       results.appendChild(item);
@@ -524,51 +923,133 @@
 
   // Keys ------------------------------------------------------------------------------------------------------
 
+  // Every action has a key; the list is what `?` shows.
+  var KEYS = [
+    ["?", "show or hide this list of keys"],
+    ["Tab, shift+Tab", "move between the nodes of the drawing (and the page's buttons)"],
+    ["Enter", "on a node: select it; on a box: open it; on a fan: list its leaves"],
+    ["← →", "previous and next backward step"],
+    ["Home End", "before backward, and every step run"],
+    ["space", "play or pause the backward pass"],
+    ["+ −", "zoom in and out (until the text is 4× its natural size)"],
+    ["shift+arrows", "pan"],
+    ["0", "fit the drawing to the view"],
+    ["1 … 9", "the views, coarsest first"],
+    ["/", "find a node by name"],
+    ["h", "light the selected node's paths to the root and its uses"],
+    ["n", "the selected node's neighbourhood (press again for two steps out)"],
+    ["Escape", "close the neighbourhood, a fan's list or this list"],
+  ];
+  var help = byId("help");
+  var helpList = byId("help-keys");
+  KEYS.forEach(function (pair) {
+    var tr = el("tr");
+    var key = el("th");
+    key.appendChild(el("kbd", null, pair[0]));
+    tr.appendChild(key);
+    tr.appendChild(el("td", null, pair[1]));
+    helpList.appendChild(tr);
+  });
+  function toggleHelp(show) {
+    help.hidden = show === undefined ? !help.hidden : !show;
+    if (!help.hidden) byId("help-close").focus();
+  }
+  byId("help-close").addEventListener("click", function () { toggleHelp(false); });
+  byId("help-open").addEventListener("click", function () { toggleHelp(true); });
+
+  function zoomBy(zoomer, inward) { if (inward) zoomer.zoomIn(); else zoomer.zoomOut(); }
+
   document.addEventListener("keydown", function (event) {
-    if (event.target === search) return;
-    var zoomer = panZoom(current);
-    if (!zoomer && (event.key === "+" || event.key === "=" || event.key === "-" || event.key === "_" ||
-      event.key === "0" || (event.shiftKey && event.key.indexOf("Arrow") === 0))) return;
-    if (event.shiftKey && event.key.indexOf("Arrow") === 0) {
+    if (event.target === search || event.ctrlKey || event.metaKey || event.altKey) return;
+    var key = event.key;
+    if (key === "?") { toggleHelp(); event.preventDefault(); return; }
+    if (key === "Escape") {
+      if (!help.hidden) toggleHelp(false);
+      else if (!fanList.hidden) closeFanList();
+      else if (nearShown !== null) closeNear();
+      else return;
+      event.preventDefault();
+      return;
+    }
+    if (!help.hidden) return;
+    var focused = event.target && event.target.closest ? event.target.closest("g.node") : null;
+    if (key === "Enter" && focused) { activate(current, focused); event.preventDefault(); return; }
+    var zoomer = nearShown === null ? panZoom(current) : null;
+    var needsZoomer = key === "+" || key === "=" || key === "-" || key === "_" || key === "0" ||
+      (event.shiftKey && key.indexOf("Arrow") === 0);
+    if (needsZoomer && !zoomer) return;
+    if (event.shiftKey && key.indexOf("Arrow") === 0) {
       var d = 60;
       var moves = { ArrowLeft: [d, 0], ArrowRight: [-d, 0], ArrowUp: [0, d], ArrowDown: [0, -d] };
-      zoomer.panBy({ x: moves[event.key][0], y: moves[event.key][1] });
-    } else if (event.key === "ArrowLeft") {
+      zoomer.panBy({ x: moves[key][0], y: moves[key][1] });
+    } else if (key === "ArrowLeft") {
       step(-1);
-    } else if (event.key === "ArrowRight") {
+    } else if (key === "ArrowRight") {
       step(1);
-    } else if (event.key === "+" || event.key === "=") {
-      zoomer.zoomIn();
-    } else if (event.key === "-" || event.key === "_") {
-      zoomer.zoomOut();
-    } else if (event.key === "0") {
-      zoomer.resize(); zoomer.fit(); zoomer.center(); fitWidth(zoomer);
-    } else if (event.key === " ") {
+    } else if (key === "Home") {
+      step(-steps.length);
+    } else if (key === "End") {
+      step(steps.length);
+    } else if (key === "+" || key === "=") {
+      zoomBy(zoomer, true);
+    } else if (key === "-" || key === "_") {
+      zoomBy(zoomer, false);
+    } else if (key === "0") {
+      refit(current);
+    } else if (/^[1-9]$/.test(key) && Number(key) <= levels.length) {
+      showView(Number(key) - 1);
+    } else if (key === " ") {
       play();
-    } else if (event.key === "/") {
+    } else if (key === "/") {
       search.focus();
+    } else if (key === "h" && selected !== null) {
+      light(selected);
+    } else if (key === "n" && selected !== null) {
+      if (nearShown === null) openNear(selected, 1);
+      else openNear(nearShown, nearDepth === 1 ? 2 : 1);
     } else {
       return;
     }
     event.preventDefault();
   });
 
+  // Nodes are reached with Tab: a focused node off the screen is brought into view.
+  viewElements.forEach(function (viewElement) {
+    viewElement.querySelectorAll("g.node").forEach(function (g) { g.setAttribute("tabindex", "0"); });
+    viewElement.addEventListener("focusin", function (event) {
+      var target = event.target.closest ? event.target.closest("g.node") : null;
+      if (!target) return;
+      var area = viewElement.getBoundingClientRect(), rect = target.getBoundingClientRect();
+      if (rect.left < area.left || rect.right > area.right || rect.top < area.top || rect.bottom > area.bottom) {
+        frame(rect);
+      }
+    });
+  });
+
   // A page in an iframe or a notebook's output may be laid out after its script runs, or resized later: the
-  // drawing follows its area, and is fitted again when it had none.
-  var canvas = document.getElementById("canvas");
+  // drawing is fitted again to its new area.
+  var pending = false;
   new ResizeObserver(function () {
-    var made = Boolean(zoomers[current]);
-    var zoomer = panZoom(current);
-    if (zoomer && made) zoomer.resize();
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(function () {
+      pending = false;
+      var made = Boolean(zoomers[current]);
+      panZoom(current);
+      if (made) refit(current);
+    });
   }).observe(canvas);
 
   // Start -------------------------------------------------------------------------------------------------------
 
-  document.getElementById("title").textContent = data.title;
-  document.getElementById("legend").hidden = !data.colorByGrad;
+  byId("title").textContent = data.title;
+  byId("legend").hidden = !data.colorByGrad;
   showView(0);
   goTo(steps.length, false, true);
   hint();
-  window.chainrule = { data: data, select: select, goTo: goTo, showView: showView, fmt: fmt, openBox: openBox,
-    current: function () { return current; }, step: function () { return at; } };
+  window.chainrule = {
+    data: data, select: select, goTo: goTo, showView: showView, fmt: fmt, openBox: openBox, openNear: openNear,
+    stepText: stepText, current: function () { return current; }, step: function () { return at; },
+    zoom: function () { var z = zoomers[current]; return z ? z.getSizes().realZoom : null; },
+  };
 })();
