@@ -425,7 +425,7 @@ def _coarse_view(recorded: Pass, canvas: Canvas, groups: dict[str, list[int]], d
         head = f"b{box_of[edge['to']]}" if edge["to"] in box_of else f"n{edge['to']}"
         if tail != head:
             drawn[(tail, head)] = drawn.get((tail, head), 0) + 1
-    links = []
+    links: list[list[str]] = []
     for (tail, head), count in drawn.items():  # no label: dot would make room for thousands of them
         canvas.edge(tail, head, color="#7f93b8", penwidth=f"{1 + math.log10(count):.2f}", id=f"{prefix}l{len(links)}",
                     tooltip=f"{count:,} edge{'s' if count > 1 else ''}")

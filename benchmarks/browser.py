@@ -48,9 +48,10 @@ def digits_page_in_chromium(page_path: Path, measure: str) -> list[float]:
         page.wait_for_timeout(500)  # the scalar view shown and laid out, as it is before anyone clicks in it
         clicks = page.evaluate("""() => {
           const times = [];
-          for (const name of ['layers.0.neurons.0.net', 'layers.0.neurons.3.out', 'layers.0.neurons.7.w.12']) {
-            const i = chainrule.data.nodes.findIndex(n => n.name === name);
-            const el = document.getElementById('v2-n' + i);
+          const fan = chainrule.data.levels[2].fans.findIndex(f => f.name === 'layers.0.neurons.7.w');
+          for (const id of ['layers.0.neurons.0.net', 'layers.0.neurons.3.out', 'layers.1.neurons.7.net', 'fan']) {
+            const i = chainrule.data.nodes.findIndex(n => n.name === id);
+            const el = document.getElementById(id === 'fan' ? 'v2-f' + fan : 'v2-n' + i);
             const t = performance.now();
             el.dispatchEvent(new MouseEvent('click', {bubbles: true}));
             document.getElementById('panel').getBoundingClientRect();  // the panel laid out

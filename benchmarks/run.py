@@ -124,9 +124,10 @@ TARGETS: list[Target] = [
     _within("mnist_epoch", "numpy", 2.0),
     _within("mnist_epoch", "numpy", 1.5),
     _faster("explorer_build"),
-    _at_most("explorer_build", 10.0, "s"),
-    _at_most("explorer_open", 3.0, "s"),
-    _at_most("explorer_click", 100.0, "ms"),
+    _at_most("explorer_build", 1.5, "s"),
+    _at_most("explorer_size", 3.0, "MB"),
+    _at_most("explorer_open", 1.0, "s"),
+    _at_most("explorer_click", 50.0, "ms"),
 ]
 """What ``make bench`` states as met or not, where the run measured what each needs."""
 

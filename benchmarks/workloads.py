@@ -288,12 +288,12 @@ def _digits_page() -> tuple[Any, float]:
 
 
 def explorer_build(engine: str) -> list[float]:
-    """Seconds to make the digits page (target: under 10 s)."""
+    """Seconds to make the digits page (target: at most 1.5 s)."""
     return [_digits_page()[1]]
 
 
 def explorer_size(engine: str) -> list[float]:
-    """The digits page's size in MB."""
+    """The digits page's size in MB (target: at most 3)."""
     return [len(_digits_page()[0].html.encode("utf-8")) / 1e6]
 
 
@@ -302,12 +302,13 @@ def _in_chromium(measure: str) -> list[float]:
 
 
 def explorer_open(engine: str) -> list[float]:
-    """Seconds to open the digits page in Chromium (target: under 3 s)."""
+    """Seconds to open the digits page in Chromium (target: at most 1 s)."""
     return _in_chromium("open")
 
 
 def explorer_click(engine: str) -> list[float]:
-    """Milliseconds for the page to answer a click on a node, the slowest of three (target: under 100 ms)."""
+    """Milliseconds for the page to answer a click on a node or a fan, the slowest of four (target: at most
+    50 ms)."""
     return _in_chromium("click")
 
 

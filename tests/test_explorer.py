@@ -316,6 +316,8 @@ def test_a_digits_mlp_opens_at_its_layers_and_goes_down_to_neurons_and_scalars(b
     assert in_view(page, f"#v2-n{net}")
     page.click(f"#v2-n{net}")
     assert page.inner_text("#panel-body h2") == "layers.0.neurons.0.net"
+    assert len(page.locator("#panel-body tr.edge-row").all()) == 24  # the first, and the rest on request
+    page.click("#panel-body button.more")
     assert len(page.locator("#panel-body tr.edge-row").all()) == 64 * 2 + 1
     assert [e for e in events if not e.startswith("console")] == []
     page.close()
@@ -725,7 +727,7 @@ def test_the_panel_wraps_at_word_boundaries_never_inside_a_number(browser: Brows
 
 def test_the_readme_s_step_line_is_the_page_s(browser: Browser, worked_page: Path) -> None:
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text("utf-8")
-    quoted = re.search(r"\(`(w5\.grad \+= [^`]+)`\)", readme)
+    quoted = re.search(r"`(w5\.grad \+= [^`]+)`", readme)
     assert quoted is not None
     page, _ = open_page(browser, worked_page)
     lines = []

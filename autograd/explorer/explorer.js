@@ -8,8 +8,10 @@
   var edges = data.edges;
   var steps = data.steps;
   var PANEL_DIGITS = 6;
+  var INPUTS_LISTED = 24;
   var READABLE = 1;  // the least zoom a node is framed at: its text at its natural size (11 px), or larger
-  var CLOSEST = 4;   // the most: four times that
+  var FRAMED = 1.25; // the most it is framed at
+  var CLOSEST = 4;   // the most the keys and the wheel zoom to: four times its natural size
 
   // Numbers -----------------------------------------------------------------------------------------------
 
@@ -224,7 +226,7 @@
       panel.appendChild(el("h3", null, "Its inputs: local partial × upstream = contribution"));
       var table = el("table", "inputs");
       row(table, ["input", "∂" + operandOf(i) + "/∂input", "× upstream", "= contribution"], true);
-      inEdges[i].forEach(function (k) {
+      function addRow(k) {
         var edge = edges[k];
         var contribution = num(edge.partial) * num(node.grad);
         var tr = row(table, [sayOf(edge.from), fmt(edge.partial), done ? fmt(node.grad) : "·",
@@ -236,8 +238,19 @@
         cell.colSpan = 4;
         words.appendChild(cell);
         table.appendChild(words);
-      });
+      }
+      // A layer's node has a hundred inputs and more: the first are listed at once, the rest on request, so
+      // that a click is answered without laying out a table of hundreds of rows.
+      inEdges[i].slice(0, INPUTS_LISTED).forEach(addRow);
       panel.appendChild(table);
+      if (inEdges[i].length > INPUTS_LISTED) {
+        var more = button("list all " + inEdges[i].length + " inputs", null, function () {
+          inEdges[i].slice(INPUTS_LISTED).forEach(addRow);
+          more.remove();
+        });
+        more.className = "more";
+        panel.appendChild(more);
+      }
       if (!done) panel.appendChild(el("p", "hint", "Its upstream gradient is complete at step " + (stepOf[i] + 1) + "."));
     }
 
@@ -395,14 +408,15 @@
   }
 
   // Pan and zoom so that the screen rectangle `box` fills most of the view, centred, at a zoom where text
-  // reads (READABLE to twice its natural size); a box too big for that is shown from its start.
+  // reads (READABLE to FRAMED times its natural size, so its neighbours show too); a box too big for that is
+  // shown from its start.
   function frame(box) {
     var zoomer = panZoom(current);
     var area = viewElements[current].getBoundingClientRect();
     if (!zoomer || !box || !box.width || !box.height) return;
     var real = zoomer.getSizes().realZoom;
     var fit = Math.min(area.width / box.width, area.height / box.height) * 0.85;
-    var factor = Math.max(READABLE, Math.min(real * fit, 2)) / real;
+    var factor = Math.max(READABLE, Math.min(real * fit, FRAMED)) / real;
     var centre = { x: box.left + box.width / 2, y: box.top + box.height / 2 };
     // Zooming at the box's centre keeps that point where it is on the screen, so the pan needs no second
     // measurement (svg-pan-zoom redraws on the next frame, after this returns).
