@@ -25,7 +25,7 @@ from typing import Any, TypedDict, Unpack
 
 from autograd.files import write_atomically
 from autograd.graph import Graph
-from autograd.passes import LONGEST_FORMULA, Pass, record
+from autograd.passes import Pass, node_formula, record
 from autograd.render import INSTALL_HINT, Canvas, GraphvizNotFoundError, checked_options, label_prefix
 from autograd.validation import is_whole
 from autograd.value import Value
@@ -131,12 +131,7 @@ def explore(root: Value, **options: Unpack[ExploreOptions]) -> Explorer:
     recorded = record(graph, undefined=math.nan, where="explore")  # nan where a partial is, as draw shows
     data = page_data(recorded, title=settings["title"], max_paths=settings["max_paths"],
                      color_by_grad=settings["color_by_grad"], precision=settings["precision"])
-    steps_of = [time_step(node) for node in graph.nodes]
-    step_names = sorted({name for name in steps_of if name is not None}, key=lambda name: int(name[1:]))
-    settings["time_steps"] = len(step_names) >= 2
-    if settings["time_steps"]:  # each node's time step, by its number in names (-1: none), for the panel's sums
-        number = {name: k for k, name in enumerate(step_names)}
-        data["time"] = {"names": step_names, "of": [-1 if name is None else number[name] for name in steps_of]}
+    settings["time_steps"] = "time" in data
     _check_size(len(_json_for_script(data).encode("utf-8")), settings["max_bytes"], "its snapshot")
     svgs = []
     for index, (name, group_of) in enumerate(_views(graph, settings)):
@@ -183,16 +178,21 @@ def _number(x: float) -> float | str:
 
 class _References:
     """Names a graph's nodes as references to their numbers, so that the page stores each name once: a text
-    made with ``name`` is split by ``parts`` into strings and node numbers, which the page joins with the
-    nodes' names (a long label used by a hundred nodes would otherwise be copied some six times each)."""
+    made with ``name`` (a node as a part of a formula, in parentheses where compound) and ``bare`` (where the
+    text brackets it itself) is split by ``parts`` into strings and node numbers, ``i`` for the one and
+    ``-1 - i`` for the other, which the page joins with the nodes' names (a long label used by a hundred
+    nodes would otherwise be copied some six times each)."""
 
-    _MARK = re.compile("\x00(\\d+)\x00")
+    _MARK = re.compile("\x00(-?\\d+)\x00")
 
     def __init__(self, index: dict[int, int]) -> None:
         self._index = index
 
     def name(self, node: Value) -> str:
         return f"\x00{self._index[id(node)]}\x00"
+
+    def bare(self, node: Value) -> str:
+        return f"\x00{-1 - self._index[id(node)]}\x00"
 
     def parts(self, text: str) -> list[str | int]:
         pieces = self._MARK.split(text)
@@ -206,7 +206,8 @@ def page_data(recorded: Pass, *, title: str | None = None, max_paths: int = 20, 
     its node's upstream gradient and each edge's gradient after it. Texts that name nodes (formulas, rules
     in words) are lists of strings and node numbers, each name stored once, in its node; a node that
     sentences name by what it computes (``Graph.expression``) carries that as ``say``, and in parentheses
-    as ``operand`` where it needs them."""
+    as ``operand`` where it needs them. For an unrolled network (labels ``t0.…``, ``t1.…``), ``time`` holds
+    the time steps' names and each node's step."""
     graph = recorded.graph
     nodes = graph.nodes
     index = {id(node): i for i, node in enumerate(nodes)}
@@ -219,8 +220,8 @@ def page_data(recorded: Pass, *, title: str | None = None, max_paths: int = 20, 
         if child.rule is None:
             continue
         partials = recorded.partials[child_index]
-        names = [refs.name(p) for p in child.parents]
-        words = child.rule.explain_each(len(child.parents), child.arg, names)
+        words = child.rule.explain_each(len(child.parents), child.arg, [refs.name(p) for p in child.parents],
+                                        bare=[refs.bare(p) for p in child.parents])
         for position, parent in enumerate(child.parents):
             edge_of[(child_index, position)] = len(edges)
             edges.append({
@@ -233,7 +234,8 @@ def page_data(recorded: Pass, *, title: str | None = None, max_paths: int = 20, 
         name = graph.name(node)
         entry: dict[str, Any] = {
             "name": name, "op": rule.name if rule else None, "symbol": rule.describe_op(node.arg) if rule else None,
-            "formula": _formula(graph, node, refs), "data": _number(recorded.data[i]), "grad": _number(grads[i]),
+            "formula": refs.parts(node_formula(graph, node, refs.name, refs.bare)) if rule else None,
+            "data": _number(recorded.data[i]), "grad": _number(grads[i]),
         }
         said, operand = graph.expression(node), graph.operand(node)
         if said != name:
@@ -245,23 +247,17 @@ def page_data(recorded: Pass, *, title: str | None = None, max_paths: int = 20, 
         "node": index[id(record.node)], "upstream": _number(record.upstream), "formula": record.formula(),
         "edges": [[edge_of[(index[id(record.node)], e.position)], _number(e.grad_after)] for e in record.edges],
     } for record in recorded.steps]
-    return {
+    page = {
         "title": title or graph.name(root), "root": len(nodes) - 1, "nodes": node_data,
         "edges": edges, "steps": steps, "levels": [], "maxPaths": max_paths,
         "colorByGrad": color_by_grad, "precision": precision,
     }
-
-
-def _formula(graph: Graph, node: Value, refs: _References) -> list[str | int] | None:
-    """What ``node`` computes, in its inputs' names (as references), or its op's formula and the count of its
-    inputs when that would be too long to read, as a step writes it."""
-    rule = node.rule
-    if rule is None:
-        return None
-    n = len(node.parents)
-    if len(rule.written(n, node.arg, [graph.operand(p) for p in node.parents])) > LONGEST_FORMULA:
-        return [f"{rule.fill(rule.formula, n, node.arg)} over {n} inputs"]
-    return refs.parts(rule.written(n, node.arg, [refs.name(p) for p in node.parents]))
+    steps_of = [time_step(node) for node in nodes]
+    step_names = sorted({name for name in steps_of if name is not None}, key=lambda name: int(name[1:]))
+    if len(step_names) >= 2:  # an unrolled network: each node's time step by its number in names (-1: none)
+        number = {name: k for k, name in enumerate(step_names)}
+        page["time"] = {"names": step_names, "of": [-1 if name is None else number[name] for name in steps_of]}
+    return page
 
 
 def _views(graph: Graph, settings: dict[str, Any]) -> list[tuple[str, Cluster | None]]:
@@ -333,10 +329,7 @@ def _view_svg(
                     color_by_grad=settings["color_by_grad"], timeout=settings["timeout"], element_id=f"{prefix}graph")
 
     def add(i: int, title: str) -> None:
-        node = nodes[i]
-        canvas.node(f"n{i}", title=title, name=data["nodes"][i]["name"], op=data["nodes"][i]["symbol"],
-                    data=recorded.data[i], grad=recorded.grads[i], labelled=bool(node.label),
-                    element_id=f"{prefix}n{i}")
+        _draw_node(canvas, recorded, data, i, title, prefix)
 
     groups: dict[str, list[int]] = {}
     boxed = _boxed_in_scalars(settings)
@@ -400,6 +393,13 @@ def _view_svg(
     return _inline(canvas.render("svg", "explore").decode("utf-8")), drawn
 
 
+def _draw_node(canvas: Canvas, recorded: Pass, data: dict[str, Any], i: int, title: str, prefix: str) -> None:
+    """Node i in a view, drawn under ``title`` with its element id ``{prefix}n{i}``."""
+    canvas.node(f"n{i}", title=title, name=data["nodes"][i]["name"], op=data["nodes"][i]["symbol"],
+                data=recorded.data[i], grad=recorded.grads[i], labelled=bool(recorded.graph.nodes[i].label),
+                element_id=f"{prefix}n{i}")
+
+
 def _coarse_view(recorded: Pass, canvas: Canvas, groups: dict[str, list[int]], data: dict[str, Any],
                  prefix: str) -> tuple[str, dict[str, Any]]:
     """A view of one box per group, each edge between two boxes drawn once, as thick as it has edges."""
@@ -415,10 +415,7 @@ def _coarse_view(recorded: Pass, canvas: Canvas, groups: dict[str, list[int]], d
                      lines=[f"{len(members):,} nodes", f"max |grad| {canvas.number(biggest)}"])
     for i in range(len(data["nodes"])):
         if i not in box_of:
-            node = recorded.graph.nodes[i]
-            canvas.node(f"n{i}", title=data["nodes"][i]["name"], name=data["nodes"][i]["name"],
-                        op=data["nodes"][i]["symbol"], data=recorded.data[i], grad=recorded.grads[i],
-                        labelled=bool(node.label), element_id=f"{prefix}n{i}")
+            _draw_node(canvas, recorded, data, i, data["nodes"][i]["name"], prefix)
     drawn: dict[tuple[str, str], int] = {}
     for edge in data["edges"]:
         tail = f"b{box_of[edge['from']]}" if edge["from"] in box_of else f"n{edge['from']}"
@@ -441,8 +438,8 @@ def _neighbourhoods(graph: Graph, fan_of: dict[int, int], fans: int) -> list[lis
     """Each drawn node's neighbourhood in the scalar view, one and two steps out, laid out for the page to
     draw: the node in the middle column, its inputs one column to the left per step back and its users one
     to the right per step on, each column in the graph's order. A unit is a node's number, or -1 - f for
-    fan f (whose members are one unit); for unit u (nodes first, then fans), ``near[u][d]`` lists
-    ``[unit, column, row]`` for the d + 1 steps' drawing, columns from -d - 1 to d + 1."""
+    fan f (whose members are one unit). For unit u (nodes first, then fans; a fanned leaf has none),
+    ``near[u][d - 1]`` lists ``[unit, column, row]`` for the drawing d steps out, its columns -d to d."""
     n = len(graph)
 
     def unit(i: int) -> int:

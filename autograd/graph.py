@@ -119,7 +119,6 @@ class Graph:
         except KeyError:
             return node.label or f"{node.op or 'leaf'} (outside this graph)"
 
-
     def expression(self, node: Value) -> str:
         """How a sentence names ``node``: by its name when it is labelled or a leaf, and otherwise by what it
         computes, written in its inputs' expressions (``y − 1``, ``2·x``, ``tanh(a·b)``), or by its name

@@ -13,7 +13,7 @@ again, so every number they show is one the chain rule computed, and every name 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -103,15 +103,28 @@ the op's formula and the count of its inputs."""
 def step_formula(graph: Graph, node: Value) -> str:
     """``node`` as a step writes it: ``name = formula`` in its inputs' expressions, or only the formula for
     an unlabelled node (whose expression it is)."""
-    rule = node.rule
-    if rule is None:
+    if node.rule is None:
         return graph.expression(node)
-    written = rule.written(len(node.parents), node.arg, [graph.operand(p) for p in node.parents],
-                           [graph.expression(p) for p in node.parents])
-    if len(written) > LONGEST_FORMULA:
-        written = f"{rule.fill(rule.formula, len(node.parents), node.arg)} over {len(node.parents)} inputs"
+    written = node_formula(graph, node)
     said = graph.expression(node)
     return written if said == written else f"{said} = {written}"
+
+
+def node_formula(graph: Graph, node: Value, operand: Callable[[Value], str] | None = None,
+                 expression: Callable[[Value], str] | None = None) -> str:
+    """What op node ``node`` computes, in its inputs' expressions (``Graph.operand`` and ``Graph.expression``,
+    or the functions given, which name them otherwise), or its op's formula and the count of its inputs
+    when that would be longer than ``LONGEST_FORMULA`` characters."""
+    rule = node.rule
+    assert rule is not None
+    n = len(node.parents)
+    written = rule.written(n, node.arg, [graph.operand(p) for p in node.parents],
+                           [graph.expression(p) for p in node.parents])
+    if len(written) > LONGEST_FORMULA:
+        return f"{rule.fill(rule.formula, n, node.arg)} over {n} inputs"
+    if operand is None or expression is None:
+        return written
+    return rule.written(n, node.arg, [operand(p) for p in node.parents], [expression(p) for p in node.parents])
 
 
 @dataclass(frozen=True, eq=False)

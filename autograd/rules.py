@@ -235,41 +235,33 @@ class Rule:
         return self.explain_each(n_inputs, arg, names, (position,))[0]
 
     def explain_each(self, n_inputs: int, arg: Any = None, names: Sequence[str] | None = None,
-                     positions: Sequence[int] | None = None) -> list[str]:
+                     positions: Sequence[int] | None = None, bare: Sequence[str] | None = None) -> list[str]:
         """``explain`` for each input (or each of ``positions``), with the node's signature and formula
-        written once: a layer's ``dot`` node has hundreds of inputs."""
+        written once: a layer's ``dot`` node has hundreds of inputs. ``bare``: as for ``fill``."""
         params, words = (self.inputs, self.words) if self.signature is None else self.signature(n_inputs, arg)
         shown = params if names is None else names
-        mapping = {"c": _format_constant(arg), **dict(zip(params, shown, strict=True))}
-        formula = _plain(self.formula.format_map(mapping))
-        return [f"∂({formula})/∂{shown[i]} = {words[i].format_map(mapping)}"
+        formula = _substitute(self.formula, params, shown, bare, arg)
+        return [f"∂({formula})/∂{shown[i]} = {_substitute(words[i], params, shown, bare, arg)}"
                 for i in (range(n_inputs) if positions is None else positions)]
 
-    def fill(self, template: str, n_inputs: int, arg: Any = None, names: Sequence[str] | None = None) -> str:
+    def fill(self, template: str, n_inputs: int, arg: Any = None, names: Sequence[str] | None = None,
+             bare: Sequence[str] | None = None) -> str:
         """``template`` (the formula, a partial's words, the domain) with its input placeholders replaced by
-        ``names``, or by the inputs' own names, and ``{c}`` by the constant."""
+        ``names``, or by the inputs' own names, and ``{c}`` by the constant. ``bare`` are the names without
+        the parentheses that ``names`` put around a compound input, for the places where the template
+        brackets the input itself: ``tanh(a·b)``, not ``tanh((a·b))``."""
         params = self.input_names(n_inputs, arg)
-        shown = dict(zip(params, params if names is None else names, strict=True))
-        return _plain(template.format_map({"c": _format_constant(arg), **shown}))
+        return _substitute(template, params, params if names is None else names, bare, arg)
 
     def written(self, n_inputs: int, arg: Any, names: Sequence[str], bare: Sequence[str] | None = None) -> str:
-        """A node of this op as a formula in its inputs' ``names``, as a textbook writes it: ``y − 1``,
-        ``2·x``, ``w1·i1 + w2·i2 + b1``, and an op of many inputs with no such form as a function of them
-        (``max(a, b)``). ``bare`` are the names without the parentheses ``names`` may put around a compound
-        input, used where the formula brackets the input itself (``tanh(a·b)``, not ``tanh((a·b))``)."""
+        """A node of this op as a formula in its inputs' ``names`` (``bare`` as for ``fill``), as a textbook
+        writes it: ``y − 1``, ``2·x``, ``w1·i1 + w2·i2 + b1``, and an op of many inputs with no such form as a
+        function of them (``max(a, b)``)."""
         if self.signature is None:
-            template = self.formula
-            if bare is not None:
-                for param in self.inputs:
-                    for left, right in (("(", ")"), ("|", "|")):
-                        template = template.replace(f"{left}{{{param}}}{right}", f"{left}{{{param}_}}{right}")
-                extra = {f"{param}_": name for param, name in zip(self.inputs, bare, strict=True)}
-                shown = dict(zip(self.inputs, names, strict=True))
-                return _plain(template.format_map({"c": _format_constant(arg), **shown, **extra}))
-            return self.fill(template, n_inputs, arg, names)
+            return self.fill(self.formula, n_inputs, arg, names, bare)
         if self.written_as is not None:
-            return self.written_as(bare if bare is not None else names, arg)
-        return f"{self.symbol}({', '.join(bare if bare is not None else names)})"
+            return self.written_as(names, arg)
+        return f"{self.symbol}({', '.join(names if bare is None else bare)})"
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickled by name: a row holds functions, and unpickling finds the row of that name in ``RULES``."""
@@ -285,6 +277,18 @@ def _format_constant(arg: Any) -> str:
     if isinstance(arg, float):
         return f"{arg:g}".replace("-", "−", 1) if arg < 0 else f"{arg:g}"
     return "" if arg is None else str(arg)
+
+
+def _substitute(template: str, params: Sequence[str], names: Sequence[str], bare: Sequence[str] | None,
+                arg: Any) -> str:
+    """``template`` with each placeholder replaced by its input's name: the bare one where every use of it is
+    bracketed by the template, and ``{c}`` by the constant, as one writes it by hand."""
+    mapping = {"c": _format_constant(arg)}
+    for k, (param, name) in enumerate(zip(params, names, strict=True)):
+        mark = f"{{{param}}}"
+        bracketed = template.count(f"({mark})") + template.count(f"|{mark}|")
+        mapping[param] = bare[k] if bare is not None and bracketed and bracketed == template.count(mark) else name
+    return _plain(template.format_map(mapping))
 
 
 def _plain(text: str) -> str:

@@ -46,10 +46,14 @@
   function sayOf(i) { return nodes[i].say || nodes[i].name; }
   function operandOf(i) { return nodes[i].operand || sayOf(i); }
 
-  // A text that names nodes, stored as strings and node numbers (each name is stored once, in its node).
+  // A text that names nodes, stored as strings and node numbers (each name is stored once, in its node):
+  // i for node i as a part of a formula, -1 - i where the text brackets it itself (tanh(a·b)).
   function text(parts) {
     return parts.map(function (part) {
-      return typeof part === "number" ? (nodes[part] ? operandOf(part) : "?") : part;
+      if (typeof part !== "number") return part;
+      var i = part < 0 ? -1 - part : part;
+      if (!nodes[i]) return "?";
+      return part < 0 ? sayOf(i) : operandOf(i);
     }).join("");
   }
 
@@ -199,7 +203,7 @@
       "; hover a node to light its paths; step through backward below. Press ? for the keys."));
   }
 
-  var stepping = function () { return at < steps.length; };
+  function stepping() { return at < steps.length; }
   function gradShown(i) { return shownGrads[i] === null ? "·" : fmt(shownGrads[i]); }
 
   function showNode(i) {
@@ -372,13 +376,11 @@
       var area = viewElements[v].getBoundingClientRect();
       if (!area.width || !area.height) return null;
       var svg = viewElements[v].querySelector("svg");
-      var box = (svg.getAttribute("viewBox") || "0 0 1 1").split(/[\s,]+/).map(Number);
       zoomers[v] = svgPanZoom(svg, {
         zoomEnabled: true, panEnabled: true, controlIconsEnabled: false, dblClickZoomEnabled: false,
         fit: true, center: true, minZoom: 0.02, maxZoom: 40, zoomScaleSensitivity: 0.25,
         onZoom: function () { updateMinimap(v); }, onPan: function () { updateMinimap(v); },
       });
-      zoomers[v].drawing = { x: box[0], y: box[1], width: box[2], height: box[3] };
       refit(v);
     }
     return zoomers[v];
@@ -481,7 +483,7 @@
   function updateMinimap(v) {
     var zoomer = zoomers[v];
     if (!zoomer) return;
-    var sizes = zoomer.getSizes(), pan = zoomer.getPan(), drawing = zoomer.drawing;
+    var sizes = zoomer.getSizes(), pan = zoomer.getPan(), drawing = sizes.viewBox;  // the drawing's own box
     var lens = { x: -pan.x / sizes.realZoom, y: -pan.y / sizes.realZoom, width: sizes.width / sizes.realZoom,
       height: sizes.height / sizes.realZoom };
     var slack = 2 / sizes.realZoom;
@@ -499,7 +501,7 @@
 
   function makeMinimap(v) {
     var ns = "http://www.w3.org/2000/svg";
-    var drawing = zoomers[v].drawing;
+    var drawing = zoomers[v].getSizes().viewBox;
     var element = el("div", "minimap");
     element.setAttribute("aria-label", "Minimap: press or drag to move the view");
     var scale = Math.min(170 / drawing.width, 200 / drawing.height);
@@ -750,24 +752,16 @@
       g.addEventListener("keydown", function (event) { if (event.key === "Enter") { event.stopPropagation(); go(); } });
       svg.appendChild(g);
     });
-    var columns = Object.keys(heights).length;
     svg.setAttribute("width", String((last - first) * NEAR_X + NEAR_W + 40));
     svg.setAttribute("height", String(tallest * NEAR_Y + 40));
     near.hidden = false;
     near.dataset.node = String(i);
-    near.dataset.columns = String(columns);
     byId("near-title").textContent = "Neighbourhood of " + sayOf(i) + ", " + depth + " step" + (depth > 1 ? "s" : "") + " out";
     byId("near-depth").textContent = depth === 1 ? "two steps out" : "one step out";
-    var centre = byId(p0Id(i));
-    if (centre) {
-      var scroller = byId("near-drawing");
-      var y = spots[unitOf(i)].y;
-      scroller.scrollTop = Math.max(0, y - scroller.clientHeight / 2 + NEAR_H / 2);
-      scroller.scrollLeft = Math.max(0, spots[unitOf(i)].x - scroller.clientWidth / 2 + NEAR_W / 2);
-    }
+    var scroller = byId("near-drawing"), centre = spots[unitOf(i)];  // the node in the middle of the screen
+    scroller.scrollTop = Math.max(0, centre.y - scroller.clientHeight / 2 + NEAR_H / 2);
+    scroller.scrollLeft = Math.max(0, centre.x - scroller.clientWidth / 2 + NEAR_W / 2);
   }
-
-  function p0Id(i) { return fanOf[i] >= 0 ? "near-f" + fanOf[i] : "near-n" + i; }
 
   // Back to the view the neighbourhood was opened from, with the selected node framed there (unless
   // `restore` is false: another view is being shown).
@@ -971,8 +965,6 @@
   byId("help-close").addEventListener("click", function () { toggleHelp(false); });
   byId("help-open").addEventListener("click", function () { toggleHelp(true); });
 
-  function zoomBy(zoomer, inward) { if (inward) zoomer.zoomIn(); else zoomer.zoomOut(); }
-
   document.addEventListener("keydown", function (event) {
     if (event.target === search || event.ctrlKey || event.metaKey || event.altKey) return;
     var key = event.key;
@@ -1005,9 +997,9 @@
     } else if (key === "End") {
       step(steps.length);
     } else if (key === "+" || key === "=") {
-      zoomBy(zoomer, true);
+      zoomer.zoomIn();
     } else if (key === "-" || key === "_") {
-      zoomBy(zoomer, false);
+      zoomer.zoomOut();
     } else if (key === "0") {
       refit(current);
     } else if (/^[1-9]$/.test(key) && Number(key) <= levels.length) {
