@@ -1,8 +1,8 @@
-"""Text shared by the readers that write Markdown and LaTeX."""
+"""Text shared by the readers: Markdown and LaTeX escapes, and how loosely a formula binds."""
 
 from __future__ import annotations
 
-__all__ = ["escape_markdown", "tex_name"]
+__all__ = ["escape_markdown", "loosest", "tex_name"]
 
 
 def escape_markdown(text: str) -> str:
@@ -17,3 +17,20 @@ _TEX = {"\\": r"\backslash{}", "{": r"\{", "}": r"\}", "_": r"\_", "^": r"\^{}",
 def tex_name(name: str) -> str:
     """A node's name as upright LaTeX text, its special characters escaped."""
     return r"\mathrm{" + "".join(_TEX.get(ch, ch) for ch in name) + "}"
+
+
+def loosest(formula: str) -> str | None:
+    """The loosest operation of ``formula`` outside every bracket: "sum" (``a + b``, ``a − b``), "product"
+    (``a·b``, ``a/b``, a leading ``−`` or ``√``, ``a**b``), or None for a name or a function of its
+    arguments (``tanh(a·b)``), which never needs brackets around it."""
+    depth, product = 0, formula[:1] in ("−", "√", "-")
+    for ch in formula:
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        elif depth == 0 and ch == " ":
+            return "sum"
+        elif depth == 0 and ch in "·/*":
+            product = True
+    return "product" if product else None

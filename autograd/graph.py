@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from autograd.formatting import loosest
 from autograd.state import paused_gc
 
 if TYPE_CHECKING:
@@ -159,23 +160,8 @@ def _spoken(nodes: Sequence[Value], names: Sequence[str], parents: Sequence[Sequ
         if len(text) > LONGEST_EXPRESSION:
             spoken.append((names[i], names[i]))
         else:
-            spoken.append((text, f"({text})" if _compound(text) else text))
+            spoken.append((text, text if loosest(text) is None else f"({text})"))
     return spoken
-
-
-def _compound(text: str) -> bool:
-    """Whether a formula needs parentheses to be a part of another: an operator outside every bracket."""
-    if text[:1] in ("−", "√", "-"):
-        return True
-    depth = 0
-    for ch in text:
-        if ch in "([":
-            depth += 1
-        elif ch in ")]":
-            depth -= 1
-        elif depth == 0 and ch in " ·/*":
-            return True
-    return False
 
 
 def _names(nodes: Sequence[Value]) -> list[str]:

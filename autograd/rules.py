@@ -19,12 +19,14 @@ from __future__ import annotations
 import itertools
 import math
 import operator
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
 
+from autograd.formatting import loosest
 from autograd.validation import is_real
 
 __all__ = [
@@ -240,8 +242,9 @@ class Rule:
         written once: a layer's ``dot`` node has hundreds of inputs. ``bare``: as for ``fill``."""
         params, words = (self.inputs, self.words) if self.signature is None else self.signature(n_inputs, arg)
         shown = params if names is None else names
-        formula = _substitute(self.formula, params, shown, bare, arg)
-        return [f"∂({formula})/∂{shown[i]} = {_substitute(words[i], params, shown, bare, arg)}"
+        lookup = _lookup(params, shown, bare)
+        formula = _substitute(self.formula, lookup, arg)
+        return [f"∂({formula})/∂{shown[i]} = {_substitute(words[i], lookup, arg)}"
                 for i in (range(n_inputs) if positions is None else positions)]
 
     def fill(self, template: str, n_inputs: int, arg: Any = None, names: Sequence[str] | None = None,
@@ -251,7 +254,7 @@ class Rule:
         the parentheses that ``names`` put around a compound input, for the places where the template
         brackets the input itself: ``tanh(a·b)``, not ``tanh((a·b))``."""
         params = self.input_names(n_inputs, arg)
-        return _substitute(template, params, params if names is None else names, bare, arg)
+        return _substitute(template, _lookup(params, params if names is None else names, bare), arg)
 
     def written(self, n_inputs: int, arg: Any, names: Sequence[str], bare: Sequence[str] | None = None) -> str:
         """A node of this op as a formula in its inputs' ``names`` (``bare`` as for ``fill``), as a textbook
@@ -279,16 +282,40 @@ def _format_constant(arg: Any) -> str:
     return "" if arg is None else str(arg)
 
 
-def _substitute(template: str, params: Sequence[str], names: Sequence[str], bare: Sequence[str] | None,
-                arg: Any) -> str:
-    """``template`` with each placeholder replaced by its input's name: the bare one where every use of it is
-    bracketed by the template, and ``{c}`` by the constant, as one writes it by hand."""
-    mapping = {"c": _format_constant(arg)}
-    for k, (param, name) in enumerate(zip(params, names, strict=True)):
-        mark = f"{{{param}}}"
-        bracketed = template.count(f"({mark})") + template.count(f"|{mark}|")
-        mapping[param] = bare[k] if bare is not None and bracketed and bracketed == template.count(mark) else name
-    return _plain(template.format_map(mapping))
+def _lookup(params: Sequence[str], names: Sequence[str], bare: Sequence[str] | None) -> dict[str, tuple[str, str]]:
+    return dict(zip(params, zip(names, names if bare is None else bare, strict=True), strict=True))
+
+
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def _substitute(template: str, names: dict[str, tuple[str, str]], arg: Any) -> str:
+    """``template`` with each placeholder replaced by its input's name, and ``{c}`` by the constant, as one
+    writes it by hand. ``names`` maps each placeholder to its input's (name, bare name): the bare one is
+    used where the template brackets every use of it (``tanh(a·b)``), or where every use is a term of a sum
+    and the input is no sum itself (``a·b + c``). Only the placeholders the template holds are looked at: a
+    layer's ``dot`` has hundreds, and its partials' words one each."""
+
+    def name(match: re.Match[str]) -> str:
+        key = match.group(1)
+        if key == "c":
+            return _format_constant(arg)
+        shown, bare = names[key]
+        return bare if shown != bare and _bare_in(template, key, bare) else shown
+
+    return _plain(_PLACEHOLDER.sub(name, template))
+
+
+def _bare_in(template: str, key: str, bare: str) -> bool:
+    mark = f"{{{key}}}"
+    uses = [m.start() for m in re.finditer(re.escape(mark), template)]
+    end = len(mark)
+    bracketed = all(u > 0 and u + end < len(template) and template[u - 1] in "(|" and template[u + end] in ")|"
+                    for u in uses)
+    termwise = loosest(bare) != "sum" and all(
+        template[max(0, u - 2):u] in ("", "+ ", "− ") and template[u + end:u + end + 2] in ("", " +", " −")
+        for u in uses)
+    return bracketed or termwise
 
 
 def _plain(text: str) -> str:

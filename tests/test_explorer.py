@@ -639,6 +639,27 @@ def test_big_views_have_a_minimap_and_every_view_refits_when_the_window_narrows(
     page.close()
 
 
+def test_the_page_draws_in_the_textbook_s_order(browser: Browser, worked_page: Path, digits_page) -> None:
+    page, _ = open_page(browser, worked_page)
+    top = {name: page.locator(f"#v0-n{node_index(page, name)}").bounding_box()["y"]  # type: ignore[index]
+           for name in ("i1", "i2", "w1", "w2", "net_h1", "net_h2", "out_h1", "out_h2", "out_o1", "out_o2")}
+    for first, second in (("i1", "i2"), ("w1", "w2"), ("net_h1", "net_h2"), ("out_h1", "out_h2"),
+                          ("out_o1", "out_o2")):
+        assert top[first] < top[second], f"{first} is drawn above {second}"
+    page.close()
+    path, _ = digits_page
+    page, _ = open_page(browser, path)
+    page.evaluate("chainrule.showView(1)")
+    page.wait_for_timeout(200)
+    tops = page.evaluate("""() => chainrule.data.levels[1].boxes.map((b, k) =>
+      [b.name, document.getElementById('v1-b' + k).getBoundingClientRect().top])""")
+    for layer, width in ((0, 32), (1, 10)):
+        y = dict(tops)
+        column = [y[f"layers.{layer}.neurons.{k}"] for k in range(width)]
+        assert column == sorted(column), f"layer {layer}'s neurons are drawn in index order"
+    page.close()
+
+
 def test_colour_by_grad_colours_the_layer_and_neuron_boxes(browser: Browser, tmp_path: Path) -> None:
     explorer = autograd.explore(digits_loss(), levels=(2, 4), color_by_grad=True)
     page, _ = open_page(browser, explorer.save(tmp_path / "coloured-digits.html"))
