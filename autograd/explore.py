@@ -11,6 +11,7 @@ svg-pan-zoom vendored beside them, and a Content-Security-Policy allows only tho
 from __future__ import annotations
 
 import base64
+import copy
 import hashlib
 import html
 import json
@@ -18,7 +19,7 @@ import math
 import re
 import shutil
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypedDict, Unpack
@@ -26,11 +27,11 @@ from typing import Any, TypedDict, Unpack
 from autograd.files import write_atomically
 from autograd.graph import Graph
 from autograd.passes import Pass, node_formula, record
-from autograd.render import INSTALL_HINT, Canvas, GraphvizNotFoundError, checked_options, label_prefix
+from autograd.render import INSTALL_HINT, Canvas, GraphvizNotFoundError, checked_options, grad_color, label_prefix
 from autograd.validation import is_whole
 from autograd.value import Value
 
-__all__ = ["ExploreOptions", "Explorer", "explore", "page_data"]
+__all__ = ["ExploreOptions", "Explorer", "explore", "page_data", "page_numbers", "with_numbers"]
 
 Cluster = Callable[[Value], str | None]
 
@@ -92,6 +93,8 @@ class Explorer:
     html: str
     svg: str
     data: dict[str, Any]
+    views: tuple[str, ...] = field(default=(), repr=False)
+    """The drawings of the page's views, as laid out, for a page of the same graph with other numbers."""
 
     def save(self, path: str | Path) -> Path:
         """Write the page to ``path`` (``.html``), atomically; open it in any browser, no server needed."""
@@ -100,15 +103,25 @@ class Explorer:
             raise ValueError(f"Explorer.save: the file name must end in .html, got {str(path)!r}")
         return write_atomically(target, self.html.encode("utf-8"))
 
+    def renumbered(self, numbers: dict[str, Any], **more: Any) -> Explorer:
+        """The page of the same graph and drawings with other ``numbers`` (``page_numbers`` of another pass
+        over the graph, as a live widget or a timeline holds them), and ``more`` data for the page's script;
+        the drawings' texts are rewritten by the page as it opens. No layout is run."""
+        data = {**with_numbers(self.data, numbers), **more, "numbers": numbers}
+        return Explorer(_page(data, list(self.views)), self.svg, data, self.views)
+
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
         """The page in an iframe (its script and styles cannot touch the notebook's), and the static SVG for
         viewers that strip scripts."""
-        frame = (
+        return {"text/html": self.iframe(), "image/svg+xml": self.svg}
+
+    def iframe(self, height: int = 640) -> str:
+        """The page in an iframe of ``height`` pixels, as a notebook shows it."""
+        return (
             f'<iframe srcdoc="{html.escape(self.html, quote=True)}" sandbox="allow-scripts" '
-            'style="width: 100%; height: 640px; border: 1px solid #ddd; border-radius: 4px" '
+            f'style="width: 100%; height: {height}px; border: 1px solid #ddd; border-radius: 4px" '
             f'title="{html.escape(self.data["title"], quote=True)}"></iframe>'
         )
-        return {"text/html": frame, "image/svg+xml": self.svg}
 
     def __repr__(self) -> str:
         return (f"<Explorer of {self.data['title']!r}: {len(self.data['nodes'])} nodes, "
@@ -122,25 +135,31 @@ def explore(root: Value, **options: Unpack[ExploreOptions]) -> Explorer:
 
     Raises ``GraphvizNotFoundError`` when Graphviz's ``dot`` is missing.
     """
-    settings = _settings(root, options)
-    if shutil.which("dot") is None:
-        raise GraphvizNotFoundError(INSTALL_HINT)
+    settings = settings_of(root, options)
     graph = Graph.of(root)
     if len(graph) > settings["max_nodes"]:
         raise ValueError(f"explore: the graph has {len(graph)} nodes, more than max_nodes={settings['max_nodes']}")
-    recorded = record(graph, undefined=math.nan, where="explore")  # nan where a partial is, as draw shows
+    return explore_pass(record(graph, undefined=math.nan, where="explore"), settings)  # nan where a partial is
+
+
+def explore_pass(recorded: Pass, settings: dict[str, Any]) -> Explorer:
+    """The page of a pass already recorded (``explore`` records one), with ``settings`` as ``_settings`` checks
+    them: the page's data, each view laid out by dot, and the page."""
+    if shutil.which("dot") is None:
+        raise GraphvizNotFoundError(INSTALL_HINT)
+    graph = recorded.graph
     data = page_data(recorded, title=settings["title"], max_paths=settings["max_paths"],
                      color_by_grad=settings["color_by_grad"], precision=settings["precision"])
-    settings["time_steps"] = "time" in data
+    settings = {**settings, "time_steps": "time" in data}
     _check_size(len(_json_for_script(data).encode("utf-8")), settings["max_bytes"], "its snapshot")
     svgs = []
     for index, (name, group_of) in enumerate(_views(graph, settings)):
         svg, drawn = _view_svg(recorded, data, settings, index, group_of)
         data["levels"].append({"name": name, **drawn})
         svgs.append(svg)
-    page = _page(data, svgs, settings)
+    page = _page(data, svgs)
     _check_size(len(page.encode("utf-8")), settings["max_bytes"], "the page")
-    return Explorer(page, svgs[-1], data)
+    return Explorer(page, svgs[-1], data, tuple(svgs))
 
 
 def _check_size(size: int, most: int, what: str) -> None:
@@ -149,7 +168,8 @@ def _check_size(size: int, most: int, what: str) -> None:
                          "smaller part, shorten the labels, or pass a larger max_bytes")
 
 
-def _settings(root: Value, options: ExploreOptions) -> dict[str, Any]:
+def settings_of(root: Value, options: ExploreOptions) -> dict[str, Any]:
+    """``options`` checked and completed with their defaults, as ``explore_pass`` reads them."""
     rankdir, precision, timeout = checked_options(root, options, ExploreOptions.__annotations__, "explore")
     levels = list(options.get("levels", ()))
     if any(not is_whole(d) or d < 1 for d in levels) or levels != sorted(set(levels)):
@@ -257,6 +277,59 @@ def page_data(recorded: Pass, *, title: str | None = None, max_paths: int = 20, 
     if len(step_names) >= 2:  # an unrolled network: each node's time step by its number in names (-1: none)
         number = {name: k for k, name in enumerate(step_names)}
         page["time"] = {"names": step_names, "of": [-1 if name is None else number[name] for name in steps_of]}
+    return page
+
+
+def page_numbers(recorded: Pass, levels: Sequence[dict[str, Any]], color_by_grad: bool = False) -> dict[str, Any]:
+    """Every number of a page that the leaves' data decide, for the pass ``recorded`` of the page's graph:
+    what a live page (``autograd.widgets.LiveExplorer``) or a timeline receives when the numbers change and
+    the layout stays. ``levels`` are the page's views (``Explorer.data["levels"]``), whose fans and boxes
+    sum their members. ``with_numbers`` writes them into a page's data; the page's script does the same.
+
+    ``data``, ``grad`` per node, ``partial`` per edge, ``steps`` as ``[upstream, [grad after, ...]]``, and per
+    view its fans' ``[largest |grad|, Σ contributions]`` or its boxes' largest |grad|; with ``color_by_grad``,
+    ``fill`` gives each node's colour, and ``fills`` each view's boxes' or fans' colours."""
+    grads = recorded.grads
+    views: list[dict[str, Any]] = []
+    for level in levels:
+        if "boxes" in level:
+            largest = [_box_number(grads, box["members"]) for box in level["boxes"]]
+            view: dict[str, Any] = {"boxes": [_number(x) for x in largest]}
+        else:
+            fans = [_fan_numbers(grads, fan["members"]) for fan in level.get("fans", [])]
+            largest = [biggest for biggest, _ in fans]
+            view = {"fans": [[_number(biggest), _number(total)] for biggest, total in fans]}
+        if color_by_grad:
+            view["fills"] = [grad_color(x) for x in largest]
+        views.append(view)
+    numbers: dict[str, Any] = {
+        "data": [_number(x) for x in recorded.data], "grad": [_number(x) for x in grads],
+        "partial": [_number(p) for partials in recorded.partials for p in partials],
+        "steps": [[_number(step.upstream), [_number(e.grad_after) for e in step.edges]] for step in recorded.steps],
+        "levels": views,
+    }
+    if color_by_grad:
+        numbers["fill"] = [grad_color(g) for g in grads]
+    return numbers
+
+
+def with_numbers(data: dict[str, Any], numbers: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a page's ``data`` with ``numbers`` (``page_numbers``) written in: the page's data for the
+    pass the numbers came from."""
+    page = copy.deepcopy(data)
+    for node, x, g in zip(page["nodes"], numbers["data"], numbers["grad"], strict=True):
+        node["data"], node["grad"] = x, g
+    for edge, p in zip(page["edges"], numbers["partial"], strict=True):
+        edge["partial"] = p
+    for step, (upstream, after) in zip(page["steps"], numbers["steps"], strict=True):
+        step["upstream"] = upstream
+        for edge, g in zip(step["edges"], after, strict=True):
+            edge[1] = g
+    for level, view in zip(page["levels"], numbers["levels"], strict=True):
+        for box, biggest in zip(level.get("boxes", []), view.get("boxes", []), strict=True):
+            box["maxGrad"] = biggest
+        for fan, (biggest, total) in zip(level.get("fans", []), view.get("fans", []), strict=True):
+            fan["maxGrad"], fan["sum"] = biggest, total
     return page
 
 
@@ -406,7 +479,7 @@ def _coarse_view(recorded: Pass, canvas: Canvas, groups: dict[str, list[int]], d
     box_of: dict[int, int] = {}
     boxes: list[dict[str, Any]] = []
     for group_name, members in groups.items():
-        biggest = max((abs(recorded.grads[i]) for i in members), default=0.0)
+        biggest = _box_number(recorded.grads, members)
         box_id = len(boxes)
         boxes.append({"name": group_name, "members": members, "count": len(members), "maxGrad": biggest})
         for i in members:
@@ -491,10 +564,22 @@ def _fans(recorded: Pass, group_of: dict[int, str], fan_at: int) -> list[dict[st
         if node.is_leaf and users[i]:
             stem = _STEM.sub("", graph.name(node)) or graph.name(node)
             candidates.setdefault((stem, group_of.get(i), tuple(users[i])), []).append(i)
-    grads = recorded.grads
-    return [{"name": stem, "group": group, "members": members, "count": len(members), "consumers": list(consumers),
-             "maxGrad": max(abs(grads[i]) for i in members), "sum": math.fsum(grads[i] for i in members)}
-            for (stem, group, consumers), members in candidates.items() if len(members) >= fan_at]
+    fans: list[dict[str, Any]] = [
+        {"name": stem, "group": group, "members": members, "count": len(members), "consumers": list(consumers)}
+        for (stem, group, consumers), members in candidates.items() if len(members) >= fan_at]
+    for fan in fans:
+        fan["maxGrad"], fan["sum"] = _fan_numbers(recorded.grads, fan["members"])
+    return fans
+
+
+def _fan_numbers(grads: Sequence[float], members: Sequence[int]) -> tuple[float, float]:
+    """A fan's largest |grad| and the sum of its contributions (its members' gradients)."""
+    return max(abs(grads[i]) for i in members), math.fsum(grads[i] for i in members)
+
+
+def _box_number(grads: Sequence[float], members: Sequence[int]) -> float:
+    """A box's largest |grad|."""
+    return max((abs(grads[i]) for i in members), default=0.0)
 
 
 _PROLOGUE = re.compile(r"\A.*?(?=<svg)", flags=re.S)
@@ -525,7 +610,7 @@ _PAN_ZOOM_STYLE = "overflow: hidden; "
 """The one style attribute svg-pan-zoom sets (on each drawing), allowed by its hash and by nothing wider."""
 
 
-def _page(data: dict[str, Any], svgs: list[str], settings: dict[str, Any]) -> str:
+def _page(data: dict[str, Any], svgs: list[str]) -> str:
     """The page: the views' SVGs, the snapshot as JSON, the styles and scripts of ``autograd/explorer``, and
     a Content-Security-Policy that lets only those scripts and styles run and forbids every request."""
     style = _asset("explorer.css")

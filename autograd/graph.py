@@ -110,6 +110,9 @@ class Graph:
     def __len__(self) -> int:
         return len(self.nodes)
 
+    def __contains__(self, node: object) -> bool:
+        return node in self._index_map()
+
     def name(self, node: Value) -> str:
         """How every view names ``node``: see the class docstring. A node outside the graph keeps its
         label, or is named by its op."""

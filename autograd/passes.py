@@ -13,7 +13,7 @@ again, so every number they show is one the chain rule computed, and every name 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,9 +23,9 @@ from autograd.formatting import escape_markdown
 from autograd.graph import Graph
 from autograd.stale import check_fresh
 from autograd.validation import as_float
-from autograd.value import Value
+from autograd.value import Value, describe_inputs, domain_note, input_data, with_context
 
-__all__ = ["BackwardStep", "EdgeStep", "Pass", "record"]
+__all__ = ["BackwardStep", "EdgeStep", "Pass", "record", "rerun"]
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -201,3 +201,38 @@ def record(root: Value | Graph, seed: float = 1.0, *, undefined: float | None = 
 
     chain_rule(graph, grads, undefined=undefined, recorder=recorder)
     return Pass(graph, start, tuple(n.data for n in nodes), tuple(grads), tuple(partials), tuple(steps))
+
+
+def rerun(graph: Graph, leaves: Mapping[Value, float], *, undefined: float | None = None,
+          where: str = "rerun") -> Pass:
+    """Set ``leaves`` (leaf → new data) and run the forward pass and the recorded pass again over the same
+    graph, through the same rows: each op node's ``data`` is recomputed in order from its inputs', then
+    ``record``. No node is made and no user function runs, so every view of the graph keeps its layout.
+
+    The graph's own Values change, as an optimizer step changes them. When an op cannot be computed at the
+    new data (``log`` of a negative number), every node is put back as it was and the op's error is raised,
+    naming ``where``, the op and its inputs."""
+    nodes = graph.nodes
+    for leaf in leaves:
+        if leaf not in graph or leaf.rule is not None:
+            raise ValueError(f"{where}: {graph.name(leaf)} is not a leaf of this graph, so it cannot be set")
+    before = [node.data for node in nodes]
+    try:
+        for leaf, value in leaves.items():
+            leaf.data = as_float(value, f"{where}: {graph.name(leaf)}")
+        for node in nodes:
+            rule = node.rule
+            if rule is None:
+                continue
+            try:
+                data = rule.forward(input_data(node.parents), node.arg)
+            except (ArithmeticError, ValueError) as error:
+                message = (f"{where}: {describe_inputs(rule, node.parents, node.arg, graph)}: {error}"
+                           f"{domain_note(rule, node.parents, node.arg, graph)}")
+                raise with_context(error, message) from None
+            node.data = data if rule.builtin else as_float(data, f"{where}: {rule.name}'s forward result")
+        return record(graph, undefined=undefined, where=where)
+    except BaseException:
+        for node, data in zip(nodes, before, strict=True):
+            node.data = data
+        raise

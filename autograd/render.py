@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Canvas", "DrawOptions", "GraphvizError", "GraphvizFallbackWarning", "GraphvizNotFoundError", "checked_options",
-    "draw", "label_prefix", "save", "to_dot",
+    "draw", "grad_color", "label_prefix", "save", "to_dot",
 ]
 
 INSTALL_HINT = (
@@ -322,7 +322,7 @@ class Canvas:
             rows.append(f"<TR><TD><I>{escape(op)}</I></TD></TR>")
         rows.append(f"<TR><TD>data {escape(_number(data, p))}</TD></TR>")
         rows.append(f"<TR><TD>grad {escape(_number(grad, p))}</TD></TR>")
-        fill = _grad_color(grad) if self.color_by_grad else ("#ffffff" if op is not None else "#f2f2f2")
+        fill = grad_color(grad) if self.color_by_grad else ("#ffffff" if op is not None else "#f2f2f2")
         border, width = ("#d62728", "3") if highlighted else ("#555555", "1")
         table = (
             f'<TABLE BORDER="{width}" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3" STYLE="ROUNDED" '
@@ -335,7 +335,7 @@ class Canvas:
         """One box standing for a whole group of nodes, titled ``title``, with ``lines`` of text under it;
         with ``color_by_grad``, filled by ``grad`` (the group's largest |grad|) as a node is."""
         rows = "".join(f"<TR><TD>{escape(line)}</TD></TR>" for line in lines)
-        fill = _grad_color(grad) if self.color_by_grad and grad is not None else "#eef3fb"
+        fill = grad_color(grad) if self.color_by_grad and grad is not None else "#eef3fb"
         label = (f'<<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="4" STYLE="ROUNDED" '
                  f'BGCOLOR="{fill}" COLOR="#4a7bd0"><TR><TD><B>{escape(shorten(title))}</B></TD></TR>{rows}</TABLE>>')
         attrs = {"tooltip": _tooltip(title)}
@@ -516,7 +516,7 @@ def _html(text: str) -> str:
     return f"<{escape(text)}>"
 
 
-def _grad_color(grad: float) -> str:
+def grad_color(grad: float) -> str:
     """White-blue for vanishing gradients through yellow to red for exploding ones (by log10 |grad|)."""
     if grad == 0 or not math.isfinite(grad):
         return "#d9d9d9" if grad == 0 else "#ff00ff"

@@ -1,28 +1,206 @@
-"""A notebook widget that scrubs through the steps of backward (needs the ``notebook`` extra)."""
+"""Notebook widgets (the ``notebook`` extra): ``LiveExplorer``, the explorer page with the kernel behind it,
+and ``step_through``, a plain ipywidgets slider over the steps of backward.
+
+``LiveExplorer`` is an anywidget: one ES module (``autograd/explorer/live.js``) that JupyterLab, Jupyter
+Notebook, VS Code and Colab all load. The module shows the explorer page in a sandboxed iframe and carries
+messages between the page and the kernel: the page asks for a leaf to change or for a step, the kernel runs
+the forward pass and the recorded pass again over the same graph (``autograd.passes.rerun``) and sends
+the new numbers (``autograd.explore.page_numbers``), which the page writes into its drawings.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import math
+from collections.abc import Iterable
+from importlib import resources
+from typing import Any, Unpack
 
 from autograd.errors import StaleGraphError
-from autograd.passes import record
+from autograd.explore import ExploreOptions, Explorer, explore_pass, page_numbers, settings_of, with_numbers
+from autograd.graph import Graph
+from autograd.passes import Pass, record, rerun
 from autograd.render import draw
 from autograd.steps import step_lines
+from autograd.validation import as_float
 from autograd.value import Value
 
-__all__ = ["step_through"]
+try:
+    import anywidget
+    import ipywidgets
+    import traitlets
+except ImportError as error:  # pragma: no cover - the notebook extra is part of every test install
+    raise ImportError("autograd.widgets needs anywidget and ipywidgets: pip install 'chainrule[notebook]'") from error
+
+__all__ = ["LiveExplorer", "step_through"]
+
+
+class LiveExplorer(anywidget.AnyWidget):
+    """The explorer page of ``root``'s graph, live: change a leaf (select it, then type or drag its value)
+    or take a gradient-descent step, and the kernel computes the forward and backward passes again over
+    the same graph, through the same rule table; every number on the page changes in place, with no new
+    layout and no user function run again.
+
+    ``parameters`` are the leaves that "step" updates (``p ← p − lr·∂root/∂p``); the page can mark others.
+    ``lr`` is the step's learning rate (the page can change it); ``height`` the page's height in pixels.
+    The other options are ``explore``'s. The graph's own Values change, as an optimizer step changes them.
+
+    In Python, ``set_value(name, value)``, ``step()`` and ``mark(name)`` do what the page does; ``values``
+    maps each leaf's name to its data, ``data`` is the page's snapshot for the current values (what
+    ``explore(root).data`` gives), and ``losses`` holds the root's value before and after each step. Saved
+    in a notebook, the output carries the static page (``snapshot()``) for viewers without a kernel.
+    """
+
+    _esm = resources.files("autograd").joinpath("explorer", "live.js").read_text(encoding="utf-8")
+    _page = traitlets.Unicode("").tag(sync=True)
+    _numbers = traitlets.Dict().tag(sync=True)
+    _parameters = traitlets.List(traitlets.Int()).tag(sync=True)
+    lr = traitlets.Float(0.5).tag(sync=True)
+    losses = traitlets.List(traitlets.Float()).tag(sync=True)
+    height = traitlets.Int(640).tag(sync=True)
+
+    def __init__(self, root: Value, *, parameters: Iterable[Value] = (), lr: float = 0.5, height: int = 640,
+                 **options: Unpack[ExploreOptions]) -> None:
+        settings = settings_of(root, options)
+        graph = Graph.of(root)
+        if len(graph) > settings["max_nodes"]:
+            raise ValueError(f"LiveExplorer: the graph has {len(graph)} nodes, more than "
+                             f"max_nodes={settings['max_nodes']}")
+        recorded = record(graph, undefined=math.nan, where="LiveExplorer")
+        explorer = explore_pass(recorded, settings)
+        marked = []
+        for p in parameters:
+            if not isinstance(p, Value) or p not in graph or not p.is_leaf:
+                raise ValueError(f"LiveExplorer: each parameter must be a leaf of the graph, got {p!r}")
+            marked.append(graph.index(p))
+        self._graph, self._pass, self._explorer = graph, recorded, explorer
+        self._color = bool(settings["color_by_grad"])
+        super().__init__(_page=explorer.html, _numbers=page_numbers(recorded, explorer.data["levels"], self._color),
+                         _parameters=sorted(set(marked)), lr=_learning_rate(lr, "LiveExplorer"),
+                         losses=[recorded.data[-1]], height=height)
+        self.on_msg(self._on_message)
+
+    @property
+    def root(self) -> Value:
+        """The node the page differentiates."""
+        return self._graph.nodes[-1]
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The page's snapshot for the current values: what ``autograd.explore(root).data`` gives."""
+        return with_numbers(self._explorer.data, self._numbers)
+
+    @property
+    def values(self) -> dict[str, float]:
+        """Each leaf's data, by its name in the graph."""
+        return {self._graph.name(node): node.data for node in self._graph.nodes if node.is_leaf}
+
+    @property
+    def parameters(self) -> list[str]:
+        """The names of the leaves that ``step`` updates."""
+        return [self._graph.name(self._graph.nodes[i]) for i in self._parameters]
+
+    @property
+    def recorded(self) -> Pass:
+        """The pass the page shows."""
+        return self._pass
+
+    def set_value(self, name: str, value: float) -> None:
+        """Set leaf ``name`` to ``value`` and compute both passes again, as editing it in the page does.
+        Raises ValueError (and changes nothing) when an op cannot be computed at the new value."""
+        self._rerun({self._leaf(name, "set_value"): as_float(value, f"LiveExplorer.set_value: {name}")})
+
+    def step(self, lr: float | None = None) -> None:
+        """One gradient-descent step on the parameters, from the gradients the page shows:
+        p ← p − lr·∂root/∂p (``lr`` defaults to the page's), then both passes again."""
+        rate = self.lr if lr is None else _learning_rate(lr, "LiveExplorer.step")
+        if not self._parameters:
+            raise ValueError("LiveExplorer.step: no leaf is marked as a parameter; pass parameters= or mark(name)")
+        nodes, grads = self._graph.nodes, self._pass.grads
+        self._rerun({nodes[i]: nodes[i].data - rate * grads[i] for i in self._parameters}, stepped=True)
+        self.lr = rate
+
+    def mark(self, name: str, parameter: bool = True) -> None:
+        """Mark leaf ``name`` as a parameter that ``step`` updates (or, with ``parameter=False``, not)."""
+        i = self._graph.index(self._leaf(name, "mark"))
+        marked = set(self._parameters) - {i}
+        self._parameters = sorted(marked | {i} if parameter else marked)
+
+    def refresh(self) -> None:
+        """Compute both passes again from the leaves' current data: after code outside the page changed
+        them (``w.data = 0.3``), so that the page shows the graph's numbers again."""
+        self._rerun({})
+
+    def snapshot(self) -> Explorer:
+        """The static page of the current state: ``Explorer.save`` it, or show it where no kernel runs."""
+        return self._explorer.renumbered(self._numbers)
+
+    def _leaf(self, name: str, where: str) -> Value:
+        for node in self._graph.nodes:
+            if node.is_leaf and self._graph.name(node) == name:
+                return node
+        leaves = [self._graph.name(n) for n in self._graph.nodes if n.is_leaf]
+        shown = ", ".join(leaves[:12]) + (", ..." if len(leaves) > 12 else "")
+        raise ValueError(f"LiveExplorer.{where}: the graph has no leaf named {name!r}; its leaves are {shown}")
+
+    def _rerun(self, leaves: dict[Value, float], stepped: bool = False) -> None:
+        recorded = rerun(self._graph, leaves, undefined=math.nan, where="LiveExplorer")
+        self._pass = recorded
+        with self.hold_sync():
+            self._numbers = page_numbers(recorded, self._explorer.data["levels"], self._color)
+            self.losses = [*self.losses, recorded.data[-1]] if stepped else [*self.losses[:-1], recorded.data[-1]]
+
+    def _on_message(self, widget: Any, content: dict[str, Any], buffers: Any) -> None:
+        """A request from the page: ``hello`` (answered with ``ready``), ``edit`` (a leaf's new value),
+        ``step`` (with the page's learning rate) or ``mark``. A request that cannot be done is answered with
+        ``refused`` and the reason, and the page keeps the numbers it had."""
+        kind = content.get("kind")
+        try:
+            if kind == "hello":
+                self.send({"kind": "ready"})
+            elif kind == "edit":
+                self.set_value(self._name_of(content.get("node")), content.get("value"))  # type: ignore[arg-type]
+            elif kind == "step":
+                self.step(content.get("lr"))
+            elif kind == "mark":
+                self.mark(self._name_of(content.get("node")), bool(content.get("parameter")))
+            else:
+                raise ValueError(f"LiveExplorer: unknown request {kind!r}")
+        except (ValueError, TypeError, ArithmeticError) as error:
+            self.send({"kind": "refused", "message": str(error)})
+
+    def _name_of(self, index: Any) -> str:
+        if not isinstance(index, int) or not 0 <= index < len(self._graph):
+            raise ValueError(f"LiveExplorer: no node numbered {index!r}")
+        return self._graph.name(self._graph.nodes[index])
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        """The widget, and the static page of the current state for viewers that cannot run it (an HTML
+        export of a notebook saved without widget state)."""
+        bundle = super()._repr_mimebundle_(**kwargs)
+        assert bundle is not None  # anywidget's is (data, metadata) for every widget with a view
+        data, metadata = bundle
+        return {**data, "text/html": self.snapshot().iframe(self.height)}, metadata
+
+    def __repr__(self) -> str:
+        return (f"<LiveExplorer of {self._explorer.data['title']!r}: {len(self._graph)} nodes, "
+                f"{len(self._parameters)} parameters, {len(self.losses) - 1} steps>")
+
+
+def _learning_rate(lr: Any, where: str) -> float:
+    rate = as_float(lr, f"{where}: lr")
+    if not rate > 0 or not math.isfinite(rate):
+        raise ValueError(f"{where}: the learning rate must be a positive number, got {lr!r}")
+    return rate
 
 
 def step_through(root: Value, **options: Any) -> Any:
-    """A slider over the steps of ``backward_steps(root)``; each position shows ``draw(root, step=k)``.
+    """A slider over the steps of ``backward_steps(root)``; each position shows ``draw(root, step=k)``: plain
+    ipywidgets and Graphviz pictures, for front ends without anywidget (``LiveExplorer`` steps too).
 
     Raises ``StaleGraphError`` when the graph is stale already; if a leaf changes later (a cell that trains
     runs after this one), moving the slider shows that error in place of the drawing."""
-    try:
-        import ipywidgets
-        from IPython.display import display
-    except ImportError as error:
-        raise ImportError("step_through needs ipywidgets: pip install 'chainrule[notebook]'") from error
+    from IPython.display import display
+
     lines = step_lines(record(root, where="step_through"))
     if not lines:
         raise ValueError("step_through: this graph has no op nodes, so backward has no steps")

@@ -832,7 +832,7 @@ def test_every_action_has_a_key_listed_by_question_mark_and_focus_is_visible(
     i = int(focused.split("-n")[1])
     name = page.evaluate(f"chainrule.data.nodes[{i}].name")
     assert page.inner_text("#panel-body h2") == name
-    assert page.get_attribute("#panel", "aria-live") == "polite"  # a screen reader reads what was selected
+    assert page.get_attribute("#panel-body", "aria-live") == "polite"  # a screen reader reads what was selected
     spoken = page.inner_text("#panel")
     assert f"data\t{page.evaluate(f'chainrule.fmt(chainrule.data.nodes[{i}].data)')}" in spoken
     page.keyboard.press("End")

@@ -77,10 +77,10 @@ def test_rankdir_highlight_and_gradient_colours():
     assert 'COLOR="#d62728"' in dot  # the highlighted node
     assert re.search(r"n1 -> n2 \[.*color=\"#d62728\"", dot)
     assert not re.search(r"n0 -> n2 \[.*color=\"#d62728\"", dot)
-    tiny, huge = render._grad_color(1e-9), render._grad_color(1e6)
+    tiny, huge = render.grad_color(1e-9), render.grad_color(1e6)
     assert tiny == "#4a7bd0"
     assert huge == "#d62728"
-    assert render._grad_color(0.0) == "#d9d9d9"
+    assert render.grad_color(0.0) == "#d9d9d9"
 
 
 def test_clusters_group_nodes_by_label_prefix():

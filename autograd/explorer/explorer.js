@@ -197,6 +197,8 @@
     while (panel.firstChild) panel.removeChild(panel.firstChild);
     delete panel.dataset.node;
     delete panel.dataset.step;
+    delete panel.dataset.fan;
+    if (liveEdit) liveEdit.hidden = true;
   }
 
   function hint() {
@@ -287,6 +289,7 @@
     totalLine.dataset.paths = String(count);
     panel.appendChild(totalLine);
     if (count === 0) panel.appendChild(el("p", "hint", rootName + " does not depend on " + sayOf(i) + "."));
+    if (live) showLiveEdit();
   }
 
   // Backpropagation through time: a node used at several time steps gets its gradient as one term per step,
@@ -970,7 +973,7 @@
   byId("help-open").addEventListener("click", function () { toggleHelp(true); });
 
   document.addEventListener("keydown", function (event) {
-    if (event.target === search || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (event.target.tagName === "INPUT" || event.ctrlKey || event.metaKey || event.altKey) return;
     var key = event.key;
     if (key === "?") { toggleHelp(); event.preventDefault(); return; }
     if (key === "Escape") {
@@ -1050,6 +1053,254 @@
     });
   }).observe(canvas);
 
+  // New numbers for the same graph -------------------------------------------------------------------------------
+  // A live page (autograd.widgets.LiveExplorer) and a training timeline receive the numbers of another pass
+  // over the same graph (autograd.explore.page_numbers): they are written into the data, then into the
+  // drawings' texts and the panel, with no new layout.
+
+  var drawnTexts = null;  // per view: [element id, its texts] of every node, fan, box and edge label drawn
+
+  function textsOf(id) {
+    var element = byId(id);
+    return element ? Array.prototype.slice.call(element.querySelectorAll("text")) : null;
+  }
+
+  function collectTexts() {
+    drawnTexts = levels.map(function (level, v) {
+      var found = { nodes: [], fans: [], boxes: [], edges: [] };
+      nodes.forEach(function (node, i) { found.nodes[i] = textsOf("v" + v + "-n" + i); });
+      (level.fans || []).forEach(function (fan, f) { found.fans[f] = textsOf("v" + v + "-f" + f); });
+      (level.boxes || []).forEach(function (box, b) { found.boxes[b] = textsOf("v" + v + "-b" + b); });
+      if (level.stepLabels) edges.forEach(function (edge, k) { found.edges[k] = textsOf("v" + v + "-e" + k); });
+      return found;
+    });
+  }
+
+  // dot places each line of a node by its left end, measured for the text it had: a new number is centred on
+  // the box instead (the node's outline is its first path or polygon).
+  function setLine(texts, n, line) {
+    var t = texts[n < 0 ? texts.length + n : n];
+    if (!t || t.textContent === line) return;
+    if (!t.dataset.centred && n < 0) {
+      var outline = t.parentNode.querySelector("path, polygon");
+      var xs = outline ? (outline.getAttribute("d") || outline.getAttribute("points") || "").match(/-?[\d.]+/g) : null;
+      if (xs) {
+        var across = xs.filter(function (x, k) { return k % 2 === 0; }).map(Number);
+        t.setAttribute("x", String((Math.min.apply(null, across) + Math.max.apply(null, across)) / 2));
+        t.setAttribute("text-anchor", "middle");
+      }
+      t.dataset.centred = "1";
+    }
+    t.textContent = line;
+  }
+
+  function setFill(id, colour) {
+    var element = byId(id);
+    var shape = element && element.querySelector("path:not([fill='none']), polygon:not([fill='none'])");
+    if (shape) shape.setAttribute("fill", colour);
+  }
+
+  function setNumbers(numbers) {
+    if (drawnTexts === null) collectTexts();
+    var p = data.precision;
+    nodes.forEach(function (node, i) { node.data = numbers.data[i]; node.grad = numbers.grad[i]; });
+    edges.forEach(function (edge, k) { edge.partial = numbers.partial[k]; });
+    steps.forEach(function (record, s) {
+      record.upstream = numbers.steps[s][0];
+      record.edges.forEach(function (e, j) { e[1] = numbers.steps[s][1][j]; });
+    });
+    levels.forEach(function (level, v) {
+      var view = numbers.levels[v], found = drawnTexts[v];
+      (level.boxes || []).forEach(function (box, b) {
+        box.maxGrad = view.boxes[b];
+        if (found.boxes[b]) setLine(found.boxes[b], -1, "max |grad| " + fmt(box.maxGrad, p));
+        if (view.fills) setFill("v" + v + "-b" + b, view.fills[b]);
+      });
+      (level.fans || []).forEach(function (fan, f) {
+        fan.maxGrad = view.fans[f][0];
+        fan.sum = view.fans[f][1];
+        if (found.fans[f]) {
+          setLine(found.fans[f], -2, "max |grad| " + fmt(fan.maxGrad, p));
+          setLine(found.fans[f], -1, "Σ contributions " + fmt(fan.sum, p));
+        }
+        if (view.fills) setFill("v" + v + "-f" + f, view.fills[f]);
+      });
+      nodes.forEach(function (node, i) {
+        var texts = found.nodes[i];
+        if (!texts) return;
+        setLine(texts, -2, "data " + fmt(node.data, p));
+        if (v !== scalarView) setLine(texts, -1, "grad " + fmt(node.grad, p));  // the scalar view's: goTo
+        if (numbers.fill) setFill("v" + v + "-n" + i, numbers.fill[i]);
+      });
+      found.edges.forEach(function (texts, k) {
+        if (!texts || texts.length < 2) return;
+        var edge = edges[k], upstream = nodes[edge.to].grad;
+        setLine(texts, 0, "∂=" + fmt(edge.partial, p));
+        setLine(texts, texts.length - 1, fmt(edge.partial, p) + " × " + fmt(upstream, p) + " = " +
+          fmt(num(edge.partial) * num(upstream), p));
+      });
+    });
+    goTo(at, panel.dataset.step !== undefined, at === steps.length);
+    if (nearShown !== null) openNear(nearShown, nearDepth);
+    if (fanList.dataset.fan !== undefined) openFanList(Number(fanList.dataset.fan));
+    if (panel.dataset.node !== undefined) showNode(Number(panel.dataset.node));
+    else if (panel.dataset.fan !== undefined) showFan(Number(panel.dataset.fan));
+  }
+
+  // A small curve of a series (the loss after each step or epoch), with the point at `marked` ringed.
+  function drawCurve(svg, values, marked) {
+    var ns = "http://www.w3.org/2000/svg";
+    while (svg.firstChild) svg.removeChild(svg.firstChild);
+    var w = Number(svg.getAttribute("width")), h = Number(svg.getAttribute("height")), pad = 4;
+    var ys = values.map(num).filter(Number.isFinite);
+    if (!ys.length) return;
+    var low = Math.min.apply(null, ys), high = Math.max.apply(null, ys), span = high - low || 1;
+    var points = values.map(function (y, k) {
+      var x = pad + (values.length > 1 ? k * (w - 2 * pad) / (values.length - 1) : (w - 2 * pad) / 2);
+      return [x, h - pad - (num(y) - low) * (h - 2 * pad) / span];
+    });
+    var line = document.createElementNS(ns, "polyline");
+    line.setAttribute("points", points.map(function (q) { return q.join(","); }).join(" "));
+    line.setAttribute("class", "curve");
+    svg.appendChild(line);
+    if (marked !== undefined && points[marked]) {
+      var dot = document.createElementNS(ns, "circle");
+      dot.setAttribute("cx", String(points[marked][0]));
+      dot.setAttribute("cy", String(points[marked][1]));
+      dot.setAttribute("r", "3");
+      dot.setAttribute("class", "curve-mark");
+      svg.appendChild(dot);
+    }
+    var title = document.createElementNS(ns, "title");
+    title.textContent = "from " + fmt(values[0]) + " to " + fmt(values[values.length - 1]) + " (lowest " + fmt(low) + ")";
+    svg.appendChild(title);
+  }
+
+  // Live: the page in a notebook widget. The kernel holds the graph; the page asks it to change a leaf, to
+  // take a step or to mark a parameter, and receives the new numbers. One request is in flight at a time:
+  // a drag sends its latest value when the answer to the one before has come.
+  var live = null;  // {parameters, lr, losses} once the widget says the kernel answers
+  var inFlight = false, pending = null;
+  var liveEdit = byId("live-edit"), liveValue = byId("live-value"), liveDrag = byId("live-drag");
+  var liveParameter = byId("live-parameter"), liveBar = byId("live-bar"), liveStatus = byId("live-status");
+  var liveLr = byId("live-lr"), liveCurve = byId("live-curve");
+  var inFrame = window.parent !== window;
+
+  function ask(message) {
+    if (!live) return;
+    if (inFlight) { if (message.kind === "edit") pending = message; return; }
+    inFlight = true;
+    liveStatus.textContent = "computing…";
+    message.chainrule = 1;
+    window.parent.postMessage(message, "*");
+  }
+
+  function answered() {
+    inFlight = false;
+    if (pending) { var next = pending; pending = null; ask(next); }
+  }
+
+  function showLiveEdit() {
+    var i = panel.dataset.node === undefined ? -1 : Number(panel.dataset.node);
+    liveEdit.hidden = !live || i < 0 || nodes[i].op !== null;
+    if (liveEdit.hidden) return;
+    var value = num(nodes[i].data);
+    liveEdit.dataset.node = String(i);
+    byId("live-name").textContent = nodes[i].name;
+    if (document.activeElement !== liveValue) liveValue.value = String(value);
+    if (document.activeElement !== liveDrag) {
+      var span = Math.max(1, Math.abs(value));
+      liveDrag.min = String(value - span);
+      liveDrag.max = String(value + span);
+      liveDrag.step = String(span / 500);
+      liveDrag.value = String(value);
+    }
+    liveParameter.checked = live.parameters.indexOf(i) >= 0;
+  }
+
+  function edit(value) {
+    var i = Number(liveEdit.dataset.node);
+    if (!Number.isFinite(value)) { liveStatus.textContent = "not a number: " + liveValue.value; return; }
+    ask({ kind: "edit", node: i, value: value });
+  }
+  liveValue.addEventListener("change", function () { edit(Number(liveValue.value)); });
+  liveDrag.addEventListener("input", function () { edit(Number(liveDrag.value)); });
+  liveDrag.addEventListener("change", function () { liveDrag.blur(); showLiveEdit(); });
+  liveParameter.addEventListener("change", function () {
+    ask({ kind: "mark", node: Number(liveEdit.dataset.node), parameter: liveParameter.checked });
+  });
+  byId("live-step").addEventListener("click", function () {
+    var lr = Number(liveLr.value);
+    if (!(lr > 0)) { liveStatus.textContent = "the learning rate must be a positive number, got " + liveLr.value; return; }
+    ask({ kind: "step", lr: lr });
+  });
+
+  function liveState(message) {
+    live = { parameters: message.parameters, lr: message.lr, losses: message.losses };
+    liveBar.hidden = false;
+    if (document.activeElement !== liveLr) liveLr.value = String(message.lr);
+    byId("live-step").disabled = !message.parameters.length;
+    byId("live-step").title = message.parameters.length ? "One gradient-descent step on the " +
+      message.parameters.length + " parameters: p ← p − lr·∂" + rootName + "/∂p" :
+      "Mark a leaf as a parameter (select it) to take steps";
+    drawCurve(liveCurve, message.losses, message.losses.length - 1);
+    byId("live-steps").textContent = (message.losses.length - 1) + " step" + (message.losses.length === 2 ? "" : "s") +
+      ", " + rootName + " = " + fmt(message.losses[message.losses.length - 1]);
+  }
+
+  if (inFrame) {
+    window.addEventListener("message", function (event) {
+      var message = event.data;
+      if (event.source !== window.parent || !message || message.chainrule !== 1) return;
+      if (message.kind === "numbers") {
+        setNumbers(message.numbers);
+        if (message.live) liveState(message);
+        liveStatus.textContent = message.live ? "" : liveStatus.textContent;
+        answered();
+      } else if (message.kind === "refused") {
+        liveStatus.textContent = message.message;
+        answered();
+      }
+      showLiveEdit();
+    });
+  }
+
+  // The training timeline: the pass of one watched example, with the loss and metrics, at each point of
+  // training nn.fit recorded; scrubbing shows the numbers recorded there.
+  var timeline = data.timeline || null;
+  var epochSlider = byId("epoch");
+
+  function showEpoch(k) {
+    k = Math.max(0, Math.min(timeline.numbers.length - 1, k));
+    epochSlider.value = String(k);
+    setNumbers(timeline.numbers[k]);
+    var facts = [timeline.labels[k], "loss " + fmt(timeline.loss[k])];
+    Object.keys(timeline.metrics).forEach(function (name) { facts.push(name + " " + fmt(timeline.metrics[name][k])); });
+    byId("epoch-label").textContent = facts.join(", ");
+    drawCurve(byId("timeline-curve"), timeline.loss, k);
+    if (timeline.boundary.length) byId("boundary-image").src = timeline.boundary[k];
+    shownEpoch = k;
+  }
+  var shownEpoch = -1;
+
+  if (timeline) {
+    byId("timeline").hidden = false;
+    epochSlider.max = String(timeline.numbers.length - 1);
+    epochSlider.addEventListener("input", function () { showEpoch(Number(epochSlider.value)); });
+    if (timeline.boundary.length) {
+      byId("boundary").hidden = false;
+      var ns = "http://www.w3.org/2000/svg", points = byId("boundary-points"), e = timeline.extent;
+      timeline.points.forEach(function (p) {
+        var dot = document.createElementNS(ns, "circle");
+        dot.setAttribute("cx", String(((p[0] - e[0]) / (e[1] - e[0])) * 160));
+        dot.setAttribute("cy", String((1 - (p[1] - e[2]) / (e[3] - e[2])) * 160));
+        dot.setAttribute("r", "2.2");
+        dot.setAttribute("class", "point class-" + p[2] + (p[3] ? " watched" : ""));
+        points.appendChild(dot);
+      });
+    }
+  }
+
   // Start -------------------------------------------------------------------------------------------------------
 
   byId("title").textContent = data.title;
@@ -1057,9 +1308,14 @@
   showView(0);
   goTo(steps.length, false, true);
   hint();
+  if (data.numbers) setNumbers(data.numbers);  // a page of a later state than its drawings were laid out for
+  if (timeline) showEpoch(timeline.numbers.length - 1);
+  if (inFrame) window.parent.postMessage({ chainrule: 1, kind: "ready" }, "*");
   window.chainrule = {
     data: data, select: select, goTo: goTo, showView: showView, fmt: fmt, openBox: openBox, openNear: openNear,
     stepText: stepText, current: function () { return current; }, step: function () { return at; },
+    setNumbers: setNumbers, showEpoch: function (k) { if (timeline) showEpoch(k); },
+    epoch: function () { return shownEpoch; }, live: function () { return live; },
     zoom: function () { var z = zoomers[current]; return z ? z.getSizes().realZoom : null; },
   };
 })();
