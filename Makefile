@@ -19,9 +19,10 @@ bench: venv graphviz chromium
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check micrograd==0.1.0
 	$(BIN)/python benchmarks/run.py --markdown $(if $(BASELINE),--baseline $(BASELINE))
 
+# --allow-root: the README's Debian set-up runs as root, where JupyterLab refuses to start without it.
 lab: venv graphviz
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,jupyter]'
-	$(BIN)/jupyter lab notebooks
+	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks
 
 lint: venv
 	$(BIN)/ruff check .

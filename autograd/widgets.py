@@ -167,6 +167,9 @@ class LiveExplorer(anywidget.AnyWidget):
                 raise ValueError(f"LiveExplorer: unknown request {kind!r}")
         except (ValueError, TypeError, ArithmeticError) as error:
             self.send({"kind": "refused", "message": str(error)})
+        except Exception as error:  # a request is always answered, so that the page never waits in vain
+            self.send({"kind": "refused", "message": f"LiveExplorer: {type(error).__name__}: {error}"})
+            raise
 
     def _name_of(self, index: Any) -> str:
         if not isinstance(index, int) or not 0 <= index < len(self._graph):

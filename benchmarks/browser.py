@@ -26,9 +26,10 @@ def chromium_path() -> str:
     return path
 
 
-def launch(playwright: Any) -> Any:
-    """Headless chromium from ``chromium_path``, with ``CHROMIUM_FLAGS``."""
-    return playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS, headless=True)
+def launch(playwright: Any, flags: list[str] | None = None) -> Any:
+    """Headless chromium from ``chromium_path``, with ``CHROMIUM_FLAGS`` and any more ``flags``."""
+    return playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS + (flags or []),
+                                      headless=True)
 
 
 def digits_page_in_chromium(page_path: Path, measure: str) -> list[float]:

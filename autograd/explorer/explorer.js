@@ -1180,7 +1180,7 @@
   // take a step or to mark a parameter, and receives the new numbers. One request is in flight at a time:
   // a drag sends its latest value when the answer to the one before has come.
   var live = null;  // {parameters, lr, losses} once the widget says the kernel answers
-  var inFlight = false, pending = null;
+  var inFlight = false, nextEdit = null;
   var liveEdit = byId("live-edit"), liveValue = byId("live-value"), liveDrag = byId("live-drag");
   var liveParameter = byId("live-parameter"), liveBar = byId("live-bar"), liveStatus = byId("live-status");
   var liveLr = byId("live-lr"), liveCurve = byId("live-curve");
@@ -1188,7 +1188,7 @@
 
   function ask(message) {
     if (!live) return;
-    if (inFlight) { if (message.kind === "edit") pending = message; return; }
+    if (inFlight) { if (message.kind === "edit") nextEdit = message; return; }
     inFlight = true;
     liveStatus.textContent = "computing…";
     message.chainrule = 1;
@@ -1197,7 +1197,7 @@
 
   function answered() {
     inFlight = false;
-    if (pending) { var next = pending; pending = null; ask(next); }
+    if (nextEdit) { var next = nextEdit; nextEdit = null; ask(next); }
   }
 
   function showLiveEdit() {

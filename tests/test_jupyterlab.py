@@ -1,0 +1,239 @@
+"""LiveExplorer where its users are: a real JupyterLab, started by these tests on a loopback port with a token
+and stopped by them, driven by Playwright in Debian's chromium. Every request the browser makes to another
+address is refused and fails the test.
+
+The widget is edited in the page and its numbers are checked against a fresh engine computation; "step" is
+pressed; the notebook, saved, is exported with nbconvert and its static page read; and a notebook saved with
+widget state is opened again, with no kernel behind the widget, at its last state.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+from playwright.sync_api import Browser, Frame, Page, sync_playwright
+
+from autograd.examples import WorkedExample
+from benchmarks.browser import launch
+
+BIN = Path(sys.executable).parent
+
+LIVE_CELLS = [
+    "from autograd.examples import WorkedExample\nfrom autograd.widgets import LiveExplorer",
+    "example = WorkedExample()\nE = example.forward()\nwidget = LiveExplorer(E, parameters=example.weights, lr=0.5)\n"
+    "widget",
+]
+
+
+@dataclass
+class Lab:
+    url: str
+    token: str
+    root: Path
+    env: dict[str, str]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    root = tmp_path_factory.mktemp("lab")
+    home = tmp_path_factory.mktemp("jupyter-home")
+    port, token = free_port(), secrets.token_hex(16)
+    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(home / "config"), "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+           "JUPYTER_DATA_DIR": str(home / "data"), "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
+           "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces")}
+    log = (home / "lab.log").open("w")
+    process = subprocess.Popen(
+        [str(BIN / "jupyter-lab"), "--no-browser", "--ip=127.0.0.1", f"--port={port}", "--port-retries=0",
+         f"--IdentityProvider.token={token}", "--allow-root", f"--ServerApp.root_dir={root}",
+         "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
+        stdout=log, stderr=subprocess.STDOUT, env=env,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2) as answer:
+                    if answer.status == 200:
+                        break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"JupyterLab did not start: {(home / 'lab.log').read_text()[-3000:]}")
+            time.sleep(0.3)
+        yield Lab(url, token, root, env)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = launch(playwright, ["--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"])
+        yield launched
+        launched.close()
+
+
+def notebook(path: Path, cells: list[str]) -> Path:
+    book = nbformat.v4.new_notebook()
+    book.cells = [nbformat.v4.new_code_cell(source) for source in cells]
+    book.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(book, path)
+    return path
+
+
+def local_only(page: Page, refused: list[str]) -> None:
+    """Note every request the page makes to anything but the lab on loopback, files and inline pages (the
+    browser resolves no other host name, so such a request fails without reaching the network)."""
+    def note(request: Any) -> None:
+        if not request.url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "file:", "about:", "data:", "blob:")):
+            refused.append(request.url)
+    page.on("request", note)
+
+
+def open_notebook(browser: Browser, lab: Lab, name: str, refused: list[str]) -> Page:
+    page = browser.new_page(viewport={"width": 1500, "height": 1000})
+    local_only(page, refused)
+    page.goto(f"{lab.url}/lab/tree/{name}?token={lab.token}")
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+    page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=90_000)  # the kernel started and answers
+    return page
+
+
+def widget_frame(page: Page) -> Frame:
+    element = page.wait_for_selector("iframe[title='chainrule live explorer']", timeout=60_000)
+    frame = element.content_frame()
+    assert frame is not None
+    frame.wait_for_function("() => window.chainrule !== undefined", timeout=30_000)
+    return frame
+
+
+def node_id(frame: Frame, name: str) -> str:
+    index = frame.evaluate("name => chainrule.data.nodes.findIndex(n => n.name === name)", name)
+    return f"#v{frame.evaluate('chainrule.data.levels.length') - 1}-n{index}"
+
+
+def grad_shown(frame: Frame, name: str) -> str:
+    frame.click(node_id(frame, name))
+    frame.wait_for_function("name => document.querySelector('#panel-body h2').textContent === name", arg=name)
+    facts = frame.inner_text("#panel-body .facts")
+    return next(line for line in facts.splitlines() if line.startswith("grad")).split("\t")[1].split()[0]
+
+
+def engine_after(w5: float, steps: int = 0) -> WorkedExample:
+    example = WorkedExample()
+    example.values["w5"].data = w5
+    for _ in range(steps):
+        example.step()
+    total = example.forward()
+    for value in example.values.values():
+        value.grad = 0.0  # step() left the gradients of the pass before it
+    total.backward()
+    return example
+
+
+def test_edit_a_weight_and_take_a_step_in_jupyterlab(browser: Browser, lab: Lab) -> None:
+    path = notebook(lab.root / "live.ipynb", LIVE_CELLS)
+    refused: list[str] = []
+    page = open_notebook(browser, lab, path.name, refused)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(f"{error} {error.stack}"))
+    page.click(".jp-Notebook .jp-Cell >> nth=0")
+    page.keyboard.press("Shift+Enter")
+    page.keyboard.press("Shift+Enter")
+    frame = widget_frame(page)
+    frame.wait_for_function("() => chainrule.live() !== null", timeout=30_000)
+
+    frame.click(node_id(frame, "w5"))
+    frame.wait_for_function("() => document.getElementById('live-name').textContent === 'w5'")
+    frame.fill("#live-value", "0.1")
+    frame.press("#live-value", "Enter")
+    w5 = frame.evaluate("chainrule.data.nodes.findIndex(n => n.name === 'w5')")
+    frame.wait_for_function(f"() => chainrule.data.nodes[{w5}].data === 0.1", timeout=30_000)
+    fresh = engine_after(0.1)
+    assert grad_shown(frame, "w1") == f"{fresh.values['w1'].grad:.6g}"
+    assert grad_shown(frame, "w5") == f"{fresh.values['w5'].grad:.6g}"
+
+    frame.click("#live-step")
+    frame.wait_for_function("() => chainrule.live().losses.length === 2", timeout=30_000)
+    stepped = engine_after(0.1, steps=1)
+    assert frame.inner_text("#live-steps") == f"1 step, E = {stepped.forward().data:.6g}"
+    assert grad_shown(frame, "w1") == f"{stepped.values['w1'].grad:.6g}"
+    assert refused == []
+    assert errors == []
+
+
+def test_an_html_export_shows_the_static_page(browser: Browser, lab: Lab, tmp_path: Path) -> None:
+    path = notebook(lab.root / "export.ipynb", [*LIVE_CELLS, 'widget.set_value("w5", 0.1)\nwidget'])
+    executed = nbformat.read(path, as_version=4)
+    NotebookClient(executed, timeout=300, kernel_name="python3", store_widget_state=False,  # as JupyterLab saves
+                   resources={"metadata": {"path": str(lab.root)}}).execute()
+    nbformat.write(executed, path)
+    subprocess.run([str(BIN / "jupyter-nbconvert"), "--to", "html", str(path), "--output-dir", str(tmp_path)],
+                   check=True, capture_output=True, timeout=300)
+    exported = tmp_path / "export.html"
+    refused: list[str] = []
+    page = browser.new_page(viewport={"width": 1400, "height": 1800})
+    local_only(page, refused)
+    page.goto(exported.as_uri())
+    frames = [element.content_frame() for element in page.query_selector_all("iframe[srcdoc]")]
+    assert len(frames) == 2  # the widget as each cell displayed it
+    for frame, w5 in zip(frames, (0.4, 0.1), strict=True):
+        assert frame is not None
+        frame.wait_for_function("() => window.chainrule !== undefined")
+        assert frame.evaluate("chainrule.live()") is None  # static: nothing to edit
+        fresh = engine_after(w5)
+        assert grad_shown(frame, "w1") == f"{fresh.values['w1'].grad:.6g}"
+        shown = frame.evaluate("chainrule.data.nodes[chainrule.data.root].data")
+        assert shown == pytest.approx(fresh.forward().data, rel=1e-15)
+    assert refused  # nbconvert's template asks CDNs for require.js and MathJax: they cannot be reached
+    assert all("127.0.0.1" not in url for url in refused)
+
+
+def test_a_notebook_saved_with_widget_state_reopens_at_its_last_state(browser: Browser, lab: Lab) -> None:
+    path = notebook(lab.root / "saved.ipynb", [*LIVE_CELLS, 'widget.set_value("w5", 0.1)\nwidget.step()'])
+    executed = nbformat.read(path, as_version=4)
+    NotebookClient(executed, timeout=300, kernel_name="python3",
+                   resources={"metadata": {"path": str(lab.root)}}).execute()
+    nbformat.write(executed, path)
+    state = json.dumps(executed.metadata["widgets"])
+    assert "_numbers" in state
+    # as a notebook the user saved in JupyterLab, it is trusted: its widget is shown, not only its text/html
+    subprocess.run([str(BIN / "jupyter-trust"), str(path)], check=True, capture_output=True, env=lab.env, timeout=60)
+    refused: list[str] = []
+    page = open_notebook(browser, lab, path.name, refused)
+    frame = widget_frame(page)
+    page.wait_for_selector(".chainrule-notice:not([hidden])", timeout=30_000)
+    assert "No kernel answers" in page.inner_text(".chainrule-notice")
+    w5 = frame.evaluate("chainrule.data.nodes.findIndex(n => n.name === 'w5')")
+    frame.wait_for_function(f"() => chainrule.data.nodes[{w5}].data !== 0.4", timeout=30_000)
+    stepped = engine_after(0.1, steps=1)
+    assert grad_shown(frame, "w1") == f"{stepped.values['w1'].grad:.6g}"
+    assert frame.evaluate("chainrule.live()") is None
+    assert refused == []
