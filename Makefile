@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.chainrule-installed
+JUPYTER_STAMP := $(VENV)/.chainrule-jupyter
 
 .PHONY: demo test bench lab lint venv graphviz chromium clean
 
@@ -20,9 +21,14 @@ bench: venv graphviz chromium
 	$(BIN)/python benchmarks/run.py --markdown $(if $(BASELINE),--baseline $(BASELINE))
 
 # --allow-root: the README's Debian set-up runs as root, where JupyterLab refuses to start without it.
-lab: venv graphviz
+# LAB_ARGS and LAB_DIR let the tests start this very target on a loopback port of their own.
+LAB_DIR ?= notebooks
+lab: venv graphviz $(JUPYTER_STAMP)
+	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS) $(LAB_DIR)
+
+$(JUPYTER_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,jupyter]'
-	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks
+	touch $@
 
 lint: venv
 	$(BIN)/ruff check .

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -31,6 +32,7 @@ from autograd.examples import WorkedExample
 from benchmarks.browser import launch
 
 BIN = Path(sys.executable).parent
+REPOSITORY = Path(__file__).resolve().parent.parent
 
 LIVE_CELLS = [
     "from autograd.examples import WorkedExample\nfrom autograd.widgets import LiveExplorer",
@@ -62,11 +64,11 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
            "JUPYTER_DATA_DIR": str(home / "data"), "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
            "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces")}
     log = (home / "lab.log").open("w")
-    process = subprocess.Popen(
-        [str(BIN / "jupyter-lab"), "--no-browser", "--ip=127.0.0.1", f"--port={port}", "--port-retries=0",
-         f"--IdentityProvider.token={token}", "--allow-root", f"--ServerApp.root_dir={root}",
-         "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
-        stdout=log, stderr=subprocess.STDOUT, env=env,
+    arguments = (f"--no-browser --ip=127.0.0.1 --port={port} --port-retries=0 --IdentityProvider.token={token} "
+                 "--LabApp.news_url= --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate")
+    process = subprocess.Popen(  # `make lab` itself, as the README runs it (here as root: it must allow that)
+        ["make", "--no-print-directory", "lab", f"LAB_ARGS={arguments}", f"LAB_DIR={root}", f"VENV={BIN.parent}"],
+        cwd=REPOSITORY, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -82,12 +84,12 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
                 raise RuntimeError(f"JupyterLab did not start: {(home / 'lab.log').read_text()[-3000:]}")
             time.sleep(0.3)
         yield Lab(url, token, root, env)
-    finally:
-        process.terminate()
+    finally:  # make and the JupyterLab it started, by their process group
+        os.killpg(process.pid, signal.SIGTERM)
         try:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
-            process.kill()
+            os.killpg(process.pid, signal.SIGKILL)
             process.wait()
         log.close()
 
