@@ -56,6 +56,8 @@ class ExploreOptions(TypedDict, total=False):
     - ``title``: the page's title (default: the root's name).
     - ``timeout``: the seconds Graphviz's ``dot`` may take to lay out one view (default 30), as for ``draw``.
     - ``max_bytes``: a page that would be larger raises ValueError (default 64 MiB).
+    - ``scalars``: False leaves out the view of every scalar node, for a page of the coarser views only (a
+      training timeline of a large network); it needs ``levels`` or ``cluster`` (default True).
     """
 
     levels: Sequence[int]
@@ -70,6 +72,7 @@ class ExploreOptions(TypedDict, total=False):
     title: str
     timeout: float
     max_bytes: int
+    scalars: bool
 
 
 MAX_PAGE_BYTES = 64 * 2**20
@@ -177,6 +180,11 @@ def settings_of(root: Value, options: ExploreOptions) -> dict[str, Any]:
     cluster = options.get("cluster")
     if cluster is not None and not callable(cluster):
         raise TypeError(f"explore: cluster must be a function from a node to a group name, got {cluster!r}")
+    scalars = options.get("scalars", True)
+    if scalars not in (True, False):
+        raise TypeError(f"explore: scalars must be True or False, got {scalars!r}")
+    if not scalars and not levels and cluster is None:
+        raise ValueError("explore: scalars=False leaves no view; give levels or cluster for the coarser views")
     defaults = {"max_nodes": 20_000, "max_paths": 20, "max_bytes": MAX_PAGE_BYTES, "fan_at": FAN_AT}
     for key, default in defaults.items():
         value = options.get(key, default)
@@ -187,7 +195,7 @@ def settings_of(root: Value, options: ExploreOptions) -> dict[str, Any]:
         "color_by_grad": bool(options.get("color_by_grad", False)), "show_partials": options.get("show_partials"),
         "max_nodes": options.get("max_nodes", 20_000), "max_paths": options.get("max_paths", 20),
         "max_bytes": options.get("max_bytes", MAX_PAGE_BYTES), "fan_at": options.get("fan_at", FAN_AT),
-        "title": options.get("title"), "timeout": timeout,
+        "title": options.get("title"), "timeout": timeout, "scalars": scalars,
     }
 
 
@@ -346,7 +354,8 @@ def _views(graph: Graph, settings: dict[str, Any]) -> list[tuple[str, Cluster | 
         views.append(("groups", settings["cluster"]))
     if settings["time_steps"]:
         views.append(("time steps", _time_view))
-    views.append(("scalars", None))
+    if settings["scalars"]:
+        views.append(("scalars", None))
     return views
 
 

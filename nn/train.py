@@ -22,6 +22,7 @@ from nn.datasets import batches
 from nn.module import Module
 from nn.optim import SGD, Optimizer, VectorStep
 from nn.schedulers import LRScheduler
+from nn.timeline import History, Watcher
 
 __all__ = ["LOSSES", "Metric", "accuracy", "correct", "correct_rows", "evaluate", "fit", "threshold"]
 
@@ -315,7 +316,9 @@ def fit(
     progress: bool = True,
     scheduler: LRScheduler | None = None,
     batched: bool | None = None,
-) -> dict[str, list[float]]:
+    watch: tuple[Any, Any] | None = None,
+    watch_every: int | None = None,
+) -> History:
     """Train ``model`` by mini-batch gradient descent and return the history of each epoch.
 
     Each batch: zero the gradients, average the loss over the batch, ``backward()``, ``optimizer.step()``.
@@ -334,6 +337,11 @@ def fit(
     With ``progress`` (the default), each epoch ends with one line on stderr: its loss, metrics, validation,
     learning rate and time; a progress bar moves during the epoch when stderr is a terminal (no frames are
     written to a file or a notebook). ``progress=False`` writes nothing.
+
+    ``watch=(x, y)`` records the training timeline (``nn.timeline``): before training and after each epoch
+    (or every ``watch_every`` steps), the pass of ``loss(model(x), y)``, the model's mean loss and metrics
+    over the training data, and for data of two features the classes it gives the plane.
+    ``history.explore()`` shows them on one page with a slider.
     """
     pairs, fn = _pairs(train_data, "fit"), _loss(loss, "fit")
     validation = _pairs(val_data, "fit: val_data") if val_data is not None else None
@@ -344,9 +352,17 @@ def fit(
     _score_first(model, pairs, fn, train_metrics, "fit")
     if validation is not None:
         _score_first(model, validation, fn, val_metrics, "fit: val_data")
+    if watch_every is not None:
+        whole_number(watch_every, "watch_every", "fit")
+        if watch is None:
+            raise ValueError("fit: watch_every needs watch=(x, y), the example to watch")
+    if watch is not None:
+        if not isinstance(watch, tuple | list) or len(watch) != 2:
+            raise ValueError(f"fit: watch must be one example (x, y), got {watch!r}")
+        _score_first(model, [(watch[0], watch[1])], fn, {}, "fit: watch")
     opt = optimizer if optimizer is not None else SGD(model.parameters(), lr=0.1)
     backend = _backend(model, fn, train_data, pairs, batched, "fit", opt=opt)
-    history: dict[str, list[float]] = {"loss": [], **{name: [] for name in train_metrics}}
+    history = History({"loss": [], **{name: [] for name in train_metrics}})
     if validation is not None:
         history.update({f"val_{name}": [] for name in ["loss", *val_metrics]})
     scorer: _Backend | None = None
@@ -354,11 +370,12 @@ def fit(
         scorer = (_backend(model, fn, val_data, validation, batched, "fit: val_data", parameters=backend.parameters)
                   if isinstance(backend, _Replayed) else _OnValues(model, validation, fn, None))
     rng = random.Random(seed)
+    watcher, after_step = _watcher(model, backend, pairs, fn, train_metrics, history, watch, watch_every)
     try:
         for epoch in range(1, epochs + 1):
             started = time.perf_counter()
             totals = _epoch(backend, pairs, train_metrics, batch_size, shuffle, rng, f"epoch {epoch}/{epochs}",
-                            progress and sys.stderr.isatty())
+                            progress and sys.stderr.isatty(), after_step)
             for name, total in totals.items():
                 history[name].append(total / len(pairs))
             if scorer is not None and validation is not None:
@@ -366,6 +383,8 @@ def fit(
                     backend.write_back()  # the validation data cannot be replayed: score the model's Values
                 for name, value in _scores(scorer, validation, val_metrics).items():
                     history[f"val_{name}"].append(value)
+            if watcher is not None and watch_every is None:
+                watcher(f"epoch {epoch}")
             if progress:
                 tqdm.write(_summary(epoch, epochs, history, opt, time.perf_counter() - started), file=sys.stderr)
             if scheduler is not None:
@@ -375,11 +394,45 @@ def fit(
     return history
 
 
+def _watcher(model: Module, backend: _Backend, pairs: Pairs, fn: Loss, metrics: dict[str, Metric], history: History,
+             watch: tuple[Any, Any] | None, every: int | None) -> tuple[Callable[[str], None] | None,
+                                                                       Callable[[], None] | None]:
+    """With ``watch``, a function that records a point of the timeline under a label (the model's Values made
+    current first, when the backend holds the parameters in arrays), having recorded "before training";
+    with ``every``, also the function to call after each step, which records every ``every``-th."""
+    if watch is None:
+        return None, None
+
+    def score() -> dict[str, float]:
+        return _scores(backend, pairs, metrics)
+
+    watching = Watcher(model, (watch[0], watch[1]), fn, score, history, pairs, threshold(pairs))
+
+    def record_point(label: str) -> None:
+        if isinstance(backend, _Replayed):
+            backend.write_back()
+        watching.watch(label)
+
+    record_point("before training")
+    if every is None:
+        return record_point, None
+    steps = 0
+
+    def after_step() -> None:
+        nonlocal steps
+        steps += 1
+        if steps % every == 0:
+            record_point(f"step {steps}")
+
+    return record_point, after_step
+
+
 def _epoch(backend: _Backend, pairs: Pairs, metrics: dict[str, Metric], batch_size: int, shuffle: bool,
-           rng: random.Random, title: str, frames: bool) -> dict[str, float]:
+           rng: random.Random, title: str, frames: bool, after_step: Callable[[], None] | None = None,
+           ) -> dict[str, float]:
     """One pass over the data, a training step per batch; the sums of the loss and of each metric over the
     samples. The batches are positions drawn from ``rng`` the same way on both backends, so that the two
-    see the same samples in the same order."""
+    see the same samples in the same order. ``after_step`` runs after each step."""
     totals = dict.fromkeys(["loss", *metrics], 0.0)
     bar = tqdm(total=math.ceil(len(pairs) / batch_size), desc=title, disable=not frames, leave=False)
     for rows in batches(range(len(pairs)), batch_size, shuffle=shuffle, seed=rng):
@@ -389,6 +442,8 @@ def _epoch(backend: _Backend, pairs: Pairs, metrics: dict[str, Metric], batch_si
         totals["loss"] += total
         if metrics:
             _add_metrics(totals, metrics, numbers, outputs, [pairs[i][1] for i in rows])
+        if after_step is not None:
+            after_step()
         if frames:
             bar.update(1)
             bar.set_postfix(loss=f"{total / len(rows):.4f}")
