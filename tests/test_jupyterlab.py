@@ -11,27 +11,23 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
-import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
-from playwright.sync_api import Browser, Frame, Page, sync_playwright
+from playwright.sync_api import Browser, Frame, sync_playwright
 
 from autograd.examples import WorkedExample
 from benchmarks.browser import launch
+from benchmarks.lab import LOOPBACK_ONLY, Lab, notebook, open_notebook, running_lab, widget_frame
 
 BIN = Path(sys.executable).parent
+SCREENSHOTS = Path(os.environ["CHAINRULE_SCREENSHOTS"]) if os.environ.get("CHAINRULE_SCREENSHOTS") else None
+"""Where the tests also save the README's screenshots; set by running this file (see the end)."""
 REPOSITORY = Path(__file__).resolve().parent.parent
 
 LIVE_CELLS = [
@@ -41,99 +37,18 @@ LIVE_CELLS = [
 ]
 
 
-@dataclass
-class Lab:
-    url: str
-    token: str
-    root: Path
-    env: dict[str, str]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    root = tmp_path_factory.mktemp("lab")
-    home = tmp_path_factory.mktemp("jupyter-home")
-    port, token = free_port(), secrets.token_hex(16)
-    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(home / "config"), "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
-           "JUPYTER_DATA_DIR": str(home / "data"), "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
-           "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces")}
-    log = (home / "lab.log").open("w")
-    arguments = (f"--no-browser --ip=127.0.0.1 --port={port} --port-retries=0 --IdentityProvider.token={token} "
-                 "--LabApp.news_url= --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate")
-    process = subprocess.Popen(  # `make lab` itself, as the README runs it (here as root: it must allow that)
-        ["make", "--no-print-directory", "lab", f"LAB_ARGS={arguments}", f"LAB_DIR={root}", f"VENV={BIN.parent}"],
-        cwd=REPOSITORY, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"JupyterLab did not start: {(home / 'lab.log').read_text()[-3000:]}")
-            time.sleep(0.3)
-        yield Lab(url, token, root, env)
-    finally:  # make and the JupyterLab it started, by their process group
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-        log.close()
+def lab() -> Iterator[Lab]:
+    with running_lab() as started:
+        yield started
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
-        launched = launch(playwright, ["--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"])
+        launched = launch(playwright, LOOPBACK_ONLY)
         yield launched
         launched.close()
-
-
-def notebook(path: Path, cells: list[str]) -> Path:
-    book = nbformat.v4.new_notebook()
-    book.cells = [nbformat.v4.new_code_cell(source) for source in cells]
-    book.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(book, path)
-    return path
-
-
-def local_only(page: Page, refused: list[str]) -> None:
-    """Note every request the page makes to anything but the lab on loopback, files and inline pages (the
-    browser resolves no other host name, so such a request fails without reaching the network)."""
-    def note(request: Any) -> None:
-        if not request.url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "file:", "about:", "data:", "blob:")):
-            refused.append(request.url)
-    page.on("request", note)
-
-
-def open_notebook(browser: Browser, lab: Lab, name: str, refused: list[str]) -> Page:
-    page = browser.new_page(viewport={"width": 1500, "height": 1000})
-    local_only(page, refused)
-    page.goto(f"{lab.url}/lab/tree/{name}?token={lab.token}")
-    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
-    page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=90_000)  # the kernel started and answers
-    return page
-
-
-def widget_frame(page: Page) -> Frame:
-    element = page.wait_for_selector("iframe[title='chainrule live explorer']", timeout=60_000)
-    frame = element.content_frame()
-    assert frame is not None
-    frame.wait_for_function("() => window.chainrule !== undefined", timeout=30_000)
-    return frame
 
 
 def node_id(frame: Frame, name: str) -> str:
@@ -189,6 +104,14 @@ def test_edit_a_weight_and_take_a_step_in_jupyterlab(browser: Browser, lab: Lab)
     assert grad_shown(frame, "w1") == f"{stepped.values['w1'].grad:.6g}"
     assert refused == []
     assert errors == []
+    if SCREENSHOTS:  # docs/live-explorer.png: the widget in JupyterLab after the edit, two steps and a click
+        if page.get_by_role("button", name="No", exact=True).count():
+            page.get_by_role("button", name="No", exact=True).click()  # JupyterLab's question about news
+        frame.click("#live-step")
+        frame.wait_for_function("() => chainrule.live().losses.length === 3", timeout=30_000)
+        frame.click(node_id(frame, "w5"))
+        page.wait_for_timeout(300)
+        page.locator(".jp-OutputArea-output:has(iframe)").screenshot(path=str(SCREENSHOTS / "live-explorer.png"))
 
 
 def test_an_html_export_shows_the_static_page(browser: Browser, lab: Lab, tmp_path: Path) -> None:
@@ -202,7 +125,8 @@ def test_an_html_export_shows_the_static_page(browser: Browser, lab: Lab, tmp_pa
     exported = tmp_path / "export.html"
     refused: list[str] = []
     page = browser.new_page(viewport={"width": 1400, "height": 1800})
-    local_only(page, refused)
+    page.on("request", lambda request: None if request.url.startswith(("file:", "about:", "data:"))
+            else refused.append(request.url))
     page.goto(exported.as_uri())
     frames = [element.content_frame() for element in page.query_selector_all("iframe[srcdoc]")]
     assert len(frames) == 2  # the widget as each cell displayed it
@@ -239,3 +163,8 @@ def test_a_notebook_saved_with_widget_state_reopens_at_its_last_state(browser: B
     assert grad_shown(frame, "w1") == f"{stepped.values['w1'].grad:.6g}"
     assert frame.evaluate("chainrule.live()") is None
     assert refused == []
+
+
+if __name__ == "__main__":  # remakes docs/live-explorer.png: PYTHONPATH=. .venv/bin/python tests/test_jupyterlab.py
+    os.environ["CHAINRULE_SCREENSHOTS"] = str(REPOSITORY / "docs")
+    sys.exit(pytest.main([__file__, "-q", "-p", "no:cacheprovider", "-k", "edit"]))

@@ -16,8 +16,8 @@ from playwright.sync_api import Browser, sync_playwright
 
 import autograd
 import nn
-from nn.timeline import RESOLUTION, History
 from benchmarks.browser import launch
+from nn.timeline import RESOLUTION, History
 
 X, Y = nn.datasets.moons(60, noise=0.1, seed=0)
 
@@ -33,7 +33,8 @@ def trained(epochs: int, **options: object) -> tuple[nn.MLP, History]:
 def test_each_point_is_the_model_as_it_was_then() -> None:
     _, history = trained(3)
     assert [p.label for p in history.watched] == ["before training", "epoch 1", "epoch 2", "epoch 3"]
-    assert history["loss"] and len(history["loss"]) == 3  # still the history of each epoch
+    assert history["loss"]
+    assert len(history["loss"]) == 3
     for epochs in (1, 2, 3):  # the same seed trains the same weights: the k-epoch run ends where point k is
         model, alone = trained(epochs)
         point = history.watched[epochs]
@@ -113,7 +114,7 @@ def test_explore_needs_a_watched_example_and_one_graph() -> None:
     _, watched = trained(1)
     other = autograd.record(nn.cross_entropy(nn.MLP(2, [4, 2], seed=0)(X[0]), int(Y[0])))
     watched.watched[0] = type(watched.watched[0])("odd", other, 1.0, {"accuracy": 0.5})
-    with pytest.raises(ValueError, match="graph at odd .* is not the one at the end"):
+    with pytest.raises(ValueError, match=r"graph at odd .* is not the one at the end"):
         watched.explore()
 
 
@@ -165,3 +166,31 @@ def test_scrubbing_to_a_point_shows_what_was_recorded_there(browser: Browser, tm
         assert page.get_attribute("#boundary-image", "src") == point.boundary
     assert errors == []
     assert not math.isnan(history.watched[-1].loss)
+
+
+if __name__ == "__main__":  # remakes docs/timeline.png, notebook 03's timeline at epoch 5:
+    # PYTHONPATH=. .venv/bin/python tests/test_timeline.py
+    import sys
+
+    X100, Y100 = nn.datasets.moons(100, noise=0.1, seed=0)
+    model = nn.MLP(2, [8, 2], seed=0)
+    history = nn.fit(model, (X100, Y100), loss="cross_entropy", optimizer=nn.optim.Adam(model.parameters(), lr=0.05),
+                     epochs=30, batch_size=20, seed=0, metrics=["accuracy"], progress=False, watch=(X100[0], Y100[0]))
+    docs = Path(__file__).resolve().parent.parent / "docs"
+    saved = history.explore(title="Adam on two moons: one example's graph").save(docs / "timeline-page.html")
+    with sync_playwright() as playwright:
+        chromium = launch(playwright)
+        page = chromium.new_page(viewport={"width": 1500, "height": 900})
+        page.goto(saved.as_uri())
+        page.wait_for_function("() => window.chainrule !== undefined")
+        page.focus("#epoch")
+        page.keyboard.press("Home")
+        for _ in range(5):
+            page.keyboard.press("ArrowRight")
+        names = [n["name"] for n in page.evaluate("chainrule.data.nodes")]
+        page.evaluate("i => chainrule.select(i, true)", names.index("layers.0.neurons.2.w.1"))
+        page.wait_for_timeout(400)
+        page.screenshot(path=str(docs / "timeline.png"))
+        chromium.close()
+    saved.unlink()
+    sys.exit(0)
