@@ -10,6 +10,7 @@ the new numbers (``autograd.explore.page_numbers``), which the page writes into 
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterable
 from importlib import resources
@@ -52,7 +53,9 @@ class LiveExplorer(anywidget.AnyWidget):
 
     _esm = resources.files("autograd").joinpath("explorer", "live.js").read_text(encoding="utf-8")
     _page = traitlets.Unicode("").tag(sync=True)
-    _numbers = traitlets.Dict().tag(sync=True)
+    _numbers = traitlets.Unicode("{}").tag(sync=True)
+    """``page_numbers`` as JSON text: one ``json.dumps``, where a dict would be walked value by value by the
+    kernel's message cleaning, and one parse in the page."""
     _parameters = traitlets.List(traitlets.Int()).tag(sync=True)
     lr = traitlets.Float(0.5).tag(sync=True)
     losses = traitlets.List(traitlets.Float()).tag(sync=True)
@@ -74,7 +77,7 @@ class LiveExplorer(anywidget.AnyWidget):
             marked.append(graph.index(p))
         self._graph, self._pass, self._explorer = graph, recorded, explorer
         self._color = bool(settings["color_by_grad"])
-        super().__init__(_page=explorer.html, _numbers=page_numbers(recorded, explorer.data["levels"], self._color),
+        super().__init__(_page=explorer.html, _numbers=self._numbers_of(recorded),
                          _parameters=sorted(set(marked)), lr=_learning_rate(lr, "LiveExplorer"),
                          losses=[recorded.data[-1]], height=height)
         self.on_msg(self._on_message)
@@ -87,7 +90,7 @@ class LiveExplorer(anywidget.AnyWidget):
     @property
     def data(self) -> dict[str, Any]:
         """The page's snapshot for the current values: what ``autograd.explore(root).data`` gives."""
-        return with_numbers(self._explorer.data, self._numbers)
+        return with_numbers(self._explorer.data, json.loads(self._numbers))
 
     @property
     def values(self) -> dict[str, float]:
@@ -132,7 +135,11 @@ class LiveExplorer(anywidget.AnyWidget):
 
     def snapshot(self) -> Explorer:
         """The static page of the current state: ``Explorer.save`` it, or show it where no kernel runs."""
-        return self._explorer.renumbered(self._numbers)
+        return self._explorer.renumbered(json.loads(self._numbers))
+
+    def _numbers_of(self, recorded: Pass) -> str:
+        numbers = page_numbers(recorded, self._explorer.data["levels"], self._color)
+        return json.dumps(numbers, allow_nan=False, separators=(",", ":"))
 
     def _leaf(self, name: str, where: str) -> Value:
         for node in self._graph.nodes:
@@ -146,7 +153,7 @@ class LiveExplorer(anywidget.AnyWidget):
         recorded = rerun(self._graph, leaves, undefined=math.nan, where="LiveExplorer")
         self._pass = recorded
         with self.hold_sync():
-            self._numbers = page_numbers(recorded, self._explorer.data["levels"], self._color)
+            self._numbers = self._numbers_of(recorded)
             self.losses = [*self.losses, recorded.data[-1]] if stepped else [*self.losses[:-1], recorded.data[-1]]
 
     def _on_message(self, widget: Any, content: dict[str, Any], buffers: Any) -> None:

@@ -128,6 +128,9 @@ TARGETS: list[Target] = [
     _at_most("explorer_size", 3.0, "MB"),
     _at_most("explorer_open", 1.0, "s"),
     _at_most("explorer_click", 50.0, "ms"),
+    _at_most("live_edit_worked", 100.0, "ms"),
+    _at_most("live_edit_digits", 500.0, "ms"),
+    _at_most("timeline_size", 5.0, "MB"),
 ]
 """What ``make bench`` states as met or not, where the run measured what each needs."""
 

@@ -312,6 +312,76 @@ def explorer_click(engine: str) -> list[float]:
     return _in_chromium("click")
 
 
+_EDIT = """async ([i, values]) => {
+  const times = [];
+  const input = document.getElementById('live-value');
+  for (const v of values) {
+    const start = performance.now();
+    input.value = String(v);
+    input.dispatchEvent(new Event('change'));
+    await new Promise(done => {
+      const check = () => chainrule.data.nodes[i].data === v ? done() : requestAnimationFrame(check);
+      check();
+    });
+    times.push(performance.now() - start);
+  }
+  return times;
+}"""
+"""In the live page: set leaf i to each value in turn as the value box does, and time each until the page shows
+the kernel's answer (the numbers written in)."""
+
+
+def _live_edits(cells: list[str], leaf: str, values: list[float]) -> list[float]:
+    """Milliseconds from an edit in a LiveExplorer to the page showing its answer, kernel round trip included:
+    a real JupyterLab (``make lab``), the widget made by ``cells``, leaf ``leaf`` set to each of ``values``."""
+    from browser import launch  # run.py runs this file from benchmarks/, as a script
+    from lab import LOOPBACK_ONLY, notebook, open_notebook, running_lab, widget_frame
+    from playwright.sync_api import sync_playwright
+
+    with running_lab() as lab, sync_playwright() as playwright:
+        browser = launch(playwright, LOOPBACK_ONLY)
+        notebook(lab.root / "live.ipynb", ["\n".join(cells)])
+        page = open_notebook(browser, lab, "live.ipynb")
+        page.click(".jp-Notebook .jp-Cell >> nth=0")
+        page.keyboard.press("Shift+Enter")
+        frame = widget_frame(page)
+        frame.wait_for_function("() => chainrule.live() !== null", timeout=60_000)
+        i = frame.evaluate("name => chainrule.data.nodes.findIndex(n => n.name === name)", leaf)
+        frame.evaluate("i => chainrule.select(i, false)", i)
+        times = frame.evaluate(_EDIT, [i, values])
+        browser.close()
+    return [max(times[1:])]  # the slowest, past the first (which also loads the page's code paths)
+
+
+def live_edit_worked(engine: str) -> list[float]:
+    """Milliseconds for an edit of w5 in a LiveExplorer of the worked example to be answered in the page, in
+    JupyterLab, kernel included; the slowest of five (target: at most 100)."""
+    return _live_edits(["from autograd.examples import WorkedExample", "from autograd.widgets import LiveExplorer",
+                        "example = WorkedExample()", "LiveExplorer(example.forward(), parameters=example.weights)"],
+                       "w5", [0.1, 0.2, 0.3, 0.25, 0.15, 0.05])
+
+
+def live_edit_digits(engine: str) -> list[float]:
+    """The same for one weight of a digits sample through MLP(64, [32, 10]), its page with the layer and neuron
+    views (target: at most 500)."""
+    return _live_edits(["import nn", "from autograd.widgets import LiveExplorer", "X, y = nn.datasets.digits()",
+                        "model = nn.MLP(64, [32, 10], init='xavier', seed=0)",
+                        "LiveExplorer(nn.cross_entropy(model(X[0]), int(y[0])), levels=(2, 4))"],
+                       "layers.0.neurons.3.w.5", [0.1, 0.2, 0.3, 0.25, 0.15, 0.05])
+
+
+def timeline_size(engine: str) -> list[float]:
+    """The size in MB of a 30-epoch timeline page of MLP(2, [8, 2]) on two moons, as notebook 03 makes it
+    (target: at most 5)."""
+    import nn
+
+    X, y = nn.datasets.moons(100, noise=0.1, seed=0)
+    model = nn.MLP(2, [8, 2], seed=0)
+    history = nn.fit(model, (X, y), loss="cross_entropy", optimizer=nn.optim.Adam(model.parameters(), lr=0.05),
+                     epochs=30, batch_size=20, seed=0, metrics=["accuracy"], progress=False, watch=(X[0], y[0]))
+    return [len(history.explore().html.encode("utf-8")) / 1e6]
+
+
 def deep_chain(engine: str, n: int = 1_000_000) -> list[float]:
     """y = y*1.0000001 + 1e-9, a million times, then the derivative of y with respect to its start."""
     start = time.perf_counter()
@@ -474,4 +544,7 @@ WORKLOADS: dict[str, tuple[Callable[[str], list[float]], tuple[str, ...], str]] 
     "explorer_size": (explorer_size, ("chainrule",), "MB"),
     "explorer_open": (explorer_open, ("chainrule",), "s"),
     "explorer_click": (explorer_click, ("chainrule",), "ms"),
+    "live_edit_worked": (live_edit_worked, ("chainrule",), "ms"),
+    "live_edit_digits": (live_edit_digits, ("chainrule",), "ms"),
+    "timeline_size": (timeline_size, ("chainrule",), "MB"),
 }

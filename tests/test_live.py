@@ -168,9 +168,11 @@ def browser() -> Iterator[Browser]:
 
 
 def drawn_texts(page: Page) -> dict[str, list[str]]:
-    """Every text of every node, fan, box and edge label drawn, by element id."""
+    """Every text of every node, fan, box and edge label drawn, by element id, each view shown in turn (a view
+    is written when it is shown)."""
     return page.evaluate("""() => {
       const found = {};
+      chainrule.data.levels.forEach((level, v) => chainrule.showView(v));
       document.querySelectorAll('.view[data-view] g.node, .view[data-view] g.edge').forEach(g => {
         if (g.id) found[g.id] = Array.from(g.querySelectorAll('text')).map(t => t.textContent);
       });

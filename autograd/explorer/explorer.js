@@ -373,6 +373,7 @@
     });
     current = v;
     document.body.dataset.view = String(v);
+    if (unwritten[v]) writeView(v);
     return panZoom(v);
   }
 
@@ -517,9 +518,15 @@
     svg.setAttribute("width", String(Math.max(24, drawing.width * scale)));
     svg.setAttribute("height", String(Math.max(24, drawing.height * scale)));
     svg.setAttribute("preserveAspectRatio", "none");
-    var use = document.createElementNS(ns, "use");
-    use.setAttribute("href", "#v" + v + "-graph");
-    svg.appendChild(use);
+    // A copy of the drawing's shapes, made once. A <use> of the drawing was laid out and styled again whenever
+    // anything in the drawing changed (a number, a lit path): 150-230 ms a frame on the digits page, against
+    // 12-50 ms without it (measured in Chromium). Its texts are left out: too small to read, and never stale.
+    var copy = byId("v" + v + "-graph").cloneNode(true);
+    copy.querySelectorAll("text, title").forEach(function (e) { e.remove(); });
+    copy.removeAttribute("id");
+    copy.querySelectorAll("[id]").forEach(function (e) { e.removeAttribute("id"); });
+    copy.querySelectorAll("[class]").forEach(function (e) { e.removeAttribute("class"); });
+    svg.appendChild(copy);
     var lens = document.createElementNS(ns, "rect");
     lens.setAttribute("class", "lens");
     svg.appendChild(lens);
@@ -809,6 +816,16 @@
     });
   }
 
+  // The scalar view's gradients as the steps run so far have left them ("·" where not reached yet).
+  function writeGrads() {
+    nodes.forEach(function (node, i) {
+      var line = "grad " + (shownGrads[i] !== null ? fmt(shownGrads[i], data.precision) : "·");
+      // a text set to what it already holds is laid out again all the same: on the digits page (2,561 nodes)
+      // this made a step take 115-180 ms, against 6-14 ms now (measured in Chromium)
+      if (gradTexts[i]) setText(gradTexts[i], line);
+    });
+  }
+
   function goTo(k, withPanel, quiet) {
     at = Math.max(0, Math.min(steps.length, k));
     slider.value = String(at);
@@ -819,8 +836,9 @@
       var reached = shownGrads[i] !== null;
       element.classList.toggle("unreached", !reached);
       element.classList.remove("stepping");
-      if (gradTexts[i]) gradTexts[i].textContent = "grad " + (reached ? fmt(shownGrads[i], data.precision) : "·");
     });
+    if (current === scalarView) writeGrads();
+    else unwritten[scalarView] = true;
     document.querySelectorAll(".stepping").forEach(function (e) { e.classList.remove("stepping"); });
     document.querySelectorAll("g.edge.active").forEach(function (e) { e.classList.remove("active"); });
     stepLabel.textContent = at === 0 ? "before backward" : "step " + at + " of " + steps.length;
@@ -1091,7 +1109,14 @@
       }
       t.dataset.centred = "1";
     }
-    t.textContent = line;
+    setText(t, line);
+  }
+
+  // A text's words changed in place (its one text node's value), and only when they differ.
+  function setText(t, line) {
+    var words = t.firstChild;
+    if (words && words.nodeType === 3 && !words.nextSibling) { if (words.nodeValue !== line) words.nodeValue = line; }
+    else if (t.textContent !== line) t.textContent = line;
   }
 
   function setFill(id, colour) {
@@ -1100,9 +1125,13 @@
     if (shape) shape.setAttribute("fill", colour);
   }
 
+  // Views are written when shown: each changed text is laid out again, which took 50-90 ms for the hidden
+  // scalar view of the digits page after each edit (measured in Chromium).
+  var unwritten = levels.map(function () { return false; });
+  var fills = null;  // with color_by_grad: the colours of the numbers last set
+
   function setNumbers(numbers) {
     if (drawnTexts === null) collectTexts();
-    var p = data.precision;
     nodes.forEach(function (node, i) { node.data = numbers.data[i]; node.grad = numbers.grad[i]; });
     edges.forEach(function (edge, k) { edge.partial = numbers.partial[k]; });
     steps.forEach(function (record, s) {
@@ -1110,41 +1139,53 @@
       record.edges.forEach(function (e, j) { e[1] = numbers.steps[s][1][j]; });
     });
     levels.forEach(function (level, v) {
-      var view = numbers.levels[v], found = drawnTexts[v];
-      (level.boxes || []).forEach(function (box, b) {
-        box.maxGrad = view.boxes[b];
-        if (found.boxes[b]) setLine(found.boxes[b], -1, "max |grad| " + fmt(box.maxGrad, p));
-        if (view.fills) setFill("v" + v + "-b" + b, view.fills[b]);
-      });
-      (level.fans || []).forEach(function (fan, f) {
-        fan.maxGrad = view.fans[f][0];
-        fan.sum = view.fans[f][1];
-        if (found.fans[f]) {
-          setLine(found.fans[f], -2, "max |grad| " + fmt(fan.maxGrad, p));
-          setLine(found.fans[f], -1, "Σ contributions " + fmt(fan.sum, p));
-        }
-        if (view.fills) setFill("v" + v + "-f" + f, view.fills[f]);
-      });
-      nodes.forEach(function (node, i) {
-        var texts = found.nodes[i];
-        if (!texts) return;
-        setLine(texts, -2, "data " + fmt(node.data, p));
-        if (v !== scalarView) setLine(texts, -1, "grad " + fmt(node.grad, p));  // the scalar view's: goTo
-        if (numbers.fill) setFill("v" + v + "-n" + i, numbers.fill[i]);
-      });
-      found.edges.forEach(function (texts, k) {
-        if (!texts || texts.length < 2) return;
-        var edge = edges[k], upstream = nodes[edge.to].grad;
-        setLine(texts, 0, "∂=" + fmt(edge.partial, p));
-        setLine(texts, texts.length - 1, fmt(edge.partial, p) + " × " + fmt(upstream, p) + " = " +
-          fmt(num(edge.partial) * num(upstream), p));
-      });
+      var view = numbers.levels[v];
+      (level.boxes || []).forEach(function (box, b) { box.maxGrad = view.boxes[b]; });
+      (level.fans || []).forEach(function (fan, f) { fan.maxGrad = view.fans[f][0]; fan.sum = view.fans[f][1]; });
     });
+    fills = numbers.fill ? { nodes: numbers.fill, levels: numbers.levels.map(function (v) { return v.fills; }) } : null;
+    unwritten = levels.map(function () { return true; });
     goTo(at, panel.dataset.step !== undefined, at === steps.length);
+    writeView(current);
     if (nearShown !== null) openNear(nearShown, nearDepth);
     if (fanList.dataset.fan !== undefined) openFanList(Number(fanList.dataset.fan));
     if (panel.dataset.node !== undefined) showNode(Number(panel.dataset.node));
     else if (panel.dataset.fan !== undefined) showFan(Number(panel.dataset.fan));
+  }
+
+  // View v's texts and colours from the data.
+  function writeView(v) {
+    if (!unwritten[v]) return;
+    unwritten[v] = false;
+    if (drawnTexts === null) collectTexts();
+    var p = data.precision, level = levels[v], found = drawnTexts[v];
+    var levelFills = fills && fills.levels[v];
+    (level.boxes || []).forEach(function (box, b) {
+      if (found.boxes[b]) setLine(found.boxes[b], -1, "max |grad| " + fmt(box.maxGrad, p));
+      if (levelFills) setFill("v" + v + "-b" + b, levelFills[b]);
+    });
+    (level.fans || []).forEach(function (fan, f) {
+      if (found.fans[f]) {
+        setLine(found.fans[f], -2, "max |grad| " + fmt(fan.maxGrad, p));
+        setLine(found.fans[f], -1, "Σ contributions " + fmt(fan.sum, p));
+      }
+      if (levelFills) setFill("v" + v + "-f" + f, levelFills[f]);
+    });
+    nodes.forEach(function (node, i) {
+      var texts = found.nodes[i];
+      if (!texts) return;
+      setLine(texts, -2, "data " + fmt(node.data, p));
+      if (v !== scalarView) setLine(texts, -1, "grad " + fmt(node.grad, p));
+      if (fills) setFill("v" + v + "-n" + i, fills.nodes[i]);
+    });
+    if (v === scalarView) writeGrads();
+    found.edges.forEach(function (texts, k) {
+      if (!texts || texts.length < 2) return;
+      var edge = edges[k], upstream = nodes[edge.to].grad;
+      setLine(texts, 0, "∂=" + fmt(edge.partial, p));
+      setLine(texts, texts.length - 1, fmt(edge.partial, p) + " × " + fmt(upstream, p) + " = " +
+        fmt(num(edge.partial) * num(upstream), p));
+    });
   }
 
   // A small curve of a series (the loss after each step or epoch), with the point at `marked` ringed.
@@ -1253,7 +1294,7 @@
       var message = event.data;
       if (event.source !== window.parent || !message || message.chainrule !== 1) return;
       if (message.kind === "numbers") {
-        setNumbers(message.numbers);
+        setNumbers(typeof message.numbers === "string" ? JSON.parse(message.numbers) : message.numbers);
         if (message.live) liveState(message);
         liveStatus.textContent = message.live ? "" : liveStatus.textContent;
         answered();

@@ -37,7 +37,7 @@ function render({ model, el }) {
     setTimeout(() => {
       queued = false;
       post({
-        kind: "numbers", numbers: model.get("_numbers"), live: kernelReady, losses: model.get("losses"),
+        kind: "numbers", numbers: model.get("_numbers"), live: kernelReady, losses: model.get("losses"),  // JSON text
         parameters: model.get("_parameters"), lr: model.get("lr"),
       });
     }, 0);
