@@ -118,7 +118,12 @@ class LiveExplorer(anywidget.AnyWidget):
         rate = self.lr if lr is None else _learning_rate(lr, "LiveExplorer.step")
         if not self._parameters:
             raise ValueError("LiveExplorer.step: no leaf is marked as a parameter; pass parameters= or mark(name)")
+        self._pass.check_current("LiveExplorer.step")  # the gradients shown are of the data still held
         nodes, grads = self._graph.nodes, self._pass.grads
+        bad = [self._graph.name(nodes[i]) for i in self._parameters if not math.isfinite(grads[i])]
+        if bad:
+            raise ValueError(f"LiveExplorer.step: the gradient of {', '.join(bad)} is not a number here (a partial is "
+                             "undefined at these values), so a step would make it nan; change a leaf first")
         self._rerun({nodes[i]: nodes[i].data - rate * grads[i] for i in self._parameters}, stepped=True)
         self.lr = rate
 

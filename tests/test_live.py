@@ -224,3 +224,22 @@ def test_a_snapshot_opens_at_its_own_numbers(browser: Browser, tmp_path: Path) -
     page = open_explorer(browser, widget.snapshot().html, tmp_path, "snapshot")
     fresh = open_explorer(browser, autograd.explore(total).html, tmp_path, "fresh")
     assert drawn_texts(page) == drawn_texts(fresh)
+
+
+def test_a_step_refuses_gradients_of_data_changed_since_and_undefined_ones() -> None:
+    example, total = worked()
+    widget = LiveExplorer(total, parameters=example.weights)
+    example.values["w1"].data = 0.9  # changed outside the page: the gradients shown are not of this data
+    with pytest.raises(autograd.StaleGraphError, match=r"LiveExplorer\.step: the recorded pass is stale: w1"):
+        widget.step()
+    widget.refresh()
+    widget.step()
+    assert widget.losses[-1] < widget.losses[0]
+    x = Value(1.0, "x")
+    y = x.sqrt() * 1.0  # sqrt has no derivative at 0
+    y.label = "y"
+    flat = LiveExplorer(y, parameters=[x])
+    flat.set_value("x", 0.0)
+    with pytest.raises(ValueError, match="the gradient of x is not a number here"):
+        flat.step()
+    assert flat.values == {"x": 0.0}
