@@ -1,9 +1,14 @@
 """Hypothesis profiles: derandomized under CI=true so a landing never depends on luck; more examples
-locally with HYPOTHESIS_PROFILE=explore."""
+locally with HYPOTHESIS_PROFILE=explore. And the browser the page tests click in."""
 
 import os
+from collections.abc import Iterator
 
+import pytest
 from hypothesis import HealthCheck, settings
+from playwright.sync_api import Browser, sync_playwright
+
+from benchmarks.browser import launch
 
 settings.register_profile(
     "ci", derandomize=True, max_examples=100, deadline=None, print_blob=True,
@@ -14,3 +19,12 @@ settings.register_profile("explore", max_examples=2000, deadline=None, print_blo
 settings.load_profile(
     os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI", "").lower() == "true" else "dev")
 )
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's chromium, headless, through Playwright; one per test module."""
+    with sync_playwright() as playwright:
+        launched = launch(playwright)
+        yield launched
+        launched.close()

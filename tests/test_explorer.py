@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 import re
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,14 +19,6 @@ import nn
 from autograd import Value
 from autograd.examples import WorkedExample
 from benchmarks.browser import launch
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = launch(playwright)
-        yield launched
-        launched.close()
 
 
 def worked_example() -> tuple[WorkedExample, Value]:

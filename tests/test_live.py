@@ -5,12 +5,11 @@ values, in Python and, drawn, in Chromium. The widget in a real JupyterLab: test
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 import autograd
 import nn
@@ -20,7 +19,6 @@ from autograd.explore import page_numbers
 from autograd.graph import Graph
 from autograd.passes import rerun
 from autograd.widgets import LiveExplorer
-from benchmarks.browser import launch
 
 
 def worked() -> tuple[WorkedExample, Value]:
@@ -157,14 +155,6 @@ def test_the_output_carries_the_static_page_of_the_current_state() -> None:
 
 
 # The page, given new numbers, shows what a page made for them shows --------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = launch(playwright)
-        yield launched
-        launched.close()
 
 
 def drawn_texts(page: Page) -> dict[str, list[str]]:

@@ -7,7 +7,6 @@ import base64
 import math
 import struct
 import zlib
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -127,14 +126,6 @@ def test_a_thirty_epoch_moons_timeline_fits_its_budget() -> None:
     assert len(page.html.encode("utf-8")) <= 5e6
     with pytest.raises(ValueError, match="more than max_bytes=1,000"):
         history.explore(max_bytes=1000)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = launch(playwright)
-        yield launched
-        launched.close()
 
 
 def test_scrubbing_to_a_point_shows_what_was_recorded_there(browser: Browser, tmp_path: Path) -> None:
