@@ -17,6 +17,13 @@ Numbers and Values:
 - ``as_values(items, where)``: Values as they are, numbers as new leaves.
 - ``real_array(values, where)``: an array or nested sequences as float64, refusing strings, bools and complex.
 
+Pages of recorded passes:
+
+- ``explore_options(root, options)``: ``explore``'s options checked, with their defaults.
+- ``explore_pass(recorded, settings)``: the explorer page of a pass already recorded (``record``).
+- ``page_numbers(recorded, levels)``: a page's numbers for another pass over the same graph, which
+  ``Explorer.renumbered`` shows without a new layout (``nn``'s training timeline uses these three).
+
 Files:
 
 - ``write_atomically(path, data)``: how the engine writes every file: all of it or, after a crash, the old one.
@@ -24,6 +31,8 @@ Files:
 """
 
 from autograd.define import define_op
+from autograd.explore import explore_pass, page_numbers
+from autograd.explore import settings_of as explore_options
 from autograd.files import open_regular_file, write_atomically
 from autograd.rules import RULES, Rule, everywhere, float_of
 from autograd.validation import as_float, is_real, is_whole, real_array, whole_number
@@ -37,10 +46,13 @@ __all__ = [
     "as_values",
     "define_op",
     "everywhere",
+    "explore_options",
+    "explore_pass",
     "float_of",
     "is_real",
     "is_whole",
     "open_regular_file",
+    "page_numbers",
     "real_array",
     "whole_number",
     "write_atomically",

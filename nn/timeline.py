@@ -18,8 +18,8 @@ from typing import Any, Unpack
 import numpy as np
 
 import autograd
-from autograd.explore import ExploreOptions, Explorer, explore_pass, page_numbers, settings_of
-from autograd.passes import Pass, record
+from autograd import ExploreOptions, Explorer, Pass, record
+from autograd.extend import explore_options, explore_pass, page_numbers
 from nn import replay
 from nn.module import Module
 
@@ -68,7 +68,7 @@ class History(dict[str, list[float]]):
         last = self.watched[-1].recorded
         for point in self.watched:
             _check_same_graph(point, last)
-        settings = settings_of(last.root, options)
+        settings = explore_options(last.root, options)
         settings["title"] = settings["title"] or f"{last.graph.name(last.root)} while training"
         explorer = explore_pass(last, settings)
         levels = explorer.data["levels"]
