@@ -204,6 +204,11 @@ def test_new_numbers_rewrite_every_number_drawn(browser: Browser, tmp_path: Path
     page.evaluate("n => chainrule.setNumbers(n)", page_numbers(recorded, before.data["levels"], True))
     assert drawn_texts(page) == drawn_texts(open_explorer(browser, after.html, tmp_path, "after"))
     assert page.evaluate("chainrule.data") == after.data
+    if case == "worked example":  # stepping through backward, on the new values, as backward_steps writes it
+        written = [str(step) for step in autograd.backward_steps(root)]
+        assert page.evaluate("n => Array.from({length: n}, (_, k) => chainrule.stepText(k))", len(written)) == written
+        page.evaluate("chainrule.goTo(4, true)")
+        assert page.inner_text("#panel-body .step-text") == written[3]
     assert page.evaluate(FILLS) == open_explorer(browser, after.html, tmp_path, "after").evaluate(FILLS)
 
 
