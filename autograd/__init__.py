@@ -14,6 +14,7 @@ from autograd.define import define_op
 from autograd.errors import AnomalyError, GradcheckError, StaleGraphError
 from autograd.explain import Explanation, explain
 from autograd.explore import ExploreOptions, Explorer, explore
+from autograd.forward import hessian, jacobian, jvp
 from autograd.gradient_checks import gradcheck, gradgradcheck
 from autograd.graph import Graph, topological_order
 from autograd.modes import allow_stale, detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad
@@ -76,8 +77,11 @@ __all__ = [
     "grad",
     "gradcheck",
     "gradgradcheck",
+    "hessian",
     "is_anomaly_enabled",
     "is_grad_enabled",
+    "jacobian",
+    "jvp",
     "label_prefix",
     "local_partials",
     "log",

@@ -24,7 +24,8 @@ from autograd.state import kept_grads, paused_gc
 from autograd.validation import as_float
 from autograd.value import Value, describe_inputs, input_data, with_context
 
-__all__ = ["Recorder", "backward", "chain_rule", "check_value", "grad", "local_partials", "zero_grad"]
+__all__ = ["Recorder", "backward", "chain_rule", "check_value", "grad", "local_partials", "step_partials",
+           "zero_grad"]
 
 Recorder = Callable[[int, int, Any, Sequence[Any], Sequence[tuple[Any, Any]]], None]
 """``recorder(step, node, upstream, partials, grads)``, called by ``chain_rule`` after each op node's step:
@@ -210,9 +211,16 @@ def _chain_rule_on_floats(order: Sequence[Value]) -> None:
                 parent.grad += partial * g
 
 
+def step_partials(node: Value, step: int, graph: Graph, where: str) -> Sequence[float]:
+    """Op node ``node``'s local partials as forward mode reads them (``autograd.forward``): the same rows
+    and checks as a backward step, an error naming ``where`` and the forward step."""
+    assert node._rule is not None
+    return _partials(node, node._rule, False, step, graph, phase=f"{where}: forward step")
+
+
 def _partials(
     node: Value, rule: Rule, create_graph: bool, step: int, graph: Graph | Sequence[Value],
-    needed: set[Value] | None = None, undefined: float | None = None,
+    needed: set[Value] | None = None, undefined: float | None = None, phase: str = "backward step",
 ) -> Sequence[Any]:
     """One step's local partials ∂node/∂parent: floats, or Values with ``create_graph`` (the rule applied
     to the parent Values records their graph). A partial that does not exist here is an error only for a
@@ -242,7 +250,7 @@ def _partials(
             raise
         named = graph if isinstance(graph, Graph) else Graph(graph)
         where = describe_inputs(rule, parents, node._arg, named)
-        message = f"backward step {step}, the partials of {where}: {error}"
+        message = f"{phase} {step}, the partials of {where}: {error}"
         raise with_context(error, message) from (None if rule.builtin else error)
     return partials
 

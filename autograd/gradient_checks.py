@@ -6,6 +6,8 @@ from collections.abc import Callable, Sequence
 
 from autograd.backprop import grad
 from autograd.errors import GradcheckError
+from autograd.forward import MODES, tangents
+from autograd.graph import Graph
 from autograd.modes import no_grad
 from autograd.rules import float_of
 from autograd.validation import as_float
@@ -22,23 +24,45 @@ def gradcheck(
     eps: float = 1e-6,
     atol: float = 1e-5,
     rtol: float = 1e-4,
+    modes: Sequence[str] = ("rev", "fwd"),
 ) -> bool:
-    """Check ∂fn/∂inputs from ``grad`` against central differences (f(x+eps) − f(x−eps)) / 2eps.
+    """Check ∂fn/∂inputs against central differences (f(x+eps) − f(x−eps)) / 2eps, in each of ``modes``:
+    "rev" from ``grad`` (reverse mode, one pass), "fwd" from forward mode (``autograd.forward``, one pass per
+    input). Both read the same rule rows, so a wrong partial fails both.
 
     ``fn`` takes one Value per input and returns a Value. Returns True, or raises ``GradcheckError``
     listing each input whose analytic and numeric derivatives differ by more than atol + rtol·|numeric|.
     """
     points, labels = _points(inputs, "gradcheck")
     _check_tolerances(eps, atol, rtol, "gradcheck")
-    xs = [Value(p, label) for p, label in zip(points, labels, strict=True)]
-    analytic = [float_of(g) for g in grad(_call(fn, xs, "gradcheck"), xs)]
+    chosen = _modes(modes, "gradcheck")
     numeric = [
         (_evaluate(fn, _shift(points, i, eps)) - _evaluate(fn, _shift(points, i, -eps))) / (2 * eps)
         for i in range(len(points))
     ]
     entries = [(i, labels[i], f"input {i} ({labels[i]})") for i in range(len(points))]
-    _compare("gradcheck", "derivatives", points, entries, analytic, numeric, atol, rtol)
+    for mode in chosen:
+        xs = [Value(p, label) for p, label in zip(points, labels, strict=True)]
+        out = _call(fn, xs, "gradcheck")
+        if mode == "rev":
+            analytic = [float_of(g) for g in grad(out, xs)]
+        else:
+            graph = Graph.below([out])
+            analytic = [tangents(graph, {x: 1.0}, where="gradcheck")[-1] for x in xs]
+        _compare(_named("gradcheck", mode, chosen), "derivatives", points, entries, analytic, numeric, atol, rtol)
     return True
+
+
+def _modes(modes: Sequence[str], where: str) -> tuple[str, ...]:
+    chosen = (modes,) if isinstance(modes, str) else tuple(modes)
+    if not chosen or any(m not in MODES for m in chosen):
+        raise ValueError(f"{where}: modes must be 'rev', 'fwd' or both, got {modes!r}")
+    return chosen
+
+
+def _named(where: str, mode: str, chosen: Sequence[str]) -> str:
+    """The check's name in its error: with the mode when both run, so that a message says which failed."""
+    return f"{where} ({'reverse' if mode == 'rev' else 'forward'} mode)" if len(chosen) > 1 else where
 
 
 def gradgradcheck(
@@ -47,15 +71,16 @@ def gradgradcheck(
     eps: float = 1e-6,
     atol: float = 1e-5,
     rtol: float = 1e-4,
+    modes: Sequence[str] = ("rev", "fwd"),
 ) -> bool:
-    """Check the second derivatives ∂²fn/∂xᵢ∂xⱼ from ``grad(create_graph=True)`` against central
-    differences of the first derivatives. Returns True or raises ``GradcheckError`` listing each (i, j)."""
+    """Check the second derivatives ∂²fn/∂xᵢ∂xⱼ against central differences of the first derivatives, in
+    each of ``modes``: "rev" differentiates ``grad(create_graph=True)``'s gradient by reverse mode again,
+    "fwd" by forward mode (forward over reverse, as ``autograd.hessian``). Returns True or raises
+    ``GradcheckError`` listing each (i, j)."""
     points, labels = _points(inputs, "gradgradcheck")
     _check_tolerances(eps, atol, rtol, "gradgradcheck")
+    chosen = _modes(modes, "gradgradcheck")
     n = len(points)
-    xs = [Value(p, label) for p, label in zip(points, labels, strict=True)]
-    first = grad(_call(fn, xs, "gradgradcheck"), xs, create_graph=True)
-    hessian = [[float(h) for h in grad(g, xs)] if isinstance(g, Value) else [0.0] * n for g in first]
     columns = [
         [(a - b) / (2 * eps) for a, b in zip(_gradient(fn, _shift(points, j, eps)),
                                              _gradient(fn, _shift(points, j, -eps)), strict=True)]
@@ -63,9 +88,20 @@ def gradgradcheck(
     ]
     pairs = [(i, j) for i in range(n) for j in range(n)]
     entries = [((i, j), (labels[i], labels[j]), f"∂²/∂{labels[i]}∂{labels[j]} {(i, j)}") for i, j in pairs]
-    analytic = [hessian[i][j] for i, j in pairs]
     numeric = [columns[j][i] for i, j in pairs]
-    _compare("gradgradcheck", "second derivatives", points, entries, analytic, numeric, atol, rtol)
+    for mode in chosen:
+        xs = [Value(p, label) for p, label in zip(points, labels, strict=True)]
+        first = list(grad(_call(fn, xs, "gradgradcheck"), xs, create_graph=True))
+        if mode == "rev":
+            second = [[float(h) for h in grad(g, xs)] if isinstance(g, Value) else [0.0] * n for g in first]
+        else:
+            graph = Graph.below(first)
+            index = {id(g): k for k, g in enumerate(graph.nodes)}
+            moved = [tangents(graph, {x: 1.0}, where="gradgradcheck") for x in xs]
+            second = [[moved[j][index[id(g)]] for j in range(n)] for g in first]
+        analytic = [second[i][j] for i, j in pairs]
+        _compare(_named("gradgradcheck", mode, chosen), "second derivatives", points, entries, analytic, numeric,
+                 atol, rtol)
     return True
 
 

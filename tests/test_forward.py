@@ -1,0 +1,128 @@
+"""Forward mode (autograd.forward): jvp, jacobian, hessian and the checks in both modes, against reverse mode,
+central differences and closed forms, over random graphs."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import autograd
+from autograd import GradcheckError, Value, define_op, gradcheck, gradgradcheck, hessian, jacobian, jvp
+from autograd.testing import Expression, expressions, finite_floats
+
+wrong_square = define_op("wrong_square_for_forward_tests", lambda x: x * x, lambda x, out: (x,))
+
+
+def two_outputs(x: Value, y: Value) -> tuple[Value, Value]:
+    return x * y + x.sin(), (x * x).exp() / y
+
+
+def test_jvp_is_the_directional_derivative_in_closed_form() -> None:
+    value, slope = jvp(lambda x, y: x * y + x.sin(), [1.0, 2.0], [1.0, 0.5])
+    assert value == 2.0 + math.sin(1.0)
+    assert slope == pytest.approx((2.0 + math.cos(1.0)) * 1.0 + 1.0 * 0.5, rel=1e-15)
+    values, slopes = jvp(two_outputs, [1.0, 2.0], [0.0, 1.0])
+    assert values == pytest.approx((2.0 + math.sin(1.0), math.e / 2))
+    assert slopes == pytest.approx((1.0, -math.e / 4), rel=1e-15)
+
+
+def test_jacobian_both_ways_in_closed_form() -> None:
+    expected = ((2.0 + math.cos(1.0), 1.0), (2 * math.e / 2, -math.e / 4))
+    for mode in ("rev", "fwd"):
+        got = jacobian(two_outputs, [1.0, 2.0], mode=mode)
+        assert len(got) == 2
+        for row, want in zip(got, expected, strict=True):
+            assert row == pytest.approx(want, rel=1e-15)
+
+
+def test_hessian_in_closed_form() -> None:
+    h = hessian(lambda x, y: x * x * y + y.tanh(), [1.0, 2.0])
+    sech2 = 1 / math.cosh(2.0) ** 2
+    assert h[0] == pytest.approx((4.0, 2.0), rel=1e-15)
+    assert h[1] == pytest.approx((2.0, -2 * math.tanh(2.0) * sech2), rel=1e-12)
+
+
+def test_an_input_the_output_ignores_has_zero_derivative_both_ways() -> None:
+    def first(x: Value, y: Value) -> Value:
+        return x * 3.0
+
+    assert jacobian(first, [1.0, 2.0], "fwd") == jacobian(first, [1.0, 2.0], "rev") == ((3.0, 0.0),)
+    assert jvp(first, [1.0, 2.0], [0.0, 1.0]) == (3.0, 0.0)
+    assert hessian(first, [1.0, 2.0]) == ((0.0, 0.0), (0.0, 0.0))
+
+
+@pytest.mark.parametrize(("call", "error", "message"), [
+    (lambda: jvp(lambda x: x, [1.0, 2.0], [1.0]), ValueError, "2 primals but 1 tangents"),
+    (lambda: jvp(lambda x: x, [1.0], [math.inf]), ValueError, r"tangents\[0\] must be a finite number, got inf"),
+    (lambda: jvp(lambda x: x, [1.0], [math.nan]), ValueError, r"tangents\[0\] must be a finite number"),
+    (lambda: jvp(lambda x: 3.0, [1.0], [1.0]), TypeError, "jvp: f must return a Value or a non-empty sequence"),
+    (lambda: jvp(lambda x: [], [1.0], [1.0]), TypeError, "f must return a Value or a non-empty sequence"),
+    (lambda: jvp(lambda x: x, [], []), TypeError, "primals must be a non-empty sequence"),
+    (lambda: jvp(lambda x: x, [1.0], "1"), TypeError, "tangents must be a sequence of numbers"),
+    (lambda: jvp(lambda x: x, ["a"], [1.0]), TypeError, r"jvp: primals\[0\]"),
+    (lambda: jacobian(lambda x: x, [1.0], mode="sideways"), ValueError, "mode must be 'rev' or 'fwd', got 'sideways'"),
+    (lambda: hessian(two_outputs, [1.0, 2.0]), TypeError, "hessian: f must return one Value, got 2"),
+    (lambda: gradcheck(lambda x: x, [1.0], modes=("up",)), ValueError, "modes must be 'rev', 'fwd' or both"),
+    (lambda: gradgradcheck(lambda x: x, [1.0], modes=()), ValueError, "modes must be 'rev', 'fwd' or both"),
+    (lambda: jvp(lambda x: x.log(), [-1.0], [1.0]), ValueError, r"log\(x0=-1\.0\)"),
+    (lambda: jvp(lambda x: x.sqrt(), [0.0], [1.0]), ValueError, "jvp: forward step 1, the partials of sqrt"),
+])
+def test_bad_input_says_what_is_wrong(call, error, message) -> None:
+    with pytest.raises(error, match=message):
+        call()
+
+
+@pytest.mark.parametrize("mode", ["rev", "fwd"])
+def test_a_wrong_user_partial_is_caught_in_either_mode(mode: str) -> None:
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(wrong_square, [Value(3.0, "x")], modes=(mode,))
+    assert info.value.mismatches[0]["analytic"] == 3.0
+    assert info.value.mismatches[0]["numeric"] == pytest.approx(6.0, rel=1e-6)
+    with pytest.raises(GradcheckError, match=r"gradcheck \(forward mode\)"):
+        gradcheck(wrong_square, [3.0], modes=("fwd", "rev"))
+
+
+@given(expressions(max_inputs=3), st.data())
+def test_u_dot_jv_equals_ujt_dot_v(expr: Expression, data: st.DataObject) -> None:
+    """⟨u, J v⟩ from forward mode equals ⟨uᵀJ, v⟩ from reverse mode (one output, so u is a number)."""
+    n = len(expr.inputs)
+    v = data.draw(st.lists(finite_floats(-2.0, 2.0), min_size=n, max_size=n))
+    u = data.draw(finite_floats(-2.0, 2.0))
+    _, jv = jvp(expr, expr.inputs, v)
+    xs = [Value(p) for p in expr.inputs]
+    ujt = [u * g for g in autograd.grad(expr(*xs), xs)]
+    assert u * jv == pytest.approx(math.fsum(a * b for a, b in zip(ujt, v, strict=True)), rel=1e-9, abs=1e-9)
+
+
+@given(expressions(max_inputs=3))
+def test_jacobian_both_ways_equals_central_differences(expr: Expression) -> None:
+    forward = jacobian(expr, expr.inputs, mode="fwd")
+    reverse = jacobian(expr, expr.inputs, mode="rev")
+    assert forward[0] == pytest.approx(reverse[0], rel=1e-9, abs=1e-12)
+    eps = 1e-6
+    for j in range(len(expr.inputs)):
+        up, down = list(expr.inputs), list(expr.inputs)
+        up[j] += eps
+        down[j] -= eps
+        with autograd.no_grad():
+            numeric = (expr(*up).data - expr(*down).data) / (2 * eps)
+        assert forward[0][j] == pytest.approx(numeric, rel=1e-4, abs=1e-5)
+    assert gradcheck(expr, expr.inputs, modes=("fwd",))
+
+
+@settings(max_examples=40)
+@given(expressions(max_inputs=3))
+def test_hessian_is_symmetric_and_agrees_with_reverse_over_reverse(expr: Expression) -> None:
+    h = hessian(expr, expr.inputs)
+    n = len(expr.inputs)
+    xs = [Value(p) for p in expr.inputs]
+    first = autograd.grad(expr(*xs), xs, create_graph=True)
+    reverse = [[float(d) for d in autograd.grad(g, xs)] if isinstance(g, Value) else [0.0] * n for g in first]
+    for i in range(n):
+        for j in range(n):
+            assert h[i][j] == pytest.approx(h[j][i], rel=1e-7, abs=1e-9)
+            assert h[i][j] == pytest.approx(reverse[i][j], rel=1e-9, abs=1e-9)
+    assert gradgradcheck(expr, expr.inputs, atol=1e-4, rtol=1e-3, modes=("fwd",))
