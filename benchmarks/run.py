@@ -131,6 +131,7 @@ TARGETS: list[Target] = [
     _at_most("live_edit_worked", 100.0, "ms"),
     _at_most("live_edit_digits", 500.0, "ms"),
     _at_most("timeline_size", 5.0, "MB"),
+    _within("forward_chain", "backward", 1.5),
 ]
 """What ``make bench`` states as met or not, where the run measured what each needs."""
 

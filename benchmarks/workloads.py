@@ -382,6 +382,58 @@ def timeline_size(engine: str) -> list[float]:
     return [len(history.explore().html.encode("utf-8")) / 1e6]
 
 
+def _forward_or_backward(engine: str, root: Any, inputs: list[Any], direction: list[float]) -> list[float]:
+    """Seconds for one derivative pass over ``root``'s graph, the walk included: ``backward()`` (engine
+    "backward") or forward mode along ``direction`` of ``inputs`` (engine "chainrule"); three times each."""
+    from autograd.forward import _tangents_by_node
+    from autograd.graph import Graph, topological_order
+
+    times = []
+    for _ in range(3):
+        for x in inputs:
+            x.grad = 0.0
+        start = time.perf_counter()
+        if engine == "backward":
+            root.backward()
+        elif engine == "chainrule":
+            _tangents_by_node(Graph(topological_order(root)), dict(zip(inputs, direction, strict=True)), "bench")
+        else:
+            raise ValueError(engine)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def forward_chain(engine: str, n: int = 300_000) -> list[float]:
+    """One forward-mode pass (jvp's loop) against ``backward()`` on the deep chain's shape, y = y*1.0000001 +
+    1e-9, n times: one input and one output, so each mode needs one pass (target: forward at most 1.5x)."""
+    from autograd import Value
+
+    x = Value(1.0)
+    v = x
+    for _ in range(n):
+        v = v * 1.0000001 + 1e-9
+    return _forward_or_backward(engine, v, [x], [1.0])
+
+
+def forward_mlp(engine: str) -> list[float]:
+    """One forward-mode pass along a random direction of the parameters, against ``backward()``, on the loss
+    graph of micrograd's demo step (7,342 nodes, 337 parameters): one pass each, where the whole gradient
+    would take forward mode 337 passes and reverse mode one."""
+    import random
+
+    import autograd
+    import nn
+
+    X, y = _moons()
+    model = nn.MLP(2, [16, 16, 1], activation="relu", seed=0)
+    params = model.parameters()
+    scores = [model(x) for x in X]
+    data_loss = autograd.sum([(1 - yi * s).relu() for yi, s in zip(y, scores, strict=True)]) / len(X)
+    loss = data_loss + 1e-4 * autograd.dot(params, params)
+    rng = random.Random(0)
+    return _forward_or_backward(engine, loss, params, [rng.uniform(-1, 1) for _ in params])
+
+
 def deep_chain(engine: str, n: int = 1_000_000) -> list[float]:
     """y = y*1.0000001 + 1e-9, a million times, then the derivative of y with respect to its start."""
     start = time.perf_counter()
@@ -547,4 +599,6 @@ WORKLOADS: dict[str, tuple[Callable[[str], list[float]], tuple[str, ...], str]] 
     "live_edit_worked": (live_edit_worked, ("chainrule",), "ms"),
     "live_edit_digits": (live_edit_digits, ("chainrule",), "ms"),
     "timeline_size": (timeline_size, ("chainrule",), "MB"),
+    "forward_chain": (forward_chain, ("chainrule", "backward"), "s"),
+    "forward_mlp": (forward_mlp, ("chainrule", "backward"), "s"),
 }
