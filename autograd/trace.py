@@ -554,6 +554,54 @@ class Trace:
                 p.grad = p.grad + g
         return param_grads
 
+    def jvp(self, batch: Any, tangents: Any, parameters: Array | None = None,
+            parameter_tangents: Array | None = None) -> tuple[Array, Array]:
+        """Forward mode over a batch: the outputs (as ``forward`` gives them) and their tangents along
+        ``tangents`` (shaped as ``batch``: one direction per example) and ``parameter_tangents`` (a vector in
+        the order of ``parameters``, shared by every example; none by default). Each op's tangent is the sum of
+        its rule row's partials × its inputs' tangents, in the graph's order, on whole rows of the batch: the
+        same rows as the replay's backward, read the other way (one pass per direction)."""
+        outputs = self.forward(batch, parameters)
+        assert self._rows is not None
+        assert self._params is not None
+        rows, params = self._rows, self._params
+        moved = np.zeros_like(rows)
+        moved[: len(self.inputs)] = self._batch(tangents)
+        if not math.isfinite(float(moved.sum())):
+            raise TraceError("Trace.jvp: the tangents must be finite numbers")
+        shared = np.zeros(len(params))
+        if parameter_tangents is not None:
+            vector = _numbers(parameter_tangents, "Trace.jvp: parameter_tangents")
+            if vector.shape != (len(self.parameters),) or not np.isfinite(vector).all():
+                raise TraceError(f"Trace.jvp: parameter_tangents must be {len(self.parameters)} finite numbers, got "
+                                 f"shape {vector.shape}")
+            shared[: len(self.parameters)] = vector
+        row_of, param_of = self._row_of, self._param_of
+
+        def value(node: Value) -> Any:
+            return rows[row_of[id(node)]] if id(node) in row_of else params[param_of[id(node)]]
+
+        def tangent(node: Value) -> Any:
+            return moved[row_of[id(node)]] if id(node) in row_of else shared[param_of[id(node)]]
+
+        with np.errstate(all="ignore"):
+            for node in self.graph.nodes:
+                rule = node._rule
+                if rule is None:
+                    continue
+                parents = node.parents
+                partials = rule.partials(tuple(value(p) for p in parents), rows[row_of[id(node)]], node._arg)
+                total = np.zeros(rows.shape[1])
+                for partial, parent in zip(partials, parents, strict=True):
+                    total = total + np.asarray(partial, dtype=float) * tangent(parent)
+                moved[row_of[id(node)]] = total
+        out = moved[self._output_rows]
+        if not math.isfinite(float(out.sum())):
+            bad = next(n for n in self.graph.nodes if id(n) in row_of and not np.isfinite(moved[row_of[id(n)]]).all())
+            raise ValueError(f"Trace.jvp: the tangent of {_name(self.graph, bad)} is not finite in this batch (a "
+                             "partial that does not exist at some example's data)")
+        return outputs, (out[0] if self._single else out.T)
+
     def _check_guards(self, rows: Array, params: Array) -> None:
         for left, symbol, right, outcome, text in self._guards:
             got = COMPARATORS[symbol](_look_up(left, rows, params), _look_up(right, rows, params))

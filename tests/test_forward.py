@@ -126,3 +126,35 @@ def test_hessian_is_symmetric_and_agrees_with_reverse_over_reverse(expr: Express
             assert h[i][j] == pytest.approx(h[j][i], rel=1e-7, abs=1e-9)
             assert h[i][j] == pytest.approx(reverse[i][j], rel=1e-9, abs=1e-9)
     assert gradgradcheck(expr, expr.inputs, atol=1e-4, rtol=1e-3, modes=("fwd",))
+
+
+def test_trace_jvp_is_forward_mode_over_each_example() -> None:
+    import numpy as np
+
+    import nn
+    from autograd.graph import Graph
+
+    model = nn.MLP(3, [4, 2], seed=0)
+    traced = autograd.trace(lambda x: list(model(x)), np.zeros(3), parameters=model.parameters())
+    rng = np.random.default_rng(0)
+    batch, directions = rng.normal(size=(5, 3)), rng.normal(size=(5, 3))
+    shared = rng.normal(size=len(model.parameters()))
+    outputs, slopes = traced.jvp(batch, directions, parameter_tangents=shared)
+    assert slopes.shape == (5, 2)
+    for i in range(5):
+        xs = [Value(float(v)) for v in batch[i]]
+        outs = list(model(xs))
+        seeds = dict(zip(xs, directions[i].tolist(), strict=True))
+        seeds.update(zip(model.parameters(), shared.tolist(), strict=True))
+        graph = Graph.below(outs)
+        moved = autograd.forward.tangents(graph, seeds)
+        expected = [moved[graph.index(o)] for o in outs]
+        assert slopes[i] == pytest.approx(expected, rel=1e-12, abs=1e-15)
+        assert outputs[i] == pytest.approx([o.data for o in outs], rel=1e-15)
+    _, along_inputs = traced.jvp(batch, directions)  # no parameter tangents: the inputs' direction only
+    assert along_inputs[0] == pytest.approx(jvp(lambda a, b, c: list(model([a, b, c])), batch[0].tolist(),
+                                                directions[0].tolist())[1], rel=1e-12)
+    with pytest.raises(autograd.TraceError, match="the tangents must be finite"):
+        traced.jvp(batch, np.full((5, 3), np.inf))
+    with pytest.raises(autograd.TraceError, match="parameter_tangents must be 26 finite numbers"):
+        traced.jvp(batch, directions, parameter_tangents=np.ones(3))
