@@ -18,17 +18,18 @@ import json
 import math
 import re
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypedDict, Unpack
 
 from autograd.files import write_atomically
+from autograd.forward import forward_steps
 from autograd.graph import Graph
 from autograd.passes import Pass, node_formula, record
 from autograd.render import INSTALL_HINT, Canvas, GraphvizNotFoundError, checked_options, grad_color, label_prefix
-from autograd.validation import is_whole
+from autograd.validation import as_float, is_whole
 from autograd.value import Value
 
 __all__ = ["ExploreOptions", "Explorer", "explore", "page_data", "page_numbers", "with_numbers"]
@@ -58,6 +59,10 @@ class ExploreOptions(TypedDict, total=False):
     - ``max_bytes``: a page that would be larger raises ValueError (default 64 MiB).
     - ``scalars``: False leaves out the view of every scalar node, for a page of the coarser views only (a
       training timeline of a large network); it needs ``levels`` or ``cluster`` (default True).
+    - ``tangents``: leaf names and their tangents (``{"w1": 1.0}``): the page also runs forward mode along
+      them, from the same partials: each edge carries partial × tangent beside partial × upstream, the panel
+      gives each node's tangent beside its gradient, the step slider can sweep forward or backward, and a
+      counter says what the whole gradient costs each way. Default: none.
     """
 
     levels: Sequence[int]
@@ -73,6 +78,7 @@ class ExploreOptions(TypedDict, total=False):
     timeout: float
     max_bytes: int
     scalars: bool
+    tangents: Mapping[str, float]
 
 
 MAX_PAGE_BYTES = 64 * 2**20
@@ -153,6 +159,8 @@ def explore_pass(recorded: Pass, settings: dict[str, Any]) -> Explorer:
     graph = recorded.graph
     data = page_data(recorded, title=settings["title"], max_paths=settings["max_paths"],
                      color_by_grad=settings["color_by_grad"], precision=settings["precision"])
+    if settings.get("tangents") is not None:
+        data["forward"] = _forward_data(recorded, data, settings["tangents"])
     settings = {**settings, "time_steps": "time" in data}
     _check_size(len(_json_for_script(data).encode("utf-8")), settings["max_bytes"], "its snapshot")
     svgs = []
@@ -196,6 +204,7 @@ def settings_of(root: Value, options: ExploreOptions) -> dict[str, Any]:
         "max_nodes": options.get("max_nodes", 20_000), "max_paths": options.get("max_paths", 20),
         "max_bytes": options.get("max_bytes", MAX_PAGE_BYTES), "fan_at": options.get("fan_at", FAN_AT),
         "title": options.get("title"), "timeout": timeout, "scalars": scalars,
+        "tangents": options.get("tangents"),
     }
 
 
@@ -341,6 +350,36 @@ def with_numbers(data: dict[str, Any], numbers: dict[str, Any]) -> dict[str, Any
     return page
 
 
+def _forward_data(recorded: Pass, data: dict[str, Any], tangents: Any) -> dict[str, Any]:
+    """The forward sweep along ``tangents`` (leaf name → tangent), from the pass's own partials: each node's
+    tangent, each step's node, its terms (an edge and partial × the input's tangent) and its tangent, and
+    what the whole gradient costs: one forward pass per leaf, one reverse pass."""
+    graph = recorded.graph
+    if not isinstance(tangents, Mapping) or not tangents:
+        raise TypeError(f"explore: tangents must map leaf names to numbers, such as {{'x1': 1.0}}, got {tangents!r}")
+    leaves = {graph.name(n): n for n in graph.nodes if n.is_leaf}
+    seeds = {}
+    for name, tangent in tangents.items():
+        if name not in leaves:
+            shown = ", ".join(list(leaves)[:12]) + (", ..." if len(leaves) > 12 else "")
+            raise ValueError(f"explore: tangents: the graph has no leaf named {name!r}; its leaves are {shown}")
+        number = as_float(tangent, f"explore: tangents[{name!r}]")
+        if not math.isfinite(number):
+            raise ValueError(f"explore: tangents[{name!r}] must be a finite number, got {tangent!r}")
+        seeds[leaves[name]] = number
+    moved, steps = forward_steps(recorded, seeds)
+    edge_of = {(e["to"], e["position"]): k for k, e in enumerate(data["edges"])}
+    index = graph.index
+    return {
+        "seeds": {graph.name(n): t for n, t in seeds.items()},
+        "tangent": [_number(t) for t in moved],
+        "steps": [{"node": index(step.node), "tangent": _number(step.tangent), "text": str(step),
+                   "terms": [[edge_of[(index(step.node), k)], _number(c)] for k, _, _, _, c in step.terms]}
+                  for step in steps],
+        "passes": len(leaves),
+    }
+
+
 def _views(graph: Graph, settings: dict[str, Any]) -> list[tuple[str, Cluster | None]]:
     """The page's views, coarsest first: one per label depth of ``levels``, one for ``cluster``, one by time
     step for an unrolled network (labels ``t0.…``, ``t1.…`` as ``nn.RNN.unroll`` gives them), and the scalar
@@ -455,6 +494,7 @@ def _view_svg(
     if show_partials is None:
         show_partials = len(nodes) - len(fan_of) + len(fans) <= _PARTIAL_LABELS_UP_TO
     fan_edges: dict[tuple[int, int], int] = {}
+    forward_terms = {term[0]: term[1] for step in data.get("forward", {}).get("steps", []) for term in step["terms"]}
     for k, edge in enumerate(data["edges"]):
         if edge["from"] in fan_of:
             key = (fan_of[edge["from"]], edge["to"])
@@ -467,6 +507,10 @@ def _view_svg(
             upstream = recorded.grads[edge["to"]]
             lines = [f"∂={canvas.number(partial)}",
                      f"{canvas.number(partial)} × {canvas.number(upstream)} = {canvas.number(partial * upstream)}"]
+            if k in forward_terms:  # the forward sweep's partial × tangent, shown at its forward step
+                tangent = data["forward"]["tangent"][edge["from"]]
+                lines.append(f"{canvas.number(partial)} × {canvas.number(tangent)} = "
+                             f"{canvas.number(forward_terms[k])}")
         canvas.edge(f"n{edge['from']}", f"n{edge['to']}", lines, id=f"{prefix}e{k}")
     for (f, head), count in fan_edges.items():
         canvas.edge(f"f{f}", f"n{head}", [f"{count} edges"] if show_partials and count > 1 else [],

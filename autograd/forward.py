@@ -17,15 +17,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from autograd.backprop import grad, step_partials
 from autograd.graph import Graph
+from autograd.passes import Pass, step_formula
 from autograd.state import paused_gc
 from autograd.validation import as_float
 from autograd.value import Value, input_data
 
-__all__ = ["hessian", "jacobian", "jvp", "tangents"]
+__all__ = ["ForwardStep", "forward_steps", "hessian", "jacobian", "jvp", "tangents"]
 
 Function = Callable[..., Any]
 
@@ -173,3 +175,47 @@ def hessian(f: Function, primals: Sequence[Any]) -> tuple[tuple[float, ...], ...
         moved = _tangents_by_node(graph, {x: 1.0}, f"hessian (forward pass {j + 1})")
         columns.append([moved.get(g, 0.0) for g in gradient])
     return tuple(tuple(column[i] for column in columns) for i in range(len(xs)))
+
+
+@dataclass(frozen=True, repr=False)
+class ForwardStep:
+    """One op node's turn in a forward sweep: its tangent ṫ(node) = Σ ∂node/∂input × ṫ(input), each term
+    ``(position, input, partial, its tangent, partial × its tangent)`` for the inputs that move."""
+
+    index: int
+    node: Value
+    tangent: float
+    terms: tuple[tuple[int, Value, float, float, float], ...]
+    graph: Graph
+
+    def __str__(self) -> str:
+        operand = self.graph.operand
+        named = " + ".join(f"{partial:.6g} × ṫ({operand(p)})" for _, p, partial, _, _ in self.terms)
+        numbers = " + ".join(f"{partial:.6g} × {t:.6g}" for _, _, partial, t, _ in self.terms)
+        return (f"forward step {self.index}: {step_formula(self.graph, self.node)}, "
+                f"ṫ({operand(self.node)}) = {named} = {numbers} = {self.tangent:.6g}")
+
+
+def forward_steps(recorded: Pass, seeds: Mapping[Value, float]) -> tuple[list[float], list[ForwardStep]]:
+    """The forward sweep over a recorded pass, from its partials (no partial is evaluated again): every node's
+    tangent along ``seeds``, and the steps of the op nodes that move, in the graph's order."""
+    graph = recorded.graph
+    index = graph.index
+    moved = [0.0] * len(graph)
+    moving = [False] * len(graph)
+    for node, tangent in seeds.items():
+        moved[index(node)] = tangent
+        moving[index(node)] = True
+    steps: list[ForwardStep] = []
+    for i, node in enumerate(graph.nodes):
+        parents = graph.parents[i]
+        if node.rule is None or moving[i] or not any(moving[p] for p in parents):
+            continue
+        terms = tuple((k, graph.nodes[p], partial, moved[p], partial * moved[p])
+                      for k, (p, partial) in enumerate(zip(parents, recorded.partials[i], strict=True)) if moving[p])
+        total = 0.0
+        for term in terms:
+            total += term[4]
+        moved[i], moving[i] = total, True
+        steps.append(ForwardStep(len(steps) + 1, node, total, terms, graph))
+    return moved, steps

@@ -63,6 +63,9 @@ class LiveExplorer(anywidget.AnyWidget):
 
     def __init__(self, root: Value, *, parameters: Iterable[Value] = (), lr: float = 0.5, height: int = 640,
                  **options: Unpack[ExploreOptions]) -> None:
+        if options.get("tangents") is not None:
+            raise ValueError("LiveExplorer: tangents (forward mode) are not live; use autograd.explore(root, "
+                             "tangents=...)")
         settings = settings_of(root, options)
         graph = Graph.of(root)
         if len(graph) > settings["max_nodes"]:

@@ -65,6 +65,8 @@ class History(dict[str, list[float]]):
         between two points (a model whose ops depend on its data)."""
         if not self.watched:
             raise ValueError("History.explore: fit watched no example; pass watch=(x, y) to nn.fit")
+        if options.get("tangents") is not None:
+            raise ValueError("History.explore: a timeline shows no tangents; explore one point's graph for them")
         last = self.watched[-1].recorded
         for point in self.watched:
             _check_same_graph(point, last)

@@ -158,3 +158,61 @@ def test_trace_jvp_is_forward_mode_over_each_example() -> None:
         traced.jvp(batch, np.full((5, 3), np.inf))
     with pytest.raises(autograd.TraceError, match="parameter_tangents must be 26 finite numbers"):
         traced.jvp(batch, directions, parameter_tangents=np.ones(3))
+
+
+def test_the_explorer_sweeps_forward_and_backward(browser, tmp_path) -> None:
+    from autograd.examples import WorkedExample
+    from autograd.forward import forward_steps
+
+    example = WorkedExample()
+    total = example.forward()
+    page_file = autograd.explore(total, tangents={"w1": 1.0}).save(tmp_path / "both.html")
+    recorded = autograd.record(total)
+    _, sweep = forward_steps(recorded, {example.values["w1"]: 1.0})
+    backward = [str(step) for step in autograd.backward_steps(total)]
+    page = browser.new_page(viewport={"width": 1400, "height": 800})
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(page_file.as_uri())
+    page.wait_for_function("() => window.chainrule !== undefined")
+    assert page.inner_text("#cost") == "the whole gradient: 12 forward passes (one per leaf) or 1 backward pass"
+    page.click("#sweep")
+    assert page.evaluate("chainrule.sweep()") == "forward"
+    assert page.get_attribute("#step", "max") == str(len(sweep)) == "13"
+    page.click("#step")
+    page.keyboard.press("Home")
+    assert page.inner_text("#step-label") == "before the forward sweep"
+    for k, step in enumerate(sweep, start=1):
+        page.click("#next")
+        assert page.inner_text("#step-label") == f"forward step {k} of 13"
+        assert page.inner_text("#panel-body .step-text") == str(step)
+        lit = page.evaluate("Array.from(document.querySelectorAll('g.edge.forward-active')).length")
+        assert lit == len(step.terms)
+    assert sweep[-1].tangent == pytest.approx(autograd.grad(total, [example.values["w1"]])[0], rel=1e-12)
+    names = [n["name"] for n in page.evaluate("chainrule.data.nodes")]
+    page.evaluate("i => chainrule.select(i, false)", names.index("out_h1"))
+    assert f"tangent\t{sweep[1].tangent:.6g}" in page.inner_text("#panel-body .facts")
+    page.click("#sweep")
+    assert page.evaluate("chainrule.sweep()") == "backward"
+    assert page.get_attribute("#step", "max") == str(len(backward))
+    page.click("#step")
+    page.keyboard.press("Home")
+    for k, text in enumerate(backward, start=1):
+        page.click("#next")
+        assert page.inner_text("#panel-body .step-text") == text, k
+    assert errors == []
+
+
+def test_tangents_must_name_leaves_with_finite_numbers() -> None:
+    from autograd.examples import WorkedExample
+    from autograd.widgets import LiveExplorer
+
+    total = WorkedExample().forward()
+    with pytest.raises(ValueError, match="tangents: the graph has no leaf named 'E'"):
+        autograd.explore(total, tangents={"E": 1.0})
+    with pytest.raises(ValueError, match=r"tangents\['w1'\] must be a finite number"):
+        autograd.explore(total, tangents={"w1": math.inf})
+    with pytest.raises(TypeError, match="tangents must map leaf names to numbers"):
+        autograd.explore(total, tangents=[1.0])  # type: ignore[typeddict-item]
+    with pytest.raises(ValueError, match=r"tangents \(forward mode\) are not live"):
+        LiveExplorer(total, tangents={"w1": 1.0})

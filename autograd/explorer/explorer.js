@@ -198,6 +198,7 @@
     delete panel.dataset.node;
     delete panel.dataset.step;
     delete panel.dataset.fan;
+    delete panel.dataset.forward;
     if (liveEdit) liveEdit.hidden = true;
   }
 
@@ -225,6 +226,11 @@
     var gradRow = row(facts, ["grad", gradShown(i) + "  (∂" + rootName + "/∂" + sayOf(i) + (stepping() ?
       (shownGrads[i] === null ? ", not reached at step " : ", so far at step ") + at + " of " + steps.length : "") + ")"]);
     gradRow.className = "grad-row";
+    if (forward) {
+      var t = tangentAt(i, sweeping === "forward" ? atForward : forward.steps.length);
+      row(facts, ["tangent", (t === null ? "·" : fmt(t)) + "  (ṫ, ∂" + sayOf(i) + " along " + along +
+        ", forward mode)"]).className = "tangent-row";
+    }
     panel.appendChild(facts);
     var actions = el("div", "actions");
     actions.appendChild(button("Show its neighbourhood (n)", "The node, its inputs and its users, one or two steps out",
@@ -812,7 +818,8 @@
     edges.forEach(function (edge, k) {
       var element = byId("v" + scalarView + "-e" + k);
       var texts = element ? element.querySelectorAll("text") : [];
-      if (texts.length >= 2) texts[texts.length - 1].classList.add("contribution");
+      if (texts.length >= 2) texts[1].classList.add("contribution");
+      if (texts.length >= 3) texts[2].classList.add("forward");
     });
   }
 
@@ -877,28 +884,33 @@
     playButton.textContent = "▶ play";
   }
 
+  // The slider sweeps backward, or, with tangents, forward (setSweep).
+  function position() { return sweeping === "forward" ? atForward : at; }
+  function lastStep() { return sweeping === "forward" ? forward.steps.length : steps.length; }
+  function moveTo(k) { if (sweeping === "forward") goForward(k, true); else goTo(k, true); }
+
   function play() {
     if (timer !== null) { pause(); return; }
     if (current !== scalarView) showView(scalarView);
-    if (at >= steps.length) goTo(0, true);
+    if (position() >= lastStep()) moveTo(0);
     playButton.textContent = "❚❚ pause";
     timer = setInterval(function () {
-      if (at >= steps.length) { pause(); return; }
-      goTo(at + 1, true);
+      if (position() >= lastStep()) { pause(); return; }
+      moveTo(position() + 1);
     }, 700);
   }
 
   function step(delta) {
     pause();
     if (current !== scalarView) showView(scalarView);
-    goTo(at + delta, true);
+    moveTo(position() + delta);
   }
 
   byId("previous").addEventListener("click", function () { step(-1); });
   byId("next").addEventListener("click", function () { step(1); });
   playButton.addEventListener("click", play);
   slider.addEventListener("input", function () {
-    pause(); if (current !== scalarView) showView(scalarView); goTo(Number(slider.value), true);
+    pause(); if (current !== scalarView) showView(scalarView); moveTo(Number(slider.value));
   });
 
   // Search ----------------------------------------------------------------------------------------------------
@@ -1018,9 +1030,9 @@
     } else if (key === "ArrowRight") {
       step(1);
     } else if (key === "Home") {
-      step(-steps.length);
+      step(-lastStep());
     } else if (key === "End") {
-      step(steps.length);
+      step(lastStep());
     } else if (key === "+" || key === "=") {
       zoomer.zoomIn();
     } else if (key === "-" || key === "_") {
@@ -1070,6 +1082,87 @@
       if (made) refit(current);
     });
   }).observe(canvas);
+
+  // Forward mode ----------------------------------------------------------------------------------------------
+  // With explore(tangents=...), the page also holds the forward sweep along the tangents, from the same partials:
+  // each op node's tangent ṫ = Σ ∂node/∂input × ṫ(input), in the graph's order. The slider sweeps either way.
+
+  var forward = data.forward || null;
+  var sweeping = "backward";
+  var atForward = forward ? forward.steps.length : 0;
+  var forwardOf = new Array(nodes.length).fill(-1);
+  if (forward) forward.steps.forEach(function (record, k) { forwardOf[record.node] = k; });
+  var seedNames = forward ? Object.keys(forward.seeds) : [];
+  var along = seedNames.map(function (name) { return name + " = " + fmt(forward.seeds[name]); }).join(", ");
+
+  // A node's tangent after the first k forward steps; null while its step has not run.
+  function tangentAt(i, k) {
+    return forwardOf[i] >= 0 && forwardOf[i] >= k ? null : num(forward.tangent[i]);
+  }
+
+  function goForward(k, withPanel) {
+    atForward = Math.max(0, Math.min(forward.steps.length, k));
+    slider.value = String(atForward);
+    document.querySelectorAll(".stepping").forEach(function (e) { e.classList.remove("stepping"); });
+    document.querySelectorAll("g.edge.active, g.edge.forward-active").forEach(function (e) {
+      e.classList.remove("active");
+      e.classList.remove("forward-active");
+    });
+    stepLabel.textContent = atForward === 0 ? "before the forward sweep" :
+      "forward step " + atForward + " of " + forward.steps.length;
+    if (atForward > 0) {
+      var record = forward.steps[atForward - 1];
+      var nodeEl = nodeElement(record.node);
+      if (nodeEl) nodeEl.classList.add("stepping");
+      record.terms.forEach(function (term) {
+        var element = edgeElement(term[0]);
+        if (element) element.classList.add("forward-active");
+      });
+    }
+    if (!withPanel) return;
+    clearPanel();
+    if (atForward === 0) {
+      panel.appendChild(el("h2", null, "Before the forward sweep"));
+      panel.appendChild(el("p", "hint", "Only the seeds have tangents: " + along + ". Step forward: each node's " +
+        "tangent is the sum of its partials × its inputs' tangents."));
+      return;
+    }
+    var shown = forward.steps[atForward - 1];
+    panel.dataset.forward = String(atForward);
+    panel.appendChild(el("h2", null, "Forward step " + atForward + " of " + forward.steps.length + ": " +
+      sayOf(shown.node)));
+    panel.appendChild(el("div", "step-text", shown.text));
+  }
+
+  var sweepButton = byId("sweep");
+
+  function setSweep(name) {
+    if (!forward || (name !== "forward" && name !== "backward")) return;
+    pause();
+    sweeping = name;
+    slider.max = String(lastStep());
+    sweepButton.textContent = name === "forward" ? "sweep: forward ↑" : "sweep: backward ↓";
+    sweepButton.setAttribute("aria-pressed", String(name === "forward"));
+    document.body.dataset.sweep = name;
+    if (current !== scalarView) showView(scalarView);
+    if (name === "forward") {
+      nodes.forEach(function (node, i) {  // every gradient shown again, as the backward sweep left them
+        var element = byId("v" + scalarView + "-n" + i);
+        if (element) element.classList.remove("unreached");
+      });
+      goForward(forward.steps.length, true);
+    } else {
+      goTo(steps.length, true);
+    }
+  }
+
+  if (forward) {
+    sweepButton.hidden = false;
+    sweepButton.addEventListener("click", function () { setSweep(sweeping === "forward" ? "backward" : "forward"); });
+    var cost = byId("cost");
+    cost.hidden = false;
+    cost.textContent = "the whole gradient: " + forward.passes + " forward passes (one per leaf) or 1 backward pass";
+  }
 
   // New numbers for the same graph -------------------------------------------------------------------------------
   // A live page (autograd.widgets.LiveExplorer) and a training timeline receive the numbers of another pass
@@ -1183,7 +1276,7 @@
       if (!texts || texts.length < 2) return;
       var edge = edges[k], upstream = nodes[edge.to].grad;
       setLine(texts, 0, "∂=" + fmt(edge.partial, p));
-      setLine(texts, texts.length - 1, fmt(edge.partial, p) + " × " + fmt(upstream, p) + " = " +
+      setLine(texts, 1, fmt(edge.partial, p) + " × " + fmt(upstream, p) + " = " +
         fmt(num(edge.partial) * num(upstream), p));
     });
   }
@@ -1356,6 +1449,7 @@
     data: data, select: select, goTo: goTo, showView: showView, fmt: fmt, openBox: openBox, openNear: openNear,
     stepText: stepText, current: function () { return current; }, step: function () { return at; },
     setNumbers: setNumbers, showEpoch: function (k) { if (timeline) showEpoch(k); },
+    setSweep: setSweep, sweep: function () { return sweeping; }, forwardStep: function () { return atForward; },
     epoch: function () { return shownEpoch; }, live: function () { return live; },
     zoom: function () { var z = zoomers[current]; return z ? z.getSizes().realZoom : null; },
   };
