@@ -63,6 +63,8 @@ class ExploreOptions(TypedDict, total=False):
       them, from the same partials: each edge carries partial × tangent beside partial × upstream, the panel
       gives each node's tangent beside its gradient, the step slider can sweep forward or backward, and a
       counter says what the whole gradient costs each way. Default: none.
+    - ``wrt``: with ``tangents``, the names of the leaves whose gradient the counter counts, such as a
+      network's weights and biases (default: every leaf).
     """
 
     levels: Sequence[int]
@@ -79,6 +81,7 @@ class ExploreOptions(TypedDict, total=False):
     max_bytes: int
     scalars: bool
     tangents: Mapping[str, float]
+    wrt: Sequence[str]
 
 
 MAX_PAGE_BYTES = 64 * 2**20
@@ -160,7 +163,7 @@ def explore_pass(recorded: Pass, settings: dict[str, Any]) -> Explorer:
     data = page_data(recorded, title=settings["title"], max_paths=settings["max_paths"],
                      color_by_grad=settings["color_by_grad"], precision=settings["precision"])
     if settings.get("tangents") is not None:
-        data["forward"] = _forward_data(recorded, data, settings["tangents"])
+        data["forward"] = _forward_data(recorded, data, settings["tangents"], settings.get("wrt"))
     settings = {**settings, "time_steps": "time" in data}
     _check_size(len(_json_for_script(data).encode("utf-8")), settings["max_bytes"], "its snapshot")
     svgs = []
@@ -204,7 +207,7 @@ def settings_of(root: Value, options: ExploreOptions) -> dict[str, Any]:
         "max_nodes": options.get("max_nodes", 20_000), "max_paths": options.get("max_paths", 20),
         "max_bytes": options.get("max_bytes", MAX_PAGE_BYTES), "fan_at": options.get("fan_at", FAN_AT),
         "title": options.get("title"), "timeout": timeout, "scalars": scalars,
-        "tangents": options.get("tangents"),
+        "tangents": options.get("tangents"), "wrt": options.get("wrt"),
     }
 
 
@@ -350,10 +353,11 @@ def with_numbers(data: dict[str, Any], numbers: dict[str, Any]) -> dict[str, Any
     return page
 
 
-def _forward_data(recorded: Pass, data: dict[str, Any], tangents: Any) -> dict[str, Any]:
+def _forward_data(recorded: Pass, data: dict[str, Any], tangents: Any, wrt: Any) -> dict[str, Any]:
     """The forward sweep along ``tangents`` (leaf name → tangent), from the pass's own partials: each node's
     tangent, each step's node, its terms (an edge and partial × the input's tangent) and its tangent, and
-    what the whole gradient costs: one forward pass per leaf, one reverse pass."""
+    what the gradient with respect to ``wrt`` (leaf names; every leaf when None) costs: one forward pass per
+    leaf, one reverse pass."""
     graph = recorded.graph
     if not isinstance(tangents, Mapping) or not tangents:
         raise TypeError(f"explore: tangents must map leaf names to numbers, such as {{'x1': 1.0}}, got {tangents!r}")
@@ -367,6 +371,9 @@ def _forward_data(recorded: Pass, data: dict[str, Any], tangents: Any) -> dict[s
         if not math.isfinite(number):
             raise ValueError(f"explore: tangents[{name!r}] must be a finite number, got {tangent!r}")
         seeds[leaves[name]] = number
+    wanted = list(leaves) if wrt is None else list(wrt)
+    if isinstance(wrt, str) or not wanted or any(name not in leaves for name in wanted):
+        raise ValueError(f"explore: wrt must name leaves of the graph, got {wrt!r}")
     moved, steps = forward_steps(recorded, seeds)
     edge_of = {(e["to"], e["position"]): k for k, e in enumerate(data["edges"])}
     index = graph.index
@@ -376,7 +383,7 @@ def _forward_data(recorded: Pass, data: dict[str, Any], tangents: Any) -> dict[s
         "steps": [{"node": index(step.node), "tangent": _number(step.tangent), "text": str(step),
                    "terms": [[edge_of[(index(step.node), k)], _number(c)] for k, _, _, _, c in step.terms]}
                   for step in steps],
-        "passes": len(leaves),
+        "passes": len(wanted), "wrt": "leaf" if wrt is None else "parameter",
     }
 
 

@@ -212,6 +212,11 @@ def test_tangents_must_name_leaves_with_finite_numbers() -> None:
         autograd.explore(total, tangents={"E": 1.0})
     with pytest.raises(ValueError, match=r"tangents\['w1'\] must be a finite number"):
         autograd.explore(total, tangents={"w1": math.inf})
+    with pytest.raises(ValueError, match="wrt must name leaves of the graph, got"):
+        autograd.explore(total, tangents={"w1": 1.0}, wrt=["w1", "E"])
+    weights = [f"w{k}" for k in range(1, 9)]
+    page = autograd.explore(total, tangents={"w1": 1.0}, wrt=[*weights, "b1", "b2"])
+    assert (page.data["forward"]["passes"], page.data["forward"]["wrt"]) == (10, "parameter")
     with pytest.raises(TypeError, match="tangents must map leaf names to numbers"):
         autograd.explore(total, tangents=[1.0])  # type: ignore[typeddict-item]
     with pytest.raises(ValueError, match=r"tangents \(forward mode\) are not live"):

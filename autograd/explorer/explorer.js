@@ -1161,7 +1161,8 @@
     sweepButton.addEventListener("click", function () { setSweep(sweeping === "forward" ? "backward" : "forward"); });
     var cost = byId("cost");
     cost.hidden = false;
-    cost.textContent = "the whole gradient: " + forward.passes + " forward passes (one per leaf) or 1 backward pass";
+    cost.textContent = "the whole gradient: " + forward.passes + " forward passes (one per " + forward.wrt +
+      ") or 1 backward pass";
   }
 
   // New numbers for the same graph -------------------------------------------------------------------------------
