@@ -4,7 +4,8 @@ Reverse mode (``backprop.chain_rule``) walks the graph from the output down and 
 each input; one pass gives the derivative of one output with respect to every input. Forward mode walks it from
 the inputs up: each node's tangent is the sum over its inputs of partial × the input's tangent, so one pass
 gives the derivative of every node along one direction of the inputs. The partials are the rows' own
-(``backprop.local_partials_of``), so no derivative is written twice.
+(``backprop.step_partials``), so no derivative is written twice; ``forward_steps`` reads a recorded
+pass's partials instead, for the explorer.
 
 - ``tangents(graph, seeds)``: the forward interpreter itself.
 - ``jvp(f, primals, tangents)``: f's value and its directional derivative J·v.
@@ -151,12 +152,7 @@ def jacobian(f: Function, primals: Sequence[Any], mode: str = "rev") -> tuple[tu
     outs, _ = _outputs(f, xs, "jacobian")
     if mode == "rev":
         return tuple(tuple(float(g) for g in grad(out, xs)) for out in outs)
-    graph = _graph_of(outs)
-    columns = []
-    for j, x in enumerate(xs):
-        moved = _tangents_by_node(graph, {x: 1.0}, f"jacobian (forward pass {j + 1})")
-        columns.append([moved.get(o, 0.0) for o in outs])
-    return tuple(tuple(column[i] for column in columns) for i in range(len(outs)))
+    return _by_columns(outs, xs, "jacobian")
 
 
 def hessian(f: Function, primals: Sequence[Any]) -> tuple[tuple[float, ...], ...]:
@@ -168,13 +164,17 @@ def hessian(f: Function, primals: Sequence[Any]) -> tuple[tuple[float, ...], ...
     outs, single = _outputs(f, xs, "hessian")
     if not single:
         raise TypeError(f"hessian: f must return one Value, got {len(outs)}; take the Hessian of each output")
-    gradient = list(grad(outs[0], xs, create_graph=True))
-    graph = _graph_of(gradient)
+    return _by_columns(list(grad(outs[0], xs, create_graph=True)), xs, "hessian")
+
+
+def _by_columns(outs: list[Value], xs: list[Value], where: str) -> tuple[tuple[float, ...], ...]:
+    """∂out_i/∂x_j by forward mode, one pass per x (a column each), as rows of ``outs``."""
+    graph = _graph_of(outs)
     columns = []
     for j, x in enumerate(xs):
-        moved = _tangents_by_node(graph, {x: 1.0}, f"hessian (forward pass {j + 1})")
-        columns.append([moved.get(g, 0.0) for g in gradient])
-    return tuple(tuple(column[i] for column in columns) for i in range(len(xs)))
+        moved = _tangents_by_node(graph, {x: 1.0}, f"{where} (forward pass {j + 1})")
+        columns.append([moved.get(o, 0.0) for o in outs])
+    return tuple(tuple(column[i] for column in columns) for i in range(len(outs)))
 
 
 @dataclass(frozen=True, repr=False)
