@@ -194,6 +194,7 @@ def test_the_explorer_sweeps_forward_and_backward(browser, tmp_path) -> None:
     assert f"tangent\t{sweep[1].tangent:.6g}" in page.inner_text("#panel-body .facts")
     page.click("#sweep")
     assert page.evaluate("chainrule.sweep()") == "backward"
+    assert page.evaluate("document.querySelectorAll('g.edge.forward-active').length") == 0
     assert page.get_attribute("#step", "max") == str(len(backward))
     page.click("#step")
     page.keyboard.press("Home")

@@ -1152,6 +1152,7 @@
       });
       goForward(forward.steps.length, true);
     } else {
+      document.querySelectorAll("g.edge.forward-active").forEach(function (e) { e.classList.remove("forward-active"); });
       goTo(steps.length, true);
     }
   }
