@@ -155,7 +155,7 @@ def explore(root: Value, **options: Unpack[ExploreOptions]) -> Explorer:
 
 
 def explore_pass(recorded: Pass, settings: dict[str, Any]) -> Explorer:
-    """The page of a pass already recorded (``explore`` records one), with ``settings`` as ``_settings`` checks
+    """The page of a pass already recorded (``explore`` records one), with ``settings`` as ``settings_of`` checks
     them: the page's data, each view laid out by dot, and the page."""
     if shutil.which("dot") is None:
         raise GraphvizNotFoundError(INSTALL_HINT)
