@@ -26,7 +26,7 @@ from typing import Any, TypedDict, Unpack
 
 from autograd.files import write_atomically
 from autograd.forward import forward_steps
-from autograd.graph import Graph
+from autograd.graph import Graph, count_nodes
 from autograd.passes import Pass, node_formula, record
 from autograd.render import INSTALL_HINT, Canvas, GraphvizNotFoundError, checked_options, grad_color, label_prefix
 from autograd.validation import as_float, is_whole
@@ -148,10 +148,7 @@ def explore(root: Value, **options: Unpack[ExploreOptions]) -> Explorer:
     Raises ``GraphvizNotFoundError`` when Graphviz's ``dot`` is missing.
     """
     settings = settings_of(root, options)
-    graph = Graph.of(root)
-    if len(graph) > settings["max_nodes"]:
-        raise ValueError(f"explore: the graph has {len(graph)} nodes, more than max_nodes={settings['max_nodes']}")
-    return explore_pass(record(graph, undefined=math.nan, where="explore"), settings)  # nan where a partial is
+    return explore_pass(record(Graph.of(root), undefined=math.nan, where="explore"), settings)  # nan where a partial is
 
 
 def explore_pass(recorded: Pass, settings: dict[str, Any]) -> Explorer:
@@ -201,6 +198,10 @@ def settings_of(root: Value, options: ExploreOptions) -> dict[str, Any]:
         value = options.get(key, default)
         if not is_whole(value) or value < 1:
             raise ValueError(f"explore: {key} must be a whole number of at least 1, got {value!r}")
+    most = options.get("max_nodes", 20_000)
+    if count_nodes(root, stop_after=most) > most:  # before any pass is recorded or any view laid out
+        raise ValueError(f"explore: the graph has more than max_nodes={most} nodes. Explore a smaller part, or pass "
+                         "a larger max_nodes")
     return {
         "rankdir": rankdir, "precision": precision, "levels": levels, "cluster": cluster,
         "color_by_grad": bool(options.get("color_by_grad", False)), "show_partials": options.get("show_partials"),

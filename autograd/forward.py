@@ -28,7 +28,7 @@ from autograd.state import paused_gc
 from autograd.validation import as_float
 from autograd.value import Value, input_data
 
-__all__ = ["ForwardStep", "forward_steps", "hessian", "jacobian", "jvp", "tangents"]
+__all__ = ["ForwardStep", "forward_jacobian", "forward_steps", "hessian", "jacobian", "jvp", "tangents"]
 
 Function = Callable[..., Any]
 
@@ -152,7 +152,7 @@ def jacobian(f: Function, primals: Sequence[Any], mode: str = "rev") -> tuple[tu
     outs, _ = _outputs(f, xs, "jacobian")
     if mode == "rev":
         return tuple(tuple(float(g) for g in grad(out, xs)) for out in outs)
-    return _by_columns(outs, xs, "jacobian")
+    return forward_jacobian(outs, xs, "jacobian")
 
 
 def hessian(f: Function, primals: Sequence[Any]) -> tuple[tuple[float, ...], ...]:
@@ -164,11 +164,12 @@ def hessian(f: Function, primals: Sequence[Any]) -> tuple[tuple[float, ...], ...
     outs, single = _outputs(f, xs, "hessian")
     if not single:
         raise TypeError(f"hessian: f must return one Value, got {len(outs)}; take the Hessian of each output")
-    return _by_columns(list(grad(outs[0], xs, create_graph=True)), xs, "hessian")
+    return forward_jacobian(list(grad(outs[0], xs, create_graph=True)), xs, "hessian")
 
 
-def _by_columns(outs: list[Value], xs: list[Value], where: str) -> tuple[tuple[float, ...], ...]:
-    """∂out_i/∂x_j by forward mode, one pass per x (a column each), as rows of ``outs``."""
+def forward_jacobian(outs: Sequence[Value], xs: Sequence[Value], where: str) -> tuple[tuple[float, ...], ...]:
+    """∂out_i/∂x_j of Values already made, by forward mode: one pass per x (a column each), a row per out.
+    ``jacobian``, ``hessian`` and the checks' forward mode are this loop."""
     graph = _graph_of(outs)
     columns = []
     for j, x in enumerate(xs):

@@ -68,9 +68,6 @@ class LiveExplorer(anywidget.AnyWidget):
                              "tangents=...)")
         settings = settings_of(root, options)
         graph = Graph.of(root)
-        if len(graph) > settings["max_nodes"]:
-            raise ValueError(f"LiveExplorer: the graph has {len(graph)} nodes, more than "
-                             f"max_nodes={settings['max_nodes']}")
         recorded = record(graph, undefined=math.nan, where="LiveExplorer")
         explorer = explore_pass(recorded, settings)
         marked = []

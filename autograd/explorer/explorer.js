@@ -1146,10 +1146,7 @@
     document.body.dataset.sweep = name;
     if (current !== scalarView) showView(scalarView);
     if (name === "forward") {
-      nodes.forEach(function (node, i) {  // every gradient shown again, as the backward sweep left them
-        var element = byId("v" + scalarView + "-n" + i);
-        if (element) element.classList.remove("unreached");
-      });
+      goTo(steps.length, false, true);  // every gradient shown, as the backward sweep leaves them
       goForward(forward.steps.length, true);
     } else {
       document.querySelectorAll("g.edge.forward-active").forEach(function (e) { e.classList.remove("forward-active"); });
