@@ -32,6 +32,7 @@ from autograd.render import (
 )
 from autograd.rules import RULES, Rule, UndefinedPartialError, cos, exp, log, sigmoid, sin, sqrt, tanh
 from autograd.steps import backward_steps
+from autograd.teach import Drill, Exercise, drill, exercise
 from autograd.trace import Trace, TraceError, trace
 from autograd.value import Value, dot, logsumexp, sum
 
@@ -46,7 +47,9 @@ __all__ = [
     "AnomalyError",
     "BackwardStep",
     "DrawOptions",
+    "Drill",
     "EdgeStep",
+    "Exercise",
     "Explanation",
     "ExploreOptions",
     "Explorer",
@@ -70,7 +73,9 @@ __all__ = [
     "detect_anomaly",
     "dot",
     "draw",
+    "drill",
     "enable_grad",
+    "exercise",
     "exp",
     "explain",
     "explore",

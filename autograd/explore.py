@@ -120,7 +120,7 @@ class Explorer:
         over the graph, as a live widget or a timeline holds them), and ``more`` data for the page's script;
         the drawings' texts are rewritten by the page as it opens. No layout is run."""
         data = {**with_numbers(self.data, numbers), **more, "numbers": numbers}
-        return Explorer(_page(data, list(self.views)), self.svg, data, self.views)
+        return Explorer(page_html(data, list(self.views)), self.svg, data, self.views)
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
         """The page in an iframe (its script and styles cannot touch the notebook's), and the static SVG for
@@ -168,7 +168,7 @@ def explore_pass(recorded: Pass, settings: dict[str, Any]) -> Explorer:
         svg, drawn = _view_svg(recorded, data, settings, index, group_of)
         data["levels"].append({"name": name, **drawn})
         svgs.append(svg)
-    page = _page(data, svgs)
+    page = page_html(data, svgs)
     _check_size(len(page.encode("utf-8")), settings["max_bytes"], "the page")
     return Explorer(page, svgs[-1], data, tuple(svgs))
 
@@ -671,11 +671,14 @@ _PAN_ZOOM_STYLE = "overflow: hidden; "
 """The one style attribute svg-pan-zoom sets (on each drawing), allowed by its hash and by nothing wider."""
 
 
-def _page(data: dict[str, Any], svgs: list[str]) -> str:
-    """The page: the views' SVGs, the snapshot as JSON, the styles and scripts of ``autograd/explorer``, and
-    a Content-Security-Policy that lets only those scripts and styles run and forbids every request."""
+def page_html(data: dict[str, Any], svgs: list[str]) -> str:
+    """The page: the views' SVGs, the snapshot as JSON, the styles and scripts of ``autograd/explorer`` (and
+    ``teach.js`` for an exercise or a drill, ``autograd.teach``), and a Content-Security-Policy that lets only
+    those scripts and styles run and forbids every request."""
     style = _asset("explorer.css")
     scripts = [_asset("svg-pan-zoom.min.js"), _asset("explorer.js")]
+    if "exercise" in data or "drill" in data:
+        scripts.append(_asset("teach.js"))
     policy = (f"default-src 'none'; script-src {' '.join(_hash(s) for s in scripts)}; "
               f"style-src {_hash(style)} 'unsafe-hashes' {_hash(_PAN_ZOOM_STYLE)}; "
               "img-src data:; connect-src 'none'; form-action 'none'; base-uri 'none'")

@@ -4,6 +4,7 @@
     chainrule train --dataset moons     train an MLP; writes the model, its history and a loss curve
     chainrule graph MODEL.json          draw a saved model's graph for one input, grouped by layer
     chainrule explain w1                the chain-rule derivation of ∂E/∂w1 in the worked example
+    chainrule exercise --seed 7         an exercise page and its answer key, for a network drawn at random
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any, NoReturn
 
 import autograd
 import nn
-from autograd import Value
+from autograd import Value, examples
 from autograd.examples import WorkedExample
 from autograd.extend import write_atomically
 
@@ -342,13 +343,70 @@ def explain(args: argparse.Namespace, write: Write = print) -> int:
     return 0
 
 
-def _add_model_options(p: argparse.ArgumentParser) -> None:
+# exercise -----------------------------------------------------------------------------------------
+
+
+def _net(text: str) -> tuple[int, ...]:
+    """``2-2-2``: the layer sizes of a generated network, inputs first."""
+    try:
+        sizes = tuple(int(part) for part in text.split("-"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--net takes layer sizes like 2-2-2, got {text!r}") from None
+    if not 2 <= len(sizes) <= 3 or any(not 1 <= n <= 9 for n in sizes):
+        raise argparse.ArgumentTypeError(f"--net takes 2 or 3 layer sizes from 1 to 9 (inputs-hidden-outputs), "
+                                         f"got {text!r}")
+    return sizes
+
+
+def _ask(text: str) -> str | int | list[str]:
+    """--ask: a count, or a comma-separated list of categories and node names."""
+    if text.strip().isdigit():
+        return int(text)
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def exercise(args: argparse.Namespace, write: Write = print) -> int:
+    """Write an exercise page and its answer key (Markdown and LaTeX, beside the page): for a network drawn
+    at random from --seed, or with --from-model for a saved model's graph on --input and --target."""
+    out = Path(args.out)
+    if out.suffix.lower() not in (".html", ".htm"):
+        raise _usage("exercise", f"--out must end in .html, got {args.out!r}")
+    if args.model is None:
+        for option in ("input", "target"):
+            if getattr(args, option) is not None:
+                raise _usage("exercise", f"--{option} goes with --from-model")
+        loss = args.loss or "half_sse"
+        if loss not in examples.LOSSES:
+            raise _usage("exercise", f"a generated network's --loss is one of {', '.join(examples.LOSSES)}, "
+                                     f"got {loss!r}")
+        network = examples.problem(args.seed, args.net, args.activation, loss)
+        root = network.forward()
+        title = f"{'-'.join(map(str, network.sizes))} {network.activation} network, seed {args.seed}"
+    else:
+        if args.net is not None:
+            raise _usage("exercise", "--net makes a network; --from-model uses a saved one: give one of them")
+        root, _ = _model_root(args)
+        title = f"{Path(args.model).name}: {root.label}"
+    try:
+        page = autograd.exercise(root, ask=args.ask, reveal=args.reveal, seed=args.seed, precision=args.precision,
+                                 title=title, max_nodes=args.max_nodes)
+    except (TypeError, ValueError) as error:
+        raise _usage("exercise", str(error).removeprefix("exercise: ")) from None
+    written = [page.save(out)]
+    for suffix, form in ((".md", "markdown"), (".tex", "latex")):
+        written.append(write_atomically(out.with_suffix(suffix), page.key(form).encode("utf-8")))
+    write(f"wrote {written[0]}: {len(page.questions)} questions on {title}")
+    write(f"wrote the answer key: {written[1]} and {written[2]}")
+    return 0
+
+
+def _add_model_options(p: argparse.ArgumentParser, loss: str = "the loss with --target (mse)") -> None:
     p.add_argument("--input", type=_steps, default=None,
                    help="the input, e.g. 0.5,-1 (zeros); for an RNN one per time step, e.g. '0.5,-1;0.2,0.3' (the "
                         "target is then the last step's)")
     p.add_argument("--target", type=_floats, default=None,
                    help="the target output (a class index for cross_entropy); makes the loss the root")
-    p.add_argument("--loss", choices=sorted(nn.train.LOSSES), default=None, help="the loss with --target (mse)")
+    p.add_argument("--loss", choices=sorted(nn.train.LOSSES), default=None, help=loss)
     p.add_argument("--max-nodes", type=_positive(int, "--max-nodes"), default=1000, help="refuse larger graphs")
 
 
@@ -399,6 +457,31 @@ def _parser() -> _Parser:
     p.add_argument("--format", choices=["text", "markdown", "latex"], default="text", help="output format")
     p.add_argument("--model", default=None, help="a model saved by `chainrule train` or Module.save")
     _add_model_options(p)
+
+    p = commands.add_parser(
+        "exercise", help="an exercise page that checks the learner's numbers, and its answer key",
+        description="Write an exercise page (.html) that asks for the numbers of backpropagation and checks them, "
+                    "with hints, and its answer key beside it (.md and .tex). The network is drawn at random from "
+                    "--seed, Mazur-style (weights and inputs rounded to two digits), or with --from-model it is "
+                    "a saved model's graph for --input and --target. The same seed gives the same problem.")
+    p.add_argument("--net", type=_net, default=None,
+                   help="layer sizes inputs-hidden-outputs, e.g. 2-2-2 or 3-1 (drawn at random up to 3-4-3)")
+    p.add_argument("--activation", choices=examples.ACTIVATIONS, default="sigmoid",
+                   help="the neurons' activation (sigmoid)")
+    p.add_argument("--seed", type=int, default=0, help="the problem's random seed (0)")
+    p.add_argument("--ask", type=_ask, default="gradients",
+                   help="what the learner computes: forward, partials, gradients or node names, comma-separated, or "
+                        "a count of questions drawn at random (gradients)")
+    p.add_argument("--reveal", type=lambda text: [part.strip() for part in text.split(",")], default=None,
+                   help="what is shown from the start, of inputs, forward, partials, gradients (inputs, and forward "
+                        "unless it is asked)")
+    p.add_argument("--precision", type=_positive(int, "--precision"), default=4,
+                   help="significant digits shown and checked (4)")
+    p.add_argument("--out", default="exercise.html", help="the page; the key is written beside it (exercise.html)")
+    p.add_argument("--from-model", dest="model", default=None, metavar="MODEL",
+                   help="a model saved by `chainrule train` or Module.save, instead of a generated network")
+    _add_model_options(p, loss="the loss: half_sse or mse for a generated network (half_sse); with --from-model "
+                               "any, against --target (mse)")
     return parser
 
 
@@ -416,6 +499,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return train(args)
         if args.command == "graph":
             return graph(args)
+        if args.command == "exercise":
+            return exercise(args)
         return explain(args)
     except UsageError as error:
         print(error, file=sys.stderr)

@@ -40,7 +40,7 @@ def _command_lines():
 def test_every_command_line_parses():
     """Each line is a valid command; test_cli.py runs every subcommand with these options."""
     lines = _command_lines()
-    assert {line[0] for line in lines} == {"demo", "train", "graph", "explain"}
+    assert {line[0] for line in lines} == {"demo", "train", "graph", "explain", "exercise"}
     for args in lines:
         _parser().parse_args(args)
 

@@ -22,11 +22,16 @@
     return NaN;
   }
 
+  // An exercise's page (autograd.teach) holds null for each number the learner has not found yet: it is
+  // written "?", and so is every number computed from one (nan; an exercise's graph has no nan of its own).
+  var UNKNOWN = data.exercise ? "?" : "nan";
+
   // Python's format(x, ".{p}g"), so that the page prints numbers as the engine does.
   function fmt(value, p) {
+    if (value === null) return "?";
     var x = num(value);
     if (p === undefined) p = PANEL_DIGITS;
-    if (Number.isNaN(x)) return "nan";
+    if (Number.isNaN(x)) return UNKNOWN;
     if (x === Infinity) return "inf";
     if (x === -Infinity) return "-inf";
     if (x === 0) return Object.is(x, -0) ? "-0" : "0";
@@ -140,6 +145,13 @@
     return grads;
   }
 
+  // Edge k's share of its input's gradient, partial × upstream; null while that gradient is a question of an
+  // exercise not yet answered, which the share would give away.
+  function contribution(k) {
+    var edge = edges[k];
+    return nodes[edge.from].grad === null ? null : num(edge.partial) * num(nodes[edge.to].grad);
+  }
+
   function stepLines(k) {
     var record = steps[k];
     return record.edges.map(function (e) {
@@ -244,9 +256,8 @@
       row(table, ["input", "∂" + operandOf(i) + "/∂input", "× upstream", "= contribution"], true);
       function addRow(k) {
         var edge = edges[k];
-        var contribution = num(edge.partial) * num(node.grad);
         var tr = row(table, [sayOf(edge.from), fmt(edge.partial), done ? fmt(node.grad) : "·",
-          done ? fmt(contribution) : "·"]);
+          done ? fmt(contribution(k)) : "·"]);
         tr.className = "edge-row";
         tr.dataset.edge = String(k);
         var words = el("tr", "words");
@@ -274,6 +285,11 @@
 
     var count = pathCount[i];
     panel.appendChild(el("h3", null, "∂" + rootName + "/∂" + sayOf(i) + " as a sum over paths"));
+    if (node.grad === null) {  // an exercise's question: the paths' products would give it away
+      panel.appendChild(el("p", "hint", "Not known yet: it is a question of this exercise."));
+      if (live) showLiveEdit();
+      return;
+    }
     var listed = firstPaths(i, data.maxPaths);
     var sum = 0;
     listed.forEach(function (path, n) {
@@ -301,6 +317,7 @@
   // Backpropagation through time: a node used at several time steps gets its gradient as one term per step,
   // each the sum of partial × upstream over its uses at that step.
   function showTimeSum(i) {
+    if (nodes[i].grad === null) return;  // an exercise's question, which the terms would give away
     var terms = data.time.names.map(function () { return null; });
     var outside = null;
     outEdges[i].forEach(function (k) {
@@ -1275,8 +1292,7 @@
       if (!texts || texts.length < 2) return;
       var edge = edges[k], upstream = nodes[edge.to].grad;
       setLine(texts, 0, "∂=" + fmt(edge.partial, p));
-      setLine(texts, 1, fmt(edge.partial, p) + " × " + fmt(upstream, p) + " = " +
-        fmt(num(edge.partial) * num(upstream), p));
+      setLine(texts, 1, fmt(edge.partial, p) + " × " + fmt(upstream, p) + " = " + fmt(contribution(k), p));
     });
   }
 
@@ -1445,7 +1461,7 @@
   if (timeline) showEpoch(timeline.numbers.length - 1);
   if (inFrame) window.parent.postMessage({ chainrule: 1, kind: "ready" }, "*");
   window.chainrule = {
-    data: data, select: select, goTo: goTo, showView: showView, fmt: fmt, openBox: openBox, openNear: openNear,
+    data: data, select: select, goTo: goTo, edgeElement: edgeElement, nodeElement: nodeElement, showView: showView, fmt: fmt, openBox: openBox, openNear: openNear,
     stepText: stepText, current: function () { return current; }, step: function () { return at; },
     setNumbers: setNumbers, showEpoch: function (k) { if (timeline) showEpoch(k); },
     setSweep: setSweep, sweep: function () { return sweeping; }, forwardStep: function () { return atForward; },
