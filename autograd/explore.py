@@ -179,28 +179,29 @@ def _check_size(size: int, most: int, what: str) -> None:
                          "smaller part, shorten the labels, or pass a larger max_bytes")
 
 
-def settings_of(root: Value, options: ExploreOptions) -> dict[str, Any]:
-    """``options`` checked and completed with their defaults, as ``explore_pass`` reads them."""
-    rankdir, precision, timeout = checked_options(root, options, ExploreOptions.__annotations__, "explore")
+def settings_of(root: Value, options: ExploreOptions, where: str = "explore") -> dict[str, Any]:
+    """``options`` checked and completed with their defaults, as ``explore_pass`` reads them; errors name
+    ``where``."""
+    rankdir, precision, timeout = checked_options(root, options, ExploreOptions.__annotations__, where)
     levels = list(options.get("levels", ()))
     if any(not is_whole(d) or d < 1 for d in levels) or levels != sorted(set(levels)):
-        raise ValueError(f"explore: levels must be increasing whole numbers of at least 1, got {levels!r}")
+        raise ValueError(f"{where}: levels must be increasing whole numbers of at least 1, got {levels!r}")
     cluster = options.get("cluster")
     if cluster is not None and not callable(cluster):
-        raise TypeError(f"explore: cluster must be a function from a node to a group name, got {cluster!r}")
+        raise TypeError(f"{where}: cluster must be a function from a node to a group name, got {cluster!r}")
     scalars = options.get("scalars", True)
     if scalars not in (True, False):
-        raise TypeError(f"explore: scalars must be True or False, got {scalars!r}")
+        raise TypeError(f"{where}: scalars must be True or False, got {scalars!r}")
     if not scalars and not levels and cluster is None:
-        raise ValueError("explore: scalars=False leaves no view; give levels or cluster for the coarser views")
+        raise ValueError(f"{where}: scalars=False leaves no view; give levels or cluster for the coarser views")
     defaults = {"max_nodes": 20_000, "max_paths": 20, "max_bytes": MAX_PAGE_BYTES, "fan_at": FAN_AT}
     for key, default in defaults.items():
         value = options.get(key, default)
         if not is_whole(value) or value < 1:
-            raise ValueError(f"explore: {key} must be a whole number of at least 1, got {value!r}")
+            raise ValueError(f"{where}: {key} must be a whole number of at least 1, got {value!r}")
     most = options.get("max_nodes", 20_000)
     if count_nodes(root, stop_after=most) > most:  # before any pass is recorded or any view laid out
-        raise ValueError(f"explore: the graph has more than max_nodes={most} nodes. Explore a smaller part, or pass "
+        raise ValueError(f"{where}: the graph has more than max_nodes={most} nodes. Explore a smaller part, or pass "
                          "a larger max_nodes")
     return {
         "rankdir": rankdir, "precision": precision, "levels": levels, "cluster": cluster,

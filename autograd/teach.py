@@ -220,7 +220,7 @@ def _page_settings(root: Value, options: ExploreOptions, where: str) -> dict[str
         if name not in _OPTIONS:
             raise TypeError(f"{where}: {name!r} is not an option of a teaching page, which takes "
                             f"{', '.join(_OPTIONS)}")
-    settings = settings_of(root, {"max_nodes": 1000, **options})
+    settings = settings_of(root, {"max_nodes": 1000, **options}, where)
     return {**settings, "fan_at": settings["max_nodes"] + 1, "show_partials": True}
 
 
@@ -456,6 +456,8 @@ def _asked(page: _Page, ask: str | int | Sequence[str], seed: int | None) -> set
         if not 1 <= ask <= len(every):
             raise ValueError(f"exercise: ask={ask} questions, but this graph has {len(every)} to draw from")
         return set(random.Random(seed).sample(every, ask))
+    if seed is not None:
+        raise ValueError(f"exercise: seed draws the questions of a count (ask=8), but ask={ask!r} names them")
     items = [ask] if isinstance(ask, str) else list(ask)
     if not items or not all(isinstance(item, str) for item in items):
         raise TypeError(f"exercise: ask must be a category, node names or a count, got {ask!r}")

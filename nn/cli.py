@@ -388,7 +388,8 @@ def exercise(args: argparse.Namespace, write: Write = print) -> int:
         root, _ = _model_root(args)
         title = f"{Path(args.model).name}: {root.label}"
     try:
-        page = autograd.exercise(root, ask=args.ask, reveal=args.reveal, seed=args.seed, precision=args.precision,
+        seed = args.seed if isinstance(args.ask, int) else None
+        page = autograd.exercise(root, ask=args.ask, reveal=args.reveal, seed=seed, precision=args.precision,
                                  title=title, max_nodes=args.max_nodes)
     except (TypeError, ValueError) as error:
         raise _usage("exercise", str(error).removeprefix("exercise: ")) from None

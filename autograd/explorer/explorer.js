@@ -1461,7 +1461,8 @@
   if (timeline) showEpoch(timeline.numbers.length - 1);
   if (inFrame) window.parent.postMessage({ chainrule: 1, kind: "ready" }, "*");
   window.chainrule = {
-    data: data, select: select, goTo: goTo, edgeElement: edgeElement, nodeElement: nodeElement, showView: showView, fmt: fmt, openBox: openBox, openNear: openNear,
+    data: data, select: select, goTo: goTo, showView: showView, fmt: fmt, openBox: openBox, openNear: openNear,
+    nodeElement: nodeElement, edgeElement: edgeElement,
     stepText: stepText, current: function () { return current; }, step: function () { return at; },
     setNumbers: setNumbers, showEpoch: function (k) { if (timeline) showEpoch(k); },
     setSweep: setSweep, sweep: function () { return sweeping; }, forwardStep: function () { return atForward; },
