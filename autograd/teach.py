@@ -216,6 +216,8 @@ def exercise(root: Value, ask: str | int | Sequence[str] = "gradients", reveal: 
 
 
 def _page_settings(root: Value, options: ExploreOptions, where: str) -> dict[str, Any]:
+    """The explorer's settings for a teaching page: only the options of ``_OPTIONS``, at most 1000 nodes by
+    default, no fans (which sum gradients) and every edge labelled with its partial."""
     for name in options:
         if name not in _OPTIONS:
             raise TypeError(f"{where}: {name!r} is not an option of a teaching page, which takes "
@@ -225,6 +227,7 @@ def _page_settings(root: Value, options: ExploreOptions, where: str) -> dict[str
 
 
 def _check_finite(recorded: Pass, where: str) -> None:
+    """Refuse a pass with a number a learner could not write: nan or an infinity, named by node."""
     graph = recorded.graph
     for i, node in enumerate(graph.nodes):
         numbers = [("value", recorded.data[i]), ("gradient", recorded.grads[i])]
