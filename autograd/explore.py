@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import functools
 import hashlib
 import html
 import json
@@ -28,7 +29,16 @@ from autograd.files import write_atomically
 from autograd.forward import forward_steps
 from autograd.graph import Graph, count_nodes
 from autograd.passes import Pass, node_formula, record
-from autograd.render import INSTALL_HINT, Canvas, GraphvizNotFoundError, checked_options, grad_color, label_prefix
+from autograd.render import (
+    INSTALL_HINT,
+    Canvas,
+    GraphvizNotFoundError,
+    checked_options,
+    escape,
+    grad_color,
+    label_prefix,
+    picture,
+)
 from autograd.validation import as_float, is_whole
 from autograd.value import Value
 
@@ -107,6 +117,8 @@ class Explorer:
     data: dict[str, Any]
     views: tuple[str, ...] = field(default=(), repr=False)
     """The drawings of the page's views, as laid out, for a page of the same graph with other numbers."""
+    sources: tuple[str, ...] = field(default=(), repr=False)
+    """The DOT of each view, as laid out: ``picture`` draws the first with the numbers ``data`` holds."""
 
     def save(self, path: str | Path) -> Path:
         """Write the page to ``path`` (``.html``), atomically; open it in any browser, no server needed."""
@@ -120,19 +132,40 @@ class Explorer:
         over the graph, as a live widget or a timeline holds them), and ``more`` data for the page's script;
         the drawings' texts are rewritten by the page as it opens. No layout is run."""
         data = {**with_numbers(self.data, numbers), **more, "numbers": numbers}
-        return Explorer(page_html(data, list(self.views)), self.svg, data, self.views)
+        return Explorer(page_html(data, list(self.views)), self.svg, data, self.views, self.sources)
+
+    @functools.cached_property
+    def picture(self) -> bytes:
+        """The page's first view as a PNG, laid out anew by dot with the numbers the page opens at (at most
+        ``render.PICTURE_INCHES``): what a notebook shows where it runs no script. Empty for a page without
+        its views' DOT."""
+        if not self.sources:
+            return b""
+        return picture(self._picture_source(), "explore")
+
+    def _picture_source(self) -> str:
+        return numbered_source(self.sources[0], self.data, 0)
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
-        """The page in an iframe (its script and styles cannot touch the notebook's), and the static SVG for
-        viewers that strip scripts."""
-        return {"text/html": self.iframe(), "image/svg+xml": self.svg}
+        """The page in an iframe (its script and styles cannot touch the notebook's), with the PNG of its
+        first view inside: a notebook that strips the iframe (JupyterLab's, untrusted) keeps the picture.
+        The PNG also on its own, for viewers that take no HTML."""
+        bundle = {"text/html": self.iframe()}
+        if self.picture:
+            bundle["image/png"] = base64.b64encode(self.picture).decode("ascii")
+        return bundle
 
     def iframe(self, height: int = 640) -> str:
-        """The page in an iframe of ``height`` pixels, as a notebook shows it."""
+        """The page in an iframe of ``height`` pixels, as a notebook shows it, with the PNG of its first view
+        inside (``picture``), which a browser shows only where the iframe is removed."""
+        title = html.escape(self.data["title"], quote=True)
+        fallback = (f'<img src="data:image/png;base64,{base64.b64encode(self.picture).decode("ascii")}" '
+                    f'alt="{title}: the first view of chainrule\'s explorer" style="max-width: 100%">'
+                    if self.picture else "")
         return (
             f'<iframe srcdoc="{html.escape(self.html, quote=True)}" sandbox="allow-scripts" '
             f'style="width: 100%; height: {height}px; border: 1px solid #ddd; border-radius: 4px" '
-            f'title="{html.escape(self.data["title"], quote=True)}"></iframe>'
+            f'title="{title}">{fallback}</iframe>'
         )
 
     def __repr__(self) -> str:
@@ -163,14 +196,15 @@ def explore_pass(recorded: Pass, settings: dict[str, Any]) -> Explorer:
         data["forward"] = _forward_data(recorded, data, settings["tangents"], settings.get("wrt"))
     settings = {**settings, "time_steps": "time" in data}
     _check_size(len(_json_for_script(data).encode("utf-8")), settings["max_bytes"], "its snapshot")
-    svgs = []
+    svgs, sources = [], []
     for index, (name, group_of) in enumerate(_views(graph, settings)):
-        svg, drawn = _view_svg(recorded, data, settings, index, group_of)
+        svg, drawn, source = _view_svg(recorded, data, settings, index, group_of)
         data["levels"].append({"name": name, **drawn})
         svgs.append(svg)
+        sources.append(source)
     page = page_html(data, svgs)
     _check_size(len(page.encode("utf-8")), settings["max_bytes"], "the page")
-    return Explorer(page, svgs[-1], data, tuple(svgs))
+    return Explorer(page, svgs[-1], data, tuple(svgs), tuple(sources))
 
 
 def _check_size(size: int, most: int, what: str) -> None:
@@ -389,6 +423,59 @@ def _forward_data(recorded: Pass, data: dict[str, Any], tangents: Any, wrt: Any)
     }
 
 
+_ELEMENT = re.compile(r'id="v\d+-([nbfe])(\d+)"')
+_FILL = re.compile(r'BGCOLOR="#[0-9a-f]{6}"')
+_EDGE_LABEL = re.compile(r"label=<∂=[^<]*<BR/>[^<>]*(?=<BR/>|>)")
+
+
+def numbered_source(source: str, data: dict[str, Any], view: int, hidden: bool = False) -> str:
+    """View ``view``'s DOT (``Explorer.sources``) with the numbers its page's ``data`` holds, which a page
+    renumbered for a later state (``Explorer.renumbered``) no longer shares with its DOT: each node's data and
+    grad, each box's and fan's numbers, each edge's partial and contribution, and with ``colorByGrad`` the
+    fills, as the page's script writes them. ``hidden`` writes ``?`` for every number but the inputs' data
+    instead, as an exercise's drawing shows them (``autograd.teach``)."""
+    p = data["precision"]
+    nodes, edges, level = data["nodes"], data["edges"], data["levels"][view]
+    colours = data.get("colorByGrad") and not hidden
+
+    def shown(x: Any) -> str:
+        return escape(format(float(x), f".{p}g"))
+
+    def number(x: Any) -> str:
+        return "?" if hidden else shown(x)
+
+    def row(line: str, head: str, text: str) -> str:
+        return re.sub(f"<TD>{re.escape(escape(head))} [^<]*</TD>", lambda _: f"<TD>{escape(head)} {text}</TD>", line)
+
+    def fill(line: str, grad: Any) -> str:
+        return _FILL.sub(f'BGCOLOR="{grad_color(float(grad))}"', line) if colours else line
+
+    lines = []
+    for line in source.splitlines():
+        match = _ELEMENT.search(line)
+        if match is not None:
+            kind, k = match.group(1), int(match.group(2))
+            if kind == "n":
+                node = nodes[k]
+                data_text = shown(node["data"]) if node["op"] is None else number(node["data"])
+                line = fill(row(row(line, "data", data_text), "grad", number(node["grad"])), node["grad"])
+            elif kind == "b":
+                box = level["boxes"][k]
+                line = fill(row(line, "max |grad|", number(box["maxGrad"])), box["maxGrad"])
+            elif kind == "f":
+                fan = level["fans"][k]
+                line = row(row(line, "max |grad|", number(fan["maxGrad"])), "Σ contributions", number(fan["sum"]))
+                line = fill(line, fan["maxGrad"])
+            else:
+                edge = edges[k]
+                partial, upstream = float(edge["partial"]), float(nodes[edge["to"]]["grad"])
+                label = (f"label=<∂={number(partial)}<BR/>{number(partial)} × {number(upstream)} = "
+                         f"{number(partial * upstream)}")
+                line = _EDGE_LABEL.sub(label.replace("\\", "\\\\"), line)
+        lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
 def _views(graph: Graph, settings: dict[str, Any]) -> list[tuple[str, Cluster | None]]:
     """The page's views, coarsest first: one per label depth of ``levels``, one for ``cluster``, one by time
     step for an unrolled network (labels ``t0.…``, ``t1.…`` as ``nn.RNN.unroll`` gives them), and the scalar
@@ -446,7 +533,7 @@ def _level_name(sample: str | None, depth: int) -> str:
 
 def _view_svg(
     recorded: Pass, data: dict[str, Any], settings: dict[str, Any], view: int, group_of: Cluster | None
-) -> tuple[str, dict[str, Any]]:
+) -> tuple[str, dict[str, Any], str]:
     """One view laid out by dot: its SVG (element ids ``v{view}-n{i}`` for nodes, ``v{view}-e{k}`` for edges,
     ``v{view}-b{k}`` for boxes, ``v{view}-f{k}`` for fans and ``v{view}-f{k}-{i}`` for a fan's edge into node
     i) and what the page needs to know of it: its boxes, each with its members, node count and largest
@@ -525,7 +612,7 @@ def _view_svg(
         canvas.edge(f"f{f}", f"n{head}", [f"{count} edges"] if show_partials and count > 1 else [],
                     id=f"{prefix}f{f}-{head}", penwidth=f"{1 + math.log10(count):.2f}")
     drawn = {"fans": fans, "stepLabels": show_partials, "near": _neighbourhoods(graph, fan_of, len(fans))}
-    return _inline(canvas.render("svg", "explore").decode("utf-8")), drawn
+    return _inline(canvas.render("svg", "explore").decode("utf-8")), drawn, str(canvas.digraph.source)
 
 
 def _draw_node(canvas: Canvas, recorded: Pass, data: dict[str, Any], i: int, title: str, prefix: str) -> None:
@@ -536,7 +623,7 @@ def _draw_node(canvas: Canvas, recorded: Pass, data: dict[str, Any], i: int, tit
 
 
 def _coarse_view(recorded: Pass, canvas: Canvas, groups: dict[str, list[int]], data: dict[str, Any],
-                 prefix: str) -> tuple[str, dict[str, Any]]:
+                 prefix: str) -> tuple[str, dict[str, Any], str]:
     """A view of one box per group, each edge between two boxes drawn once, as thick as it has edges."""
     box_of: dict[int, int] = {}
     boxes: list[dict[str, Any]] = []
@@ -562,7 +649,8 @@ def _coarse_view(recorded: Pass, canvas: Canvas, groups: dict[str, list[int]], d
         canvas.edge(tail, head, color="#7f93b8", penwidth=f"{1 + math.log10(count):.2f}", id=f"{prefix}l{len(links)}",
                     tooltip=f"{count:,} edge{'s' if count > 1 else ''}")
         links.append([tail, head])
-    return _inline(canvas.render("svg", "explore").decode("utf-8")), {"boxes": boxes, "links": links}
+    return (_inline(canvas.render("svg", "explore").decode("utf-8")), {"boxes": boxes, "links": links},
+            str(canvas.digraph.source))
 
 
 NEAR = (1, 2)

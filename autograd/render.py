@@ -161,11 +161,29 @@ def _pipe(digraph: graphviz.Digraph, format: str, where: str, seconds: float | N
     layouts of ``_FALLBACKS``, each within the same time, with a ``GraphvizFallbackWarning``. dot's own error
     raises GraphvizError with its message, and so does a graph that no layout draws in time."""
     budget = getattr(digraph, "layout_seconds", LAYOUT_SECONDS) if seconds is None else seconds
-    source = str(digraph.source).encode("utf-8")
+    return pipe_source(str(digraph.source), format, where, budget)
+
+
+PICTURE_INCHES = "16,12"
+"""The largest a notebook's picture of a drawing is (``picture``), in inches at 96 pixels each: a larger
+drawing is scaled down to fit, a smaller one is left as it is."""
+
+
+def picture(source: str, where: str, seconds: float = LAYOUT_SECONDS) -> bytes:
+    """The DOT ``source`` as a PNG, at most ``PICTURE_INCHES``: what a notebook shows where it shows no SVG or
+    no script (an untrusted notebook in JupyterLab, GitHub's viewer)."""
+    return pipe_source(source, "png", where, seconds, [f"-Gsize={PICTURE_INCHES}"])
+
+
+def pipe_source(source: str, format: str, where: str, seconds: float = LAYOUT_SECONDS,
+                extra: Sequence[str] = ()) -> bytes:
+    """DOT ``source`` rendered to ``format``, as ``_pipe`` renders a digraph; ``extra`` are more of dot's flags."""
+    budget = seconds
+    text = source.encode("utf-8")
     for attempt, (name, flags) in enumerate((("dot", []), *_FALLBACKS)):
         try:
-            run = subprocess.run(["dot", *flags, f"-T{format}"], input=source, capture_output=True, check=False,
-                                 timeout=budget)
+            run = subprocess.run(["dot", *flags, *extra, f"-T{format}"], input=text, capture_output=True,
+                                 check=False, timeout=budget)
         except subprocess.TimeoutExpired:  # run() has killed dot
             continue
         if run.returncode < 0 and attempt < len(_FALLBACKS):  # killed by a signal: dot crashes on some layouts
@@ -175,7 +193,7 @@ def _pipe(digraph: graphviz.Digraph, format: str, where: str, seconds: float | N
             raise GraphvizError(f"{where}: Graphviz's dot could not render the graph: {message}")
         if attempt:
             warnings.warn(f"{where}: Graphviz's dot did not lay this graph out within {budget:g} s, so {name} drew "
-                          "it instead (give a larger timeout to wait for dot)", GraphvizFallbackWarning, stacklevel=3)
+                          "it instead (give a larger timeout to wait for dot)", GraphvizFallbackWarning, stacklevel=4)
         return run.stdout
     raise GraphvizError(f"{where}: Graphviz could not lay the graph out within {budget:g} s, even with "
                         f"{' or '.join(name for name, _ in _FALLBACKS)}; draw a smaller part, or give a larger timeout")
@@ -206,6 +224,13 @@ def _drawing_class() -> type[graphviz.Digraph]:
                                     encoding=encoding)
             data = _pipe(self, format or self.format, "draw", self.layout_seconds)
             return data.decode(encoding) if encoding else data
+
+        def _repr_mimebundle_(self, include: Iterable[str] | None = None, exclude: Iterable[str] | None = None,
+                              **_: Any) -> dict[str, bytes | str]:
+            """The SVG, and a PNG beside it for the viewers that show no SVG (an untrusted notebook in
+            JupyterLab)."""
+            wanted = {"image/svg+xml", "image/png"} if include is None else set(include)
+            return super()._repr_mimebundle_(include=wanted, exclude=exclude)  # type: ignore[no-any-return]
 
     return Drawing
 
@@ -246,8 +271,19 @@ def _notebook_svg(value: Value, max_nodes: int = 40) -> str | None:
     return _pipe(digraph, "svg", "draw").decode("utf-8")
 
 
+def _notebook_png(value: Value, max_nodes: int = 40) -> bytes | None:
+    """The PNG a notebook shows beside ``_notebook_svg``'s SVG, where SVG is not shown: the same drawing."""
+    if shutil.which("dot") is None or count_nodes(value, stop_after=max_nodes) > max_nodes:
+        return None
+    try:
+        digraph = draw(value, max_nodes=max_nodes)
+    except StaleGraphError:
+        return None
+    return _pipe(digraph, "png", "draw")
+
+
 def register_notebook_display() -> None:
-    """Show Values as graphs in a running IPython, through ``_notebook_svg``."""
+    """Show Values as graphs in a running IPython, through ``_notebook_svg`` and ``_notebook_png``."""
     if "IPython" not in sys.modules:
         return
     from IPython import get_ipython
@@ -255,6 +291,7 @@ def register_notebook_display() -> None:
     shell = get_ipython()
     if shell is not None:
         shell.display_formatter.formatters["image/svg+xml"].for_type(Value, _notebook_svg)
+        shell.display_formatter.formatters["image/png"].for_type(Value, _notebook_png)
 
 
 def checked_options(

@@ -23,7 +23,15 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar, Unpack
 
 from autograd.errors import GradcheckError
-from autograd.explore import ExploreOptions, Explorer, explore_pass, page_html, page_numbers, settings_of
+from autograd.explore import (
+    ExploreOptions,
+    Explorer,
+    explore_pass,
+    numbered_source,
+    page_html,
+    page_numbers,
+    settings_of,
+)
 from autograd.graph import Graph
 from autograd.passes import Pass, record, step_formula
 from autograd.rules import Rule
@@ -136,6 +144,10 @@ class Exercise(Explorer):
             r"\end{document}",
         ]) + "\n"
 
+    def _picture_source(self) -> str:
+        """The first view with every number but the inputs' written as ``?``: a picture of the worksheet."""
+        return numbered_source(self.sources[0], self.data, 0, hidden=True)
+
     def __repr__(self) -> str:
         return (f"<Exercise of {self.data['title']!r}: {len(self.questions)} questions, "
                 f"{len(self.data['nodes'])} nodes, {len(self.html):,} bytes>")
@@ -242,7 +254,7 @@ def _taught(explorer: Explorer, data: dict[str, Any], kind: type[Page], hide: bo
     drawings with every number but the inputs' written as ``?``, for the page's script to show what is
     known."""
     views = tuple(hide_numbers(svg, data) for svg in explorer.views) if hide else explorer.views
-    return kind(page_html(data, list(views)), views[-1], data, views, **fields)
+    return kind(page_html(data, list(views)), views[-1], data, views, explorer.sources, **fields)
 
 
 _GROUP = re.compile(r'<g id="v\d+&#45;(n|e)(\d+)" class="(?:node|edge)">(.*?)(?=\n<!--|\n</g>\n</svg>)', re.S)

@@ -94,16 +94,17 @@ def notebook(path: Path, cells: list[str]) -> Path:
     return path
 
 
-def open_notebook(browser: Any, lab: Lab, name: str, requests: list[str] | None = None) -> Any:
-    """A page of ``browser`` with notebook ``name`` open and its kernel idle; every request to anything but the
-    lab, a file or an inline page is noted in ``requests``."""
+def open_notebook(browser: Any, lab: Lab, name: str, requests: list[str] | None = None, kernel: bool = True) -> Any:
+    """A page of ``browser`` with notebook ``name`` open and, with ``kernel``, its kernel idle; every request to
+    anything but the lab, a file or an inline page is noted in ``requests``."""
     page = browser.new_page(viewport={"width": 1500, "height": 1000})
     if requests is not None:
         local = ("http://127.0.0.1", "ws://127.0.0.1", "file:", "about:", "data:", "blob:")
         page.on("request", lambda request: None if request.url.startswith(local) else requests.append(request.url))
-    page.goto(f"{lab.url}/lab/tree/{name}?token={lab.token}")
+    page.goto(f"{lab.url}/lab/tree/{name}?token={lab.token}&reset")  # reset: no tab of an earlier page restored
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
-    page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=90_000)  # the kernel started and answers
+    if kernel:
+        page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=90_000)  # the kernel started and answers
     return page
 
 

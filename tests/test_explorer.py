@@ -6,6 +6,7 @@ the engine's own numbers; hostile labels; the notebook display and the command l
 
 from __future__ import annotations
 
+import base64
 import math
 import re
 import sys
@@ -328,15 +329,19 @@ def test_the_colour_legend_shows_with_colour_by_grad(browser: Browser, tmp_path:
     page.close()
 
 
-def test_in_a_notebook_it_is_an_iframe_of_the_page_with_the_svg_beside(browser: Browser) -> None:
+def test_in_a_notebook_it_is_an_iframe_of_the_page_with_a_picture_inside_and_beside(browser: Browser) -> None:
     _, total = worked_example()
     explorer = autograd.explore(total)
     bundle = explorer._repr_mimebundle_()
-    assert set(bundle) == {"text/html", "image/svg+xml"}
+    assert set(bundle) == {"text/html", "image/png"}
     assert bundle["text/html"].startswith('<iframe srcdoc="&lt;!DOCTYPE html&gt;')
     assert 'sandbox="allow-scripts"' in bundle["text/html"]
-    assert bundle["image/svg+xml"].startswith("<svg")
-    assert "w5" in bundle["image/svg+xml"]
+    picture = base64.b64decode(bundle["image/png"])
+    assert picture == explorer.picture
+    assert picture.startswith(b"\x89PNG")
+    assert bundle["text/html"].endswith(f'<img src="data:image/png;base64,{bundle["image/png"]}" alt="E: the first '
+                                        "view of chainrule's explorer\" style=\"max-width: 100%\"></iframe>")
+    assert explorer._picture_source() == explorer.sources[0]  # the numbers it was laid out with
     page = browser.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))

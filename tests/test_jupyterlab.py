@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import pytest
@@ -163,6 +167,84 @@ def test_a_notebook_saved_with_widget_state_reopens_at_its_last_state(browser: B
     assert grad_shown(frame, "w1") == f"{stepped.values['w1'].grad:.6g}"
     assert frame.evaluate("chainrule.live()") is None
     assert refused == []
+
+
+# The stored notebooks, as a reader meets them ------------------------------------------------------------------
+
+NOTEBOOKS = sorted((REPOSITORY / "notebooks").glob("*.ipynb"))
+
+
+def drawings(path: Path) -> dict[int, int]:
+    """For each code cell with any, how many of its stored outputs are drawings: a graph or a plot (an SVG or a
+    PNG), an explorer page or a live explorer (its page in an iframe)."""
+    counts: dict[int, int] = {}
+    for c, cell in enumerate(nbformat.read(path, as_version=4).cells):
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if {"image/png", "image/svg+xml"} & set(data) or "<iframe srcdoc=" in data.get("text/html", ""):
+                counts[c] = counts.get(c, 0) + 1
+    return counts
+
+
+SHOWN = """cell => Array.from(cell.querySelectorAll('.jp-OutputArea-output')).map(output => {
+  const images = Array.from(output.querySelectorAll('img')).filter(i => i.complete && i.naturalWidth > 0);
+  const pictures = Array.from(output.querySelectorAll('svg')).filter(s => s.getBoundingClientRect().width > 0);
+  const pages = Array.from(output.querySelectorAll('iframe')).filter(f => f.getBoundingClientRect().width > 0);
+  return images.length + pictures.length + pages.length > 0 ? 1 : 0;
+}).reduce((a, b) => a + b, 0)"""
+"""How many of a cell's outputs show a picture: a loaded image, a drawn SVG or a page in an iframe."""
+
+def shown(cell: Any, expected: int) -> int:
+    """How many of ``cell``'s outputs show a picture, once ``expected`` do or 30 s have passed: a notebook
+    renders its outputs, and decodes their images, after it opens."""
+    cell.scroll_into_view_if_needed()  # JupyterLab loads an output's image when it comes into view
+    deadline = time.monotonic() + 30
+    while True:
+        count = int(cell.evaluate(SHOWN))
+        if count >= expected or time.monotonic() > deadline:
+            return count
+        time.sleep(0.2)
+
+
+TEXT_ONLY = re.compile(r"<(graphviz\.graphs\.Digraph|Explorer of|Exercise of|Drill of|LiveExplorer)")
+
+
+def test_every_stored_drawing_shows_as_an_image_in_jupyterlab_untrusted(browser: Browser, lab: Lab) -> None:
+    settings = Path(lab.env["JUPYTERLAB_SETTINGS_DIR"]) / "@jupyterlab" / "notebook-extension"
+    settings.mkdir(parents=True, exist_ok=True)  # every cell rendered, not only those scrolled into view
+    (settings / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
+    refused: list[str] = []
+    for path in NOTEBOOKS:
+        shutil.copy(path, lab.root / path.name)  # never trusted in this lab's own home: as a reader opens it
+        page = open_notebook(browser, lab, path.name, refused, kernel=False)  # its outputs as stored
+        selector = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell"  # not the tabs it restores
+        page.wait_for_function("([selector, n]) => document.querySelectorAll(selector).length === n",
+                               arg=[selector, len(nbformat.read(path, as_version=4).cells)], timeout=60_000)
+        cells = page.locator(selector)
+        for c, expected in drawings(path).items():
+            count = shown(cells.nth(c), expected)
+            assert count >= expected, f"{path.name}, cell {c}: {count} of {expected} drawings show as pictures"
+            assert not TEXT_ONLY.search(cells.nth(c).inner_text()), f"{path.name}, cell {c} shows a drawing as text"
+        page.close()
+    assert refused == []
+
+
+def test_every_stored_drawing_shows_in_an_html_export(browser: Browser, tmp_path: Path) -> None:
+    subprocess.run([str(BIN / "jupyter-nbconvert"), "--to", "html", *map(str, NOTEBOOKS), "--output-dir",
+                    str(tmp_path)], check=True, capture_output=True, timeout=600)
+    for path in NOTEBOOKS:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto((tmp_path / f"{path.stem}.html").as_uri())
+        for c, expected in drawings(path).items():
+            cell = page.locator(".jp-Notebook .jp-Cell").nth(c)
+            count = shown(cell, expected)
+            assert count >= expected, f"{path.name}, cell {c}: {count} of {expected} drawings show in the export"
+            assert not TEXT_ONLY.search(cell.inner_text()), f"{path.name}, cell {c} shows a drawing as text"
+        for element in page.query_selector_all("iframe[srcdoc]"):  # each explorer page runs in the export
+            frame = element.content_frame()
+            assert frame is not None
+            frame.wait_for_function("() => window.chainrule !== undefined", timeout=30_000)
+        page.close()
 
 
 if __name__ == "__main__":  # remakes docs/live-explorer.png: PYTHONPATH=. .venv/bin/python tests/test_jupyterlab.py

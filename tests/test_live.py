@@ -15,7 +15,7 @@ import autograd
 import nn
 from autograd import Value
 from autograd.examples import WorkedExample
-from autograd.explore import page_numbers
+from autograd.explore import numbered_source, page_numbers
 from autograd.graph import Graph
 from autograd.passes import rerun
 from autograd.widgets import LiveExplorer
@@ -210,6 +210,28 @@ def test_new_numbers_rewrite_every_number_drawn(browser: Browser, tmp_path: Path
         page.evaluate("chainrule.goTo(4, true)")
         assert page.inner_text("#panel-body .step-text") == written[3]
     assert page.evaluate(FILLS) == open_explorer(browser, after.html, tmp_path, "after").evaluate(FILLS)
+
+
+@pytest.mark.parametrize("case", ["worked example", "digits"])
+def test_a_renumbered_page_pictures_its_own_numbers(case: str) -> None:
+    """The PNG a notebook shows without scripts is laid out from the page's DOT with the page's numbers: a
+    renumbered page's DOT is the DOT a page made fresh for its numbers has, every view, colours included."""
+    if case == "worked example":
+        example, root = worked()
+        leaf, options = example.values["w5"], {"color_by_grad": True, "levels": (1,)}
+    else:
+        X, y = nn.datasets.digits()
+        model = nn.MLP(64, [32, 10], init="xavier", seed=0)
+        root = nn.cross_entropy(model(X[0]), int(y[0]))
+        leaf, options = model.layers[0].neurons[3].w[5], {"levels": (2, 4), "color_by_grad": True}
+    before = autograd.explore(root, **options)
+    recorded = rerun(Graph.of(root), {leaf: 0.1 if case == "worked example" else 2.5})
+    after = autograd.explore(root, **options)
+    renumbered = before.renumbered(page_numbers(recorded, before.data["levels"], True))
+    assert before.sources[0] != after.sources[0]
+    for v, source in enumerate(before.sources):
+        assert numbered_source(source, renumbered.data, v) == after.sources[v]
+    assert renumbered._picture_source() == after.sources[0]
 
 
 def test_a_snapshot_opens_at_its_own_numbers(browser: Browser, tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from autograd import Value
 from autograd.widgets import step_through
 
 
-def test_ipython_shows_a_small_value_as_svg_and_a_large_one_as_text():
+def test_ipython_shows_a_small_value_as_svg_and_png_and_a_large_one_as_text():
     script = textwrap.dedent(
         """
         from IPython.core.interactiveshell import InteractiveShell
@@ -22,8 +22,12 @@ def test_ipython_shows_a_small_value_as_svg_and_a_large_one_as_text():
         data, _ = shell.display_formatter.format(small)
         assert data["image/svg+xml"].lstrip().startswith("<?xml"), data.keys()
         assert ">x<" in data["image/svg+xml"]
+        assert data["image/png"].startswith(b"\\x89PNG")  # for viewers that show no SVG (untrusted JupyterLab)
+        drawing = autograd.draw(small)
+        assert set(drawing._repr_mimebundle_()) == {"image/svg+xml", "image/png"}
         data, _ = shell.display_formatter.format(big)
-        assert "image/svg+xml" not in data and data["text/plain"].startswith("Value(data=61.0"), data
+        assert "image/svg+xml" not in data and "image/png" not in data, data
+        assert data["text/plain"].startswith("Value(data=61.0"), data
         print("ok")
         """
     )

@@ -227,6 +227,13 @@ def test_the_static_picture_hides_every_number_but_the_inputs() -> None:
     assert texts.count("data ?") == 15
     assert texts.count("grad ?") == 27
     assert texts.count("∂=?") == 32
+    source = page._picture_source()  # the PNG a notebook shows without scripts
+    assert (source.count("data ?"), source.count("grad ?"), source.count("∂=?")) == (15, 27, 32)
+    assert "<TD>data 0.15</TD>" in source
+    assert "0.5933" not in source
+    assert "0.08217" not in source
+    assert page.picture.startswith(b"\x89PNG")
+    assert page._repr_mimebundle_()["image/png"]
 
 
 # Generated problems -----------------------------------------------------------------------------------------
