@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.chainrule-installed
 JUPYTER_STAMP := $(VENV)/.chainrule-jupyter
 
-.PHONY: demo test bench lab lint venv graphviz chromium clean
+.PHONY: demo test bench docs lab lint venv graphviz chromium clean
 
 demo: venv graphviz
 	$(BIN)/chainrule demo
@@ -19,6 +19,10 @@ test: venv graphviz chromium
 bench: venv graphviz chromium
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check micrograd==0.1.0
 	$(BIN)/python benchmarks/run.py --markdown $(if $(BASELINE),--baseline $(BASELINE))
+
+# The documentation site, into site/; tests/test_docs.py builds it the same way and reads it in Chromium.
+docs: venv graphviz
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
 # --allow-root: the README's Debian set-up runs as root, where JupyterLab refuses to start without it.
 # LAB_ARGS and LAB_DIR let the tests start this very target on a loopback port of their own.
@@ -49,4 +53,4 @@ chromium:
 	@scripts/ensure-chromium
 
 clean:
-	rm -rf $(VENV) chainrule-out .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) chainrule-out site .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,4 +1,5 @@
-"""The README's samples that are not doctests: its plain Python blocks and its `chainrule` command lines."""
+"""The README's and the site's samples that are not doctests (those run as doctests of the .md files): their
+plain Python blocks and their `chainrule` command lines."""
 
 import re
 import shlex
@@ -7,22 +8,30 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from autograd import RULES, Value
 from nn.cli import _parser
 
-README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+REPOSITORY = Path(__file__).resolve().parent.parent
+PAGES = [REPOSITORY / "README.md", *sorted(path for path in (REPOSITORY / "docs").rglob("*.md")
+                                           if "tutorials" not in path.relative_to(REPOSITORY / "docs").parts)]
+"""The README and the site's own pages (the tutorials are the notebooks, run by test_notebooks.py)."""
 
 
-def _blocks(language):
-    return re.findall(rf"```{language}\n(.*?)```", README, flags=re.S)
+def _blocks(language, pages=PAGES):
+    return [block for page in pages for block in re.findall(rf"```{language}\n(.*?)```", page.read_text(), flags=re.S)]
 
 
-def test_plain_python_blocks_run():
-    plain = [block for block in _blocks("python") if not block.lstrip().startswith(">>>")]
-    assert plain, "the README has no plain Python block; is this test still needed?"
+WITH_PLAIN_PYTHON = [p for p in PAGES if any(not b.lstrip().startswith(">>>") for b in _blocks("python", [p]))]
+
+
+@pytest.mark.parametrize("page", WITH_PLAIN_PYTHON, ids=lambda p: p.relative_to(REPOSITORY).as_posix())
+def test_plain_python_blocks_run(page):
+    plain = [block for block in _blocks("python", [page]) if not block.lstrip().startswith(">>>")]
     for block in plain:
         namespace = {}
-        exec(compile(block, "README.md", "exec"), namespace)
+        exec(compile(block, str(page.relative_to(REPOSITORY)), "exec"), namespace)
         tests = [fn for name, fn in namespace.items() if name.startswith("test_") and callable(fn)]
         for test in tests:
             test()
@@ -46,7 +55,7 @@ def test_every_command_line_parses():
 
 
 def test_the_graph_line_draws_the_model_the_train_line_saved(tmp_path):
-    """The one thing only the README shows: its train line writes the file its graph line reads."""
+    """The one thing only the pages show: their train line writes the file their graph line reads."""
     lines = _command_lines()
     train = next(line for line in lines if line[0] == "train" and "run" in line)
     graph = next(line for line in lines if line[0] == "graph")
@@ -58,7 +67,17 @@ def test_the_graph_line_draws_the_model_the_train_line_saved(tmp_path):
 
 
 def test_the_api_table_lists_every_value_method_of_the_rule_table():
-    methods = next(line for line in README.splitlines() if line.startswith("| methods |"))
+    table = (REPOSITORY / "docs" / "reference" / "index.md").read_text()
+    methods = next(line for line in table.splitlines() if line.startswith("| methods |"))
     for name, rule in RULES.items():
         if rule.builtin and hasattr(Value, name):
             assert f" {name}" in methods or f"`{name}" in methods, name
+
+
+def test_every_relative_link_of_the_readme_reaches_a_file_on_a_checkout():
+    readme = (REPOSITORY / "README.md").read_text()
+    links = re.findall(r"\]\(([^)#]+)(?:#[^)]*)?\)", readme)
+    assert len(links) > 15
+    for link in links:
+        assert not link.startswith(("http:", "https:")), link  # the front door works offline
+        assert (REPOSITORY / link).is_file(), link

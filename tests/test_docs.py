@@ -1,0 +1,128 @@
+"""The documentation site: built here with ``mkdocs build --strict`` (a broken link, a missing reference or a
+notebook that fails to convert is an error), served on a loopback port, and read in Chromium, which resolves no
+host but 127.0.0.1, so that any request the site makes elsewhere fails the test."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+import autograd
+from benchmarks.browser import launch
+from benchmarks.lab import LOOPBACK_ONLY
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The site, built strict, as `make docs` builds it."""
+    folder = tmp_path_factory.mktemp("site")
+    run = subprocess.run([str(BIN / "mkdocs"), "build", "--strict", "--site-dir", str(folder)], cwd=REPOSITORY,
+                         capture_output=True, text=True, timeout=600, check=False,
+                         env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+    assert run.returncode == 0, run.stderr[-4000:]
+    assert "WARNING" not in run.stderr, run.stderr
+    return folder
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def served(site: Path) -> Iterator[str]:
+    """The site served on a free loopback port, as a reader's own `python -m http.server` would."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(site)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = launch(playwright, LOOPBACK_ONLY)
+        yield launched
+        launched.close()
+
+
+def open_page(browser: Browser, url: str, elsewhere: list[str]) -> Page:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.on("request", lambda request: None if request.url.startswith(("http://127.0.0.1", "data:", "about:",
+                                                                        "blob:")) else elsewhere.append(request.url))
+    page.goto(url)
+    return page
+
+
+def test_every_page_loads_nothing_from_elsewhere(browser: Browser, site: Path, served: str) -> None:
+    elsewhere: list[str] = []
+    pages = sorted(path.relative_to(site).as_posix() for path in site.rglob("*.html")
+                   if "assets" not in path.relative_to(site).parts)
+    assert {"index.html", "tutorials/01-worked-example.html", "reference/autograd.html", "reference/cli.html",
+            "explanation/benchmarks.html", "how-to/make-a-worksheet.html"} <= set(pages)
+    for name in pages:
+        page = open_page(browser, f"{served}/{name}", elsewhere)
+        page.wait_for_load_state("load")
+        page.close()
+    assert elsewhere == []
+
+
+def test_the_search_finds_a_page(browser: Browser, served: str) -> None:
+    elsewhere: list[str] = []
+    page = open_page(browser, f"{served}/index.html", elsewhere)
+    page.click("input.md-search__input")
+    page.keyboard.type("gradcheck")
+    page.wait_for_selector(".md-search-result__item", timeout=30_000)
+    results = page.locator(".md-search-result__item").all_inner_texts()
+    assert any("gradcheck" in text.lower() for text in results)
+    titles = page.locator(".md-search-result__item h1").all_inner_texts()
+    assert "Property-test a derivative" in titles
+    assert elsewhere == []
+
+
+def test_an_embedded_explorer_answers_a_click(browser: Browser, served: str) -> None:
+    elsewhere: list[str] = []
+    page = open_page(browser, f"{served}/tutorials/01-worked-example.html", elsewhere)
+    element = page.wait_for_selector("iframe[srcdoc]", timeout=30_000)
+    element.scroll_into_view_if_needed()
+    frame = element.content_frame()
+    assert frame is not None
+    frame.wait_for_function("() => window.chainrule !== undefined", timeout=30_000)
+    w1 = frame.evaluate("() => chainrule.data.nodes.findIndex(n => n.name === 'w1')")
+    view = frame.evaluate("() => chainrule.data.levels.length - 1")
+    frame.click(f"#v{view}-n{w1}")
+    assert frame.inner_text("#panel-body h2") == "w1"
+    assert "∂E/∂w1 = 0.000438568" in frame.inner_text("#panel-body")
+    assert elsewhere == []
+
+
+def test_the_api_page_of_value_backward_shows_its_docstring(browser: Browser, served: str) -> None:
+    elsewhere: list[str] = []
+    page = open_page(browser, f"{served}/reference/autograd.html", elsewhere)
+    heading = page.locator("[id='autograd.Value.backward']")
+    assert heading.count() == 1
+    section = heading.locator("xpath=..")
+    first = " ".join((autograd.Value.backward.__doc__ or "").split()[:8]).replace("``", "")
+    assert first in " ".join(section.inner_text().split())
+    assert elsewhere == []
+
+
+def test_the_command_page_holds_every_commands_help(site: Path) -> None:
+    text = (site / "reference" / "cli.html").read_text()
+    for command in ("demo", "train", "graph", "explain", "exercise"):
+        assert f"$ chainrule {command} --help" in text
+    assert "--from-model MODEL" in text
