@@ -12,7 +12,11 @@ from typing import Any
 
 RULE_TABLE = "<!-- the rule table -->"
 COMMAND_HELP = "<!-- chainrule --help -->"
-EXTERNAL_SCRIPT = re.compile(r"""<script\b[^>]*\bsrc=["']https?://[^"']*["'][^>]*>\s*</script>""")
+EXTERNAL_SCRIPT = re.compile(
+    r"""<script\b[^>]*\bsrc=["']https?://[^"']*["'][^>]*>\s*</script>"""  # a script from another address
+    r"""|<script\b[^>]*>(?:(?!</script>).)*?\bimport\(\s*["']https?://(?:(?!</script>).)*</script>""",  # or one
+    re.S,  # that imports one (nbconvert's mermaid loader)
+)
 
 
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
@@ -25,7 +29,8 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
 
 
 def on_post_page(output: str, page: Any, config: Any) -> str:
-    """Drop the scripts a notebook page would load from a CDN (nbconvert's mermaid): the site is read offline."""
+    """Drop the scripts a notebook page would load from a CDN (nbconvert's mermaid loader, which the notebooks
+    here never need): the site is read offline."""
     return EXTERNAL_SCRIPT.sub("", output)
 
 
@@ -41,7 +46,8 @@ def on_post_build(config: Any) -> None:
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|")
+    """Text as a table's cell writes it: a pipe ends a cell and a star starts emphasis (a**b)."""
+    return text.replace("|", "\\|").replace("*", "\\*")
 
 
 def rule_table() -> str:

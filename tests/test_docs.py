@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import http.server
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -68,14 +69,27 @@ def open_page(browser: Browser, url: str, elsewhere: list[str]) -> Page:
     return page
 
 
+EXTERNAL = re.compile(r"""<(?:script|img|iframe|link)\b[^>]*\b(?:src|href)=["']?(?:https?:)?//"""
+                      r"""|\bimport\(\s*["'](?:https?:)?//""", re.I)
+"""A tag that would load a script, a picture, a page or a style sheet from another address, or a script that
+would import one."""
+
+
 def test_every_page_loads_nothing_from_elsewhere(browser: Browser, site: Path, served: str) -> None:
-    elsewhere: list[str] = []
     pages = sorted(path.relative_to(site).as_posix() for path in site.rglob("*.html")
                    if "assets" not in path.relative_to(site).parts)
     assert {"index.html", "tutorials/01-worked-example.html", "reference/autograd.html", "reference/cli.html",
             "explanation/benchmarks.html", "how-to/make-a-worksheet.html"} <= set(pages)
-    for name in pages:
-        page = open_page(browser, f"{served}/{name}", elsewhere)
+    for name in pages:  # every page, as written
+        found = EXTERNAL.search((site / name).read_text(encoding="utf-8"))
+        assert found is None, f"{name}: {found.group(0) if found else ''}"
+    for css in site.rglob("*.css"):
+        assert not re.search(r"url\(\s*['\"]?(https?:)?//|@import\s+['\"]?(url\()?\s*['\"]?(https?:)?//",
+                             css.read_text(encoding="utf-8")), css
+    elsewhere: list[str] = []
+    for name in ("index.html", "tutorials/01-worked-example.html", "tutorials/04-handwritten-digits.html",
+                 "tutorials/11-exercises.html", "reference/autograd.html", "explanation/rules.html"):
+        page = open_page(browser, f"{served}/{name}", elsewhere)  # and some, read in Chromium: what they fetch
         page.wait_for_load_state("load")
         page.close()
     assert elsewhere == []
