@@ -10,6 +10,7 @@ the new numbers (``autograd.explore.page_numbers``), which the page writes into 
 
 from __future__ import annotations
 
+import base64
 import json
 import math
 from collections.abc import Iterable
@@ -214,7 +215,7 @@ def step_through(root: Value, **options: Any) -> Any:
 
     Raises ``StaleGraphError`` when the graph is stale already; if a leaf changes later (a cell that trains
     runs after this one), moving the slider shows that error in place of the drawing."""
-    from IPython.display import display
+    from IPython.core.interactiveshell import InteractiveShell
 
     lines = step_lines(record(root, where="step_through"))
     if not lines:
@@ -222,16 +223,40 @@ def step_through(root: Value, **options: Any) -> Any:
     slider = ipywidgets.IntSlider(value=1, min=1, max=len(lines), description="step")
     output = ipywidgets.Output()
 
+    # The drawing is set as the widget's outputs, not captured by `with output:`, whose messages nbclient
+    # sometimes waited on until its cell timeout (30 s of 7 runs in 12 of notebook 01, measured).
     def show(change: Any = None) -> None:
-        output.clear_output(wait=True)
-        with output:
-            try:
-                picture = draw(root, step=slider.value, **options)
-            except StaleGraphError as error:  # a leaf changed since: say so instead of drawing a mix
-                output.append_stdout(f"{error}\n")
-                return
-            display(picture)  # type: ignore[no-untyped-call]
+        try:
+            picture = draw(root, step=slider.value, **options)
+        except StaleGraphError as error:  # a leaf changed since: say so instead of drawing a mix
+            output.outputs = ({"output_type": "stream", "name": "stdout", "text": f"{error}\n"},)
+            return
+        formatter = InteractiveShell.instance().display_formatter
+        assert formatter is not None  # an IPython shell always has one
+        data, metadata = formatter.format(picture)  # type: ignore[no-untyped-call]
+        data = {kind: base64.b64encode(value).decode("ascii") if isinstance(value, bytes) else value
+                for kind, value in data.items()}  # a PNG as a notebook stores it
+        output.outputs = ({"output_type": "display_data", "data": data, "metadata": metadata},)
 
     slider.observe(show, names="value")
     show()
-    return ipywidgets.VBox([slider, output])
+    return _Stepper([slider, output], steps=len(lines))
+
+
+class _Stepper(ipywidgets.VBox):  # type: ignore[misc]
+    """``step_through``'s widget, which names itself by its steps, not by the drawing it holds."""
+
+    def __init__(self, children: list[Any], steps: int) -> None:
+        super().__init__(children)
+        self._steps = steps
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        """The widget, and the drawing it shows as an SVG and a PNG, for viewers that cannot run it (an export,
+        a notebook not trusted yet)."""
+        data = super()._repr_mimebundle_(**kwargs)  # ipywidgets' is the data alone
+        shown = self.children[1].outputs
+        pictures = shown[0]["data"] if shown and shown[0]["output_type"] == "display_data" else {}
+        return {**{kind: pictures[kind] for kind in ("image/png", "image/svg+xml") if kind in pictures}, **data}
+
+    def __repr__(self) -> str:
+        return f"<step_through: {self._steps} steps of backward>"

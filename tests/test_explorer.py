@@ -742,9 +742,9 @@ def test_the_panel_wraps_at_word_boundaries_never_inside_a_number(browser: Brows
     page.close()
 
 
-def test_the_readme_s_step_line_is_the_page_s(browser: Browser, worked_page: Path) -> None:
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text("utf-8")
-    quoted = re.search(r"`(w5\.grad \+= [^`]+)`", readme)
+def test_the_guides_step_line_is_the_page_s(browser: Browser, worked_page: Path) -> None:
+    guide = Path(__file__).resolve().parent.parent / "docs" / "how-to" / "explore-a-model.md"
+    quoted = re.search(r"`(w5\.grad \+= [^`]+)`", guide.read_text("utf-8"))
     assert quoted is not None
     page, _ = open_page(browser, worked_page)
     lines = []

@@ -1,9 +1,11 @@
 """Values show themselves as graphs in IPython; the stepping widget wraps draw(step=k)."""
 
+import base64
 import subprocess
 import sys
 import textwrap
 
+import autograd
 from autograd import Value
 from autograd.widgets import step_through
 
@@ -40,8 +42,23 @@ def test_step_widget_has_one_position_per_step():
     a, b = Value(2.0, "a"), Value(-3.0, "b")
     c = (a * b + a).tanh()
     widget = step_through(c)
-    slider, _output = widget.children
+    slider, output = widget.children
     assert (slider.min, slider.max, slider.value) == (1, 3, 1)
+    (shown,) = output.outputs
+    assert shown["data"]["image/svg+xml"] == autograd.draw(c, step=1).pipe(format="svg", encoding="utf-8")
+    assert base64.b64decode(shown["data"]["image/png"]).startswith(b"\x89PNG")  # a PNG beside the SVG, as stored
+    assert repr(widget) == "<step_through: 3 steps of backward>"
+    data = widget._repr_mimebundle_()  # in a notebook: the widget, and its drawing for viewers without it
+    assert data["image/png"] == shown["data"]["image/png"]
+    assert data["image/svg+xml"] == shown["data"]["image/svg+xml"]
+    assert "application/vnd.jupyter.widget-view+json" in data
     slider.value = 3
+    (shown,) = output.outputs
+    assert shown["data"]["image/svg+xml"] == autograd.draw(c, step=3).pipe(format="svg", encoding="utf-8")
     assert c.grad == 0.0
     assert a.grad == 0.0
+    a.data = 5.0  # a leaf changed since: the widget says so instead of drawing a mix of two states
+    slider.value = 2
+    (shown,) = output.outputs
+    assert shown["output_type"] == "stream"
+    assert "stale" in shown["text"]
