@@ -178,12 +178,11 @@ def picture(source: str, where: str, seconds: float = LAYOUT_SECONDS) -> bytes:
 def pipe_source(source: str, format: str, where: str, seconds: float = LAYOUT_SECONDS,
                 extra: Sequence[str] = ()) -> bytes:
     """DOT ``source`` rendered to ``format``, as ``_pipe`` renders a digraph; ``extra`` are more of dot's flags."""
-    budget = seconds
     text = source.encode("utf-8")
     for attempt, (name, flags) in enumerate((("dot", []), *_FALLBACKS)):
         try:
             run = subprocess.run(["dot", *flags, *extra, f"-T{format}"], input=text, capture_output=True,
-                                 check=False, timeout=budget)
+                                 check=False, timeout=seconds)
         except subprocess.TimeoutExpired:  # run() has killed dot
             continue
         if run.returncode < 0 and attempt < len(_FALLBACKS):  # killed by a signal: dot crashes on some layouts
@@ -192,10 +191,10 @@ def pipe_source(source: str, format: str, where: str, seconds: float = LAYOUT_SE
             message = run.stderr.decode("utf-8", errors="replace").strip() or f"exit code {run.returncode}"
             raise GraphvizError(f"{where}: Graphviz's dot could not render the graph: {message}")
         if attempt:
-            warnings.warn(f"{where}: Graphviz's dot did not lay this graph out within {budget:g} s, so {name} drew "
+            warnings.warn(f"{where}: Graphviz's dot did not lay this graph out within {seconds:g} s, so {name} drew "
                           "it instead (give a larger timeout to wait for dot)", GraphvizFallbackWarning, stacklevel=4)
         return run.stdout
-    raise GraphvizError(f"{where}: Graphviz could not lay the graph out within {budget:g} s, even with "
+    raise GraphvizError(f"{where}: Graphviz could not lay the graph out within {seconds:g} s, even with "
                         f"{' or '.join(name for name, _ in _FALLBACKS)}; draw a smaller part, or give a larger timeout")
 
 
@@ -259,27 +258,27 @@ def label_prefix(depth: int) -> Cluster:
     return group
 
 
-def _notebook_svg(value: Value, max_nodes: int = 40) -> str | None:
-    """The SVG a notebook shows for a Value: its graph when it has at most ``max_nodes`` nodes, Graphviz is
-    installed and the graph is not stale; otherwise None, and the notebook shows the Value's text."""
+def _notebook_drawing(value: Value, format: str, max_nodes: int = 40) -> bytes | None:
+    """A Value's graph as a notebook shows it, in ``format``, when it has at most ``max_nodes`` nodes, Graphviz
+    is installed and the graph is not stale; otherwise None, and the notebook shows the Value's text."""
     if shutil.which("dot") is None or count_nodes(value, stop_after=max_nodes) > max_nodes:
         return None
     try:
         digraph = draw(value, max_nodes=max_nodes)
     except StaleGraphError:
         return None
-    return _pipe(digraph, "svg", "draw").decode("utf-8")
+    return _pipe(digraph, format, "draw")
 
 
-def _notebook_png(value: Value, max_nodes: int = 40) -> bytes | None:
-    """The PNG a notebook shows beside ``_notebook_svg``'s SVG, where SVG is not shown: the same drawing."""
-    if shutil.which("dot") is None or count_nodes(value, stop_after=max_nodes) > max_nodes:
-        return None
-    try:
-        digraph = draw(value, max_nodes=max_nodes)
-    except StaleGraphError:
-        return None
-    return _pipe(digraph, "png", "draw")
+def _notebook_svg(value: Value) -> str | None:
+    """The SVG a notebook shows for a small Value (``_notebook_drawing``)."""
+    drawn = _notebook_drawing(value, "svg")
+    return None if drawn is None else drawn.decode("utf-8")
+
+
+def _notebook_png(value: Value) -> bytes | None:
+    """The PNG a notebook shows beside the SVG, where SVG is not shown (JupyterLab, untrusted)."""
+    return _notebook_drawing(value, "png")
 
 
 def register_notebook_display() -> None:
