@@ -22,9 +22,10 @@ settings.load_profile(
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """Debian's chromium, headless, through Playwright; one per test module."""
+def browser(request: pytest.FixtureRequest) -> Iterator[Browser]:
+    """Debian's chromium, headless, through Playwright; one per test module, with the module's
+    ``BROWSER_FLAGS`` if it sets them (``benchmarks.lab.LOOPBACK_ONLY``: no host resolves but 127.0.0.1)."""
     with sync_playwright() as playwright:
-        launched = launch(playwright)
+        launched = launch(playwright, getattr(request.module, "BROWSER_FLAGS", None))
         yield launched
         launched.close()

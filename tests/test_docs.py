@@ -15,14 +15,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 import autograd
-from benchmarks.browser import launch
 from benchmarks.lab import LOOPBACK_ONLY
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+BROWSER_FLAGS = LOOPBACK_ONLY
+"""The browser of these tests resolves no host but 127.0.0.1 (conftest.py's fixture)."""
 
 
 @pytest.fixture(scope="module")
@@ -51,14 +52,6 @@ def served(site: Path) -> Iterator[str]:
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = launch(playwright, LOOPBACK_ONLY)
-        yield launched
-        launched.close()
 
 
 def open_page(browser: Browser, url: str, elsewhere: list[str]) -> Page:

@@ -23,13 +23,14 @@ from typing import Any
 import nbformat
 import pytest
 from nbclient import NotebookClient
-from playwright.sync_api import Browser, Frame, sync_playwright
+from playwright.sync_api import Browser, Frame
 
 from autograd.examples import WorkedExample
-from benchmarks.browser import launch
 from benchmarks.lab import LOOPBACK_ONLY, Lab, notebook, open_notebook, running_lab, widget_frame
 
 BIN = Path(sys.executable).parent
+BROWSER_FLAGS = LOOPBACK_ONLY
+"""The browser of these tests resolves no host but 127.0.0.1 (conftest.py's fixture)."""
 SCREENSHOTS = Path(os.environ["CHAINRULE_SCREENSHOTS"]) if os.environ.get("CHAINRULE_SCREENSHOTS") else None
 """Where the tests also save the README's screenshots; set by running this file (see the end)."""
 REPOSITORY = Path(__file__).resolve().parent.parent
@@ -45,14 +46,6 @@ LIVE_CELLS = [
 def lab() -> Iterator[Lab]:
     with running_lab() as started:
         yield started
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = launch(playwright, LOOPBACK_ONLY)
-        yield launched
-        launched.close()
 
 
 def node_id(frame: Frame, name: str) -> str:

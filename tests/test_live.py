@@ -17,7 +17,7 @@ from autograd import Value
 from autograd.examples import WorkedExample
 from autograd.explore import numbered_source, page_numbers
 from autograd.graph import Graph
-from autograd.passes import rerun
+from autograd.passes import Pass, rerun
 from autograd.widgets import LiveExplorer
 
 
@@ -187,25 +187,31 @@ def open_explorer(browser: Browser, page_html: str, tmp_path: Path, name: str) -
     return page
 
 
-@pytest.mark.parametrize("case", ["worked example", "digits"])
-def test_new_numbers_rewrite_every_number_drawn(browser: Browser, tmp_path: Path, case: str) -> None:
+def explored_before_and_after(case: str, options: dict[str, Any]) -> tuple[autograd.Explorer, Pass, autograd.Explorer]:
+    """A page of the worked example (with ``options``) or of a digits MLP (by layer and neuron, coloured), the pass
+    after one leaf changes (w5 to 0.1, or a weight to 2.5), and a page made fresh for it."""
     if case == "worked example":
         example, root = worked()
-        leaf, options = example.values["w5"], {"color_by_grad": True}
+        leaf, value = example.values["w5"], 0.1
     else:
         X, y = nn.datasets.digits()
         model = nn.MLP(64, [32, 10], init="xavier", seed=0)
         root = nn.cross_entropy(model(X[0]), int(y[0]))
-        leaf, options = model.layers[0].neurons[3].w[5], {"levels": (2, 4), "color_by_grad": True}
+        leaf, value, options = model.layers[0].neurons[3].w[5], 2.5, {"levels": (2, 4), "color_by_grad": True}
     before = autograd.explore(root, **options)
-    recorded = rerun(Graph.of(root), {leaf: 0.1 if case == "worked example" else 2.5})
-    after = autograd.explore(root, **options)
+    recorded = rerun(Graph.of(root), {leaf: value})
+    return before, recorded, autograd.explore(root, **options)
+
+
+@pytest.mark.parametrize("case", ["worked example", "digits"])
+def test_new_numbers_rewrite_every_number_drawn(browser: Browser, tmp_path: Path, case: str) -> None:
+    before, recorded, after = explored_before_and_after(case, {"color_by_grad": True})
     page = open_explorer(browser, before.html, tmp_path, "before")
     page.evaluate("n => chainrule.setNumbers(n)", page_numbers(recorded, before.data["levels"], True))
     assert drawn_texts(page) == drawn_texts(open_explorer(browser, after.html, tmp_path, "after"))
     assert page.evaluate("chainrule.data") == after.data
     if case == "worked example":  # stepping through backward, on the new values, as backward_steps writes it
-        written = [str(step) for step in autograd.backward_steps(root)]
+        written = [str(step) for step in autograd.backward_steps(recorded.root)]
         assert page.evaluate("n => Array.from({length: n}, (_, k) => chainrule.stepText(k))", len(written)) == written
         page.evaluate("chainrule.goTo(4, true)")
         assert page.inner_text("#panel-body .step-text") == written[3]
@@ -216,17 +222,7 @@ def test_new_numbers_rewrite_every_number_drawn(browser: Browser, tmp_path: Path
 def test_a_renumbered_page_pictures_its_own_numbers(case: str) -> None:
     """The PNG a notebook shows without scripts is laid out from the page's DOT with the page's numbers: a
     renumbered page's DOT is the DOT a page made fresh for its numbers has, every view, colours included."""
-    if case == "worked example":
-        example, root = worked()
-        leaf, options = example.values["w5"], {"color_by_grad": True, "levels": (1,)}
-    else:
-        X, y = nn.datasets.digits()
-        model = nn.MLP(64, [32, 10], init="xavier", seed=0)
-        root = nn.cross_entropy(model(X[0]), int(y[0]))
-        leaf, options = model.layers[0].neurons[3].w[5], {"levels": (2, 4), "color_by_grad": True}
-    before = autograd.explore(root, **options)
-    recorded = rerun(Graph.of(root), {leaf: 0.1 if case == "worked example" else 2.5})
-    after = autograd.explore(root, **options)
+    before, recorded, after = explored_before_and_after(case, {"color_by_grad": True, "levels": (1,)})
     renumbered = before.renumbered(page_numbers(recorded, before.data["levels"], True))
     assert before.sources[0] != after.sources[0]
     for v, source in enumerate(before.sources):
