@@ -22,7 +22,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, Unpack
 
-from autograd.errors import GradcheckError
 from autograd.explore import (
     ExploreOptions,
     Explorer,
@@ -704,14 +703,3 @@ def _localise(copy: _Copy, drilled: Pass) -> dict[str, Any]:
     return {"inputs": [[*row, _agrees(row[1], row[2])] for row in inputs],
             "nodes": [[*row, _agrees(row[1], row[2])] for row in nodes],
             "edges": [[*row, _agrees(row[1], row[2])] for row in edges]}
-
-
-def gradcheck_mismatches(d: Drill) -> list[str]:
-    """The inputs ``autograd.gradcheck`` names on the drilled function (reverse mode), for tests and notes."""
-    from autograd.gradient_checks import gradcheck
-
-    try:
-        gradcheck(d.function, list(d.inputs), modes=("rev",))
-    except GradcheckError as error:
-        return [str(m["label"]) for m in error.mismatches]
-    return []

@@ -15,7 +15,7 @@ import autograd
 import nn
 from autograd import Graph, Value
 from autograd.examples import LARGEST, Network, WorkedExample, problem
-from autograd.teach import Exercise, Question, gradcheck_mismatches, tex_text
+from autograd.teach import Drill, Exercise, Question, tex_text
 from autograd.testing import Expression, expressions
 from nn.cli import main
 
@@ -317,6 +317,15 @@ def test_the_command_refuses_bad_options(argv: list[str], message: str, tmp_path
 
 
 # Drills -------------------------------------------------------------------------------------------------------
+
+
+def gradcheck_mismatches(d: Drill) -> list[str]:
+    """The inputs ``autograd.gradcheck`` names on the drilled function (reverse mode)."""
+    try:
+        autograd.gradcheck(d.function, list(d.inputs), modes=("rev",))
+    except autograd.GradcheckError as error:
+        return [str(m["label"]) for m in error.mismatches]
+    return []
 
 
 @pytest.mark.parametrize("seed", range(12))
