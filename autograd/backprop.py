@@ -211,11 +211,13 @@ def _chain_rule_on_floats(order: Sequence[Value]) -> None:
                 parent.grad += partial * g
 
 
-def step_partials(node: Value, step: int, graph: Graph, where: str) -> Sequence[float]:
+def step_partials(node: Value, step: int, graph: Graph, where: str, needed: set[Value] | None = None
+                  ) -> Sequence[float]:
     """Op node ``node``'s local partials as forward mode reads them (``autograd.forward``): the same rows
-    and checks as a backward step, an error naming ``where`` and the forward step."""
+    and checks as a backward step, an error naming ``where`` and the forward step. A partial that does not
+    exist is an error only for a parent in ``needed`` (every parent when None), and 0 for the others."""
     assert node._rule is not None
-    return _partials(node, node._rule, False, step, graph, phase=f"{where}: forward step")
+    return _partials(node, node._rule, False, step, graph, needed, phase=f"{where}: forward step")
 
 
 def _partials(

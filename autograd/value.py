@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import math
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from operator import attrgetter
 from typing import Any
@@ -45,7 +46,7 @@ class Value:
     and ``parents`` its inputs in order, with repeats (``x*x`` has two edges to ``x``).
     """
 
-    __slots__ = ("_arg", "_rule", "data", "grad", "label", "parents")
+    __slots__ = ("_arg", "_pickled", "_rule", "data", "grad", "label", "parents")
     __array_ufunc__ = None  # NumPy defers to Value's own operators: np.float64(2) * v is v.__rmul__(2.0)
 
     data: float
@@ -54,6 +55,7 @@ class Value:
     parents: tuple[Value, ...]
     _rule: Rule | None
     _arg: Any
+    _pickled: object  # set only while pickling: see _Pickling
 
     def __init__(self, data: float, label: str | None = None) -> None:
         if label is not None and not isinstance(label, str):
@@ -181,24 +183,34 @@ class Value:
         backward(self, grad, create_graph=create_graph)
 
     # Copies. A graph is copied and pickled node by node in topological order, never by recursion, so a chain
-    # of any depth can be; leaves stay objects of their own, so that a model's parameters keep their identity.
+    # of any depth can be; leaves stay objects of their own, so that a model's parameters keep their identity,
+    # and a node two pickled Values share comes back as one node (see _Pickling).
     def __reduce__(self) -> tuple[Any, ...]:
-        if self._rule is None:
-            return (_leaf, (self.data, self.grad, self.label))
-        leaves, records = _flatten(self)
-        return (_rebuild, (leaves, records))
+        return _PICKLING.reduce(self)
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        data, grad, label, parents, rule, arg = state
+        _fill(self, data, label, parents, rule, arg)
+        self.grad = grad
+
+    def __copy__(self) -> Value:
+        twin = _fill(_new(Value), self.data, self.label, self.parents, self._rule, self._arg)
+        twin.grad = self.grad
+        return twin
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Value:
         from autograd.graph import topological_order
 
+        made = []
         for node in topological_order(self):
-            if id(node) in memo:
-                continue
-            grad = node.grad if type(node.grad) is float else copy.deepcopy(node.grad, memo)
-            twin = _fill(_new(Value), node.data, node.label, tuple(memo[id(p)] for p in node.parents), node._rule,
-                         node._arg)
-            twin.grad = grad
-            memo[id(node)] = twin
+            if id(node) not in memo:
+                twin = _fill(_new(Value), node.data, node.label, tuple(memo[id(p)] for p in node.parents),
+                             node._rule, node._arg)
+                memo[id(node)] = twin
+                made.append((node, twin))
+        # Gradients last: after backward(create_graph=True) a leaf's grad is a graph that refers to the leaf.
+        for node, twin in made:
+            twin.grad = node.grad if type(node.grad) is float else copy.deepcopy(node.grad, memo)
         copied: Value = memo[id(self)]
         return copied
 
@@ -207,34 +219,81 @@ class Value:
         return Value(self.data, self.label)
 
 
+class _Pickling:
+    """How a Value pickles: as an empty node, then its state (data, grad, label, parents, rule, constant), so
+    that pickle's memo gives a node that several pickled objects share one copy, and a cycle (a leaf whose
+    grad, after ``backward(create_graph=True)``, is a graph of the leaf) is no recursion.
+
+    Pickle saves a node's parents before the node itself, by recursion: a chain of 10⁵ nodes would overflow
+    the stack. So the first node of a graph that is pickled lists, ahead of its own state, every node below
+    it that this pickling has not saved yet, in topological order: each of those then finds its parents
+    saved already. Each node is marked with the pickling that listed or saved it, so a second Value of the
+    same graph (the hidden states of an unrolled RNN, in a list) lists only what is new, and pickling the
+    list takes time linear in its graph. A pickling is not told when it ends; a node asked again after it
+    was saved shows that a new one has begun (pickle asks each object once). The marks only choose the
+    order: whatever they say, every node pickles as its whole state."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    def _marks(self) -> tuple[object, object]:
+        marks: tuple[object, object] | None = getattr(self._local, "marks", None)
+        if marks is None:
+            marks = self._local.marks = (object(), object())
+        return marks
+
+    def reduce(self, node: Value) -> tuple[Any, ...]:
+        listed, saved = self._marks()
+        mark = getattr(node, "_pickled", None)
+        if mark is saved:  # asked again: this is a new pickling
+            self._local.marks = None
+            listed, saved = self._marks()
+        state = (node.data, node.grad, node.label, node.parents, node._rule, node._arg)
+        ahead = () if mark is listed or not node.parents else self._unsaved_below(node, listed, saved)
+        node._pickled = saved
+        return (_empty, (ahead,) if ahead else (), state)
+
+    @staticmethod
+    def _unsaved_below(root: Value, listed: object, saved: object) -> list[Value]:
+        """The nodes ``root`` depends on that this pickling has not saved, in topological order (marked as
+        listed), without walking below a saved node."""
+        order: list[Value] = []
+        seen: set[Value] = {root}
+        stack: list[tuple[Value, bool]] = [(p, False) for p in reversed(root.parents)]
+        while stack:
+            node, ready = stack.pop()
+            if ready:
+                node._pickled = listed
+                order.append(node)
+                continue
+            if node in seen or getattr(node, "_pickled", None) is saved:
+                continue
+            seen.add(node)
+            stack.append((node, True))
+            stack.extend((p, False) for p in reversed(node.parents) if p not in seen)
+        return order
+
+
+_PICKLING = _Pickling()
+
+
+def _empty(ahead: Sequence[Value] = ()) -> Value:
+    """A node to be filled by ``Value.__setstate__``; ``ahead`` are the nodes pickled before it (see
+    ``_Pickling``)."""
+    node: Value = _new(Value)
+    return node
+
+
 def _leaf(data: float, grad: Any, label: str | None) -> Value:
-    """A leaf as it was pickled."""
+    """A leaf as chainrule 0.1.0 pickled it, so that those pickles still load."""
     node = _fill(_new(Value), data, label, (), None, None)
     node.grad = grad
     return node
 
 
-def _flatten(root: Value) -> tuple[list[Value], list[tuple[Any, ...]]]:
-    """``root``'s graph as its leaves (Values, pickled as themselves) and one record per op node in topological
-    order: (rule, arg, data, grad, label, parents), a parent being ~k for leaf k or k for op record k."""
-    from autograd.graph import topological_order
-
-    leaves: list[Value] = []
-    place: dict[int, int] = {}
-    records: list[tuple[Any, ...]] = []
-    for node in topological_order(root):
-        if node._rule is None:
-            place[id(node)] = ~len(leaves)
-            leaves.append(node)
-        else:
-            place[id(node)] = len(records)
-            records.append((node._rule, node._arg, node.data, node.grad, node.label,
-                            tuple(place[id(p)] for p in node.parents)))
-    return leaves, records
-
-
 def _rebuild(leaves: list[Value], records: list[tuple[Any, ...]]) -> Value:
-    """The root of a graph pickled by ``_flatten``."""
+    """A graph as chainrule 0.1.0 pickled it (leaves, then one record per op node in topological order), so
+    that those pickles still load."""
     made: list[Value] = []
     for rule, arg, data, grad, label, parents in records:
         inputs = tuple(leaves[~k] if k < 0 else made[k] for k in parents)

@@ -1,6 +1,7 @@
 """Copies: pickle and copy.deepcopy of Values at the end of deep chains, and of every Module."""
 
 import copy
+import itertools
 import pickle
 
 import numpy as np
@@ -92,3 +93,48 @@ def test_a_user_op_unpickles_where_it_is_defined_and_says_so_where_it_is_not():
     missing = data.replace(b"square_for_copies", b"square_for_copiez")
     with pytest.raises(ValueError, match=r"no op 'square_for_copiez' in autograd\.RULES; define it with define_op"):
         pickle.loads(missing)
+
+
+def test_an_unpickled_worked_example_backpropagates_through_its_shared_nodes():
+    from autograd.examples import WorkedExample
+
+    E = WorkedExample().forward()
+    twin = pickle.loads(pickle.dumps(E))
+    twin.backward()
+    out_o1 = next(n for n in autograd.topological_order(twin) if n.label == "out_o1")
+    assert out_o1.grad == pytest.approx(0.7413650695523157, abs=1e-12)
+    E.backward()
+    assert [n.grad for n in autograd.topological_order(twin)] == [n.grad for n in autograd.topological_order(E)]
+
+
+def test_values_pickled_together_share_the_nodes_they_share_and_pickle_in_linear_size():
+    x, w = Value(0.5, "x"), Value(0.9, "w")
+    hidden, h = [], x
+    for _ in range(4000):
+        h = (h * w).tanh()
+        hidden.append(h)
+    data = pickle.dumps(hidden)
+    back = pickle.loads(data)
+    assert all(later.parents[0].parents[0] is earlier for earlier, later in itertools.pairwise(back))
+    assert len({id(n) for h in back for n in autograd.topological_order(h)}) == 2 + 2 * 4000
+    assert len(data) < 200 * 4000  # linear: each node is pickled once, whatever else pickled it too
+    assert len(pickle.dumps(hidden)) == len(data)  # and again, a new pickling
+    assert [h.data for h in back] == [h.data for h in hidden]
+
+
+@pytest.mark.parametrize("how", sorted(COPIES))
+def test_a_graph_after_backward_with_create_graph_copies(how):
+    x = Value(1.5, "x")
+    y = (x * x).tanh() * x
+    y.backward(create_graph=True)
+    for original in (y, x):
+        twin = COPIES[how](original)
+        leaf = twin if twin.is_leaf else next(n for n in autograd.topological_order(twin) if n.is_leaf)
+        assert leaf.grad.data == x.grad.data
+        assert leaf in autograd.topological_order(leaf.grad)  # the gradient's graph still refers to its leaf
+    model = nn.MLP(2, [3, 1], seed=0)
+    out = model([0.5, -1.0])
+    (out * out).backward(create_graph=True)
+    twin = COPIES[how](model)
+    assert [p.grad.data for p in twin.parameters()] == [p.grad.data for p in model.parameters()]
+    assert twin.state_dict() == model.state_dict()

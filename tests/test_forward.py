@@ -222,3 +222,34 @@ def test_tangents_must_name_leaves_with_finite_numbers() -> None:
         autograd.explore(total, tangents=[1.0])  # type: ignore[typeddict-item]
     with pytest.raises(ValueError, match=r"tangents \(forward mode\) are not live"):
         LiveExplorer(total, tangents={"w1": 1.0})
+
+
+@pytest.mark.parametrize(("f", "at", "slope"), [
+    (lambda x: x ** Value(2.0), -3.0, -6.0),  # ∂/∂b needs log(x): undefined, and b does not move
+    (lambda b: Value(0.0) ** b, 2.0, 0.0),
+    (lambda b: Value(-2.0) ** Value(3.0) * b, 1.5, -8.0),
+])
+def test_forward_mode_never_asks_for_a_partial_no_tangent_reaches(f, at, slope) -> None:
+    assert jvp(f, [at], [1.0]) == (pytest.approx(f(Value(at)).data), slope)
+    assert jacobian(f, [at], mode="fwd") == jacobian(f, [at], mode="rev") == ((slope,),)
+    assert gradcheck(f, [at])
+    assert len(hessian(f, [at])) == 1
+
+
+def test_forward_mode_still_refuses_a_partial_a_tangent_needs() -> None:
+    expected = r"jvp: forward step 1, the partials of pow\(a=-3\.0, x0=2\.0\).*log of a negative"
+    with pytest.raises(ValueError, match=expected):
+        jvp(lambda b: Value(-3.0, "a") ** b, [2.0], [1.0])
+
+
+def test_a_failing_user_op_names_its_forward_step_in_a_long_chain() -> None:
+    broken = define_op("fails_past_one_for_forward_tests", lambda x: x,
+                       lambda x, out: (1.0 if x < 1 else math.log(-x),))
+
+    def chain(x: Value) -> Value:
+        for _ in range(20_000):
+            x = broken(x * 1.0)
+        return broken(x + 1.0)
+
+    with pytest.raises(ValueError, match=r"jvp: forward step 40002, the partials of fails_past_one_for_forward_tests"):
+        jvp(chain, [0.5], [1.0])
