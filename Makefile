@@ -5,19 +5,28 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.chainrule-installed
 JUPYTER_STAMP := $(VENV)/.chainrule-jupyter
+# Every package at the version the tests passed with: a fresh machine installs what CI got. `make lock` renews it.
+LOCK := constraints.txt
+PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check -c $(LOCK)
+FAST := not browser and not lab and not docs and not notebooks and not latex
 
-.PHONY: demo test bench docs lab lint venv graphviz chromium clean
+.PHONY: demo test check bench docs lab lint lock venv graphviz chromium latex clean
 
 demo: venv graphviz
 	$(BIN)/chainrule demo
 
-test: venv graphviz chromium
+test: venv graphviz chromium latex
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
+# The fast lane: the engine's and nn's tests, in well under a minute, without Chromium, JupyterLab or the site.
+check: venv graphviz
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q -m "$(FAST)"
+
 bench: venv graphviz chromium
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check micrograd==0.1.0
+	$(PIP) micrograd==0.1.0
 	$(BIN)/python benchmarks/run.py --markdown $(if $(BASELINE),--baseline $(BASELINE))
 
 # The documentation site, into site/; tests/test_docs.py builds it the same way and reads it in Chromium.
@@ -31,7 +40,7 @@ lab: venv graphviz $(JUPYTER_STAMP)
 	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS) $(LAB_DIR)
 
 $(JUPYTER_STAMP): $(STAMP)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,jupyter]'
+	$(PIP) -e '.[dev,jupyter]'
 	touch $@
 
 lint: venv
@@ -40,17 +49,31 @@ lint: venv
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(PIP) --upgrade pip
+	$(PIP) -e '.[dev]'
 	touch $@
+
+# Resolves pyproject.toml's dependencies afresh, in a virtual environment of its own, and writes their versions
+# to the lock; then `make test`, and commit the lock with what it changed.
+lock:
+	rm -rf $(VENV)-lock
+	$(PYTHON) -m venv $(VENV)-lock
+	$(VENV)-lock/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(VENV)-lock/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev,jupyter]' micrograd==0.1.0
+	{ echo "# Written by make lock: the versions make installs (pip install -c $(LOCK))."; \
+	  $(VENV)-lock/bin/python -m pip freeze --all --exclude-editable | grep -v '^setuptools=='; } > $(LOCK)
+	rm -rf $(VENV)-lock
 
 graphviz:
 	@scripts/ensure-graphviz
 
 chromium:
 	@scripts/ensure-chromium
+
+latex:
+	@scripts/ensure-latex
 
 clean:
 	rm -rf $(VENV) chainrule-out site .pytest_cache .mypy_cache .ruff_cache .hypothesis

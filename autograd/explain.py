@@ -66,8 +66,10 @@ class Explanation:
         return len(self.paths) == self.path_count
 
     def name(self, node: Value) -> str:
-        """How the explanation names a node: as every view of ``output``'s graph does (``Graph.name``)."""
-        return self.graph.name(node)
+        """How the explanation names a node: as the steps and the page do (``Graph.operand``), by its label, or
+        by what it computes (``tanh(x·y)``), in parentheses where it is compound, or by ``Graph.name`` when
+        that would be too long."""
+        return self.graph.operand(node)
 
     def _symbol(self, link: Link, latex: bool = False) -> str:
         child, parent = self.name(link.child), self.name(link.parent)
@@ -211,8 +213,9 @@ def _first_paths(output: Value, wrt: Value, counts: dict[Value, int], recorded: 
         partials = recorded.partials[graph.index(node)]
         on_paths = [k for k in reversed(range(len(node.parents))) if node.parents[k] in counts]
         if node not in words:
-            names = [graph.name(p) for p in node.parents]
-            words[node] = dict(zip(on_paths, rule.explain_each(len(node.parents), node.arg, names, on_paths),
+            names = [graph.operand(p) for p in node.parents]
+            bare = [graph.expression(p) for p in node.parents]
+            words[node] = dict(zip(on_paths, rule.explain_each(len(node.parents), node.arg, names, on_paths, bare),
                                    strict=True))
         for position in on_paths:
             link = Link(node.parents[position], node, position, partials[position], words[node][position])

@@ -278,7 +278,7 @@ class Rule:
 def _format_constant(arg: Any) -> str:
     """An op's constant as the formulas write it: ``2``, ``−1`` (with a minus sign, not a hyphen)."""
     if isinstance(arg, float):
-        return f"{arg:g}".replace("-", "−", 1) if arg < 0 else f"{arg:g}"
+        return f"{arg:g}".replace("-", "−", 1)  # −0 too, which x − 0 records: written x − 0, not x + -0
     return "" if arg is None else str(arg)
 
 
@@ -312,8 +312,10 @@ def _bare_in(template: str, key: str, bare: str) -> bool:
     end = len(mark)
     bracketed = all(u > 0 and u + end < len(template) and template[u - 1] in "(|" and template[u + end] in ")|"
                     for u in uses)
+    signed = bare.startswith(("-", "−"))  # a negative number is bare only as the first term: a − (−1)
     termwise = loosest(bare) != "sum" and all(
-        template[max(0, u - 2):u] in ("", "+ ", "− ") and template[u + end:u + end + 2] in ("", " +", " −")
+        template[max(0, u - 2):u] in (("",) if signed else ("", "+ ", "− "))
+        and template[u + end:u + end + 2] in ("", " +", " −")
         for u in uses)
     return bracketed or termwise
 
@@ -383,9 +385,12 @@ def _dot_signature(n_inputs: int, n: Any) -> tuple[tuple[str, ...], tuple[str, .
 
 
 def _logsumexp_signature(n_inputs: int, arg: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """logsumexp's inputs are x0..x(n-1); each one's partial is its softmax weight."""
+    """logsumexp's inputs are x0..x(n-1); each one's partial is its softmax weight, written out with every
+    input, so that a hint can write it with the numbers: exp(x0)/(exp(x0) + exp(x1)). (The row computes it
+    with the largest input taken out, which is the same number without overflow.)"""
     names = tuple(f"x{i}" for i in range(n_inputs))
-    return names, tuple(f"exp({{{name}}} − m)/Σ exp(xⱼ − m), m = max xⱼ" for name in names)
+    total = " + ".join(f"exp({{{name}}})" for name in names)
+    return names, tuple(f"exp({{{name}}})/({total})" for name in names)
 
 
 def _logsumexp(xs: Sequence[Any]) -> Any:

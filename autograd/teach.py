@@ -18,6 +18,7 @@ import dataclasses
 import math
 import random
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, Unpack
@@ -97,7 +98,8 @@ class Exercise(Explorer):
 
     questions: tuple[Question, ...] = field(default=(), kw_only=True)
     given: tuple[str, ...] = field(default=(), kw_only=True)
-    """The leaves and their values, as ``name = value``: what the worksheet starts from."""
+    """What the worksheet starts from: each leaf as ``name = value``, then each op with a constant (a target,
+    a factor) as its formula, ``d_o1 = 0.01 − out_o1``."""
 
     def key(self, format: str = "markdown") -> str:
         """The answer key, for a teacher who prints: every question with its answer, the rule and the rule with
@@ -156,23 +158,55 @@ def markdown_text(text: str) -> str:
     """``text`` as Markdown shows it, in a paragraph or a table's cell: the characters that would start a tag,
     code, emphasis, a link or a new cell escaped, and the rest (numbers, brackets, minus signs) as written, so
     that the key also reads well as plain text."""
-    return "".join("\\" + ch if ch in "\\`*_[]<>|#" else ch for ch in text)
+    return "".join("\\" + ch if ch in "\\`*_[]<>|#" else " " if ch in "\r\n" else ch for ch in text)
 
 
 _TEX_SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "_": r"\_", "^": r"\^{}", "#": r"\#",
-                "$": r"\$", "%": r"\%", "&": r"\&", "~": r"\~{}", "<": r"\textless{}", ">": r"\textgreater{}"}
-_TEX_MATH = {"∂": r"\partial", "σ": r"\sigma", "Σ": r"\Sigma", "−": "-", "·": r"\cdot", "×": r"\times",
-             "²": "^2", "√": r"\surd", "≠": r"\neq", "≤": r"\leq", "≥": r"\geq", "′": "'", "ᵢ": "_i", "ṫ": r"\dot t"}
+                "$": r"\$", "%": r"\%", "&": r"\&", "~": r"\~{}", "<": r"\textless{}", ">": r"\textgreater{}",
+                "\n": " ", "\r": " ", "\t": " "}
+_TEX_MATH = {"∂": r"\partial", "Σ": r"\Sigma", "−": "-", "·": r"\cdot", "×": r"\times", "√": r"\surd",
+             "≠": r"\neq", "≤": r"\leq", "≥": r"\geq", "′": "'", "ṫ": r"\dot t", "→": r"\to", "←": r"\leftarrow",
+             "∞": r"\infty", "≈": r"\approx", "±": r"\pm", "∑": r"\sum", "∏": r"\prod", "ε": r"\varepsilon",
+             "ϵ": r"\epsilon", "ς": r"\varsigma", "ο": "o", "Ο": "O"}
+_GREEK_LATIN = {"Alpha": "A", "Beta": "B", "Epsilon": "E", "Zeta": "Z", "Eta": "H", "Iota": "I", "Kappa": "K",
+                "Mu": "M", "Nu": "N", "Rho": "P", "Tau": "T", "Chi": "X"}
+"""The Greek capitals LaTeX has no command for, because they are written as these Latin letters."""
+_GREEK_CAPITALS = {"Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon", "Phi", "Psi", "Omega"}
+
+
+def _tex_math_of(ch: str) -> str | None:
+    """The math-mode LaTeX for a character pdflatex cannot take as text: chainrule's symbols, Greek letters,
+    and sub- and superscripts (ᵢ, ⱼ, ₀, ², ⁻¹); None for one it can (ASCII, Latin-1 letters)."""
+    if ch in _TEX_MATH:
+        return _TEX_MATH[ch]
+    decomposition = unicodedata.decomposition(ch)
+    plain = unicodedata.normalize("NFKC", ch)
+    plain = plain.replace("−", "-")
+    if decomposition.startswith(("<sub>", "<super>")) and plain.isascii() and plain.isprintable():
+        return ("_" if decomposition.startswith("<sub>") else "^") + "{" + plain + "}"
+    if ord(ch) < 0x100:
+        return None
+    name = unicodedata.name(ch, "")
+    for case in ("SMALL", "CAPITAL"):
+        prefix = f"GREEK {case} LETTER "
+        letter = name[len(prefix):].capitalize() if name.startswith(prefix) else ""
+        if letter.isalpha():
+            if case == "SMALL":
+                return "\\" + letter.lower()
+            return "\\" + letter if letter in _GREEK_CAPITALS else _GREEK_LATIN.get(letter, "?")
+    return r"\text{\texttt{[U+%04X]}}" % ord(ch)
 
 
 def tex_text(text: str, math_mode: bool = False) -> str:
-    """``text`` as LaTeX text: its special characters escaped, and the symbols chainrule writes (∂, σ, −, ·,
-    ×, ², ...) as their math commands; other characters are passed on as UTF-8. ``math_mode``: the text goes
-    inside ``$...$`` already."""
+    """``text`` as LaTeX that pdflatex compiles: its special characters escaped, line breaks as spaces, the
+    symbols chainrule writes (∂, σ, −, ·, ×, ², ⱼ, ...) as their math commands, Latin-1 letters as they are,
+    and any other character as its code point (``[U+1F600]``). ``math_mode``: the text goes inside ``$...$``
+    already."""
     out = []
     for ch in text:
-        if ch in _TEX_MATH:
-            out.append(_TEX_MATH[ch] + " " if math_mode else f"${_TEX_MATH[ch]}$")
+        command = _tex_math_of(ch)
+        if command is not None:
+            out.append(command + " " if math_mode else f"${command}$")
         elif ch in _TEX_SPECIAL:
             out.append(_TEX_SPECIAL[ch] if not math_mode else r"\text{" + _TEX_SPECIAL[ch] + "}")
         else:
@@ -221,9 +255,15 @@ def exercise(root: Value, ask: str | int | Sequence[str] = "gradients", reveal: 
                        "shown": q.shown, "tolerance": q.tolerance, "hints": list(q.hints),
                        "needs": [list(n) for n in q.needs]} for q in questions],
     }
-    return _taught(explorer, data, Exercise, True, questions=tuple(questions),
-                   given=tuple(f"{graph.name(n)} = {_fmt(n.data, p)}" for n in sorted(
-                       (n for n in graph.nodes if n.is_leaf), key=lambda n: _natural(graph.name(n)))))
+    return _taught(explorer, data, Exercise, True, questions=tuple(questions), given=_given(graph, p))
+
+
+def _given(graph: Graph, p: int) -> tuple[str, ...]:
+    """Every number a learner needs: each leaf's value, then each op that holds a constant (a target, a
+    factor ½, a power), written as its formula: ``d_o1 = 0.01 − out_o1``."""
+    leaves = sorted((n for n in graph.nodes if n.is_leaf), key=lambda n: _natural(graph.name(n)))
+    constants = [n for n in graph.nodes if n.rule is not None and n.rule.takes_constant]
+    return (*(f"{graph.name(n)} = {_fmt(n.data, p)}" for n in leaves), *(step_formula(graph, n) for n in constants))
 
 
 def _page_settings(root: Value, options: ExploreOptions, where: str) -> dict[str, Any]:

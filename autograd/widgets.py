@@ -62,6 +62,10 @@ class LiveExplorer(anywidget.AnyWidget):
     losses = traitlets.List(traitlets.Float()).tag(sync=True)
     height = traitlets.Int(640).tag(sync=True)
 
+    @traitlets.validate("lr")
+    def _valid_lr(self, proposal: dict[str, Any]) -> float:
+        return _learning_rate(proposal["value"], "LiveExplorer.lr")
+
     def __init__(self, root: Value, *, parameters: Iterable[Value] = (), lr: float = 0.5, height: int = 640,
                  **options: Unpack[ExploreOptions]) -> None:
         if options.get("tangents") is not None:
@@ -164,13 +168,15 @@ class LiveExplorer(anywidget.AnyWidget):
 
     def _on_message(self, widget: Any, content: dict[str, Any], buffers: Any) -> None:
         """A request from the page: ``hello`` (answered with ``ready``), ``edit`` (a leaf's new value),
-        ``step`` (with the page's learning rate) or ``mark``. A request that cannot be done is answered with
-        ``refused`` and the reason, and the page keeps the numbers it had."""
+        ``step`` (with the page's learning rate) or ``mark``. Each is answered: with ``done`` once its numbers
+        are synced (none change when a leaf is set to the value it holds), or with ``refused`` and the reason,
+        and the page keeps the numbers it had."""
         kind = content.get("kind")
         try:
             if kind == "hello":
                 self.send({"kind": "ready"})
-            elif kind == "edit":
+                return
+            if kind == "edit":
                 self.set_value(self._name_of(content.get("node")), content.get("value"))  # type: ignore[arg-type]
             elif kind == "step":
                 self.step(content.get("lr"))
@@ -178,6 +184,7 @@ class LiveExplorer(anywidget.AnyWidget):
                 self.mark(self._name_of(content.get("node")), bool(content.get("parameter")))
             else:
                 raise ValueError(f"LiveExplorer: unknown request {kind!r}")
+            self.send({"kind": "done"})  # after the state it changed, if any: an edit to the same value changes none
         except (ValueError, TypeError, ArithmeticError) as error:
             self.send({"kind": "refused", "message": str(error)})
         except Exception as error:  # a request is always answered, so that the page never waits in vain

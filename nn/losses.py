@@ -66,7 +66,8 @@ def _pairs(output: Prediction, target: Target, where: str) -> tuple[list[Value],
 
 
 def _named(loss: Value, name: str) -> Value:
-    """``loss`` labelled after the loss that made it, so that a drawn graph and its paths name it."""
+    """``loss`` (or a part of it) labelled, so that a drawn graph, its paths and its pages name it in words a
+    learner reads (``shifted1``, not ``sub#2549``)."""
     loss.label = name
     return loss
 
@@ -99,28 +100,29 @@ def binary_cross_entropy(output: Prediction, target: Target) -> Value:
 
 
 def _log_softmax(zs: list[Value], where: str) -> tuple[list[Value], Value]:
-    """(z − m) for each logit and log Σ exp(z − m), with m = max z one node of the graph: the parts of
+    """(z − m) for each logit and log Σ exp(z − m), with m = max z one node of the graph (labelled max_logit,
+    shifted1.. and logsumexp): the parts of
     log softmax(z) = (z − m) − log Σ exp(z − m), which keep every digit at any size of the logits (z −
     log Σ exp(z) would lose log 2 at 1e16). The graph does not depend on which logit is largest."""
     if not zs:
         raise ValueError(f"{where}: needs at least one logit")
     logits = as_values(zs, where)
-    m = apply(RULES["max"], tuple(logits))
-    shifted = [z - m for z in logits]
-    return shifted, autograd.logsumexp(shifted)
+    m = _named(apply(RULES["max"], tuple(logits)), "max_logit")
+    shifted = [_named(z - m, f"shifted{i}") for i, z in enumerate(logits, start=1)]
+    return shifted, _named(autograd.logsumexp(shifted), "logsumexp")
 
 
 def log_softmax(logits: Sequence[Value]) -> list[Value]:
     """log softmax(z)ᵢ = (zᵢ − m) − log Σ exp(zⱼ − m) with m = max z, which no logit's size overflows or
     rounds away."""
     shifted, log_sum = _log_softmax(list(logits), "log_softmax")
-    return [s - log_sum for s in shifted]
+    return [_named(s - log_sum, f"log_p{i}") for i, s in enumerate(shifted, start=1)]
 
 
 def softmax(logits: Sequence[Value]) -> list[Value]:
     """softmax(z)ᵢ = exp(log softmax(z)ᵢ), which no logit's size overflows or rounds away."""
     shifted, log_sum = _log_softmax(list(logits), "softmax")
-    return [(s - log_sum).exp() for s in shifted]
+    return [_named((s - log_sum).exp(), f"p{i}") for i, s in enumerate(shifted, start=1)]
 
 
 def cross_entropy(logits: Prediction, target: int | Sequence[float | Value] | np.ndarray) -> Value:

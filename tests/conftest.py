@@ -1,14 +1,18 @@
 """Hypothesis profiles: derandomized under CI=true so a landing never depends on luck; more examples
-locally with HYPOTHESIS_PROFILE=explore. And the browser the page tests click in."""
+locally with HYPOTHESIS_PROFILE=explore. The browser the page tests click in, and the marks that keep the
+slow parts out of ``make check``: a test that takes the ``browser`` fixture is marked ``browser``."""
+
+from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 from hypothesis import HealthCheck, settings
-from playwright.sync_api import Browser, sync_playwright
 
-from benchmarks.browser import launch
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 settings.register_profile(
     "ci", derandomize=True, max_examples=100, deadline=None, print_blob=True,
@@ -21,10 +25,20 @@ settings.load_profile(
 )
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
+
+
 @pytest.fixture(scope="module")
 def browser(request: pytest.FixtureRequest) -> Iterator[Browser]:
     """Debian's chromium, headless, through Playwright; one per test module, with the module's
     ``BROWSER_FLAGS`` if it sets them (``benchmarks.lab.LOOPBACK_ONLY``: no host resolves but 127.0.0.1)."""
+    from playwright.sync_api import sync_playwright
+
+    from benchmarks.browser import launch
+
     with sync_playwright() as playwright:
         launched = launch(playwright, getattr(request.module, "BROWSER_FLAGS", None))
         yield launched

@@ -20,6 +20,8 @@ from playwright.sync_api import Browser, Page
 import autograd
 from benchmarks.lab import LOOPBACK_ONLY
 
+pytestmark = pytest.mark.docs
+
 REPOSITORY = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 BROWSER_FLAGS = LOOPBACK_ONLY

@@ -28,6 +28,8 @@ from playwright.sync_api import Browser, Frame
 from autograd.examples import WorkedExample
 from benchmarks.lab import LOOPBACK_ONLY, Lab, notebook, open_notebook, running_lab, widget_frame
 
+pytestmark = pytest.mark.lab
+
 BIN = Path(sys.executable).parent
 BROWSER_FLAGS = LOOPBACK_ONLY
 """The browser of these tests resolves no host but 127.0.0.1 (conftest.py's fixture)."""
@@ -99,6 +101,25 @@ def test_edit_a_weight_and_take_a_step_in_jupyterlab(browser: Browser, lab: Lab)
     stepped = engine_after(0.1, steps=1)
     assert frame.inner_text("#live-steps") == f"1 step, E = {stepped.forward().data:.6g}"
     assert grad_shown(frame, "w1") == f"{stepped.values['w1'].grad:.6g}"
+
+    # The value it holds, typed again, changes no synced state; it is answered all the same, and the next goes.
+    held = frame.evaluate(f"chainrule.data.nodes[{w5}].data")
+    frame.focus("#live-value")
+    assert frame.input_value("#live-value") == repr(held)  # the whole number while editing
+    frame.fill("#live-value", repr(held))
+    frame.evaluate("document.getElementById('live-value').dispatchEvent(new Event('change'))")
+    frame.wait_for_function("() => document.getElementById('live-status').textContent === ''", timeout=30_000)
+    frame.fill("#live-value", "0.2")
+    frame.press("#live-value", "Enter")
+    frame.wait_for_function(f"() => chainrule.data.nodes[{w5}].data === 0.2", timeout=30_000)
+    frame.click(node_id(frame, "w1"))
+    frame.click(node_id(frame, "w5"))
+    assert frame.input_value("#live-value") == "0.2"
+    frame.click(node_id(frame, "w1"))
+    w1 = frame.evaluate("chainrule.data.nodes.findIndex(n => n.name === 'w1')")
+    precision = frame.evaluate("chainrule.data.precision")
+    assert frame.input_value("#live-value") == format(frame.evaluate(f"chainrule.data.nodes[{w1}].data"),
+                                                       f".{precision}g")  # the page's precision at rest
     assert refused == []
     assert errors == []
     if SCREENSHOTS:  # docs/live-explorer.png: the widget in JupyterLab after the edit, two steps and a click

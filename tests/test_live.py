@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import traitlets
 from playwright.sync_api import Browser, Page
 
 import autograd
@@ -256,3 +257,28 @@ def test_a_step_refuses_gradients_of_data_changed_since_and_undefined_ones() -> 
     with pytest.raises(ValueError, match="the gradient of x is not a number here"):
         flat.step()
     assert flat.values == {"x": 0.0}
+
+
+def test_every_request_is_answered_even_one_that_changes_nothing() -> None:
+    example = WorkedExample()
+    widget = LiveExplorer(example.forward(), parameters=example.weights)
+    widget.sent = []  # type: ignore[attr-defined]
+    widget.send = widget.sent.append  # type: ignore[method-assign]
+    w5 = widget._graph.index(example.values["w5"])
+    before = widget._numbers
+    widget._on_message(widget, {"kind": "edit", "node": w5, "value": example.values["w5"].data}, [])
+    assert widget._numbers == before
+    widget._on_message(widget, {"kind": "mark", "node": w5, "parameter": True}, [])  # marked already
+    widget._on_message(widget, {"kind": "step", "lr": 0.5}, [])
+    assert widget.sent == [{"kind": "done"}] * 3
+
+
+@pytest.mark.parametrize("lr", [math.nan, math.inf, -0.5, 0.0, "fast"])
+def test_a_learning_rate_that_is_no_positive_number_is_refused_when_set(lr: Any) -> None:
+    example = WorkedExample()
+    widget = LiveExplorer(example.forward(), parameters=example.weights)
+    with pytest.raises((ValueError, TypeError, traitlets.TraitError), match=r"LiveExplorer\.lr|'lr' trait"):
+        widget.lr = lr
+    assert widget.lr == 0.5
+    widget.step()
+    assert all(math.isfinite(w.data) for w in example.weights)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -90,7 +91,8 @@ def test_the_worked_examples_exercise_asks_in_backward_order_with_hints() -> Non
     named = autograd.exercise(root, ask=["w1", "w5"])
     assert [q.prompt for q in named.questions] == ["∂E/∂w5", "∂E/∂w1"]
     assert named.given[:4] == ("b1 = 0.35", "b2 = 0.6", "i1 = 0.05", "i2 = 0.1")
-    assert named.given[-2:] == ("w7 = 0.5", "w8 = 0.55")
+    assert named.given[10:12] == ("w7 = 0.5", "w8 = 0.55")
+    assert named.given[-2:] == ("d_o1² = d_o1**2", "E_o1 = 0.5·d_o1²")
 
 
 def evaluate(formula: str) -> float:
@@ -511,6 +513,80 @@ def test_questions_compare_and_print_as_the_key_writes_them() -> None:
     assert str(q) == "∂E/∂w = 0.25"
     assert q.accepts(0.25005)
     assert not q.accepts(0.2502)
+
+
+def _softmax_classifier() -> Value:
+    logits = [Value(0.3, "z1"), Value(-1.2, "z2"), Value(0.8, "z3")]
+    loss = nn.losses.cross_entropy(logits, 1)
+    loss.label = "L"
+    return loss
+
+
+def _compiles(tex: str, folder: Path) -> None:
+    source = folder / "key.tex"
+    source.write_text(tex, encoding="utf-8")
+    run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", source.name], cwd=folder,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout[-2000:]
+    assert (folder / "key.pdf").stat().st_size > 1000
+
+
+@pytest.mark.latex
+@pytest.mark.parametrize("which", ["worked example", "softmax partials", "exotic labels"])
+def test_every_form_of_key_compiles_with_pdflatex(which: str, tmp_path: Path) -> None:
+    if which == "worked example":
+        sheet = autograd.exercise(WorkedExample().forward(), ask=["forward", "partials", "gradients"])
+    elif which == "softmax partials":
+        sheet = autograd.exercise(_softmax_classifier(), ask=["forward", "partials", "gradients"])
+        assert any("logΣexp" in q.prompt or "exp(" in q.hints[1] for q in sheet.questions)
+    else:
+        x = Value(0.5, "αβ_Ω\nnew line µ 😀 x₀ⱼ w⁻¹ {}&%$#^~")
+        sheet = autograd.exercise((x * 2.0 - 0.25).tanh(), ask=["forward", "partials", "gradients"])
+    _compiles(sheet.key("latex"), tmp_path)
+
+
+def test_unicode_a_key_writes_becomes_latex_pdflatex_knows() -> None:
+    assert tex_text("xⱼ") == "x$_{j}$"
+    assert tex_text("x₀²") == "x$_{0}$$^{2}$"
+    assert tex_text("σ′ Ω Β") == "$\\sigma$$'$ $\\Omega$ $B$"
+    assert tex_text("😀") == "$\\text{\\texttt{[U+1F600]}}$"
+    assert tex_text("a\nb") == "a b"
+
+
+def test_a_newline_in_a_label_stays_inside_its_row_of_the_markdown_key() -> None:
+    x = Value(0.5, "first\nsecond")
+    key = autograd.exercise((x * 3.0).tanh()).key()
+    table = key[key.index("| # |"):].splitlines()
+    assert all(line.startswith("|") and line.endswith("|") for line in table)
+    assert all(line.count(" | ") == 4 for line in table[2:])
+
+
+def test_the_given_line_lists_every_number_the_key_needs() -> None:
+    sheet = autograd.exercise(WorkedExample().forward())
+    assert "w8 = 0.55" in sheet.given
+    assert "d_o1 = 0.01 − out_o1" in sheet.given  # the targets
+    assert "E_o1 = 0.5·d_o1²" in sheet.given  # and the factors
+    assert "d\\_o1 = 0.01 − out\\_o1" in sheet.key()
+
+
+def test_a_subtracted_negative_number_is_bracketed_in_the_hint() -> None:
+    a, b = Value(-0.1, "a"), Value(-0.7607, "b")
+    d = a - b
+    d.label = "d"
+    sheet = autograd.exercise(d * d, ask="forward")
+    assert sheet.questions[0].hints[1] == "d = -0.1 − (-0.7607)"
+    y = Value(2.0, "net") - 0.0
+    assert Graph.of(y * y).expression(y) == "net − 0"
+
+
+def test_the_softmax_hint_writes_every_number() -> None:
+    sheet = autograd.exercise(_softmax_classifier(), ask="partials")
+    hints = [q.hints[1] for q in sheet.questions if "exp(" in q.hints[1]]
+    assert hints
+    assert all("m" not in hint.split("=")[-1] and "ⱼ" not in hint for hint in hints)
+    assert "exp(-0.5)/(exp(-0.5) + exp(-2) + exp(0))" in " ".join(hints)  # logits less their max, 0.8
+
+
 
 
 if __name__ == "__main__":  # remakes docs/exercise.png: the worked example's exercise, part done, a hint open

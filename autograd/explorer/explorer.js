@@ -1356,7 +1356,7 @@
     var value = num(nodes[i].data);
     liveEdit.dataset.node = String(i);
     byId("live-name").textContent = nodes[i].name;
-    if (document.activeElement !== liveValue) liveValue.value = String(value);
+    if (document.activeElement !== liveValue) liveValue.value = fmt(value, data.precision);  // the whole on focus
     if (document.activeElement !== liveDrag) {
       var span = Math.max(1, Math.abs(value));
       liveDrag.min = String(value - span);
@@ -1372,6 +1372,10 @@
     if (!Number.isFinite(value)) { liveStatus.textContent = "not a number: " + liveValue.value; return; }
     ask({ kind: "edit", node: i, value: value });
   }
+  liveValue.addEventListener("focus", function () {
+    liveValue.value = String(num(nodes[Number(liveEdit.dataset.node)].data));
+  });
+  liveValue.addEventListener("blur", showLiveEdit);
   liveValue.addEventListener("change", function () { edit(Number(liveValue.value)); });
   liveDrag.addEventListener("input", function () { edit(Number(liveDrag.value)); });
   liveDrag.addEventListener("change", function () { liveDrag.blur(); showLiveEdit(); });

@@ -3,7 +3,7 @@
 //
 // page → here: "ready" once its script runs; "edit", "step" and "mark" requests, passed on to the kernel.
 // kernel → here: "ready" in answer to "hello" (so a restored widget with no kernel behind it stays static);
-// "refused" with a reason, passed on to the page. The numbers travel as the widget's state (`_numbers`,
+// "done" after each request it did, answered with the state; "refused" with a reason, passed on to the page. The numbers travel as the widget's state (`_numbers`,
 // `losses`, `_parameters`, `lr`), so that a notebook saved with widget state reopens at its last state.
 
 function render({ model, el }) {
@@ -63,6 +63,8 @@ function render({ model, el }) {
       sendState();
     } else if (message.kind === "refused") {
       post(message);
+    } else if (message.kind === "done") {
+      sendState();  // the answer, even to a request that changed no state (a leaf set to the value it holds)
     }
   }
 
