@@ -194,7 +194,7 @@ def _tex_math_of(ch: str) -> str | None:
             if case == "SMALL":
                 return "\\" + letter.lower()
             return "\\" + letter if letter in _GREEK_CAPITALS else _GREEK_LATIN.get(letter, "?")
-    return r"\text{\texttt{[U+%04X]}}" % ord(ch)
+    return r"\text{\texttt{[U+" + f"{ord(ch):04X}" + "]}}"
 
 
 def tex_text(text: str, math_mode: bool = False) -> str:
