@@ -8,7 +8,7 @@ JUPYTER_STAMP := $(VENV)/.chainrule-jupyter
 # Every package at the version the tests passed with: a fresh machine installs what CI got. `make lock` renews it.
 LOCK := constraints.txt
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check -c $(LOCK)
-FAST := not browser and not lab and not docs and not notebooks and not latex
+FAST := not browser and not lab and not docs and not notebooks and not latex and not slow
 
 .PHONY: demo test check bench docs lab lint lock venv graphviz chromium latex clean
 

@@ -72,7 +72,7 @@ def backward(root: Value, grad: float = 1.0, create_graph: bool = False) -> None
 
 
 def grad(
-    output: Value, inputs: Value | Iterable[Value], create_graph: bool = False
+    output: Value | Callable[..., Any], inputs: Value | Iterable[Value] | Sequence[float], create_graph: bool = False
 ) -> tuple[Any, ...]:
     """∂output/∂input for each input, as a tuple, leaving every ``.grad`` as it was.
 
@@ -80,11 +80,15 @@ def grad(
     derivative that is a constant is a leaf, whose own derivative is 0. An input that ``output`` does not
     depend on gets 0. Only the nodes between ``inputs`` and ``output`` are visited, so a partial that does
     not exist elsewhere (∂(a**b)/∂b at a < 0, when only ∂/∂a is asked for) is never needed.
+
+    As ``jacobian`` and ``hessian`` do, ``grad`` also takes a function and the numbers to differentiate it at:
+    ``grad(f, [1.0, 2.0])`` is f's gradient there, a float per input.
     """
-    check_value(output, "grad")
-    wrt = (inputs,) if isinstance(inputs, Value) else tuple(inputs)
-    for i, x in enumerate(wrt):
-        check_value(x, f"grad: inputs[{i}]")
+    if callable(output) and not isinstance(output, Value):
+        return _gradient_of_function(output, inputs, create_graph)
+    output = check_value(output, "grad")
+    wrt = tuple(check_value(x, f"grad: inputs[{i}]")
+                for i, x in enumerate((inputs,) if isinstance(inputs, Value) else inputs))
     graph = Graph.of(output)
     if MODES.get().anomaly:
         check_fresh(graph.nodes, "grad")
@@ -95,6 +99,20 @@ def grad(
     zero = Value(0.0) if create_graph else 0.0
     found = [graph.index(x) if x in between else None for x in wrt]
     return tuple(zero if i is None else grads[i] for i in found)
+
+
+def _gradient_of_function(f: Callable[..., Any], primals: Any, create_graph: bool) -> tuple[Any, ...]:
+    """``grad(f, primals)``: f's gradient at ``primals``, f taking one Value per number and giving one Value."""
+    if isinstance(primals, Value | str | bytes) or not isinstance(primals, Sequence) or not primals:
+        raise TypeError(f"grad: with a function, give the numbers to differentiate it at, as grad(f, [1.0, 2.0]); "
+                        f"got {primals!r}")
+    xs = [Value(as_float(p.data if isinstance(p, Value) else p, f"grad: primals[{i}]"), f"x{i}")
+          for i, p in enumerate(primals)]
+    out = f(*xs)
+    if not isinstance(out, Value):
+        raise TypeError(f"grad: f must return one Value, got {type(out).__name__} {out!r}; for several outputs, "
+                        "use autograd.jacobian")
+    return grad(out, xs, create_graph=create_graph)
 
 
 def _depending_on(graph: Graph, wrt: Sequence[Value]) -> set[Value]:

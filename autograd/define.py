@@ -29,6 +29,7 @@ def define_op(
     words: Sequence[str] | None = None,
     domain: str = "",
     smooth: Callable[..., bool] | None = None,
+    deterministic: bool = True,
 ) -> Any:
     """Define a new op from its forward and its local partials, and return a function that applies it.
 
@@ -42,6 +43,8 @@ def define_op(
     and its partials with those names in braces, ``"{x}/(1 + |{x}|)"``, so that explanations show a node's
     actual inputs in their place. ``domain`` says in words where the op is defined, for error messages;
     ``smooth(*xs)`` says where it is smooth enough for central differences (``expressions`` stays there).
+    ``deterministic=False`` says that ``forward`` draws at random (dropout): readers then do not run it again
+    to check that the graph is still that of its leaves (``StaleGraphError``), which its next draw would fail.
 
     Like every row, the op also runs on NumPy arrays, a whole batch at once: ``forward`` and ``partials``
     are called with arrays where they take them, and otherwise element by element, which is much slower;
@@ -72,6 +75,7 @@ def define_op(
         domain=domain,
         builtin=False,
         smooth=(lambda xs, c: bool(smooth(*xs))) if smooth is not None else rules.everywhere,
+        deterministic=bool(deterministic),
     )
     if len(rule.words) != len(inputs):
         raise ValueError(f"define_op {name!r}: words must write one partial per input {inputs}, got {words!r}")

@@ -247,7 +247,7 @@ def settings_of(root: Value, options: ExploreOptions, where: str = "explore") ->
     }
 
 
-def _number(x: float) -> float | str:
+def json_number(x: float) -> float | str:
     """A number as JSON can hold it: NaN and the infinities as strings the page reads back."""
     return x if math.isfinite(x) else repr(x)
 
@@ -302,7 +302,7 @@ def page_data(recorded: Pass, *, title: str | None = None, max_paths: int = 20, 
             edge_of[(child_index, position)] = len(edges)
             edges.append({
                 "from": index[id(parent)], "to": child_index, "position": position,
-                "partial": _number(partials[position]), "words": refs.parts(words[position]),
+                "partial": json_number(partials[position]), "words": refs.parts(words[position]),
             })
     node_data = []
     for i, node in enumerate(nodes):
@@ -311,7 +311,7 @@ def page_data(recorded: Pass, *, title: str | None = None, max_paths: int = 20, 
         entry: dict[str, Any] = {
             "name": name, "op": rule.name if rule else None, "symbol": rule.describe_op(node.arg) if rule else None,
             "formula": refs.parts(node_formula(graph, node, refs.name, refs.bare)) if rule else None,
-            "data": _number(recorded.data[i]), "grad": _number(grads[i]),
+            "data": json_number(recorded.data[i]), "grad": json_number(grads[i]),
         }
         said, operand = graph.expression(node), graph.operand(node)
         if said != name:
@@ -320,8 +320,8 @@ def page_data(recorded: Pass, *, title: str | None = None, max_paths: int = 20, 
             entry["operand"] = operand
         node_data.append(entry)
     steps = [{
-        "node": index[id(record.node)], "upstream": _number(record.upstream), "formula": record.formula(),
-        "edges": [[edge_of[(index[id(record.node)], e.position)], _number(e.grad_after)] for e in record.edges],
+        "node": index[id(record.node)], "upstream": json_number(record.upstream), "formula": record.formula(),
+        "edges": [[edge_of[(index[id(record.node)], e.position)], json_number(e.grad_after)] for e in record.edges],
     } for record in recorded.steps]
     page = {
         "title": title or graph.name(root), "root": len(nodes) - 1, "nodes": node_data,
@@ -350,18 +350,19 @@ def page_numbers(recorded: Pass, levels: Sequence[dict[str, Any]], color_by_grad
     for level in levels:
         if "boxes" in level:
             largest = [_box_number(grads, box["members"]) for box in level["boxes"]]
-            view: dict[str, Any] = {"boxes": [_number(x) for x in largest]}
+            view: dict[str, Any] = {"boxes": [json_number(x) for x in largest]}
         else:
             fans = [_fan_numbers(grads, fan["members"]) for fan in level.get("fans", [])]
             largest = [biggest for biggest, _ in fans]
-            view = {"fans": [[_number(biggest), _number(total)] for biggest, total in fans]}
+            view = {"fans": [[json_number(biggest), json_number(total)] for biggest, total in fans]}
         if color_by_grad:
             view["fills"] = [grad_color(x) for x in largest]
         views.append(view)
     numbers: dict[str, Any] = {
-        "data": [_number(x) for x in recorded.data], "grad": [_number(x) for x in grads],
-        "partial": [_number(p) for partials in recorded.partials for p in partials],
-        "steps": [[_number(step.upstream), [_number(e.grad_after) for e in step.edges]] for step in recorded.steps],
+        "data": [json_number(x) for x in recorded.data], "grad": [json_number(x) for x in grads],
+        "partial": [json_number(p) for partials in recorded.partials for p in partials],
+        "steps": [[json_number(step.upstream), [json_number(e.grad_after) for e in step.edges]]
+                  for step in recorded.steps],
         "levels": views,
     }
     if color_by_grad:
@@ -415,9 +416,9 @@ def _forward_data(recorded: Pass, data: dict[str, Any], tangents: Any, wrt: Any)
     index = graph.index
     return {
         "seeds": {graph.name(n): t for n, t in seeds.items()},
-        "tangent": [_number(t) for t in moved],
-        "steps": [{"node": index(step.node), "tangent": _number(step.tangent), "text": str(step),
-                   "terms": [[edge_of[(index(step.node), k)], _number(c)] for k, _, _, _, c in step.terms]}
+        "tangent": [json_number(t) for t in moved],
+        "steps": [{"node": index(step.node), "tangent": json_number(step.tangent), "text": str(step),
+                   "terms": [[edge_of[(index(step.node), k)], json_number(c)] for k, _, _, _, c in step.terms]}
                   for step in steps],
         "passes": len(wanted), "wrt": "leaf" if wrt is None else "parameter",
     }

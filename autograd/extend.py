@@ -21,8 +21,9 @@ Pages of recorded passes:
 
 - ``explore_options(root, options)``: ``explore``'s options checked, with their defaults.
 - ``explore_pass(recorded, settings)``: the explorer page of a pass already recorded (``record``).
+- ``json_number(x)``: a number as a page's JSON holds it, NaN and the infinities as strings the page reads.
 - ``page_numbers(recorded, levels)``: a page's numbers for another pass over the same graph, which
-  ``Explorer.renumbered`` shows without a new layout (``nn``'s training timeline uses these three).
+  ``Explorer.renumbered`` shows without a new layout (``nn``'s training timeline uses these four).
 
 Files:
 
@@ -31,7 +32,7 @@ Files:
 """
 
 from autograd.define import define_op
-from autograd.explore import explore_pass, page_numbers
+from autograd.explore import explore_pass, json_number, page_numbers
 from autograd.explore import settings_of as explore_options
 from autograd.files import open_regular_file, write_atomically
 from autograd.rules import RULES, Rule, everywhere, float_of
@@ -51,6 +52,7 @@ __all__ = [
     "float_of",
     "is_real",
     "is_whole",
+    "json_number",
     "open_regular_file",
     "page_numbers",
     "real_array",

@@ -40,6 +40,8 @@ class EdgeStep:
     grad_before: float
     grad_after: float
     name: str = field(default="", compare=False)
+    held: float = field(default=0.0, compare=False)
+    """What a leaf's ``.grad`` held from before the pass, on the first edge that adds to it (leaves accumulate)."""
 
     def __repr__(self) -> str:
         return (f"EdgeStep({self.name or self.parent.label or 'input ' + str(self.position)}.grad += "
@@ -71,7 +73,7 @@ class BackwardStep:
         """What the step did along each edge, in words: ``w5.grad += 0.59327 × 0.138499 → 0.082167``."""
         operand = self.graph.operand
         return [f"{operand(e.parent)}.grad += {e.partial:.6g} × {self.upstream:.6g} → {e.grad_after:.6g}"
-                for e in self.edges]
+                + (f" (added to the {e.held:.6g} it held before this pass)" if e.held else "") for e in self.edges]
 
     def __repr__(self) -> str:
         name = self.graph.name(self.node)

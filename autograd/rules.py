@@ -209,6 +209,8 @@ class Rule:
     row's kernel for a whole group of its nodes in a replay, where one NumPy call does better than the
     partials element by element (a layer's dots as one matrix product). ``written_as`` writes a node of an
     op of many inputs in its inputs' names (``w1·i1 + w2·i2 + b1``), where ``formula`` names them all at once.
+    ``deterministic`` is False for an op whose forward draws at random (dropout): the stale check cannot run it
+    again to compare, and skips its nodes.
     """
 
     name: str
@@ -226,6 +228,7 @@ class Rule:
     signature: Signature | None = None
     batched: Batched | None = None
     written_as: Callable[[Sequence[str], Any], str] | None = None
+    deterministic: bool = True
 
     def input_names(self, n_inputs: int, arg: Any = None) -> tuple[str, ...]:
         """The names the formula gives a node's inputs (``a``, ``b``; ``x0``...; ``w0``...)."""
@@ -278,7 +281,8 @@ class Rule:
 def _format_constant(arg: Any) -> str:
     """An op's constant as the formulas write it: ``2``, ``−1`` (with a minus sign, not a hyphen)."""
     if isinstance(arg, float):
-        return f"{arg:g}".replace("-", "−", 1)  # −0 too, which x − 0 records: written x − 0, not x + -0
+        text = f"{arg:g}"  # −0 too, which x − 0 records: written x − 0, not x + -0
+        return "−" + text[1:] if text.startswith("-") else text
     return "" if arg is None else str(arg)
 
 

@@ -13,6 +13,7 @@ pay when they start; plain ``backward()`` does not pay it (``detect_anomaly`` tu
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from autograd.errors import StaleGraphError
@@ -34,8 +35,10 @@ def _recomputed(node: Value) -> float | None:
         return None
 
 
-def _agrees(node: Value) -> bool:
-    now = _recomputed(node)
+def _agrees(node: Value, now: float | None = None) -> bool:
+    """Whether ``node``'s recorded data is what its op gives now (``now``, computed here when not given)."""
+    if now is None:
+        now = _recomputed(node)
     recorded = node.data
     return now is not None and (now == recorded or (now != now and recorded != recorded))  # nan agrees with nan
 
@@ -46,8 +49,11 @@ def check_fresh(nodes: Sequence[Value], where: str) -> None:
     if MODES.get().stale_ok:
         return
     for node in nodes:
-        if node._rule is not None and not _agrees(node):
-            raise _stale(nodes, node, where)
+        rule = node._rule
+        if rule is not None and rule.deterministic:
+            now = _recomputed(node)
+            if not _agrees(node, now):
+                raise _stale(nodes, node, where, now)
 
 
 def check_fresh_below(root: Value, where: str) -> None:
@@ -56,23 +62,38 @@ def check_fresh_below(root: Value, where: str) -> None:
         check_fresh(topological_order(root), where)
 
 
-def _stale(nodes: Sequence[Value], node: Value, where: str) -> StaleGraphError:
-    """The error for the first node that no longer agrees: it names the leaf input that changed, or the
-    leaf inputs one of which did when the graph cannot tell which."""
+def _stale(nodes: Sequence[Value], node: Value, where: str, current: float | None) -> StaleGraphError:
+    """The error for the first node that no longer agrees (its op gives ``current`` now): it names the leaf
+    input that changed, or the leaf inputs one of which did when the graph cannot tell which; for a user's op,
+    which may draw at random, it blames no leaf for certain, and one that gives another result when run
+    again is named as random."""
     graph = Graph(nodes)
     name = graph.name
     leaves = _suspects(nodes, node)
-    current = _recomputed(node)
-    inputs = ", ".join(f"{name(p)} = {p.data:.6g}" for p in node.parents)
-    now = f"gives {current:.6g}" if current is not None else "cannot be computed"
-    if len(leaves) == 1:
+    again = _recomputed(node)
+    digits = ".6g" if current is None or f"{current:.6g}" != f"{node.data:.6g}" else ".17g"
+    inputs = ", ".join(f"{name(p)} = {p.data:{digits}}" for p in node.parents)
+    now = f"gives {current:{digits}}" if current is not None else "cannot be computed"
+    rule = node._rule
+    assert rule is not None
+    if current is not None and again is not None and current != again and not (math.isnan(current) and
+                                                                                 math.isnan(again)):
+        message = (f"{where}: {name(node)}'s op {rule.name!r} gives another result each time on the same inputs "
+                   f"({current!r}, then {again!r}), so the stale check cannot tell whether a leaf changed. Define a "
+                   f"random op with define_op(..., deterministic=False), which readers do not run again.")
+        return StaleGraphError(message, node=node, leaves=(), recorded=node.data, current=current)
+    if not rule.builtin:  # a user's op may draw at random without saying so: blame no leaf for certain
+        changed = (f"a leaf input changed after {name(node)} was computed, or its op {rule.name!r} is not "
+                   "deterministic (then define it with deterministic=False)")
+        leaves = []
+    elif len(leaves) == 1:
         changed = f"{name(leaves[0])} changed after {name(node)} was computed"
     elif leaves:
         changed = f"one of its leaf inputs ({', '.join(name(leaf) for leaf in leaves)}) changed after it was computed"
     else:
         changed = "its data was set after it was computed, or its op gives another result on the same inputs"
     message = (
-        f"{where}: the graph is stale: {changed}. {name(node)} holds {node.data:.6g} from the forward pass, but "
+        f"{where}: the graph is stale: {changed}. {name(node)} holds {node.data:{digits}} from the forward pass, but "
         f"{node.op}({inputs}) {now} now, so what this would show mixes numbers from two states. Run the forward "
         "pass again for a graph of the current data (or, to show the mix on purpose, use autograd.allow_stale())."
     )

@@ -13,6 +13,7 @@ import argparse
 import csv
 import math
 import os
+import random
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -264,7 +265,10 @@ def _model_root(args: argparse.Namespace) -> tuple[Value, nn.Module]:
         root = output if isinstance(output, Value) else autograd.sum(output)
         root.label = root.label if isinstance(output, Value) else "Σ outputs"
     else:
-        loss = args.loss or "mse"
+        loss = args.loss or model.trained_with or "mse"  # the loss the model was trained with, when it was saved
+        if loss not in nn.train.LOSSES:
+            raise _usage(args.command, f"the model was trained with the loss {loss!r}, which this chainrule does not "
+                                       f"know; pass --loss, one of {', '.join(sorted(nn.train.LOSSES))}")
         target: Any = args.target
         if loss == "cross_entropy" and len(target) == 1:
             if not float(target[0]).is_integer():
@@ -379,6 +383,9 @@ def exercise(args: argparse.Namespace, write: Write = print) -> int:
         if loss not in examples.LOSSES:
             raise _usage("exercise", f"a generated network's --loss is one of {', '.join(examples.LOSSES)}, "
                                      f"got {loss!r}")
+        if args.seed is None:  # a new problem each time, and the seed said, to set the same one again
+            args.seed = random.SystemRandom().randrange(1_000_000)
+            write(f"seed {args.seed} (pass --seed {args.seed} for this problem again)")
         network = examples.problem(args.seed, args.net, args.activation, loss)
         root = network.forward()
         title = f"{'-'.join(map(str, network.sizes))} {network.activation} network, seed {args.seed}"
@@ -388,7 +395,7 @@ def exercise(args: argparse.Namespace, write: Write = print) -> int:
         root, _ = _model_root(args)
         title = f"{Path(args.model).name}: {root.label}"
     try:
-        seed = args.seed if isinstance(args.ask, int) else None
+        seed = (args.seed or 0) if isinstance(args.ask, int) else None
         page = autograd.exercise(root, ask=args.ask, reveal=args.reveal, seed=seed, precision=args.precision,
                                  title=title, max_nodes=args.max_nodes)
     except (TypeError, ValueError) as error:
@@ -401,7 +408,8 @@ def exercise(args: argparse.Namespace, write: Write = print) -> int:
     return 0
 
 
-def _add_model_options(p: argparse.ArgumentParser, loss: str = "the loss with --target (mse)") -> None:
+def _add_model_options(p: argparse.ArgumentParser,
+                       loss: str = "the loss with --target (the one the model was saved with, else mse)") -> None:
     p.add_argument("--input", type=_steps, default=None,
                    help="the input, e.g. 0.5,-1 (zeros); for an RNN one per time step, e.g. '0.5,-1;0.2,0.3' (the "
                         "target is then the last step's)")
@@ -464,12 +472,14 @@ def _parser() -> _Parser:
         description="Write an exercise page (.html) that asks for the numbers of backpropagation and checks them, "
                     "with hints, and its answer key beside it (.md and .tex). The network is drawn at random from "
                     "--seed, Mazur-style (weights and inputs rounded to two digits), or with --from-model it is "
-                    "a saved model's graph for --input and --target. The same seed gives the same problem.")
+                    "a saved model's graph for --input and --target. The same seed gives the same problem; without "
+                    "--seed, each run draws a new one and prints its seed.")
     p.add_argument("--net", type=_net, default=None,
                    help="layer sizes inputs-hidden-outputs, e.g. 2-2-2 or 3-1 (drawn at random up to 3-4-3)")
     p.add_argument("--activation", choices=examples.ACTIVATIONS, default="sigmoid",
                    help="the neurons' activation (sigmoid)")
-    p.add_argument("--seed", type=int, default=0, help="the problem's random seed (0)")
+    p.add_argument("--seed", type=int, default=None,
+                   help="the problem's random seed; without it, a new problem each time, its seed printed")
     p.add_argument("--ask", type=_ask, default="gradients",
                    help="what the learner computes: forward, partials, gradients or node names, comma-separated, or "
                         "a count of questions drawn at random (gradients)")
@@ -482,7 +492,7 @@ def _parser() -> _Parser:
     p.add_argument("--from-model", dest="model", default=None, metavar="MODEL",
                    help="a model saved by `chainrule train` or Module.save, instead of a generated network")
     _add_model_options(p, loss="the loss: half_sse or mse for a generated network (half_sse); with --from-model "
-                               "any, against --target (mse)")
+                               "any, against --target (the one the model was saved with, else mse)")
     return parser
 
 

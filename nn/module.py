@@ -116,9 +116,12 @@ class Module:
 
     ``prefix`` is the module's place in the model it belongs to (``layers.0.neurons.1``; "" for the model
     itself), which starts the labels of its parameters and of the nodes its forward pass makes.
+    ``trained_with`` names the loss ``nn.fit`` last trained it with (None before), which ``save`` records and
+    ``load`` restores, so that the ``chainrule`` commands use that loss by default.
     """
 
     prefix: str = ""
+    trained_with: str | None = None
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """Run ``forward``."""
@@ -193,7 +196,7 @@ class Module:
         if bad:
             raise ValueError(f"save: parameters {bad[:5]} are not finite numbers; JSON cannot hold them")
         payload = {"format": "chainrule.nn", "version": 1, "class": type(self).__name__, "config": self.config(),
-                   "state": state}
+                   "state": state, **({"loss": self.trained_with} if self.trained_with is not None else {})}
         return write_atomically(path, json.dumps(payload, indent=1, allow_nan=False).encode("utf-8"))
 
     def load(self, path: str | Path) -> None:
@@ -465,6 +468,8 @@ def _read(path: str | Path) -> dict[str, Any]:
     for key, kind in (("class", str), ("config", dict), ("state", dict)):
         if not isinstance(payload.get(key), kind):
             raise ValueError(f"load: {path} has no valid {key!r} entry")
+    if not isinstance(payload.get("loss", ""), str):
+        raise ValueError(f"load: {path} has a 'loss' entry that is no loss's name: {_short(payload['loss'])}")
     if payload["class"] not in _CLASSES:
         raise ValueError(f"load: {path} holds an unknown model class {payload['class']!r}")
     try:
@@ -480,7 +485,7 @@ def _read(path: str | Path) -> dict[str, Any]:
     return payload
 
 
-def _short(error: Exception, limit: int = 300) -> str:
+def _short(error: object, limit: int = 300) -> str:
     """An error's message, cut to ``limit`` characters (a config can hold a number of hundreds of digits)."""
     text = str(error)
     return text if len(text) <= limit else f"{text[:limit]}… ({len(text) - limit} more characters)"
@@ -545,4 +550,5 @@ def load(path: str | Path) -> Module:
         model.load_state_dict(payload["state"])
     except (TypeError, ValueError) as error:
         raise ValueError(f"load: {path}: {error}") from None
+    model.trained_with = payload.get("loss")
     return model

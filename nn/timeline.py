@@ -19,7 +19,7 @@ import numpy as np
 
 import autograd
 from autograd import ExploreOptions, Explorer, Pass, record
-from autograd.extend import explore_options, explore_pass, page_numbers
+from autograd.extend import explore_options, explore_pass, json_number, page_numbers
 from nn import replay
 from nn.module import Module
 
@@ -77,8 +77,8 @@ class History(dict[str, list[float]]):
         numbers = [page_numbers(p.recorded, levels, settings["color_by_grad"]) for p in self.watched]
         metric_names = list(self.watched[0].metrics)
         timeline = {
-            "labels": [p.label for p in self.watched], "loss": [p.loss for p in self.watched],
-            "metrics": {name: [p.metrics[name] for p in self.watched] for name in metric_names},
+            "labels": [p.label for p in self.watched], "loss": [json_number(p.loss) for p in self.watched],
+            "metrics": {name: [json_number(p.metrics[name]) for p in self.watched] for name in metric_names},
             "numbers": numbers, "boundary": [p.boundary for p in self.watched if p.boundary is not None],
             **(self.plane or {"points": [], "extent": []}),
         }

@@ -344,6 +344,7 @@ def fit(
     ``history.explore()`` shows them on one page with a slider.
     """
     pairs, fn = _pairs(train_data, "fit"), _loss(loss, "fit")
+    model.trained_with = loss if isinstance(loss, str) else None
     validation = _pairs(val_data, "fit: val_data") if val_data is not None else None
     whole_number(epochs, "epochs", "fit")
     whole_number(batch_size, "batch_size", "fit")

@@ -90,6 +90,7 @@ def test_zero_grad_clears_the_whole_graph():
     assert y.parents[0].grad == 0.0
 
 
+@pytest.mark.slow
 def test_a_million_deep_chain():
     x = Value(1.0)
     y = x

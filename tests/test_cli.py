@@ -240,3 +240,39 @@ def test_graph_refuses_input_that_does_not_fit_an_rnn_in_one_line(tmp_path):
     run = _chainrule("graph", str(mlp), "--input", "0.5,1;0.2,0.3", "--out", str(tmp_path / "m.dot"))
     assert run.returncode == 2
     assert "--input has 2 steps separated by ';', but a MLP takes one input" in run.stderr
+
+
+def test_a_saved_model_records_its_loss_and_the_commands_use_it(tmp_path):
+    run = _chainrule("train", "--dataset", "xor", "--out", str(tmp_path / "d"), "--quiet")
+    assert run.returncode == 0, run.stderr
+    model = nn.load(tmp_path / "d/model.json")
+    assert model.trained_with == "cross_entropy"
+    run = _chainrule("graph", str(tmp_path / "d/model.json"), "--input", "1,0", "--target", "1",
+                     "--out", str(tmp_path / "g.svg"))
+    assert run.returncode == 0, run.stderr
+    assert ">cross_entropy<" in (tmp_path / "g.svg").read_text()
+    run = _chainrule("graph", str(tmp_path / "d/model.json"), "--input", "1,0", "--target", "1,0", "--loss", "mse",
+                     "--out", str(tmp_path / "m.svg"))
+    assert run.returncode == 0, run.stderr
+    untrained = nn.MLP(2, [2], seed=0)
+    assert untrained.trained_with is None
+    assert "loss" not in untrained.save(tmp_path / "u.json").read_text()
+    text = (tmp_path / "d/model.json").read_text().replace('"loss": "cross_entropy"', '"loss": 7')
+    (tmp_path / "bad.json").write_text(text)
+    with pytest.raises(ValueError, match=r"bad\.json has a 'loss' entry that is no loss's name: 7"):
+        nn.load(tmp_path / "bad.json")
+
+
+def test_exercise_without_a_seed_draws_a_new_problem_and_prints_its_seed(tmp_path):
+    seeds, pages = [], []
+    for k in range(2):
+        run = _chainrule("exercise", "--out", str(tmp_path / f"q{k}.html"))
+        assert run.returncode == 0, run.stderr
+        first = run.stdout.splitlines()[0]
+        assert first.startswith("seed ") and first.endswith(")")
+        seeds.append(int(first.split()[1]))
+        pages.append((tmp_path / f"q{k}.md").read_text())
+    assert seeds[0] != seeds[1]
+    run = _chainrule("exercise", "--seed", str(seeds[0]), "--out", str(tmp_path / "again.html"))
+    assert run.returncode == 0, run.stderr
+    assert (tmp_path / "again.md").read_text() == pages[0]

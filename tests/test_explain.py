@@ -78,6 +78,7 @@ def test_many_paths_are_counted_and_the_first_ones_listed():
         explain(y, x, max_paths=0)
 
 
+@pytest.mark.slow
 def test_explain_is_linear_in_depth():
     x = Value(1.0, "x")
     y = x

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # builds wheels and virtual environments
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -272,6 +272,7 @@ def _power_chain(nodes):
     return y
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("nodes", [91, 299])
 def test_a_drawing_that_dot_cannot_lay_out_in_time_falls_back_and_says_so(tmp_path, nodes):
     root = _power_chain(nodes)
@@ -283,6 +284,7 @@ def test_a_drawing_that_dot_cannot_lay_out_in_time_falls_back_and_says_so(tmp_pa
     assert svg.count('class="node"') == nodes
 
 
+@pytest.mark.slow
 def test_draw_keeps_its_time_budget_when_jupyter_renders_it():
     drawing = autograd.draw(_power_chain(91), timeout=3)
     with pytest.warns(autograd.GraphvizFallbackWarning):

@@ -1,5 +1,8 @@
 """backward_steps: stepping through the chain rule one node at a time, as records and as drawings."""
 
+import math
+import warnings
+
 import pytest
 from hypothesis import given
 
@@ -83,3 +86,29 @@ def test_steps_show_themselves_readably_in_a_notebook():
     assert "| a | -3 | 1 | -3 | 1 → -2 |" in markdown
     assert "| b | 2 | 1 | 2 | 0 → 2 |" in markdown
     assert len(repr(second)) < 80
+
+
+def test_steps_after_a_backward_say_that_the_leaves_accumulate() -> None:
+    x = autograd.Value(2.0, "x")
+    y = (x * x).tanh() * x
+    y.backward()
+    held = x.grad
+    with pytest.warns(UserWarning, match=r"backward_steps: leaves hold gradients from before \(x\.grad = 1\.01006\); "
+                                         r"leaves accumulate.*zero_grad\(root\)"):
+        steps = list(autograd.backward_steps(y))
+    first = steps[0].updates()[1]
+    assert first.endswith(f"(added to the {held:.6g} it held before this pass)")
+    assert x.grad == pytest.approx(2 * held)
+    assert all("held before" not in line for step in steps[1:] for line in step.updates())
+    autograd.zero_grad(y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert all("held before" not in str(step) for step in autograd.backward_steps(y))
+
+
+def test_grad_takes_a_function_as_jacobian_does() -> None:
+    assert autograd.grad(lambda a, b: a * b + a.sin(), [1.0, 2.0]) == (2.0 + math.cos(1.0), 1.0)
+    with pytest.raises(TypeError, match=r"grad: f must return one Value.*autograd\.jacobian"):
+        autograd.grad(lambda a: [a, a], [1.0])
+    with pytest.raises(TypeError, match=r"grad: with a function, give the numbers.*got 1\.0"):
+        autograd.grad(lambda a: a, 1.0)

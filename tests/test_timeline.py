@@ -4,6 +4,7 @@ as it was at that point of training, and the page, scrubbed to a point, shows th
 from __future__ import annotations
 
 import base64
+import dataclasses
 import math
 import struct
 import zlib
@@ -157,6 +158,26 @@ def test_scrubbing_to_a_point_shows_what_was_recorded_there(browser: Browser, tm
         assert page.get_attribute("#boundary-image", "src") == point.boundary
     assert errors == []
     assert not math.isnan(history.watched[-1].loss)
+
+
+def test_a_loss_or_metric_that_is_no_finite_number_is_written_as_the_page_writes_one(browser: Browser,
+                                                                                      tmp_path: Path) -> None:
+    _, history = trained(2)
+    first, second = history.watched[:2]
+    history.watched[0] = dataclasses.replace(first, loss=math.inf, metrics={"accuracy": math.nan})
+    history.watched[1] = dataclasses.replace(second, loss=math.nan)
+    page_data = history.explore().data["timeline"]
+    assert page_data["loss"][:2] == ["inf", "nan"]
+    assert page_data["metrics"]["accuracy"][0] == "nan"
+    path = history.explore().save(tmp_path / "timeline.html")
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(path.as_uri())
+    page.wait_for_function("() => window.chainrule !== undefined")
+    page.evaluate("chainrule.showEpoch(0)")
+    assert page.inner_text("#epoch-label").startswith(f"{first.label}, loss inf, accuracy ")
+    assert errors == []
 
 
 if __name__ == "__main__":  # remakes docs/timeline.png, notebook 03's timeline at epoch 5:

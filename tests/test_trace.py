@@ -139,6 +139,7 @@ def test_example_i_is_a_scalar_graph_equal_to_a_fresh_forward_data_and_grads():
     model.zero_grad()
     rebuilt.backward()
     assert [p.grad for p in model.parameters()] == pytest.approx(want, rel=1e-12, abs=1e-15)
+    autograd.zero_grad(rebuilt)
     steps = list(autograd.backward_steps(rebuilt))
     assert len(steps) == sum(1 for n in rebuilt_nodes if n.parents)
 
