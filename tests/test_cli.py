@@ -269,7 +269,8 @@ def test_exercise_without_a_seed_draws_a_new_problem_and_prints_its_seed(tmp_pat
         run = _chainrule("exercise", "--out", str(tmp_path / f"q{k}.html"))
         assert run.returncode == 0, run.stderr
         first = run.stdout.splitlines()[0]
-        assert first.startswith("seed ") and first.endswith(")")
+        assert first.startswith("seed ")
+        assert first.endswith(")")
         seeds.append(int(first.split()[1]))
         pages.append((tmp_path / f"q{k}.md").read_text())
     assert seeds[0] != seeds[1]
