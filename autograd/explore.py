@@ -613,7 +613,7 @@ def _view_svg(
         canvas.edge(f"f{f}", f"n{head}", [f"{count} edges"] if show_partials and count > 1 else [],
                     id=f"{prefix}f{f}-{head}", penwidth=f"{1 + math.log10(count):.2f}")
     drawn = {"fans": fans, "stepLabels": show_partials, "near": _neighbourhoods(graph, fan_of, len(fans))}
-    return _inline(canvas.render("svg", "explore").decode("utf-8")), drawn, str(canvas.digraph.source)
+    return _inline(canvas.render("svg", "explore").decode("utf-8")), drawn, str(canvas.settled().source)
 
 
 def _draw_node(canvas: Canvas, recorded: Pass, data: dict[str, Any], i: int, title: str, prefix: str) -> None:
@@ -651,7 +651,7 @@ def _coarse_view(recorded: Pass, canvas: Canvas, groups: dict[str, list[int]], d
                     tooltip=f"{count:,} edge{'s' if count > 1 else ''}")
         links.append([tail, head])
     return (_inline(canvas.render("svg", "explore").decode("utf-8")), {"boxes": boxes, "links": links},
-            str(canvas.digraph.source))
+            str(canvas.settled().source))
 
 
 NEAR = (1, 2)

@@ -272,21 +272,46 @@ def _power_chain(nodes):
     return y
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("nodes", [91, 299])
-def test_a_drawing_that_dot_cannot_lay_out_in_time_falls_back_and_says_so(tmp_path, nodes):
+@pytest.mark.parametrize(("nodes", "settings"), [
+    (46, {}),
+    (91, {"nslimit": "1", "nslimit1": "1", "mclimit": "0.1"}),
+    (299, {"nslimit": "1", "nslimit1": "1", "mclimit": "0.1", "splines": "line"}),
+])
+def test_a_drawing_is_laid_out_as_its_shape_calls_for(tmp_path, nodes, settings):
     root = _power_chain(nodes)
-    with pytest.warns(autograd.GraphvizFallbackWarning, match="did not lay this graph out within 3 s") as caught:
-        path = autograd.save(root, tmp_path / "chain.svg", timeout=3)
-    assert "neato" in str(caught[0].message) or "one pass of network simplex" in str(caught[0].message)
+    bends = (nodes - 1) * (nodes - 2) // 2  # x's edge into the k-th product crosses k − 1 ranks
+    graph = autograd.Graph.of(root)
+    edges = [(f"n{i}", f"n{j}") for j, parents in enumerate(graph.parents) for i in parents]
+    assert render.layout_bends(edges) == bends
+    assert render.layout_settings(edges) == settings
+    source = autograd.to_dot(root)
+    assert all(f"{key}={value}" in source for key, value in settings.items())
+    path = autograd.save(root, tmp_path / "chain.svg")  # no fallback: a warning would fail the test
+    assert path.read_text().count('class="node"') == nodes
+    page = autograd.explore(root, max_nodes=1000)
+    assert all(f"{key}={value}" in page.sources[0] for key, value in settings.items())
+
+
+def test_a_drawing_too_hard_for_dot_is_drawn_by_neato_and_an_easy_one_as_dot_likes():
+    assert render.layout_settings([("x", f"p{k}") for k in range(1, 400)] + [
+        (f"p{k}", f"p{k + 1}") for k in range(1, 399)]) == {"layout": "neato", "overlap": "false"}
+    assert "nslimit" not in autograd.to_dot(WorkedExample().forward())
+
+
+@pytest.mark.slow
+def test_a_drawing_dot_cannot_lay_out_in_time_falls_back_and_says_so(tmp_path):
+    root = _power_chain(299)  # 2.2 s in dot even with its tier's settings, 0.2 s in neato
+    with pytest.warns(autograd.GraphvizFallbackWarning, match="did not lay this graph out within 1 s") as caught:
+        path = autograd.save(root, tmp_path / "chain.svg", timeout=1)
+    assert "neato" in str(caught[0].message)
     svg = path.read_text()
     assert svg.lstrip().startswith("<?xml")
-    assert svg.count('class="node"') == nodes
+    assert svg.count('class="node"') == 299
 
 
 @pytest.mark.slow
 def test_draw_keeps_its_time_budget_when_jupyter_renders_it():
-    drawing = autograd.draw(_power_chain(91), timeout=3)
+    drawing = autograd.draw(_power_chain(299), timeout=1)
     with pytest.warns(autograd.GraphvizFallbackWarning):
         svg = drawing._repr_image_svg_xml()
     assert "<svg" in svg
