@@ -586,7 +586,7 @@ def _view_svg(
     grouped = {i for members in groups.values() for i in members}
     for i in range(len(nodes)):
         if i not in grouped and i not in fan_of:
-            add(i, data["nodes"][i]["name"])
+            add(i, data["nodes"][i].get("say", data["nodes"][i]["name"]))  # as the steps name it: x·y, not mul#2
     show_partials = settings["show_partials"]
     if show_partials is None:
         show_partials = len(nodes) - len(fan_of) + len(fans) <= _PARTIAL_LABELS_UP_TO
@@ -638,7 +638,7 @@ def _coarse_view(recorded: Pass, canvas: Canvas, groups: dict[str, list[int]], d
                      lines=[f"{len(members):,} nodes", f"max |grad| {canvas.number(biggest)}"])
     for i in range(len(data["nodes"])):
         if i not in box_of:
-            _draw_node(canvas, recorded, data, i, data["nodes"][i]["name"], prefix)
+            _draw_node(canvas, recorded, data, i, data["nodes"][i].get("say", data["nodes"][i]["name"]), prefix)
     drawn: dict[tuple[str, str], int] = {}
     for edge in data["edges"]:
         tail = f"b{box_of[edge['from']]}" if edge["from"] in box_of else f"n{edge['from']}"

@@ -543,7 +543,7 @@ def _draw(recorded: Pass, options: _Settings, grads: Sequence[float], shown: Bac
                     labelled=bool(node.label), highlighted=id(node) in options.highlight)
 
     for i in loose:
-        add(i, graph.name(graph.nodes[i]))
+        add(i, graph.expression(graph.nodes[i]))  # as the steps and explanations name it: x·y, not mul#2
     for index, (group_name, members) in enumerate(groups.items()):
         with canvas.cluster(str(index), group_name):
             for i in members:
@@ -552,8 +552,9 @@ def _draw(recorded: Pass, options: _Settings, grads: Sequence[float], shown: Bac
         rule = child.rule
         if rule is None:
             continue
-        names = [shorten(graph.name(parent)) for parent in child.parents] if options.show_rules else None
-        words = rule.explain_each(len(child.parents), child.arg, names) if names is not None else None
+        names = [shorten(graph.operand(parent)) for parent in child.parents] if options.show_rules else None
+        bare = [shorten(graph.expression(parent)) for parent in child.parents] if options.show_rules else None
+        words = rule.explain_each(len(child.parents), child.arg, names, bare=bare) if names is not None else None
         for position, (parent, p) in enumerate(zip(child.parents, graph.parents[c], strict=True)):
             lines: list[str] = []
             if options.show_partials:
