@@ -43,6 +43,19 @@ def on_post_build(config: Any) -> None:
     source = Path(spec.origin).parent / "static"
     target = Path(config["site_dir"]) / "assets" / "mathjax"
     shutil.copytree(source, target, dirs_exist_ok=True)
+    local = target / "config" / "local"
+    local.mkdir(parents=True, exist_ok=True)
+    (local / "chainrule.js").write_text(MATHJAX_FONTS, encoding="utf-8")
+
+
+MATHJAX_FONTS = """MathJax.Hub.Config({
+  "HTML-CSS": {availableFonts: [], preferredFont: null, webFont: "STIX-Web", imageFont: null},
+  SVG: {font: "STIX-Web"}
+});
+MathJax.Ajax.loadComplete("[MathJax]/config/local/chainrule.js");
+"""
+"""The fonts jupyter-server-mathjax ships (STIX-Web), which MathJax would otherwise look for as TeX fonts that
+are not there: the site's MathJax configuration ``local/chainrule``, after ``TeX-AMS-MML_HTMLorMML-full``."""
 
 
 def _cell(text: str) -> str:

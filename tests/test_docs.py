@@ -82,11 +82,34 @@ def test_every_page_loads_nothing_from_elsewhere(browser: Browser, site: Path, s
         assert not re.search(r"url\(\s*['\"]?(https?:)?//|@import\s+['\"]?(url\()?\s*['\"]?(https?:)?//",
                              css.read_text(encoding="utf-8")), css
     elsewhere: list[str] = []
-    for name in ("index.html", "tutorials/01-worked-example.html", "tutorials/04-handwritten-digits.html",
-                 "tutorials/11-exercises.html", "reference/autograd.html", "explanation/rules.html"):
-        page = open_page(browser, f"{served}/{name}", elsewhere)  # and some, read in Chromium: what they fetch
+    missing: list[str] = []
+    tutorials = sorted(name for name in pages if name.startswith("tutorials/") and name[10:12].isdigit())
+    assert len(tutorials) == 12
+    for name in ("index.html", *tutorials, "reference/autograd.html", "explanation/rules.html"):
+        page = open_page(browser, f"{served}/{name}", elsewhere)  # and these, read in Chromium: what they fetch
+        page.on("response", lambda response: missing.append(response.url) if response.status >= 400 else None)
         page.wait_for_load_state("load")
+        page.wait_for_timeout(300)  # MathJax loads its configuration after the page
         page.close()
+    assert elsewhere == []
+    assert missing == []
+
+
+def test_the_tutorials_are_listed_in_their_order(site: Path) -> None:
+    text = (site / "index.html").read_text(encoding="utf-8")
+    listed = re.findall(r'href="tutorials/(\d\d)-[^"]+\.html"', text)
+    assert listed == sorted(set(listed), key=listed.index)  # each once
+    assert listed == [f"{k:02d}" for k in range(12)]
+
+
+def test_the_rule_tables_op_names_never_wrap(browser: Browser, served: str) -> None:
+    elsewhere: list[str] = []
+    page = open_page(browser, f"{served}/explanation/rules.html", elsewhere)
+    page.set_viewport_size({"width": 900, "height": 900})
+    lines = page.evaluate("""() => [...document.querySelectorAll('.md-typeset table td:first-child code')]
+        .map(code => [code.textContent, code.getClientRects().length])""")
+    assert len(lines) >= 20
+    assert [name for name, count in lines if count != 1] == []
     assert elsewhere == []
 
 
