@@ -23,7 +23,7 @@ test: venv graphviz chromium latex
 # The fast lane: the engine's and nn's tests, in well under a minute, without Chromium, JupyterLab or the site.
 check: venv graphviz
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q -m "$(FAST)"
+	$(BIN)/python -m pytest -q -n 2 -m "$(FAST)"
 
 bench: venv graphviz chromium
 	$(PIP) micrograd==0.1.0

@@ -390,11 +390,11 @@ class Canvas:
 
     def node(self, key: str, *, title: str, name: str, op: str | None, data: float, grad: float, labelled: bool,
              highlighted: bool = False, element_id: str | None = None) -> None:
-        """A node drawn under ``title`` (shortened when too long to draw, with ``name``, its full name, in
-        the tooltip): its op's symbol when it has one, its data and its grad. ``labelled`` draws the title in
-        bold; a name the graph made up (``mul#2``) is grey."""
+        """A node drawn under ``title`` (shortened when too long to draw, with ``name``, its unique name, in
+        the tooltip where the two differ): its op's symbol when it has one, its data and its grad. ``labelled``
+        draws the title in bold; a node the graph names itself (``a·b``, ``mul#2``) is grey."""
         short = shorten(title)
-        attrs = {} if short == title and element_id is None else {"tooltip": _tooltip(name)}
+        attrs = {} if short == title == name and element_id is None else {"tooltip": _tooltip(name)}
         if element_id is not None:
             attrs["id"] = element_id
         p = self.precision

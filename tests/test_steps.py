@@ -65,7 +65,8 @@ def test_step_lines_and_stepped_drawing_restore_every_grad():
     assert a.grad == 5.0
     assert c.grad == 0.0
     assert "step 2: a·b, ∂root/∂(a·b) = " in dot
-    assert ">mul#2<" in dot  # the drawing names the node by its unique name, the step by what it computes
+    assert ">a·b<" in dot  # the drawing names the node as the step does, by what it computes
+    assert 'tooltip="mul#2"' in dot  # its unique name in the tooltip
     assert dot.count("#d62728") >= 3  # the node and both of its edges
 
 
