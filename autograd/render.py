@@ -75,7 +75,7 @@ _FALLBACKS = (
 out 300 nodes of it in half a second, where dot's cheaper pass takes half a minute (and can crash)."""
 
 
-LAYOUT_TIERS = (
+LAYOUT_TIERS: tuple[tuple[int, dict[str, str]], ...] = (
     (1_000, {}),
     (5_000, {"nslimit": "1", "nslimit1": "1", "mclimit": "0.1"}),
     (60_000, {"nslimit": "1", "nslimit1": "1", "mclimit": "0.1", "splines": "line"}),
