@@ -189,7 +189,7 @@ def _tex_math_of(ch: str) -> str | None:
     name = unicodedata.name(ch, "")
     for case in ("SMALL", "CAPITAL"):
         prefix = f"GREEK {case} LETTER "
-        letter = name[len(prefix):].capitalize() if name.startswith(prefix) else ""
+        letter = name[len(prefix):].capitalize().replace("Lamda", "Lambda") if name.startswith(prefix) else ""
         if letter.isalpha():
             if case == "SMALL":
                 return "\\" + letter.lower()

@@ -55,7 +55,7 @@ class Value:
     parents: tuple[Value, ...]
     _rule: Rule | None
     _arg: Any
-    _pickled: object  # set only while pickling: see _Pickling
+    _pickled: object  # the mark of the last pickling that listed or saved the node: see _Pickling
 
     def __init__(self, data: float, label: str | None = None) -> None:
         if label is not None and not isinstance(label, str):

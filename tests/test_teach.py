@@ -540,7 +540,7 @@ def test_every_form_of_key_compiles_with_pdflatex(which: str, tmp_path: Path) ->
         sheet = autograd.exercise(_softmax_classifier(), ask=["forward", "partials", "gradients"])
         assert any("logΣexp" in q.prompt or "exp(" in q.hints[1] for q in sheet.questions)
     else:
-        x = Value(0.5, "αβ_Ω\nnew line µ 😀 x₀ⱼ w⁻¹ {}&%$#^~")
+        x = Value(0.5, "αβλΛ_Ω\nnew line µ 😀 x₀ⱼ w⁻¹ {}&%$#^~")
         sheet = autograd.exercise((x * 2.0 - 0.25).tanh(), ask=["forward", "partials", "gradients"])
     _compiles(sheet.key("latex"), tmp_path)
 
@@ -548,7 +548,7 @@ def test_every_form_of_key_compiles_with_pdflatex(which: str, tmp_path: Path) ->
 def test_unicode_a_key_writes_becomes_latex_pdflatex_knows() -> None:
     assert tex_text("xⱼ") == "x$_{j}$"
     assert tex_text("x₀²") == "x$_{0}$$^{2}$"
-    assert tex_text("σ′ Ω Β") == "$\\sigma$$'$ $\\Omega$ $B$"
+    assert tex_text("σ′ Ω Β λΛ") == "$\\sigma$$'$ $\\Omega$ $B$ $\\lambda$$\\Lambda$"
     assert tex_text("😀") == "$\\text{\\texttt{[U+1F600]}}$"
     assert tex_text("a\nb") == "a b"
 
