@@ -98,11 +98,13 @@ def test_a_user_op_unpickles_where_it_is_defined_and_says_so_where_it_is_not():
 def test_an_unpickled_worked_example_backpropagates_through_its_shared_nodes():
     from autograd.examples import WorkedExample
 
-    E = WorkedExample().forward()
-    twin = pickle.loads(pickle.dumps(E))
+    example = WorkedExample()
+    E = example.forward()
+    twin_example, twin = pickle.loads(pickle.dumps((example, E)))  # the example's dicts hold nodes of E's graph
     twin.backward()
-    out_o1 = next(n for n in autograd.topological_order(twin) if n.label == "out_o1")
-    assert out_o1.grad == pytest.approx(0.7413650695523157, abs=1e-12)
+    assert twin_example.nodes["out_o1"] in autograd.topological_order(twin)
+    assert twin_example.nodes["out_o1"].grad == pytest.approx(0.7413650695523157, abs=1e-12)
+    assert twin_example.values["w5"].grad == pytest.approx(0.08216704056423078, abs=1e-12)
     E.backward()
     assert [n.grad for n in autograd.topological_order(twin)] == [n.grad for n in autograd.topological_order(E)]
 
