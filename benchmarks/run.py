@@ -132,6 +132,9 @@ TARGETS: list[Target] = [
     _at_most("live_edit_digits", 500.0, "ms"),
     _at_most("timeline_size", 5.0, "MB"),
     _within("forward_chain", "backward", 1.5),
+    _at_most("power_chain_drawing", 3.0, "s"),
+    _at_most("worst_drawing", 10.0, "s"),
+    _within("forward_user_op", "reverse", 3.0),
 ]
 """What ``make bench`` states as met or not, where the run measured what each needs."""
 

@@ -434,6 +434,80 @@ def forward_mlp(engine: str) -> list[float]:
     return _forward_or_backward(engine, loss, params, [rng.uniform(-1, 1) for _ in params])
 
 
+def _power_chain(nodes: int) -> Any:
+    """y = y * x until the graph has ``nodes`` nodes: x feeds every node, the shape dot lays out most slowly."""
+    from autograd import Value
+
+    x = Value(1.01, "x")
+    y = x
+    for _ in range(nodes - 1):
+        y = y * x
+    y.backward()
+    return y
+
+
+def power_chain_drawing(engine: str, nodes: int = 91) -> list[float]:
+    """Seconds to save the drawing of the 91-node power chain as SVG (31 s before its layout was chosen from
+    its shape: target 3 s); engine "explore" makes its explorer page instead."""
+    import tempfile
+    from pathlib import Path
+
+    import autograd
+
+    root = _power_chain(nodes)
+    start = time.perf_counter()
+    if engine == "chainrule":
+        with tempfile.TemporaryDirectory() as folder:
+            autograd.save(root, Path(folder) / "chain.svg")
+    elif engine == "explore":
+        autograd.explore(root)
+    else:
+        raise ValueError(engine)
+    return [time.perf_counter() - start]
+
+
+def worst_drawing(engine: str) -> list[float]:
+    """Seconds to make the explorer page of the 3,000-node power chain (4.5 million bends: neato's tier) and
+    of a 300-step recurrence whose weight feeds every step (1,202 nodes): target 10 s each."""
+    import autograd
+    from autograd import Value
+
+    if engine == "chainrule":
+        root = _power_chain(3000)
+    elif engine == "recurrence":
+        w, h = Value(0.5, "w"), Value(0.1, "h0")
+        for t in range(300):
+            h = (h * w + Value(0.01 * t, f"x{t}")).tanh()
+        root = h
+    else:
+        raise ValueError(engine)
+    start = time.perf_counter()
+    autograd.explore(root, max_nodes=20_000)
+    return [time.perf_counter() - start]
+
+
+def forward_user_op(engine: str, n: int = 40_000) -> list[float]:
+    """A forward-mode pass (jvp) over a chain of n nodes of a user-defined op, against reverse mode's jacobian
+    of the same function: 163 s against 0.4 s while each user-op node searched for its own step number."""
+    import autograd
+
+    cube = autograd.define_op("cube_for_bench", lambda x: x * x * x, lambda x, out: (3 * x * x,))
+
+    def chain(x: Any) -> Any:
+        for _ in range(n):
+            x = cube(x) * 0.5 + 0.25
+        return x
+
+    start = time.perf_counter()
+    if engine == "chainrule":
+        autograd.jvp(chain, [0.5], [1.0])
+    elif engine == "reverse":
+        autograd.jacobian(chain, [0.5])
+    else:
+        raise ValueError(engine)
+    return [time.perf_counter() - start]
+
+
 def deep_chain(engine: str, n: int = 1_000_000) -> list[float]:
     """y = y*1.0000001 + 1e-9, a million times, then the derivative of y with respect to its start."""
     start = time.perf_counter()
@@ -601,4 +675,7 @@ WORKLOADS: dict[str, tuple[Callable[[str], list[float]], tuple[str, ...], str]] 
     "timeline_size": (timeline_size, ("chainrule",), "MB"),
     "forward_chain": (forward_chain, ("chainrule", "backward"), "s"),
     "forward_mlp": (forward_mlp, ("chainrule", "backward"), "s"),
+    "power_chain_drawing": (power_chain_drawing, ("chainrule", "explore"), "s"),
+    "worst_drawing": (worst_drawing, ("chainrule", "recurrence"), "s"),
+    "forward_user_op": (forward_user_op, ("chainrule", "reverse"), "s"),
 }
