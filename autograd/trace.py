@@ -63,10 +63,45 @@ class _Source:
     """The Python source of a compiled replay being written: lines, and the objects they refer to (rows'
     functions, index arrays) bound to names. ``compile`` makes the functions."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, rows: int = 0, outputs: Sequence[int] = (), checked: bool = False) -> None:
         self.size = size  # of params and pgrads, the shared vectors
         self.lines: list[str] = []
         self.names: dict[str, Any] = {"np": np}
+        # For the backward: which entries of each gradient table ("pgrads", "grads") a line before has set,
+        # and which must start at 0 (first added to, or never set). The caller sets the outputs' rows.
+        self.written = {"pgrads": np.zeros(size, dtype=bool), "grads": np.zeros(rows, dtype=bool)}
+        self.zeroed = {"pgrads": np.zeros(size, dtype=bool), "grads": np.zeros(rows, dtype=bool)}
+        self.written["grads"][list(outputs)] = True
+        self.checked = checked  # under detect_anomaly the whole table is checked after each group: all zeroed
+
+    def first_write(self, table: str, index: Any, conditional: bool = False) -> bool:
+        """Whether the line about to be written is the first to set the entries of ``table`` at ``index``
+        (each once, and not only when the inputs' gradients are asked for): it may then assign them, which
+        spares the table its zeroing and an add its read (a layer's weight gradients: 8.4 µs added into the
+        parameters' strided view, 2.1 µs copied, measured for 30×784). Marks them."""
+        written, zeroed = self.written[table], self.zeroed[table]
+        positions = np.arange(written.size)[index].ravel()
+        first = (not conditional and not (self.checked and table == "grads") and not written[positions].any()
+                 and len(np.unique(positions)) == positions.size)
+        if not first:
+            zeroed[positions[~written[positions]]] = True
+        written[positions] = True
+        return first
+
+    def zeroing(self) -> list[str]:
+        """The lines that zero the entries no line sets first, which belong at the top of the backward."""
+        lines = []
+        for table in ("pgrads", "grads"):
+            zeroed = self.zeroed[table] | ~self.written[table]
+            edges = np.flatnonzero(np.diff(np.concatenate([[False], zeroed, [False]]).astype(np.int8)))
+            runs = list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))  # [start, stop) of each
+            if zeroed.all():
+                lines.append(f"{table}[...] = 0.0")
+            elif len(runs) <= 4:  # slices: a fancy index is slower to assign through
+                lines += [f"{table}[{start}:{stop}] = 0.0" for start, stop in runs]
+            else:
+                lines.append(f"{table}[{self.bind(np.flatnonzero(zeroed), 'Z')}] = 0.0")
+        return lines
 
     def bind(self, obj: Any, hint: str) -> str:
         """A name for ``obj`` in the compiled code."""
@@ -106,12 +141,26 @@ class _Operand:
         parameters broadcasts)."""
         return f"params[{src.index(self.index)}][:, None]" if self.shared else f"rows[{src.index(self.index)}]"
 
-    def add_grad(self, src: _Source, contribution: str, indent: int = 1) -> None:
-        """Write the line that adds ``contribution`` (one column per example) to these inputs' gradients:
-        summed over the batch for parameters, with np.add.at where an input repeats."""
-        target, value = ("pgrads", f"({contribution}).sum(axis=1)") if self.shared else ("grads", contribution)
-        line = (f"np.add.at({target}, {src.index(self.index)}, {value})" if self.repeats
-                else f"{target}[{src.index(self.index)}] += {value}")
+    def add_grad(self, src: _Source, contribution: str, indent: int = 1, product: tuple[str, str] | None = None,
+                 ) -> None:
+        """Write the line that adds ``contribution`` (one column per example; ``product``, its two factors
+        when it is one) to these inputs' gradients: summed over the batch for parameters, with np.add.at where
+        an input repeats. Entries that no line has set yet are set, not added to (``_Source.first_write``)."""
+        table = "pgrads" if self.shared else "grads"
+        where = src.index(self.index)
+        if not self.repeats and src.first_write(table, self.index, conditional=self.inputs_only):
+            view = isinstance(self.index, slice)
+            if self.shared:
+                line = (f"np.sum({contribution}, axis=1, out=pgrads[{where}])" if view
+                        else f"pgrads[{where}] = ({contribution}).sum(axis=1)")
+            elif view and product is not None:
+                line = f"np.multiply({product[0]}, {product[1]}, out=grads[{where}])"
+            else:
+                line = f"grads[{where}] = {contribution}"
+            src.add(line, indent)
+            return
+        value = f"({contribution}).sum(axis=1)" if self.shared else contribution
+        line = f"np.add.at({table}, {where}, {value})" if self.repeats else f"{table}[{where}] += {value}"
         src.add(f"if not skip_inputs: {line}" if self.inputs_only else line, indent)
 
 
@@ -150,7 +199,7 @@ class _Group:
         src.add(f"up = grads[{self.start}:{self.stop}]")
         src.add(f"p = {partials}(({xs},), rows[{self.start}:{self.stop}], {arg})")
         for k, operand in enumerate(self.operands):
-            operand.add_grad(src, f"p[{k}] * up")
+            operand.add_grad(src, f"p[{k}] * up", product=(f"p[{k}]", "up"))
 
 
 @dataclass(slots=True)
@@ -185,13 +234,16 @@ class _RowsGroup:
     def backward(self, src: _Source) -> None:
         vjp = src.bind(self.kernel.vjp, "vjp")
         share = f"{vjp}(grads[{self.start}:{self.stop}], (True,), {self._gather(src, 'rows')})[0]"
-        if self.block is not None:
+        first = not self.repeats and src.first_write("grads", self.index, conditional=self.inputs_only)
+        if self.block is not None and first:
+            line = f"{self._gather(src, 'grads')}[...] = {share}"
+        elif self.block is not None:
             line = f"{self._gather(src, 'grads')}[...] += {share}"
         elif self.repeats:
             index = src.bind(self.index, "I")
             line = f"np.add.at(grads, {index}, np.broadcast_to({share}, (*{index}.shape, grads.shape[1])))"
         else:
-            line = f"grads[{src.bind(self.index, 'I')}] += {share}"
+            line = f"grads[{src.bind(self.index, 'I')}] {'=' if first else '+='} {share}"
         src.add(f"if not skip_inputs: {line}" if self.inputs_only else line)
 
 
@@ -238,8 +290,12 @@ class _MatrixGroup:
         vjp = src.bind(self.kernel.vjp, "vjp")
         wanted = "(True, True, True)" if not self.inputs.inputs_only else "(True, not skip_inputs, True)"
         src.add(f"d_w, d_x, d_b = {vjp}(grads[{self.start}:{self.stop}], {wanted}, {self._blocks(src)})")
+        first = src.first_write("pgrads", self.weights)
         if self.view is not None:
-            src.add(f"{self._matrix(src, 'pgrads')}[...] += d_w")
+            src.add(f"np.copyto({self._matrix(src, 'pgrads')}, d_w)" if first else
+                    f"{self._matrix(src, 'pgrads')}[...] += d_w")
+        elif first:
+            src.add(f"pgrads[{src.bind(self.weights, 'I')}] = d_w")
         else:
             src.add(f"np.add.at(pgrads, {src.bind(self.weights, 'I')}, d_w)")
         src.add("if d_x is not None:")
@@ -296,6 +352,10 @@ class Trace:
                     "example, so the replay has no row for it; return values computed from the example's inputs"
                 )
         self._output_rows = [self._row_of[id(o)] for o in outputs]
+        first = self._output_rows[0]
+        consecutive = self._output_rows == list(range(first, first + len(self._output_rows)))
+        self._outputs: slice | list[int] = slice(first, first + len(outputs)) if consecutive else self._output_rows
+        """The output rows as an index into the table: a slice (a view) where they follow each other."""
         self._rows: Array | None = None
         self._row_grads: Array | None = None
         self._params: Array | None = None
@@ -504,7 +564,7 @@ class Trace:
         self._check_guards(rows, params)
         # a refused batch changes nothing: the table is kept only once every check has passed
         self._rows, self._params, self._row_grads = rows, params, None
-        out = rows[self._output_rows]
+        out = rows[self._outputs]
         return out[0] if self._single else out.T
 
     def backward(
@@ -522,7 +582,7 @@ class Trace:
             raise TraceError("Trace.backward: call forward(batch) first")
         rows, params = self._rows, self._params
         size = rows.shape[1]
-        row_grads = np.zeros_like(rows)
+        row_grads = np.empty_like(rows)  # the compiled backward sets every row but the outputs', set here
         out_rows = self._output_rows
         if grad_outputs is not None:
             seed = np.asarray(grad_outputs, dtype=float)
@@ -537,7 +597,7 @@ class Trace:
             row_grads[out_rows[0]] = 1.0 / size if reduction == "mean" else 1.0
         else:
             raise ValueError(f"Trace.backward: reduction must be 'mean' or 'sum', got {reduction!r}")
-        param_grads = np.zeros(len(params))
+        param_grads = np.empty(len(params))  # the compiled backward sets every entry
         _, backward = self._schedule(MODES.get().anomaly)
         with np.errstate(all="ignore"):
             backward(rows, params, row_grads, param_grads, not input_grads)
@@ -630,7 +690,7 @@ class Trace:
     def _write(self, checked: bool) -> tuple[_Source, _Source]:
         """The source of the compiled forward and backward (see ``_schedule``)."""
         size = len(self.parameters) + len(self.constants)
-        forward, backward = _Source(size), _Source(size)
+        forward, backward = _Source(size), _Source(size, self.n_rows, self._output_rows, checked)
         for group in self.groups:
             group.forward(forward)
             if checked:
@@ -641,6 +701,7 @@ class Trace:
             if checked:
                 check = backward.bind(self._check_rows, "check")
                 backward.add(f"{check}(grads, 0, {self.n_rows}, 'backward', rows, params)")
+        backward.lines[:0] = ["    " + line for line in backward.zeroing()]
         return forward, backward
 
     def source(self) -> str:

@@ -120,6 +120,11 @@ class Optimizer:
         with ``state`` holding floats or arrays to match."""
         raise NotImplementedError
 
+    def _update_in_place(self, theta: Any, g: Any, state: dict[str, Any], group: dict[str, Any]) -> bool:
+        """``_update`` written into the array ``theta`` itself, with the same numbers, where the rule allows it
+        cheaply; False (the default) where it does not, and ``_update``'s result is copied in instead."""
+        return False
+
     def vector_step(self, parameters: list[Value]) -> VectorStep:
         """The optimizer's step over a vector of ``parameters``' data and gradients, as a batched ``fit``
         needs: see ``VectorStep``. Raises ValueError if it cannot be done (a parameter of the optimizer is
@@ -187,7 +192,8 @@ class VectorStep:
             index = np.array([position[id(p)] for p in group["params"]], dtype=np.intp)
             consecutive = index.size and np.array_equal(index, np.arange(index[0], index[0] + index.size))
             self.indices.append(slice(int(index[0]), int(index[0]) + index.size) if consecutive else index)
-            keys = {tuple(sorted(optimizer.state.get(p, {}))) for p in group["params"]}
+            state = optimizer.state
+            keys = {tuple(sorted(state.get(p, {}))) for p in group["params"]} if state else {()}
             if len(keys) > 1:
                 raise ValueError(f"{name}: the parameters of a group are at different points of their state")
             (names,) = keys
@@ -195,12 +201,18 @@ class VectorStep:
 
     def step(self, theta: Any, grad: Any) -> None:
         """One update of every group's parameters, in place in ``theta``, from ``grad``."""
-        for group, index, state in zip(self.optimizer.param_groups, self.indices, self.states, strict=True):
-            theta[index] = self.optimizer._update(theta[index], grad[index], state, group)
+        optimizer = self.optimizer
+        for group, index, state in zip(optimizer.param_groups, self.indices, self.states, strict=True):
+            if isinstance(index, slice) and optimizer._update_in_place(theta[index], grad[index], state, group):
+                continue
+            theta[index] = optimizer._update(theta[index], grad[index], state, group)
 
     def close(self) -> None:
         """Write the state back to the optimizer's per-parameter dicts."""
         for group, state in zip(self.optimizer.param_groups, self.states, strict=True):
+            if not state:  # a rule with no state (SGD without momentum): an empty dict each, as step() leaves
+                self.optimizer.state.update({p: {} for p in group["params"]})
+                continue
             columns = {k: np.broadcast_to(v, (len(group["params"]),)).tolist() for k, v in state.items()}
             for i, p in enumerate(group["params"]):
                 self.optimizer.state[p] = {k: float(column[i]) for k, column in columns.items()}
@@ -241,6 +253,12 @@ class SGD(Optimizer):
             state["momentum_buffer"] = buf
             g = g + momentum * buf if group["nesterov"] else buf
         return theta - float(group["lr"]) * g
+
+    def _update_in_place(self, theta: Any, g: Any, state: dict[str, Any], group: dict[str, Any]) -> bool:
+        if group["weight_decay"] or group["momentum"]:
+            return False
+        theta -= float(group["lr"]) * g  # θ − lr·g as _update computes it, without a new vector and its copy
+        return True
 
 
 class Adagrad(Optimizer):
