@@ -10,9 +10,8 @@ import inspect
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import numpy as np
-
 from autograd import rules
+from autograd.arrays import is_array, np
 from autograd.rules import Rule
 from autograd.value import Value, apply, as_values
 
@@ -105,7 +104,7 @@ def _on_arrays(function: Callable[..., Any], args: tuple[Any, ...], results: int
     """``function(*args)`` for a user op. On NumPy arrays, the function itself where it takes arrays; where
     it takes only floats (``math.sin``), it is applied element by element, which is slower. ``results`` is
     None for a forward (one number) and n for partials (a sequence of n numbers)."""
-    if not any(isinstance(a, np.ndarray) for a in args):
+    if not any(is_array(a) for a in args):
         return function(*args)
     args = tuple(_read_only(a) for a in args)  # a user function must not change the replay's table
     shape = np.broadcast_shapes(*(np.shape(a) for a in args))
@@ -126,7 +125,7 @@ def _on_arrays(function: Callable[..., Any], args: tuple[Any, ...], results: int
 
 def _read_only(a: Any) -> Any:
     """An array as a view that cannot be written (``x -= 1`` then makes a new array); other values as they are."""
-    if not isinstance(a, np.ndarray):
+    if not is_array(a):
         return a
     view = a.view()
     view.flags.writeable = False

@@ -27,10 +27,13 @@ Pages of recorded passes:
 
 Files:
 
+- ``np``, ``is_array(x)``, ``imported_numpy()``: NumPy imported on first use, so that the scalar path runs
+  without it (``autograd.arrays``).
 - ``write_atomically(path, data)``: how the engine writes every file: all of it or, after a crash, the old one.
 - ``open_regular_file(path, where)``: how it opens a file to read: refusing directories, FIFOs and devices.
 """
 
+from autograd.arrays import imported_numpy, is_array, np
 from autograd.define import define_op
 from autograd.explore import explore_pass, json_number, page_numbers
 from autograd.explore import settings_of as explore_options
@@ -50,9 +53,12 @@ __all__ = [
     "explore_options",
     "explore_pass",
     "float_of",
+    "imported_numpy",
+    "is_array",
     "is_real",
     "is_whole",
     "json_number",
+    "np",
     "open_regular_file",
     "page_numbers",
     "real_array",

@@ -24,8 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-import numpy as np
-
+from autograd.arrays import is_array, np
 from autograd.formatting import loosest
 from autograd.validation import is_real
 
@@ -59,14 +58,14 @@ def _is_number(x: Any) -> bool:
 
 
 def _function(name: str, scalar: Callable[[float], float], array: Callable[[Any], Any], doc: str) -> Callable[[Any], Any]:
-    """A function of a float, a Value or a NumPy array: ``scalar`` (from math) for numbers, ``array`` (from
-    NumPy) element-wise for arrays, and the Value method ``name`` for Values, which records the op. Floats,
-    the engine's hot path, are tried first."""
+    """A function of a float, a Value or a NumPy array: ``scalar`` (from math) for numbers, ``array`` element-
+    wise for arrays, and the Value method ``name`` for Values, which records the op. Floats, the engine's hot
+    path, are tried first."""
 
     def function(x: Any) -> Any:
         if type(x) is float or _is_number(x):
             return scalar(x)
-        if isinstance(x, np.ndarray):
+        if is_array(x):
             return array(x)
         return getattr(x, name)()
 
@@ -75,12 +74,12 @@ def _function(name: str, scalar: Callable[[float], float], array: Callable[[Any]
     return function
 
 
-exp = _function("exp", math.exp, np.exp, "e**x of a float, a Value or an array.")
-log = _function("log", math.log, np.log, "The natural logarithm of a float, a Value or an array.")
-sqrt = _function("sqrt", math.sqrt, np.sqrt, "The square root of a float, a Value or an array.")
-sin = _function("sin", math.sin, np.sin, "The sine of a float, a Value or an array.")
-cos = _function("cos", math.cos, np.cos, "The cosine of a float, a Value or an array.")
-tanh = _function("tanh", math.tanh, np.tanh, "The hyperbolic tangent of a float, a Value or an array.")
+exp = _function("exp", math.exp, lambda x: np.exp(x), "e**x of a float, a Value or an array.")
+log = _function("log", math.log, lambda x: np.log(x), "The natural logarithm of a float, a Value or an array.")
+sqrt = _function("sqrt", math.sqrt, lambda x: np.sqrt(x), "The square root of a float, a Value or an array.")
+sin = _function("sin", math.sin, lambda x: np.sin(x), "The sine of a float, a Value or an array.")
+cos = _function("cos", math.cos, lambda x: np.cos(x), "The cosine of a float, a Value or an array.")
+tanh = _function("tanh", math.tanh, lambda x: np.tanh(x), "The hyperbolic tangent of a float, a Value or an array.")
 
 
 def _sigmoid(x: float) -> float:
@@ -102,19 +101,19 @@ sigmoid = _function(
 
 
 def _softplus(x: Any) -> Any:
-    if isinstance(x, np.ndarray):
+    if type(x) is not float and is_array(x):
         return np.log1p(np.exp(-np.abs(x))) + np.maximum(x, 0.0)
     return math.log1p(math.exp(-abs(x))) + max(x, 0.0)
 
 
 def _relu(x: Any) -> Any:
-    return np.maximum(x, 0.0) if isinstance(x, np.ndarray) else max(x, 0.0)
+    return max(x, 0.0) if type(x) is float or not is_array(x) else np.maximum(x, 0.0)
 
 
 def _where_positive(x: Any, yes: Any, no: Any) -> Any:
     """``yes`` where x > 0 and ``no`` elsewhere: for a float, for a Value (by its data: a branch is a
     constant, not part of the graph) or element-wise for an array."""
-    if isinstance(x, np.ndarray):
+    if type(x) is not float and is_array(x):
         return np.where(x > 0, yes, no)
     return yes if float_of(x) > 0 else no
 
@@ -130,7 +129,7 @@ def float_of(x: Any) -> float:
 
 
 def _arrays(*xs: Any) -> bool:
-    return any(isinstance(x, np.ndarray) for x in xs)
+    return any(type(x) is not float and is_array(x) for x in xs)
 
 
 Smooth = Callable[[tuple[float, ...], Any], bool]
@@ -487,7 +486,7 @@ def _power_partial(x: Any, c: Any, names: tuple[str, str]) -> Any:
     """∂(x**c)/∂x = c·x**(c−1), for a constant or a Value exponent; ``names`` are x's and c's names. On
     arrays, element-wise, with inf or nan where the partial does not exist."""
     if _arrays(x, c):
-        if not isinstance(c, np.ndarray) and c != 0:  # one constant exponent: no x**0 to mend
+        if not is_array(c) and c != 0:  # one constant exponent: no x**0 to mend
             return c * x if c == 2 else c * np.power(x, c - 1.0)  # x**1.0 is x exactly
         return np.where((x == 0) & (c == 0), 0.0, c * np.power(x, c - 1.0))
     fx, fc = float_of(x), float_of(c)
@@ -520,7 +519,7 @@ def _exponent_partial(base: Any, exponent: Any, out: Any, names: tuple[str, str]
 
 
 def _sqrt_partial(out: Any) -> Any:
-    if isinstance(out, np.ndarray):
+    if type(out) is not float and is_array(out):
         return 0.5 / out  # inf where out = 0
     if float_of(out) == 0:
         return _Missing("∂√x/∂x = 1/(2√x) is infinite at x = 0")
@@ -528,7 +527,7 @@ def _sqrt_partial(out: Any) -> Any:
 
 
 def _sign(x: Any) -> Any:
-    if isinstance(x, np.ndarray):
+    if type(x) is not float and is_array(x):
         return np.sign(x)
     d = float_of(x)
     return 1.0 if d > 0 else -1.0 if d < 0 else 0.0

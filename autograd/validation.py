@@ -5,7 +5,7 @@ from __future__ import annotations
 import numbers
 from typing import Any, TypeGuard
 
-import numpy as np
+from autograd.arrays import imported_numpy, is_array, np
 
 __all__ = ["as_float", "is_real", "is_whole", "real_array", "whole_number"]
 
@@ -16,8 +16,8 @@ def is_real(x: object) -> TypeGuard[float]:
     checker, a number that converts to and compares as a float."""
     if isinstance(x, bool | str | bytes):
         return False
-    if isinstance(x, np.ndarray):  # it has __float__, but only a 0-d array is one number
-        return x.ndim == 0
+    if is_array(x):  # it has __float__, but only a 0-d array is one number
+        return bool(x.ndim == 0)
     if isinstance(x, numbers.Real):
         return True
     return hasattr(type(x), "__float__") and not isinstance(x, numbers.Complex)
@@ -25,7 +25,10 @@ def is_real(x: object) -> TypeGuard[float]:
 
 def is_whole(x: object) -> TypeGuard[int]:
     """Whether ``x`` is an integer and not a bool: an int or a NumPy integer (a label read from an array)."""
-    return isinstance(x, numbers.Integral) and not isinstance(x, bool | np.bool_)
+    if not isinstance(x, numbers.Integral) or isinstance(x, bool):
+        return False
+    numpy = imported_numpy()
+    return numpy is None or not isinstance(x, numpy.bool_)
 
 
 def as_float(x: object, where: str) -> float:
@@ -57,8 +60,8 @@ def real_array(values: Any, where: str) -> Any:
     count or truncate."""
     # Python numbers are read one by one, so that a bool among ints is not taken for 1; an array, or a list of
     # arrays (the rows of a data set), has a dtype that says what it holds
-    rows = isinstance(values, np.ndarray) or (
-        isinstance(values, list | tuple) and bool(values) and all(isinstance(v, np.ndarray) for v in values))
+    rows = is_array(values) or (
+        isinstance(values, list | tuple) and bool(values) and all(is_array(v) for v in values))
     try:
         array = np.asarray(values) if rows else np.array(values, dtype=object)
     except (TypeError, ValueError) as error:

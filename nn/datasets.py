@@ -18,9 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 
-import numpy as np
-
-from autograd.extend import is_real, is_whole, open_regular_file, whole_number, write_atomically
+from autograd.extend import is_array, is_real, is_whole, np, open_regular_file, whole_number, write_atomically
 
 __all__ = [
     "batches", "digits", "digits_as_mnist", "mnist", "moons", "one_hot", "read_idx", "spiral", "train_test_split",
@@ -28,7 +26,18 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-Dataset = tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]
+Dataset = tuple[Any, Any]
+"""(X, y): NumPy arrays where NumPy is installed; xor, moons and spiral give lists of floats without it."""
+
+
+def _arrays(X: list[Any], y: list[Any]) -> Dataset:
+    """A generated data set as NumPy arrays, or as the lists themselves where NumPy cannot be imported (the
+    scalar engine needs none)."""
+    try:
+        import numpy
+    except ImportError:
+        return X, y
+    return numpy.array(X), numpy.array(y)
 
 
 def _noise(value: object, where: str) -> float:
@@ -39,7 +48,7 @@ def _noise(value: object, where: str) -> float:
 
 def xor() -> Dataset:
     """The four points of XOR with targets 0 and 1."""
-    return np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]), np.array([0.0, 1.0, 1.0, 0.0])
+    return _arrays([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], [0.0, 1.0, 1.0, 0.0])
 
 
 def moons(n: int = 100, noise: float = 0.1, seed: int | None = None) -> Dataset:
@@ -62,7 +71,7 @@ def moons(n: int = 100, noise: float = 0.1, seed: int | None = None) -> Dataset:
     X = [[a + rng.gauss(0, sigma), b + rng.gauss(0, sigma)] for a, b in X]
     order = list(range(n))
     rng.shuffle(order)
-    return np.array([X[i] for i in order]), np.array([y[i] for i in order])
+    return _arrays([X[i] for i in order], [y[i] for i in order])
 
 
 def spiral(n_per_class: int = 100, classes: int = 3, noise: float = 0.2, seed: int | None = None) -> Dataset:
@@ -79,7 +88,7 @@ def spiral(n_per_class: int = 100, classes: int = 3, noise: float = 0.2, seed: i
             t = c * 4 + 4 * r + rng.gauss(0, sigma)
             X.append([r * math.sin(t), r * math.cos(t)])
             y.append(c)
-    return np.array(X), np.array(y)
+    return _arrays(X, y)
 
 
 def digits(scale: bool = True) -> Dataset:
@@ -105,7 +114,7 @@ MAX_DIMENSIONS = 64
 """The most dimensions a NumPy array has (NumPy 2's limit): an IDX file that declares more is refused."""
 
 
-def read_idx(path: str | Path) -> np.ndarray[Any, Any]:
+def read_idx(path: str | Path) -> Any:
     """The array stored in an IDX file (gzipped or not), of the file's shape and type (uint8 for MNIST).
 
     The header is checked before the data is read: a wrong magic number, an unknown type, a size the file
@@ -257,12 +266,12 @@ def train_test_split(
 
 def _take(items: Any, positions: list[int]) -> Any:
     """The items at ``positions``: an array for an array, a list otherwise."""
-    if isinstance(items, np.ndarray):
+    if is_array(items):
         return items[positions]
     return [items[i] for i in positions]
 
 
-def one_hot(labels: Sequence[int], num_classes: int | None = None) -> np.ndarray[Any, Any]:
+def one_hot(labels: Sequence[int], num_classes: int | None = None) -> Any:
     """Each class index as a row with 1.0 at that index and 0.0 elsewhere: an array (n, num_classes)."""
     items = list(labels)
     for label in items:

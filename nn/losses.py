@@ -8,11 +8,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import numpy as np
-
 import autograd
 from autograd import Value
-from autograd.extend import RULES, apply, as_values, float_of, is_real, is_whole, real_array
+from autograd.extend import RULES, apply, as_values, float_of, is_array, is_real, is_whole, np, real_array
 
 __all__ = [
     "LOSSES", "TARGETS", "batch_targets", "binary_cross_entropy", "cross_entropy", "half_sse", "hinge", "log_softmax",
@@ -125,7 +123,7 @@ def softmax(logits: Sequence[Value]) -> list[Value]:
     return [_named((s - log_sum).exp(), f"p{i}") for i, s in enumerate(shifted, start=1)]
 
 
-def cross_entropy(logits: Prediction, target: int | Sequence[float | Value] | np.ndarray) -> Value:
+def cross_entropy(logits: Prediction, target: int | Sequence[float | Value] | Any) -> Value:
     """−log softmax(z)[target] = log Σ exp(zⱼ) − z_target for a class index; −Σ tᵢ log softmax(z)ᵢ for a
     one-hot or probability target (numbers, or Values, as a trace passes them)."""
     zs = [logits] if isinstance(logits, Value) else list(logits)
@@ -136,7 +134,7 @@ def cross_entropy(logits: Prediction, target: int | Sequence[float | Value] | np
             raise ValueError(f"cross_entropy: target class {target} is out of range for {len(zs)} classes")
         shifted, log_sum = _log_softmax(zs, "cross_entropy")
         return _named(log_sum - shifted[target], "cross_entropy")
-    if isinstance(target, np.ndarray) and target.ndim == 1:  # a row of a one-hot table
+    if is_array(target) and target.ndim == 1:  # a row of a one-hot table
         target = target.tolist()
     if isinstance(target, bool | float | str | Value) or not isinstance(target, Sequence):
         raise ValueError(f"cross_entropy: target must be a class index or a list of probabilities, got {target!r}")
@@ -181,7 +179,7 @@ def batch_targets(loss: Callable[..., Any], labels: Sequence[Any] | Array, outpu
     indices of ``cross_entropy`` become one-hot rows. A target of the wrong type or shape raises TypeError,
     one that breaks the loss's rule ValueError naming the example."""
     name = getattr(loss, "__name__", "loss")
-    if isinstance(labels, np.ndarray):  # read as a whole: class indices are an array of whole numbers
+    if is_array(labels):  # read as a whole: class indices are an array of whole numbers
         indices = labels.ndim == 1 and labels.dtype.kind in "iu"
     else:
         indices = bool(labels) and all(is_whole(y) for y in labels)

@@ -18,11 +18,18 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 import autograd
 from autograd import Value
-from autograd.extend import RULES, apply, as_values, is_real, open_regular_file, whole_number, write_atomically
+from autograd.extend import (
+    RULES,
+    apply,
+    as_values,
+    is_array,
+    is_real,
+    open_regular_file,
+    whole_number,
+    write_atomically,
+)
 
 __all__ = [
     "ACTIVATIONS",
@@ -415,7 +422,7 @@ class RNN(Module):
         self, sequence: Sequence[Input], h0: Sequence[Value | float] | None = None
     ) -> tuple[list[Output], list[Value]]:
         """Unroll the network over ``sequence``: the outputs at each step and the last hidden state."""
-        if isinstance(sequence, str) or not isinstance(sequence, Sequence | np.ndarray) or len(sequence) == 0:
+        if isinstance(sequence, str) or not (isinstance(sequence, Sequence) or is_array(sequence)) or not len(sequence):
             raise ValueError(f"RNN: expected a non-empty sequence of inputs, got {sequence!r}")
         h = _inputs(h0 if h0 is not None else [0.0] * self.nhidden, self.nhidden, "RNN: h0", name=None)
         outputs: list[Output] = []

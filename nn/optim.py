@@ -13,10 +13,8 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-import numpy as np
-
 from autograd import Value, sqrt
-from autograd.extend import float_of, is_real
+from autograd.extend import float_of, is_array, is_real, np
 
 __all__ = ["SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "NAdam", "Optimizer", "RMSprop", "VectorStep"]
 
@@ -25,12 +23,14 @@ Params = Iterable[Value] | Iterable[dict[str, Any]]
 
 def _plain(x: Any) -> Any:
     """An update's result as a Python float, or as the array it is when the optimizer steps a vector."""
-    return x if isinstance(x, np.ndarray) else float(x)
+    return float(x) if type(x) is float or not is_array(x) else x
 
 
 def _maximum(a: Any, b: Any) -> Any:
     """max(a, b) for floats, element-wise for arrays."""
-    return np.maximum(a, b) if isinstance(a, np.ndarray) or isinstance(b, np.ndarray) else max(a, b)
+    if type(a) is float and type(b) is float:
+        return max(a, b)
+    return np.maximum(a, b) if is_array(a) or is_array(b) else max(a, b)
 
 
 def _number(value: object, what: str) -> float:

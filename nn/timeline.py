@@ -15,11 +15,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Unpack
 
-import numpy as np
-
 import autograd
 from autograd import ExploreOptions, Explorer, Pass, record
-from autograd.extend import explore_options, explore_pass, json_number, page_numbers
+from autograd.extend import explore_options, explore_pass, is_whole, json_number, np, page_numbers
 from nn import replay
 from nn.module import Module
 
@@ -179,7 +177,7 @@ def _plane(features: Array, classes: Sequence[int], watched: Sequence[Any]) -> d
 def _class_of(target: Any, cut: float) -> int:
     """A target's class: itself if it is a class index, the arg-max of a one-hot row, or the side of ``cut``
     a single number falls on."""
-    if isinstance(target, int | np.integer):
+    if isinstance(target, int) or is_whole(target):
         return int(target)
     values = np.ravel(np.asarray(target, dtype=float))
     return int(np.argmax(values)) if len(values) > 1 else int(values[0] > cut)

@@ -11,12 +11,11 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import numpy as np
 from tqdm.auto import tqdm
 
 import autograd
 from autograd import Value
-from autograd.extend import float_of, is_real, is_whole, whole_number
+from autograd.extend import float_of, is_array, is_real, is_whole, np, whole_number
 from nn import losses, replay
 from nn.datasets import batches
 from nn.module import Module
@@ -39,7 +38,7 @@ LOSSES = losses.LOSSES
 
 
 def _is_sequence(x: Any) -> bool:
-    return isinstance(x, Sequence | np.ndarray)
+    return isinstance(x, Sequence) or is_array(x)
 
 
 def _pairs(data: Any, where: str) -> Pairs:
