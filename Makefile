@@ -10,12 +10,12 @@ LOCK := constraints.txt
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check -c $(LOCK)
 FAST := not browser and not lab and not docs and not notebooks and not latex and not slow
 
-.PHONY: demo test check bench docs lab lint lock venv graphviz chromium latex clean
+.PHONY: demo test check bench docs lab lint lock playground venv graphviz chromium latex node clean
 
 demo: venv graphviz
 	$(BIN)/chainrule demo
 
-test: venv graphviz chromium latex
+test: venv graphviz chromium latex node
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
@@ -74,6 +74,13 @@ chromium:
 
 latex:
 	@scripts/ensure-latex
+
+node:
+	@scripts/ensure-node
+
+# chainrule in a browser tab: site/playground/, served by any static server (python -m http.server -d site/playground)
+playground: venv node
+	PYTHON=$(BIN)/python scripts/build-playground site/playground
 
 clean:
 	rm -rf $(VENV) chainrule-out site .pytest_cache .mypy_cache .ruff_cache .hypothesis
