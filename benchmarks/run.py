@@ -135,6 +135,10 @@ TARGETS: list[Target] = [
     _at_most("power_chain_drawing", 3.0, "s"),
     _at_most("worst_drawing", 10.0, "s"),
     _within("forward_user_op", "reverse", 3.0),
+    _at_most("playground_ready", 10.0, "s"),
+    _at_most("playground_run", 1000.0, "ms"),
+    _at_most("playground_edit", 200.0, "ms"),
+    _at_most("playground_size", 30.0, "MB"),
 ]
 """What ``make bench`` states as met or not, where the run measured what each needs."""
 

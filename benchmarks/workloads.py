@@ -434,6 +434,81 @@ def forward_mlp(engine: str) -> list[float]:
     return _forward_or_backward(engine, loss, params, [rng.uniform(-1, 1) for _ in params])
 
 
+_WORKED_CODE = "from autograd.examples import WorkedExample\nE = WorkedExample().forward()\nE"
+
+
+def _playground(measure: str) -> list[float]:
+    """The playground built afresh (scripts/build-playground) and opened cold in Chromium from a loopback
+    server: seconds until Python and chainrule are ready, milliseconds to run and show the worked example,
+    milliseconds for a leaf edit shown, or the folder's size in MB."""
+    import functools
+    import http.server
+    import os
+    import subprocess
+    import sys
+    import threading
+
+    from playwright.sync_api import sync_playwright
+
+    from browser import launch
+
+    folder = Path(tempfile.mkdtemp()) / "playground"
+    root = Path(__file__).resolve().parent.parent
+    subprocess.run([str(root / "scripts" / "build-playground"), str(folder)], check=True, capture_output=True,
+                   env={**os.environ, "PYTHON": sys.executable})
+    if measure == "size":
+        return [sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) / 1e6]
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(folder)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with sync_playwright() as playwright:
+            chromium = launch(playwright, ["--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"])
+            page = chromium.new_page()
+            page.goto(f"http://127.0.0.1:{server.server_address[1]}/index.html")
+            page.wait_for_function("() => window.chainrule && window.chainrule.playground", timeout=60_000)
+            page.evaluate("chainrule.playground.ready")
+            if measure == "ready":
+                result = [page.evaluate("performance.now()") / 1000]
+            elif measure == "run":
+                result = [page.evaluate("""async code => { const start = performance.now();
+                    await chainrule.playground.run(code); await new Promise(requestAnimationFrame);
+                    return performance.now() - start; }""", _WORKED_CODE) for _ in range(3)]
+            else:
+                page.evaluate("code => chainrule.playground.run(code)", _WORKED_CODE)
+                result = [page.evaluate("""async v => { const start = performance.now();
+                    await chainrule.playground.setValue('w5', v); await new Promise(requestAnimationFrame);
+                    return performance.now() - start; }""", 0.1 * k) for k in range(1, 4)]
+            chromium.close()
+    finally:
+        server.shutdown()
+    return result
+
+
+def playground_ready(engine: str) -> list[float]:
+    """Seconds from opening the playground cold to Python and chainrule loaded (target: at most 10 s)."""
+    return _playground("ready")
+
+
+def playground_run(engine: str) -> list[float]:
+    """Milliseconds to run the worked example in the playground and show its numbers (target: at most 1,000)."""
+    return _playground("run")
+
+
+def playground_edit(engine: str) -> list[float]:
+    """Milliseconds for a leaf edit in the playground to be recomputed and shown (target: at most 200)."""
+    return _playground("edit")
+
+
+def playground_size(engine: str) -> list[float]:
+    """The playground folder's size in MB (target: at most 30)."""
+    return _playground("size")
+
+
 def _power_chain(nodes: int) -> Any:
     """y = y * x until the graph has ``nodes`` nodes: x feeds every node, the shape dot lays out most slowly."""
     from autograd import Value
@@ -678,4 +753,8 @@ WORKLOADS: dict[str, tuple[Callable[[str], list[float]], tuple[str, ...], str]] 
     "power_chain_drawing": (power_chain_drawing, ("chainrule", "explore"), "s"),
     "worst_drawing": (worst_drawing, ("chainrule", "recurrence"), "s"),
     "forward_user_op": (forward_user_op, ("chainrule", "reverse"), "s"),
+    "playground_ready": (playground_ready, ("chainrule",), "s"),
+    "playground_run": (playground_run, ("chainrule",), "ms"),
+    "playground_edit": (playground_edit, ("chainrule",), "ms"),
+    "playground_size": (playground_size, ("chainrule",), "MB"),
 }
