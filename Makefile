@@ -30,7 +30,7 @@ bench: venv graphviz chromium
 	$(BIN)/python benchmarks/run.py --markdown $(if $(BASELINE),--baseline $(BASELINE))
 
 # The documentation site, into site/; tests/test_docs.py builds it the same way and reads it in Chromium.
-docs: venv graphviz
+docs: venv graphviz node
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
 # --allow-root: the README's Debian set-up runs as root, where JupyterLab refuses to start without it.

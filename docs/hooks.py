@@ -7,6 +7,8 @@ import importlib.util
 import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +37,11 @@ def on_post_page(output: str, page: Any, config: Any) -> str:
 
 
 def on_post_build(config: Any) -> None:
-    """Copy MathJax (from the jupyter-server-mathjax package) into the site, for the notebooks' formulas."""
+    """Copy MathJax (from the jupyter-server-mathjax package) into the site, for the notebooks' formulas, and
+    build the playground into it (scripts/build-playground), which the start page links."""
+    root = Path(config["config_file_path"]).parent
+    subprocess.run([str(root / "scripts" / "build-playground"), str(Path(config["site_dir"]) / "playground")],
+                   check=True, env={**os.environ, "PYTHON": sys.executable}, stdout=subprocess.DEVNULL)
     spec = importlib.util.find_spec("jupyter_server_mathjax")
     if spec is None or spec.origin is None:
         raise RuntimeError("the site needs jupyter-server-mathjax for the notebooks' formulas: pip install "

@@ -95,6 +95,17 @@ def test_every_page_loads_nothing_from_elsewhere(browser: Browser, site: Path, s
     assert missing == []
 
 
+def test_the_start_page_links_the_playground_which_runs_from_the_site(browser: Browser, served: str) -> None:
+    elsewhere: list[str] = []
+    page = open_page(browser, f"{served}/index.html", elsewhere)
+    page.click("a[href='playground/index.html']")
+    page.wait_for_function("() => window.chainrule && window.chainrule.playground", timeout=30_000)
+    page.evaluate("chainrule.playground.ready")
+    page.wait_for_function("() => document.getElementById('status').textContent === 'Ready'", timeout=30_000)
+    assert page.inner_text("#root-name") == "E"
+    assert elsewhere == []
+
+
 def test_the_tutorials_are_listed_in_their_order(site: Path) -> None:
     text = (site / "index.html").read_text(encoding="utf-8")
     listed = re.findall(r'href="tutorials/(\d\d)-[^"]+\.html"', text)
