@@ -448,9 +448,8 @@ def _playground(measure: str) -> list[float]:
     import sys
     import threading
 
-    from playwright.sync_api import sync_playwright
-
     from browser import launch
+    from playwright.sync_api import sync_playwright
 
     folder = Path(tempfile.mkdtemp()) / "playground"
     root = Path(__file__).resolve().parent.parent
