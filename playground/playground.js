@@ -49,6 +49,27 @@ const EXAMPLES = {
     "print('loss after 60 steps:', loss.data)",
     "nn.losses.binary_cross_entropy(model(X[1]), y[1])",
   ].join("\n"),
+  "A small RNN, unrolled (backpropagation through time)": [
+    "import autograd, nn",
+    "",
+    "rnn = nn.RNN(1, 2, 1, seed=0)      # one input, two hidden units, one output",
+    "ys = rnn([[0.5], [-0.3], [0.8]])   # three time steps: the weights are shared by all three",
+    "loss = autograd.sum([(y - 0.2) ** 2 for y in ys])",
+    "loss.label = 'loss'",
+    "loss",
+  ].join("\n"),
+  "Forward mode beside reverse": [
+    "import autograd",
+    "from autograd import Value",
+    "",
+    "def f(a, b):",
+    "    return (a * b).tanh() + a.sin()",
+    "",
+    "print('reverse, one pass for both inputs:', autograd.grad(f, [0.5, -1.2]))",
+    "print('forward, one pass per input:', [autograd.jvp(f, [0.5, -1.2], d)[1] for d in ([1, 0], [0, 1])])",
+    "a, b = Value(0.5, 'a'), Value(-1.2, 'b')",
+    "f(a, b)",
+  ].join("\n"),
 };
 
 const $ = (id) => document.getElementById(id);

@@ -147,7 +147,7 @@ def test_every_example_runs_and_the_code_lives_in_the_link(browser: Browser, ser
     problems: list[str] = []
     page = _open(browser, served, problems)
     names = page.eval_on_selector_all("#examples option", "options => options.map(o => o.value)")
-    assert len(names) >= 4
+    assert len(names) >= 6
     for name in names:
         page.select_option("#examples", name)
         page.wait_for_function("() => document.getElementById('status').textContent !== 'Running…'")
