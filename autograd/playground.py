@@ -19,6 +19,7 @@ import math
 import traceback
 from typing import Any
 
+from autograd.explore import json_number
 from autograd.graph import Graph
 from autograd.passes import Pass, node_formula, record, rerun
 from autograd.steps import step_lines
@@ -30,10 +31,6 @@ FILENAME = "<playground>"
 """The name the learner's code runs under, by which an error's line is found in its traceback."""
 
 
-def _number(x: float) -> float | str:
-    return x if math.isfinite(x) else repr(x)
-
-
 def document(recorded: Pass) -> dict[str, Any]:
     """The page's numbers for a recorded pass: each node's name, op, inputs (by number), what it computes, data
     and gradient, and each step of backward as ``backward_steps`` writes it."""
@@ -41,8 +38,9 @@ def document(recorded: Pass) -> dict[str, Any]:
     return {
         "root": graph.name(graph.nodes[-1]),
         "nodes": [{"name": graph.name(node), "op": node.op, "parents": list(graph.parents[i]),
-                   "formula": None if node.is_leaf else node_formula(graph, node), "data": _number(recorded.data[i]),
-                   "grad": _number(recorded.grads[i])} for i, node in enumerate(graph.nodes)],
+                   "formula": None if node.is_leaf else node_formula(graph, node),
+                   "data": json_number(recorded.data[i]), "grad": json_number(recorded.grads[i])}
+                  for i, node in enumerate(graph.nodes)],
         "steps": step_lines(recorded),
     }
 
