@@ -58,7 +58,8 @@ class ExploreOptions(TypedDict, total=False):
     - ``rankdir``: "LR" (the default) or "TB" (also "RL", "BT").
     - ``precision``: significant digits in the drawings, 1 to 17 (default 4); the side panel shows 6.
     - ``show_partials``: label each edge with its local partial (default: True up to 400 nodes).
-    - ``max_nodes``: a larger graph raises ValueError (default 20,000).
+    - ``max_nodes``: a larger graph raises ValueError (default ``MAX_NODES``, 5,000, where the scalar view is
+      drawn; 20,000 with ``scalars=False``).
     - ``fan_at``: in the scalar view, this many leaves or more of one name (``w.0``, ``w.1``...; ``x0``...) in
       one box feeding the same nodes are drawn as one fan node, which lists them when clicked: a neuron's
       weights, a layer's inputs (default 8).
@@ -93,6 +94,14 @@ class ExploreOptions(TypedDict, total=False):
     tangents: Mapping[str, float]
     wrt: Sequence[str]
 
+
+MAX_NODES = 5_000
+"""The most nodes ``explore`` draws one by one by default (``max_nodes``): every graph up to it is laid out and
+drawn in under 10 s on this project's machines, the worst shape known included (a chain whose every node reads
+one leaf: 5.2 s at 5,000 nodes, 20 s at 10,000, where Graphviz spends about a millisecond on each HTML label)."""
+
+MAX_COARSE_NODES = 20_000
+"""``max_nodes`` by default for a page of coarser views only (``scalars=False``), whose boxes draw fast."""
 
 MAX_PAGE_BYTES = 64 * 2**20
 """The largest page ``explore`` makes by default (``max_bytes``): past it, a browser opens it slowly or not at
@@ -228,19 +237,20 @@ def settings_of(root: Value, options: ExploreOptions, where: str = "explore") ->
         raise TypeError(f"{where}: scalars must be True or False, got {scalars!r}")
     if not scalars and not levels and cluster is None:
         raise ValueError(f"{where}: scalars=False leaves no view; give levels or cluster for the coarser views")
-    defaults = {"max_nodes": 20_000, "max_paths": 20, "max_bytes": MAX_PAGE_BYTES, "fan_at": FAN_AT}
+    most_nodes = MAX_NODES if scalars else MAX_COARSE_NODES
+    defaults = {"max_nodes": most_nodes, "max_paths": 20, "max_bytes": MAX_PAGE_BYTES, "fan_at": FAN_AT}
     for key, default in defaults.items():
         value = options.get(key, default)
         if not is_whole(value) or value < 1:
             raise ValueError(f"{where}: {key} must be a whole number of at least 1, got {value!r}")
-    most = options.get("max_nodes", 20_000)
+    most = options.get("max_nodes", most_nodes)
     if count_nodes(root, stop_after=most) > most:  # before any pass is recorded or any view laid out
         raise ValueError(f"{where}: the graph has more than max_nodes={most} nodes. Explore a smaller part, or pass "
                          "a larger max_nodes")
     return {
         "rankdir": rankdir, "precision": precision, "levels": levels, "cluster": cluster,
         "color_by_grad": bool(options.get("color_by_grad", False)), "show_partials": options.get("show_partials"),
-        "max_nodes": options.get("max_nodes", 20_000), "max_paths": options.get("max_paths", 20),
+        "max_nodes": most, "max_paths": options.get("max_paths", 20),
         "max_bytes": options.get("max_bytes", MAX_PAGE_BYTES), "fan_at": options.get("fan_at", FAN_AT),
         "title": options.get("title"), "timeout": timeout, "scalars": scalars,
         "tangents": options.get("tangents"), "wrt": options.get("wrt"),

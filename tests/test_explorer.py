@@ -860,6 +860,19 @@ def digits_screenshot(browser: Browser, page_path: Path, target: Path) -> Path:
     return target
 
 
+def test_the_default_max_nodes_is_what_draws_in_seconds_and_coarse_pages_take_more() -> None:
+    from autograd.explore import MAX_COARSE_NODES, MAX_NODES
+
+    x = Value(0.5, "x")
+    y = x
+    for _ in range(MAX_NODES):
+        y = y * 0.999
+    with pytest.raises(ValueError, match=f"more than max_nodes={MAX_NODES} nodes.*pass a larger max_nodes"):
+        autograd.explore(y)
+    page = autograd.explore(y, scalars=False, cluster=lambda node: "all")  # boxes only: 20,000 by default
+    assert len(page.data["nodes"]) == MAX_NODES + 1 < MAX_COARSE_NODES
+
+
 if __name__ == "__main__":  # remakes docs/explorer.png and docs/explorer-digits.png:
     # PYTHONPATH=. .venv/bin/python tests/test_explorer.py
     with sync_playwright() as playwright:
