@@ -4,8 +4,8 @@
 // page → here: "ready" once its script runs; "edit", "step" and "mark" requests, passed on to the kernel.
 // kernel → here: "ready" in answer to "hello" (so a restored widget with no kernel behind it stays static);
 // "done" after each request it did, answered with the state; "refused" with a reason, passed on to the page.
-// The numbers travel as the widget's state (`_numbers`,
-// `losses`, `_parameters`, `lr`), so that a notebook saved with widget state reopens at its last state.
+// The numbers travel as the widget's state (`_numbers`, `losses`, `_parameters`, `lr`), so that a notebook
+// saved with widget state reopens at its last state.
 
 function render({ model, el }) {
   const frame = document.createElement("iframe");
