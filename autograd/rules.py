@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from autograd.arrays import is_array, np
+from autograd.arrays import any_array, namespace, np, on_device, where
 from autograd.formatting import loosest
 from autograd.validation import is_real
 
@@ -58,14 +58,14 @@ def _is_number(x: Any) -> bool:
 
 
 def _function(name: str, scalar: Callable[[float], float], array: Callable[[Any], Any], doc: str) -> Callable[[Any], Any]:
-    """A function of a float, a Value or a NumPy array: ``scalar`` (from math) for numbers, ``array`` element-
-    wise for arrays, and the Value method ``name`` for Values, which records the op. Floats, the engine's hot
-    path, are tried first."""
+    """A function of a float, a Value or an array: ``scalar`` (from math) for numbers, ``array`` element-wise
+    for a NumPy array or another library's (``autograd.arrays.namespace``), and the Value method ``name`` for
+    Values, which records the op. Floats, the engine's hot path, are tried first."""
 
     def function(x: Any) -> Any:
         if type(x) is float or _is_number(x):
             return scalar(x)
-        if is_array(x):
+        if any_array(x):
             return array(x)
         return getattr(x, name)()
 
@@ -74,12 +74,12 @@ def _function(name: str, scalar: Callable[[float], float], array: Callable[[Any]
     return function
 
 
-exp = _function("exp", math.exp, lambda x: np.exp(x), "e**x of a float, a Value or an array.")
-log = _function("log", math.log, lambda x: np.log(x), "The natural logarithm of a float, a Value or an array.")
-sqrt = _function("sqrt", math.sqrt, lambda x: np.sqrt(x), "The square root of a float, a Value or an array.")
-sin = _function("sin", math.sin, lambda x: np.sin(x), "The sine of a float, a Value or an array.")
-cos = _function("cos", math.cos, lambda x: np.cos(x), "The cosine of a float, a Value or an array.")
-tanh = _function("tanh", math.tanh, lambda x: np.tanh(x), "The hyperbolic tangent of a float, a Value or an array.")
+exp = _function("exp", math.exp, lambda x: namespace(x).exp(x), "e**x of a float, a Value or an array.")
+log = _function("log", math.log, lambda x: namespace(x).log(x), "The natural logarithm of a float, a Value or an array.")
+sqrt = _function("sqrt", math.sqrt, lambda x: namespace(x).sqrt(x), "The square root of a float, a Value or an array.")
+sin = _function("sin", math.sin, lambda x: namespace(x).sin(x), "The sine of a float, a Value or an array.")
+cos = _function("cos", math.cos, lambda x: namespace(x).cos(x), "The cosine of a float, a Value or an array.")
+tanh = _function("tanh", math.tanh, lambda x: namespace(x).tanh(x), "The hyperbolic tangent of a float, a Value or an array.")
 
 
 def _sigmoid(x: float) -> float:
@@ -90,8 +90,9 @@ def _sigmoid(x: float) -> float:
 
 
 def _sigmoid_array(x: Any) -> Any:
-    e = np.exp(-np.abs(x))  # never overflows; then the branch of each sign, as for a float: 1/(1+e) or e/(1+e)
-    return np.where(x >= 0, 1.0, e) / (1.0 + e)
+    xp = namespace(x)
+    e = xp.exp(-xp.abs(x))  # never overflows; then the branch of each sign, as for a float: 1/(1+e) or e/(1+e)
+    return where(x >= 0, 1.0, e) / (1.0 + e)
 
 
 sigmoid = _function(
@@ -101,20 +102,21 @@ sigmoid = _function(
 
 
 def _softplus(x: Any) -> Any:
-    if type(x) is not float and is_array(x):
-        return np.log1p(np.exp(-np.abs(x))) + np.maximum(x, 0.0)
+    if type(x) is not float and any_array(x):
+        xp = namespace(x)
+        return xp.log1p(xp.exp(-xp.abs(x))) + xp.maximum(x, xp.zeros_like(x))
     return math.log1p(math.exp(-abs(x))) + max(x, 0.0)
 
 
 def _relu(x: Any) -> Any:
-    return max(x, 0.0) if type(x) is float or not is_array(x) else np.maximum(x, 0.0)
+    return max(x, 0.0) if type(x) is float or not any_array(x) else namespace(x).maximum(x, namespace(x).zeros_like(x))
 
 
 def _where_positive(x: Any, yes: Any, no: Any) -> Any:
     """``yes`` where x > 0 and ``no`` elsewhere: for a float, for a Value (by its data: a branch is a
     constant, not part of the graph) or element-wise for an array."""
-    if type(x) is not float and is_array(x):
-        return np.where(x > 0, yes, no)
+    if type(x) is not float and any_array(x):
+        return where(x > 0, yes, no, like=x)
     return yes if float_of(x) > 0 else no
 
 
@@ -129,7 +131,7 @@ def float_of(x: Any) -> float:
 
 
 def _arrays(*xs: Any) -> bool:
-    return any(type(x) is not float and is_array(x) for x in xs)
+    return any(type(x) is not float and any_array(x) for x in xs)
 
 
 Smooth = Callable[[tuple[float, ...], Any], bool]
@@ -190,7 +192,7 @@ def _written_dot(names: Sequence[str], n: Any) -> str:
 
 
 DOT_LAYER = Batched("matrix", lambda w, x, b: w @ x if b is None else w @ x + b, _dot_vjp)
-SUM_ROWS = Batched("rows", lambda x: x.sum(axis=1), _sum_vjp)
+SUM_ROWS = Batched("rows", lambda x: namespace(x).sum(x, axis=1), _sum_vjp)
 
 
 @dataclass(frozen=True, slots=True)
@@ -400,9 +402,9 @@ def _logsumexp(xs: Sequence[Any]) -> Any:
     """log Σ exp(xᵢ), computed as m + log Σ exp(xᵢ − m) with m = max xᵢ so that no exp overflows;
     element-wise over arrays."""
     if _arrays(*xs):
-        m = np.maximum.reduce(np.broadcast_arrays(*xs))
-        shift = np.where(np.isfinite(m), m, 0.0)
-        return shift + np.log(sum(np.exp(x - shift) for x in xs))
+        xp = namespace(*xs)
+        shift = _shift(xs)
+        return shift + xp.log(sum(xp.exp(x - shift) for x in xs))
     m = max(xs)
     if math.isinf(m):
         return float(m)
@@ -415,8 +417,7 @@ def _softmax_weights(xs: Sequence[Any]) -> tuple[Any, ...]:
     the weights are a graph whose own derivatives are those of softmax."""
     shift: Any
     if _arrays(*xs):
-        m = np.maximum.reduce(np.broadcast_arrays(*xs))
-        shift = np.where(np.isfinite(m), m, 0.0)
+        shift = _shift(xs)
     else:
         largest = max(float_of(x) for x in xs)
         shift = 0.0 if math.isinf(largest) else largest
@@ -425,9 +426,29 @@ def _softmax_weights(xs: Sequence[Any]) -> tuple[Any, ...]:
     return tuple(t / total for t in terms)
 
 
+def _largest(xs: Sequence[Any]) -> Any:
+    """The element-wise maximum of arrays (and numbers) of one shape or broadcasting to it."""
+    xp = namespace(*xs)
+    if xp is np:
+        return np.maximum.reduce(np.broadcast_arrays(*xs))
+    return xp.max(xp.stack(xp.broadcast_arrays(*_as_arrays(xp, xs))), axis=0)
+
+
+def _as_arrays(xp: Any, xs: Sequence[Any]) -> list[Any]:
+    """``xs`` with each number made an array of the dtype and device of the first array among them."""
+    like = next(x for x in xs if any_array(x))
+    return [x if any_array(x) else xp.asarray(x, dtype=like.dtype, **on_device(like)) for x in xs]
+
+
+def _shift(xs: Sequence[Any]) -> Any:
+    """The largest of ``xs`` where it is finite, else 0: what logsumexp subtracts so that no exp overflows."""
+    m = _largest(xs)
+    return where(namespace(m).isfinite(m), m, 0.0)
+
+
 def _max(xs: Sequence[Any]) -> Any:
     if _arrays(*xs):
-        return np.maximum.reduce(np.broadcast_arrays(*xs))
+        return _largest(xs)
     return max(xs)
 
 
@@ -435,8 +456,10 @@ def _max_partials(xs: Sequence[Any]) -> tuple[Any, ...]:
     """1 for the largest input (the first of equals, as torch.max picks) and 0 for the others; element-wise
     on arrays. A branch, so a constant, as relu's."""
     if _arrays(*xs):
-        first = np.argmax(np.stack(np.broadcast_arrays(*xs)), axis=0)
-        return tuple(np.where(first == i, 1.0, 0.0) for i in range(len(xs)))
+        xp = namespace(*xs)
+        first = xp.argmax(xp.stack(xp.broadcast_arrays(*_as_arrays(xp, xs))), axis=0)
+        like = next(x for x in xs if any_array(x))
+        return tuple(where(first == i, 1.0, 0.0, like=like) for i in range(len(xs)))
     data = [float_of(x) for x in xs]
     first = data.index(max(data))
     return tuple(1.0 if i == first else 0.0 for i in range(len(xs)))
@@ -454,7 +477,7 @@ def _bounded_away(limit: float) -> Smooth:
 
 def _check_pow(base: Any, exponent: Any) -> Any:
     if _arrays(base, exponent):
-        return np.power(base, exponent)  # nan where a negative base meets a non-integer exponent
+        return namespace(base, exponent).pow(base, exponent)  # nan where a negative base meets a non-integer exponent
     if base < 0 and not float(exponent).is_integer():
         raise ValueError("a negative base with a non-integer exponent has no real power")
     return float(base**exponent)
@@ -486,9 +509,10 @@ def _power_partial(x: Any, c: Any, names: tuple[str, str]) -> Any:
     """∂(x**c)/∂x = c·x**(c−1), for a constant or a Value exponent; ``names`` are x's and c's names. On
     arrays, element-wise, with inf or nan where the partial does not exist."""
     if _arrays(x, c):
-        if not is_array(c) and c != 0:  # one constant exponent: no x**0 to mend
-            return c * x if c == 2 else c * np.power(x, c - 1.0)  # x**1.0 is x exactly
-        return np.where((x == 0) & (c == 0), 0.0, c * np.power(x, c - 1.0))
+        xp = namespace(x, c)
+        if not any_array(c) and c != 0:  # one constant exponent: no x**0 to mend
+            return c * x if c == 2 else c * xp.pow(x, c - 1.0)  # x**1.0 is x exactly
+        return where((x == 0) & (c == 0), 0.0, c * xp.pow(x, c - 1.0))
     fx, fc = float_of(x), float_of(c)
     if fx == 0 and fc == 0:
         return 0.0  # the slope of x**0 = 1
@@ -505,9 +529,12 @@ def _exponent_partial(base: Any, exponent: Any, out: Any, names: tuple[str, str]
     """∂(a**b)/∂b = a**b·log(a), for a constant or a Value base; ``names`` are a's and b's names. On
     arrays, element-wise, with nan where the partial does not exist."""
     if _arrays(base, exponent, out):
-        positive = np.greater(base, 0)
-        slope = out * np.log(np.where(positive, base, 1.0))
-        return np.where(positive, slope, np.where(np.equal(base, 0) & np.greater(exponent, 0), 0.0, np.nan))
+        if not any_array(base):  # a constant base: one case for every element
+            fa = float(base)
+            return out * math.log(fa) if fa > 0 else where(exponent > 0, 0.0, math.nan, like=exponent) if fa == 0 else out * math.nan
+        positive = base > 0
+        slope = out * namespace(base).log(where(positive, base, 1.0))
+        return where(positive, slope, where((base == 0) & (exponent > 0), 0.0, math.nan))
     fa, fb = float_of(base), float_of(exponent)
     a_name, b_name = names
     if fa > 0:
@@ -519,7 +546,7 @@ def _exponent_partial(base: Any, exponent: Any, out: Any, names: tuple[str, str]
 
 
 def _sqrt_partial(out: Any) -> Any:
-    if type(out) is not float and is_array(out):
+    if type(out) is not float and any_array(out):
         return 0.5 / out  # inf where out = 0
     if float_of(out) == 0:
         return _Missing("∂√x/∂x = 1/(2√x) is infinite at x = 0")
@@ -527,8 +554,8 @@ def _sqrt_partial(out: Any) -> Any:
 
 
 def _sign(x: Any) -> Any:
-    if type(x) is not float and is_array(x):
-        return np.sign(x)
+    if type(x) is not float and any_array(x):
+        return namespace(x).sign(x)
     d = float_of(x)
     return 1.0 if d > 0 else -1.0 if d < 0 else 0.0
 

@@ -25,7 +25,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from autograd.arrays import np
+from autograd.arrays import is_array, np
+from autograd.backends import Backend, get_backend
 from autograd.errors import AnomalyError
 from autograd.graph import Graph, topological_order
 from autograd.modes import COMPARATORS, COMPARISONS, MODES, enable_grad
@@ -56,16 +57,25 @@ def _recording_comparisons() -> Iterator[list[tuple[Value, str, Any, bool]]]:
 
 _FORWARD = "def forward(rows, params):"
 _BACKWARD = "def backward(rows, params, grads, pgrads, skip_inputs):"
+_RETURNS = {"forward": "rows", "backward": "grads, pgrads"}
 
 
 class _Source:
     """The Python source of a compiled replay being written: lines, and the objects they refer to (rows'
-    functions, index arrays) bound to names. ``compile`` makes the functions."""
+    functions, index arrays) bound to names. ``compile`` makes the functions.
 
-    def __init__(self, size: int, rows: int = 0, outputs: Sequence[int] = (), checked: bool = False) -> None:
+    On NumPy (``native``) the lines are NumPy's own in-place calls. On another backend they are written with
+    the array-API functions (``xp``) and the backend's ``put`` and ``put_add``, which return the table they
+    write (a new one on JAX); its tables start at 0, so every gradient is added."""
+
+    def __init__(self, size: int, rows: int = 0, outputs: Sequence[int] = (), checked: bool = False,
+                 backend: Backend | None = None) -> None:
         self.size = size  # of params and pgrads, the shared vectors
         self.lines: list[str] = []
-        self.names: dict[str, Any] = {"np": np}
+        self.backend = backend if backend is not None else get_backend()
+        self.native = self.backend.native
+        self.names: dict[str, Any] = {"np": np, "xp": self.backend.xp, "put": self.backend.put,
+                                      "put_add": self.backend.put_add}
         # For the backward: which entries of each gradient table ("pgrads", "grads") a line before has set,
         # and which must start at 0 (first added to, or never set). The caller sets the outputs' rows.
         self.written = {"pgrads": np.zeros(size, dtype=bool), "grads": np.zeros(rows, dtype=bool)}
@@ -78,6 +88,8 @@ class _Source:
         (each once, and not only when the inputs' gradients are asked for): it may then assign them, which
         spares the table its zeroing and an add its read (a layer's weight gradients: 8.4 µs added into the
         parameters' strided view, 2.1 µs copied, measured for 30×784). Marks them."""
+        if not self.native:
+            return False  # the tables start at 0
         written, zeroed = self.written[table], self.zeroed[table]
         positions = np.arange(written.size)[index].ravel()
         first = (not conditional and not (self.checked and table == "grads") and not written[positions].any()
@@ -89,7 +101,9 @@ class _Source:
 
     def zeroing(self) -> list[str]:
         """The lines that zero the entries no line sets first, which belong at the top of the backward."""
-        lines = []
+        lines: list[str] = []
+        if not self.native:
+            return lines
         for table in ("pgrads", "grads"):
             zeroed = self.zeroed[table] | ~self.written[table]
             edges = np.flatnonzero(np.diff(np.concatenate([[False], zeroed, [False]]).astype(np.int8)))
@@ -115,11 +129,25 @@ class _Source:
             return self.bind(index, "I")
         return f"{index.start}:{index.stop}" + (f":{index.step}" if index.step else "")
 
+    def read(self, table: str, index: Any) -> str:
+        """The expression for the rows ``index`` (a slice or an index array) of ``table``."""
+        if self.native:
+            return f"{table}[{self.index(index)}]"
+        if isinstance(index, slice):
+            return f"{table}[{self.index(index)}, ...]"
+        return f"xp.take({table}, {self.bind(self.backend.indices(np.ravel(index)), 'I')}, axis=0)"
+
+    def write(self, table: str, index: Any, value: str, add: bool) -> str:
+        """On a backend other than NumPy, the line that sets (or adds ``value`` to) the rows ``index`` of
+        ``table``, a slice or an index array that may repeat."""
+        where = self.bind(index if isinstance(index, slice) else self.backend.put_index(np.ravel(index)), "W")
+        return f"{table} = {'put_add' if add else 'put'}({table}, {where}, {value})"
+
     def add(self, line: str, indent: int = 1) -> None:
         self.lines.append("    " * indent + line)
 
-    def compile(self, header: str, name: str) -> Callable[..., None]:
-        code = "\n".join([header, *self.lines, "    return None"])
+    def compile(self, header: str, name: str) -> Callable[..., Any]:
+        code = "\n".join([header, *self.lines, f"    return {_RETURNS[name]}"])
         namespace = dict(self.names)
         exec(compile(code, f"<chainrule replay: {name}>", "exec"), namespace)  # source the groups wrote
         return namespace[name]  # type: ignore[no-any-return]
@@ -138,7 +166,7 @@ class _Operand:
     def gather(self, src: _Source) -> str:
         """The expression for these inputs' values, a block with one column per example (a column of
         parameters broadcasts)."""
-        return f"params[{src.index(self.index)}][:, None]" if self.shared else f"rows[{src.index(self.index)}]"
+        return f"{src.read('params', self.index)}[:, None]" if self.shared else src.read("rows", self.index)
 
     def add_grad(self, src: _Source, contribution: str, indent: int = 1, product: tuple[str, str] | None = None,
                  ) -> None:
@@ -146,6 +174,11 @@ class _Operand:
         when it is one) to these inputs' gradients: summed over the batch for parameters, with np.add.at where
         an input repeats. Entries that no line has set yet are set, not added to (``_Source.first_write``)."""
         table = "pgrads" if self.shared else "grads"
+        if not src.native:
+            value = f"xp.sum({contribution}, axis=1)" if self.shared else contribution
+            line = src.write(table, self.index, value, add=True)
+            src.add(f"if not skip_inputs: {line}" if self.inputs_only else line, indent)
+            return
         where = src.index(self.index)
         if not self.repeats and src.first_write(table, self.index, conditional=self.inputs_only):
             view = isinstance(self.index, slice)
@@ -161,6 +194,26 @@ class _Operand:
         value = f"({contribution}).sum(axis=1)" if self.shared else contribution
         line = f"np.add.at({table}, {where}, {value})" if self.repeats else f"{table}[{where}] += {value}"
         src.add(f"if not skip_inputs: {line}" if self.inputs_only else line, indent)
+
+
+def _on(backend: Backend, rule: Rule, which: str) -> Callable[..., Any]:
+    """The row's ``forward`` or ``partials`` as the replay calls it on ``backend``'s arrays. A user op
+    (``define_op``) computes on floats or NumPy arrays, so on another backend its inputs go to NumPy and its
+    results come back."""
+    function: Callable[..., Any] = getattr(rule, which)
+    if backend.native or rule.builtin:
+        return function
+    to_numpy, back = backend.to_numpy, backend.asarray
+
+    def host(xs: tuple[Any, ...], *rest: Any) -> Any:
+        arrays = tuple(to_numpy(x) if backend.is_array(x) else x for x in xs)
+        rest = tuple(to_numpy(x) if backend.is_array(x) else x for x in rest)
+        result = function(arrays, *rest)
+        if which == "forward":
+            return back(result)
+        return tuple(back(r) if is_array(r) else r for r in result)
+
+    return host
 
 
 def _operand(shared: bool, positions: Sequence[int], inputs: int) -> _Operand:
@@ -189,14 +242,21 @@ class _Group:
 
     def forward(self, src: _Source) -> None:
         xs = ", ".join(op.gather(src) for op in self.operands)
-        forward, arg = src.bind(self.rule.forward, "forward"), src.bind(self.arg, "arg")
-        src.add(f"rows[{self.start}:{self.stop}] = {forward}(({xs},), {arg})")
+        forward, arg = src.bind(_on(src.backend, self.rule, "forward"), "forward"), src.bind(self._arg(src), "arg")
+        made = f"{forward}(({xs},), {arg})"
+        src.add(f"rows[{self.start}:{self.stop}] = {made}" if src.native else
+                src.write("rows", slice(self.start, self.stop), made, add=False))
+
+    def _arg(self, src: _Source) -> Any:
+        """The constant, a column of them on the backend's device where the nodes' constants differ."""
+        return self.arg if src.native or not is_array(self.arg) else src.backend.asarray(self.arg)
 
     def backward(self, src: _Source) -> None:
         xs = ", ".join(op.gather(src) for op in self.operands)
-        partials, arg = src.bind(self.rule.partials, "partials"), src.bind(self.arg, "arg")
-        src.add(f"up = grads[{self.start}:{self.stop}]")
-        src.add(f"p = {partials}(({xs},), rows[{self.start}:{self.stop}], {arg})")
+        partials, arg = src.bind(_on(src.backend, self.rule, "partials"), "partials"), src.bind(self._arg(src), "arg")
+        rows = slice(self.start, self.stop)
+        src.add(f"up = {src.read('grads', rows)}")
+        src.add(f"p = {partials}(({xs},), {src.read('rows', rows)}, {arg})")
         for k, operand in enumerate(self.operands):
             operand.add_grad(src, f"p[{k}] * up", product=(f"p[{k}]", "up"))
 
@@ -221,6 +281,10 @@ class _RowsGroup:
             self.block = (first, k, n)
 
     def _gather(self, src: _Source, table: str) -> str:
+        k, n = self.index.shape
+        if not src.native:
+            where = slice(self.block[0], self.block[0] + k * n) if self.block is not None else self.index
+            return f"xp.reshape({src.read(table, where)}, ({k}, {n}, -1))"
         if self.block is None:
             return f"{table}[{src.bind(self.index, 'I')}]"
         first, k, n = self.block
@@ -228,11 +292,20 @@ class _RowsGroup:
 
     def forward(self, src: _Source) -> None:
         kernel = src.bind(self.kernel.forward, "kernel")
-        src.add(f"rows[{self.start}:{self.stop}] = {kernel}({self._gather(src, 'rows')})")
+        made = f"{kernel}({self._gather(src, 'rows')})"
+        src.add(f"rows[{self.start}:{self.stop}] = {made}" if src.native else
+                src.write("rows", slice(self.start, self.stop), made, add=False))
 
     def backward(self, src: _Source) -> None:
         vjp = src.bind(self.kernel.vjp, "vjp")
-        share = f"{vjp}(grads[{self.start}:{self.stop}], (True,), {self._gather(src, 'rows')})[0]"
+        share = f"{vjp}({src.read('grads', slice(self.start, self.stop))}, (True,), {self._gather(src, 'rows')})[0]"
+        if not src.native:
+            k, n = self.index.shape
+            spread = f"xp.reshape(xp.broadcast_to({share}, ({k}, {n}, grads.shape[1])), ({k * n}, -1))"
+            where = slice(self.block[0], self.block[0] + k * n) if self.block is not None else self.index
+            line = src.write("grads", where, spread, add=True)
+            src.add(f"if not skip_inputs: {line}" if self.inputs_only else line)
+            return
         first = not self.repeats and src.first_write("grads", self.index, conditional=self.inputs_only)
         if self.block is not None and first:
             line = f"{self._gather(src, 'grads')}[...] = {share}"
@@ -271,6 +344,12 @@ class _MatrixGroup:
     def _matrix(self, src: _Source, vector: str) -> str:
         """The expression for W in ``vector`` (the parameters or their gradients): the view written out where
         the weights lie in it as a strided block, else through ``matrix``."""
+        if not src.native:
+            k, n = self.weights.shape
+            if self.view is not None and self.view[0] + k * self.view[3] <= src.size:
+                first, k, n, stride = self.view
+                return f"xp.reshape({vector}[{first}:{first + k * stride}], ({k}, {stride}))[:, :{n}]"
+            return f"xp.reshape({src.read(vector, self.weights)}, ({k}, {n}))"
         if self.view is not None:
             first, k, n, stride = self.view
             if first + k * stride <= src.size:
@@ -283,14 +362,19 @@ class _MatrixGroup:
 
     def forward(self, src: _Source) -> None:
         kernel = src.bind(self.kernel.forward, "kernel")
-        src.add(f"rows[{self.start}:{self.stop}] = {kernel}({self._blocks(src)})")
+        made = f"{kernel}({self._blocks(src)})"
+        src.add(f"rows[{self.start}:{self.stop}] = {made}" if src.native else
+                src.write("rows", slice(self.start, self.stop), made, add=False))
 
     def backward(self, src: _Source) -> None:
         vjp = src.bind(self.kernel.vjp, "vjp")
         wanted = "(True, True, True)" if not self.inputs.inputs_only else "(True, not skip_inputs, True)"
-        src.add(f"d_w, d_x, d_b = {vjp}(grads[{self.start}:{self.stop}], {wanted}, {self._blocks(src)})")
+        upstream = src.read("grads", slice(self.start, self.stop))
+        src.add(f"d_w, d_x, d_b = {vjp}({upstream}, {wanted}, {self._blocks(src)})")
         first = src.first_write("pgrads", self.weights)
-        if self.view is not None:
+        if not src.native:
+            src.add(src.write("pgrads", self.weights, "xp.reshape(d_w, (-1,))", add=True))
+        elif self.view is not None:
             src.add(f"np.copyto({self._matrix(src, 'pgrads')}, d_w)" if first else
                     f"{self._matrix(src, 'pgrads')}[...] += d_w")
         elif first:
@@ -332,7 +416,10 @@ class Trace:
         outputs: list[Value],
         single: bool,
         guards: list[tuple[Value, str, Any, bool]],
+        backend: Backend | None = None,
     ) -> None:
+        self.backend = backend if backend is not None else get_backend()
+        """The array library the replay runs on (``autograd.backends``), with its dtype and device."""
         self.shapes = shapes
         self.inputs = inputs
         self.outputs = outputs
@@ -341,7 +428,7 @@ class Trace:
         pending.parents = tuple(outputs)
         self.graph = Graph(topological_order(pending)[:-1])
         self.parameters: list[Value] = []
-        self._compiled: dict[bool, tuple[Callable[..., None], Callable[..., None]]] = {}
+        self._compiled: dict[bool, tuple[Callable[..., Any], Callable[..., Any]]] = {}
         self._compile(parameters)
         self._guards = [self._guard(*guard) for guard in guards]
         for output in outputs:
@@ -358,7 +445,7 @@ class Trace:
         self._rows: Array | None = None
         self._row_grads: Array | None = None
         self._params: Array | None = None
-        self.parameter_grads: Array = np.zeros(len(self.parameters))
+        self.parameter_grads: Array = self.backend.zeros((len(self.parameters),))
 
     # Compiling the graph into groups ----------------------------------------------------------------
 
@@ -473,27 +560,46 @@ class Trace:
                              f"the traced function), got {type(batch).__name__}")
         columns = []
         size = None
+        backend = self.backend
         for k, (part, shape) in enumerate(zip(parts, self.shapes, strict=True)):
-            array = _numbers(part, f"Trace.forward: argument {k} of the batch")
+            array = self._array(part, f"Trace.forward: argument {k} of the batch")
             if array.ndim >= 1 and array.shape[0] == 0:
                 raise TraceError("Trace.forward: the batch is empty")
-            if array.shape[1:] != shape or array.ndim == 0:
+            if tuple(array.shape[1:]) != shape or array.ndim == 0:
                 expected = ", ".join(["batch", *map(str, shape)])
                 raise TraceError(
-                    f"Trace.forward: argument {k} of the batch has shape {array.shape}; the trace expects "
+                    f"Trace.forward: argument {k} of the batch has shape {tuple(array.shape)}; the trace expects "
                     f"({expected}): its example's shape {shape}, one per example"
                 )
             if size is not None and array.shape[0] != size:
                 raise TraceError(f"Trace.forward: argument {k} has {array.shape[0]} examples, argument 0 {size}")
             size = array.shape[0]
-            columns.append(array.reshape(size, -1).T)
+            columns.append(backend.xp.reshape(array, (size, -1)).T)
         if not size:
             raise TraceError("Trace.forward: the batch is empty")
-        return np.concatenate(columns, axis=0) if len(columns) > 1 else columns[0]
+        return backend.xp.concat(columns, axis=0) if len(columns) > 1 else columns[0]
+
+    def _array(self, values: Any, where: str) -> Array:
+        """``values`` as an array of the backend's dtype and device: numbers, NumPy arrays and nested sequences
+        checked as ``real_array`` checks them; the backend's own arrays must hold real numbers, all finite."""
+        backend = self.backend
+        if backend.native:
+            array = _numbers(values, where)
+            return array if backend.dtype_name == "float64" else array.astype(backend.dtype)
+        if not backend.is_array(values):
+            return backend.asarray(_numbers(values, where))
+        xp = backend.xp
+        if not xp.isdtype(values.dtype, ("real floating", "integral")):
+            raise TraceError(f"{where}: expected real numbers, got an array of {values.dtype}")
+        array = backend.asarray(values)
+        if not backend.is_finite(array):
+            raise ValueError(f"{where}: holds a value that is not finite")
+        return array
 
     def parameter_data(self) -> Array:
-        """The parameters' current ``.data`` as one vector, in the order of ``parameters``."""
-        return np.fromiter((p.data for p in self.parameters), dtype=float, count=len(self.parameters))
+        """The parameters' current ``.data`` as one vector of the backend, in the order of ``parameters``."""
+        vector = np.fromiter((p.data for p in self.parameters), dtype=float, count=len(self.parameters))
+        return vector if self.backend.native and self.backend.dtype_name == "float64" else self.backend.asarray(vector)
 
     def role(self, node: Value) -> str:
         """What a node of the traced graph is: "input" (a number of each example), "parameter" (shared, with a
@@ -508,17 +614,18 @@ class Trace:
 
     def _shared(self, parameters: Array | None) -> Array:
         """The parameters' vector (given, or read from them) followed by the constants' data."""
-        vector = self.parameter_data() if parameters is None else _numbers(parameters, "Trace.forward: parameters")
-        if vector.shape != (len(self.parameters),):
+        vector = self.parameter_data() if parameters is None else self._array(parameters, "Trace.forward: parameters")
+        if tuple(vector.shape) != (len(self.parameters),):
             raise TraceError(f"Trace.forward: parameters must be a vector of {len(self.parameters)} numbers, got shape "
-                             f"{vector.shape}")
+                             f"{tuple(vector.shape)}")
         return self._with_constants(vector)
 
     def _with_constants(self, vector: Array) -> Array:
         """The parameters' vector followed by the constants' data: the replay's shared vector."""
         if not self.constants:
             return vector  # contiguous float64: read from the parameters, or by real_array
-        return np.concatenate([vector, [c.data for c in self.constants]])
+        constants = self.backend.asarray(np.array([c.data for c in self.constants]))
+        return self.backend.xp.concat([vector, constants])
 
     def forward(self, batch: Any, parameters: Array | None = None) -> Array:
         """The outputs for every example of ``batch``: an array (batch,) for a scalar output, else (batch,
@@ -531,17 +638,19 @@ class Trace:
     def forward_inputs(self, inputs: Sequence[Array], parameters: Array) -> Array:
         """``forward`` for a batch laid out as the replay holds it, for a caller that has checked its whole
         data set once (as ``nn.fit`` has) and skips ``forward``'s checks of each batch. ``inputs`` are blocks of
-        float64 or float32, one row per input leaf (in the order of ``self.inputs``, the blocks one after
-        another) and one column per example; ``parameters`` is a float64 vector in the order of
-        ``self.parameters``. The results are checked as ``forward``'s are."""
-        if not isinstance(parameters, np.ndarray) or parameters.dtype != np.float64 or parameters.shape != (
+        float64 or float32 (NumPy's or the backend's), one row per input leaf (in the order of ``self.inputs``,
+        the blocks one after another) and one column per example; ``parameters`` is a vector of the backend's
+        array type and dtype in the order of ``self.parameters``. The results are checked as ``forward``'s are."""
+        backend = self.backend
+        if not backend.is_array(parameters) or parameters.dtype != backend.dtype or tuple(parameters.shape) != (
             len(self.parameters),
         ):
-            raise TraceError(f"Trace.forward_inputs: parameters must be a float64 vector of {len(self.parameters)}")
-        shapes = [np.shape(block) for block in inputs]
+            raise TraceError(f"Trace.forward_inputs: parameters must be a {backend.dtype_name} vector of "
+                             f"{len(self.parameters)} on {backend!r}")
+        shapes = [tuple(block.shape) if backend.is_array(block) or is_array(block) else () for block in inputs]
         fits = bool(inputs) and all(
-            isinstance(block, np.ndarray) and block.dtype in (np.float32, np.float64) and block.ndim == 2
-            for block in inputs
+            len(shape) == 2 and str(block.dtype).endswith(("float32", "float64"))
+            for shape, block in zip(shapes, inputs, strict=True)
         ) and sum(shape[0] for shape in shapes) == len(self.inputs) and len({shape[1] for shape in shapes}) == 1
         if not fits or not shapes[0][1]:
             raise TraceError(f"Trace.forward_inputs: inputs must be float64 or float32 blocks of {len(self.inputs)} "
@@ -550,21 +659,30 @@ class Trace:
 
     def _run(self, inputs: Sequence[Array], params: Array) -> Array:
         """The forward pass of the table whose input rows are the blocks of ``inputs``, in order."""
-        rows = np.empty((self.n_rows, inputs[0].shape[1]))
+        backend = self.backend
+        rows = backend.empty((self.n_rows, inputs[0].shape[1]))
         start = 0
         for block in inputs:
-            rows[start:start + block.shape[0]] = block
+            if backend.native:
+                rows[start:start + block.shape[0]] = block
+            else:
+                rows = backend.put(rows, slice(start, start + block.shape[0]), backend.asarray(block))
             start += block.shape[0]
         forward, _ = self._schedule(MODES.get().anomaly)
-        with np.errstate(all="ignore"):
-            forward(rows, params)
-        if not math.isfinite(rows.sum()):  # one pass: a NaN or an infinity anywhere makes the sum one
-            self._check_rows(rows, 0, self.n_rows, "forward", rows, params)
+        with _quiet(backend):
+            rows = forward(rows, params)
+        if not backend.is_finite(rows):  # one pass: a NaN or an infinity anywhere makes the sum one
+            self._check_rows_of(rows, 0, self.n_rows, "forward", rows, params)
         self._check_guards(rows, params)
         # a refused batch changes nothing: the table is kept only once every check has passed
         self._rows, self._params, self._row_grads = rows, params, None
-        out = rows[self._outputs]
-        return out[0] if self._single else out.T
+        if backend.native:
+            out = rows[self._outputs]
+        elif isinstance(self._outputs, slice):
+            out = rows[self._outputs, ...]
+        else:
+            out = backend.xp.take(rows, backend.indices(np.asarray(self._outputs)), axis=0)
+        return out[0, ...] if self._single else out.T
 
     def backward(
         self, reduction: str = "mean", grad_outputs: Array | None = None, accumulate: bool = True,
@@ -580,36 +698,50 @@ class Trace:
         if self._rows is None or self._params is None:
             raise TraceError("Trace.backward: call forward(batch) first")
         rows, params = self._rows, self._params
+        backend = self.backend
         size = rows.shape[1]
-        row_grads = np.empty_like(rows)  # the compiled backward sets every row but the outputs', set here
+        # the compiled backward sets every row but the outputs', set here (on NumPy; elsewhere it adds to 0)
+        row_grads = np.empty_like(rows) if backend.native else backend.zeros(tuple(rows.shape))
         out_rows = self._output_rows
         if grad_outputs is not None:
-            seed = np.asarray(grad_outputs, dtype=float)
+            seed = (backend.asarray(grad_outputs) if backend.is_array(grad_outputs) else
+                    backend.asarray(np.asarray(grad_outputs, dtype=float)))
             want = (size,) if self._single else (size, len(out_rows))
-            if seed.shape != want:
-                raise TraceError(f"Trace.backward: grad_outputs must have shape {want}, got {seed.shape}")
-            row_grads[out_rows] = seed if self._single else seed.T
+            if tuple(seed.shape) != want:
+                raise TraceError(f"Trace.backward: grad_outputs must have shape {want}, got {tuple(seed.shape)}")
+            if backend.native:
+                row_grads[out_rows] = seed if self._single else seed.T
+            else:
+                row_grads = backend.put(row_grads, backend.put_index(np.asarray(out_rows)),
+                                        seed[None, :] if self._single else seed.T)
         elif len(out_rows) != 1:
             raise TraceError(f"Trace.backward: fn returned {len(out_rows)} outputs; give grad_outputs for them, or "
                              "return one loss")
         elif reduction in ("mean", "sum"):
-            row_grads[out_rows[0]] = 1.0 / size if reduction == "mean" else 1.0
+            seeded = 1.0 / size if reduction == "mean" else 1.0
+            if backend.native:
+                row_grads[out_rows[0]] = seeded
+            else:
+                row_grads = backend.put(row_grads, slice(out_rows[0], out_rows[0] + 1), seeded)
         else:
             raise ValueError(f"Trace.backward: reduction must be 'mean' or 'sum', got {reduction!r}")
-        param_grads = np.empty(len(params))  # the compiled backward sets every entry
+        # on NumPy the compiled backward sets every entry
+        count = params.shape[0]
+        param_grads = np.empty(count, dtype=params.dtype) if backend.native else backend.zeros((count,))
         _, backward = self._schedule(MODES.get().anomaly)
-        with np.errstate(all="ignore"):
-            backward(rows, params, row_grads, param_grads, not input_grads)
+        with _quiet(backend):
+            row_grads, param_grads = backward(rows, params, row_grads, param_grads, not input_grads)
         param_grads = param_grads[: len(self.parameters)]
-        if not math.isfinite(row_grads.sum() + param_grads.sum()):  # one pass each, as in forward
-            self._check_rows(row_grads, 0, self.n_rows, "backward", rows, params)
-            bad = int(np.flatnonzero(~np.isfinite(param_grads))[0])
+        if not (backend.is_finite(row_grads) and backend.is_finite(param_grads)):  # one pass each, as in forward
+            self._check_rows_of(row_grads, 0, self.n_rows, "backward", rows, params)
+            host = backend.to_numpy(param_grads)
+            bad = int(np.flatnonzero(~np.isfinite(host))[0])
             raise ValueError(f"Trace.backward: the gradient of parameter {_name(self.graph, self.parameters[bad])} "
-                             f"is {param_grads[bad]!r}")
+                             f"is {float(host[bad])!r}")
         self._row_grads = row_grads
         self.parameter_grads = param_grads
         if accumulate:
-            for p, g in zip(self.parameters, param_grads.tolist(), strict=True):
+            for p, g in zip(self.parameters, backend.to_numpy(param_grads).tolist(), strict=True):
                 p.grad = p.grad + g
         return param_grads
 
@@ -624,46 +756,59 @@ class Trace:
         assert self._rows is not None
         assert self._params is not None
         rows, params = self._rows, self._params
-        moved = np.zeros_like(rows)
-        moved[: len(self.inputs)] = self._batch(tangents)
-        if not math.isfinite(float(moved.sum())):
+        backend = self.backend
+        try:
+            moved = backend.put(backend.zeros(tuple(rows.shape)), slice(0, len(self.inputs)), self._batch(tangents))
+        except ValueError:
+            raise TraceError("Trace.jvp: the tangents must be finite numbers") from None
+        if not backend.is_finite(moved):
             raise TraceError("Trace.jvp: the tangents must be finite numbers")
-        shared = np.zeros(len(params))
+        shared = backend.zeros((params.shape[0],))
         if parameter_tangents is not None:
-            vector = _numbers(parameter_tangents, "Trace.jvp: parameter_tangents")
-            if vector.shape != (len(self.parameters),) or not np.isfinite(vector).all():
+            try:
+                vector = self._array(parameter_tangents, "Trace.jvp: parameter_tangents")
+            except ValueError:
+                vector = None
+            if vector is None or tuple(vector.shape) != (len(self.parameters),):
+                got = f"shape {tuple(vector.shape)}" if vector is not None else "a value that is not finite"
                 raise TraceError(f"Trace.jvp: parameter_tangents must be {len(self.parameters)} finite numbers, got "
-                                 f"shape {vector.shape}")
-            shared[: len(self.parameters)] = vector
+                                 f"{got}")
+            shared = backend.put(shared, slice(0, len(self.parameters)), vector)
         row_of, param_of = self._row_of, self._param_of
 
         def value(node: Value) -> Any:
-            return rows[row_of[id(node)]] if id(node) in row_of else params[param_of[id(node)]]
+            return rows[row_of[id(node)], ...] if id(node) in row_of else params[param_of[id(node)]]
 
         def tangent(node: Value) -> Any:
-            return moved[row_of[id(node)]] if id(node) in row_of else shared[param_of[id(node)]]
+            return moved[row_of[id(node)], ...] if id(node) in row_of else shared[param_of[id(node)]]
 
-        with np.errstate(all="ignore"):
+        with _quiet(backend):
             for node in self.graph.nodes:
                 rule = node._rule
                 if rule is None:
                     continue
                 parents = node.parents
-                partials = rule.partials(tuple(value(p) for p in parents), rows[row_of[id(node)]], node._arg)
-                total = np.zeros(rows.shape[1])
+                row = row_of[id(node)]
+                partials = _on(backend, rule, "partials")(tuple(value(p) for p in parents), rows[row, ...], node._arg)
+                total = backend.zeros((rows.shape[1],))
                 for partial, parent in zip(partials, parents, strict=True):
-                    total = total + np.asarray(partial, dtype=float) * tangent(parent)
-                moved[row_of[id(node)]] = total
-        out = moved[self._output_rows]
+                    total = total + partial * tangent(parent)
+                moved = backend.put(moved, slice(row, row + 1), total[None, :])
+        host = backend.to_numpy(moved)
+        out = host[self._output_rows]
         if not math.isfinite(float(out.sum())):
-            bad = next(n for n in self.graph.nodes if id(n) in row_of and not np.isfinite(moved[row_of[id(n)]]).all())
+            bad = next(n for n in self.graph.nodes if id(n) in row_of and not np.isfinite(host[row_of[id(n)]]).all())
             raise ValueError(f"Trace.jvp: the tangent of {_name(self.graph, bad)} is not finite in this batch (a "
                              "partial that does not exist at some example's data)")
-        return outputs, (out[0] if self._single else out.T)
+        out = moved[self._output_rows[0]:self._output_rows[0] + 1, ...] if self._single else backend.xp.take(
+            moved, backend.indices(np.asarray(self._output_rows)), axis=0)
+        return outputs, (out[0, ...] if self._single else out.T)
 
     def _check_guards(self, rows: Array, params: Array) -> None:
         for left, symbol, right, outcome, text in self._guards:
             got = COMPARATORS[symbol](_look_up(left, rows, params), _look_up(right, rows, params))
+            if not self.backend.native and self.backend.is_array(got):
+                got = self.backend.to_numpy(got)
             wrong = np.flatnonzero(np.broadcast_to(got, (rows.shape[1],)) != outcome)
             if wrong.size:
                 raise TraceError(
@@ -672,7 +817,7 @@ class Trace:
                     "another path (data-dependent control flow). Run that example on Values, or trace it anew"
                 )
 
-    def _schedule(self, checked: bool) -> tuple[Callable[..., None], Callable[..., None]]:
+    def _schedule(self, checked: bool) -> tuple[Callable[..., Any], Callable[..., Any]]:
         """The replay compiled into two straight-line functions over NumPy, ``forward(rows, params)`` and
         ``backward(rows, params, grads, pgrads, skip_inputs)``: each group's lines in order (in reverse for
         backward), with every index and every row's function bound once, as ``jax.jit`` compiles a jaxpr.
@@ -683,22 +828,26 @@ class Trace:
         if compiled is None:
             forward, backward = self._write(checked)
             compiled = (forward.compile(_FORWARD, "forward"), backward.compile(_BACKWARD, "backward"))
+            if not checked and all(node._rule is None or node._rule.builtin for node in self.graph.nodes):
+                # not where a check or a user op reads numbers in the middle of the pass: JAX compiles the rest
+                compiled = (self.backend.compiled(compiled[0]), self.backend.compiled(compiled[1], static=(4,)))
             self._compiled[checked] = compiled
         return compiled
 
     def _write(self, checked: bool) -> tuple[_Source, _Source]:
         """The source of the compiled forward and backward (see ``_schedule``)."""
         size = len(self.parameters) + len(self.constants)
-        forward, backward = _Source(size), _Source(size, self.n_rows, self._output_rows, checked)
+        forward = _Source(size, backend=self.backend)
+        backward = _Source(size, self.n_rows, self._output_rows, checked, self.backend)
         for group in self.groups:
             group.forward(forward)
             if checked:
-                check = forward.bind(self._check_rows, "check")
+                check = forward.bind(self._check_rows_of, "check")
                 forward.add(f"{check}(rows, {group.start}, {group.stop}, 'forward', rows, params)")
         for group in reversed(self.groups):
             group.backward(backward)
             if checked:
-                check = backward.bind(self._check_rows, "check")
+                check = backward.bind(self._check_rows_of, "check")
                 backward.add(f"{check}(grads, 0, {self.n_rows}, 'backward', rows, params)")
         backward.lines[:0] = ["    " + line for line in backward.zeroing()]
         return forward, backward
@@ -708,6 +857,14 @@ class Trace:
         each row's function and index array by the name it is bound to."""
         forward, backward = self._write(False)
         return f"{_FORWARD}\n" + "\n".join(forward.lines) + f"\n\n{_BACKWARD}\n" + "\n".join(backward.lines) + "\n"
+
+    def _check_rows_of(self, table: Array, start: int, stop: int, phase: str, rows: Array, params: Array) -> None:
+        """``_check_rows`` on the backend's arrays, read on the host."""
+        if self.backend.native:
+            self._check_rows(table, start, stop, phase, rows, params)
+            return
+        to_numpy = self.backend.to_numpy
+        self._check_rows(to_numpy(table), start, stop, phase, to_numpy(rows), to_numpy(params))
 
     def _check_rows(self, table: Array, start: int, stop: int, phase: str, rows: Array, params: Array) -> None:
         """Raise, naming the example, the node, its op and inputs, if any row in start:stop of ``table`` (the
@@ -806,13 +963,13 @@ class Trace:
         """A node's data for every example of the last batch (by the node of the traced graph or its name)."""
         if self._rows is None:
             raise TraceError("Trace.data: call forward(batch) first")
-        return self._rows[self._row(node)].copy()
+        return self.backend.copy(self._rows[self._row(node), ...])
 
     def grad(self, node: Value | str) -> Array:
         """∂output/∂node for every example of the last batch, scaled as ``backward`` seeded it."""
         if self._row_grads is None:
             raise TraceError("Trace.grad: call backward() first")
-        return self._row_grads[self._row(node)].copy()
+        return self.backend.copy(self._row_grads[self._row(node), ...])
 
     def example(self, i: int) -> Value | list[Value]:
         """Ordinary scalar Values for example ``i`` of the last batch: the traced ops run again on floats,
@@ -822,17 +979,19 @@ class Trace:
         parameter's ``.data``, the example reads a new leaf with the given number (and the same label)."""
         if self._rows is None:
             raise TraceError("Trace.example: call forward(batch) first")
-        size = self._rows.shape[1]
+        size = int(self._rows.shape[1])
         if not is_whole(i):
             raise TypeError(f"Trace.example: the example's index must be a whole number, got {i!r}")
         if not -size <= i < size:
             raise IndexError(f"Trace.example: example {i!r} is out of range for a batch of {size}")
         i = int(i)
         copies: dict[int, Value] = {}
+        column = self.backend.to_numpy(self._rows[: len(self.inputs), i]).tolist()
         for k, leaf in enumerate(self.inputs):
-            copies[id(leaf)] = Value(float(self._rows[k, i]), leaf.label)
+            copies[id(leaf)] = Value(float(column[k]), leaf.label)
         assert self._params is not None
-        for p, value in zip((*self.parameters, *self.constants), self._params.tolist(), strict=True):
+        for p, value in zip((*self.parameters, *self.constants), self.backend.to_numpy(self._params).tolist(),
+                            strict=True):
             # the parameters themselves, unless the replay read other numbers for them (forward was given
             # parameters=): then new leaves holding those numbers, so that the example equals the replay
             copies[id(p)] = p if value == p.data else Value(value, p.label)
@@ -858,6 +1017,16 @@ def _numbers(values: Any, where: str) -> Array:
         return real_array(values, where)
     except TypeError as error:
         raise TraceError(str(error)) from None
+
+
+@contextmanager
+def _quiet(backend: Backend) -> Iterator[None]:
+    """NumPy's warnings of overflow and invalid values off: the replay checks its results itself."""
+    if not backend.native:
+        yield
+        return
+    with np.errstate(all="ignore"):
+        yield
 
 
 def _look_up(where: Any, rows: Array, params: Array) -> Any:
@@ -889,7 +1058,8 @@ def _leaves(arg: Any, where: str) -> tuple[Any, list[Value], tuple[int, ...]]:
     return nested, leaves, array.shape
 
 
-def trace(fn: Callable[..., Any], example: Any, parameters: Sequence[Value] | None = None) -> Trace:
+def trace(fn: Callable[..., Any], example: Any, parameters: Sequence[Value] | None = None, backend: Any = "numpy",
+          dtype: str = "float64", device: Any = None) -> Trace:
     """Run ``fn`` once on Values made from ``example`` and keep the structure of the graph it builds.
 
     ``example`` is ``fn``'s argument (a number, a sequence or an array) or a tuple of its arguments; every
@@ -901,7 +1071,14 @@ def trace(fn: Callable[..., Any], example: Any, parameters: Sequence[Value] | No
     The trace checks what it can see: comparisons of Values (``x > 0``) are replayed for every example, and
     an example that compares otherwise is refused. Python code that reads ``.data`` to decide what to build
     is invisible to it, as ``.item()`` is to ``torch.jit.trace``: compare Values instead.
+
+    ``backend`` is the array library the replay runs on: "numpy" (the default), "torch", "cupy", "jax", or an
+    array-API namespace (``autograd.backends``). ``forward`` then takes and returns that library's arrays
+    (NumPy arrays and lists are converted), on ``device`` ("cpu", "cuda"...). ``dtype`` is "float64" (the
+    default, on every backend, so that all give NumPy's numbers) or "float32" (numbers agree with float64's to
+    about 1e-5 relative). A library that is not installed is refused, naming what to install.
     """
+    chosen = get_backend(backend, dtype, device)
     if not callable(fn):
         raise TypeError(f"trace: fn must be callable, got {fn!r}")
     args = example if isinstance(example, tuple) else (example,)
@@ -922,7 +1099,7 @@ def trace(fn: Callable[..., Any], example: Any, parameters: Sequence[Value] | No
     for p in params or ():
         if not isinstance(p, Value) or not p.is_leaf:
             raise TypeError(f"trace: parameters must be leaf Values, got {p!r}")
-    return Trace(shapes, inputs, params, outputs, single, guards)
+    return Trace(shapes, inputs, params, outputs, single, guards, chosen)
 
 
 def _argument_names(fn: Callable[..., Any], count: int) -> list[str]:

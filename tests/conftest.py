@@ -4,9 +4,10 @@ slow parts out of ``make check``: a test that takes the ``browser`` fixture is m
 
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -23,6 +24,18 @@ settings.register_profile("explore", max_examples=2000, deadline=None, print_blo
 settings.load_profile(
     os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI", "").lower() == "true" else "dev")
 )
+
+
+REPLAY_BACKENDS = ("numpy", "torch")
+"""The backends every replay test runs on: NumPy, and torch on the CPU (the suite's ``torch`` extra)."""
+
+
+@pytest.fixture(params=REPLAY_BACKENDS, scope="session")
+def trace(request: pytest.FixtureRequest) -> Callable[..., Any]:
+    """``autograd.trace`` on one of ``REPLAY_BACKENDS``: a test that takes it runs once on each."""
+    import autograd
+
+    return functools.partial(autograd.trace, backend=request.param)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -45,7 +45,7 @@ def _scalar_sums(fn, examples, parameters):
 
 
 @given(expressions(ops=EVERY_OP, min_inputs=2, max_inputs=4), st.data())
-def test_replay_equals_the_scalar_graphs_summed_over_the_batch(expr, data):
+def test_replay_equals_the_scalar_graphs_summed_over_the_batch(trace, expr, data):
     """Random graphs with reuse, constants and a user op: the first inputs vary per example, the rest are
     parameters; outputs, each example's input gradients and the summed parameter gradients agree."""
     per_example = data.draw(st.integers(1, len(expr.inputs) - 1), label="per-example inputs")
@@ -56,7 +56,7 @@ def test_replay_equals_the_scalar_graphs_summed_over_the_batch(expr, data):
         return expr(*xs, *parameters)
 
     examples = [[x + 1e-7 * j * (i + 1) for i, x in enumerate(expr.inputs[:per_example])] for j in range(size)]
-    traced = autograd.trace(fn, tuple(expr.inputs[:per_example]), parameters=parameters)
+    traced = trace(fn, tuple(expr.inputs[:per_example]), parameters=parameters)
     batch = tuple(np.array([e[i] for e in examples]) for i in range(per_example))
     got = traced.forward(batch if per_example > 1 else batch[0])
     got_params = traced.backward(reduction="sum", accumulate=False)
@@ -77,7 +77,7 @@ def _targets(loss, rng, size, outputs):
 
 @pytest.mark.parametrize("activation", sorted(nn.ACTIVATIONS))
 @pytest.mark.parametrize("loss", sorted(nn.train.LOSSES))
-def test_replayed_mlps_equal_the_scalar_graphs_for_every_activation_and_loss(activation, loss):
+def test_replayed_mlps_equal_the_scalar_graphs_for_every_activation_and_loss(trace, activation, loss):
     rng = np.random.default_rng(len(activation) * 7 + len(loss))
     outputs = 1 if loss == "hinge" else 3
     last = "sigmoid" if loss == "binary_cross_entropy" else "linear"
@@ -90,7 +90,7 @@ def test_replayed_mlps_equal_the_scalar_graphs_for_every_activation_and_loss(act
     def fn(x, t):
         return fn_loss(model(x), t)
 
-    traced = autograd.trace(fn, (X[0], T[0]), parameters=model.parameters())
+    traced = trace(fn, (X[0], T[0]), parameters=model.parameters())
     got = traced.forward((X, T))
     got_grads = traced.backward(reduction="sum", accumulate=False)
     model.zero_grad()
@@ -103,9 +103,9 @@ def test_replayed_mlps_equal_the_scalar_graphs_for_every_activation_and_loss(act
     _close(got_grads, [p.grad for p in model.parameters()])
 
 
-def test_mean_reduction_divides_by_the_batch_and_accumulates_into_grad_as_backward_does():
+def test_mean_reduction_divides_by_the_batch_and_accumulates_into_grad_as_backward_does(trace):
     w = Value(2.0, "w")
-    traced = autograd.trace(lambda x: w * x * x, 1.0)
+    traced = trace(lambda x: w * x * x, 1.0)
     traced.forward(np.array([1.0, 2.0, 3.0]))
     w.grad = 10.0
     grads = traced.backward()
@@ -114,7 +114,7 @@ def test_mean_reduction_divides_by_the_batch_and_accumulates_into_grad_as_backwa
     assert traced.grad(traced.inputs[0]).tolist() == pytest.approx([4 / 3, 8 / 3, 12 / 3])
 
 
-def test_example_i_is_a_scalar_graph_equal_to_a_fresh_forward_data_and_grads():
+def test_example_i_is_a_scalar_graph_equal_to_a_fresh_forward_data_and_grads(trace):
     model = nn.MLP(3, [4, 2], activation="tanh", seed=1)
     rng = np.random.default_rng(0)
     X, T = rng.normal(size=(5, 3)), rng.dirichlet(np.ones(2), size=5)
@@ -122,11 +122,11 @@ def test_example_i_is_a_scalar_graph_equal_to_a_fresh_forward_data_and_grads():
     def fn(x, t):
         return nn.cross_entropy(model(x), t)
 
-    traced = autograd.trace(fn, (X[0], T[0]))
+    traced = trace(fn, (X[0], T[0]))
     batched = traced.forward((X, T))
     rebuilt = traced.example(3)
     assert isinstance(rebuilt, Value)
-    assert rebuilt.data == pytest.approx(batched[3], rel=1e-14)
+    assert rebuilt.data == pytest.approx(float(batched[3]), rel=1e-14)
     fresh = fn([Value(float(v)) for v in X[3]], [Value(float(v)) for v in T[3]])  # targets are leaves too
     assert rebuilt.data == pytest.approx(fresh.data, rel=1e-14)
     rebuilt_nodes = autograd.topological_order(rebuilt)
@@ -160,11 +160,11 @@ def test_a_layer_is_one_matrix_product_and_the_groups_do_not_grow_with_width():
     assert all(g.view is not None for g in dots), "a layer's weights are a view of the parameter vector"
 
 
-def test_the_replay_s_delta_vectors_are_the_scalar_graphs_gradients_at_the_pre_activations():
+def test_the_replay_s_delta_vectors_are_the_scalar_graphs_gradients_at_the_pre_activations(trace):
     model = nn.MLP(3, [4, 2], activation="sigmoid", output_activation="sigmoid", seed=2)
     rng = np.random.default_rng(1)
     X, T = rng.normal(size=(4, 3)), rng.uniform(size=(4, 2))
-    traced = autograd.trace(lambda x, t: nn.half_sse(model(x), t), (X[0], T[0]))
+    traced = trace(lambda x, t: nn.half_sse(model(x), t), (X[0], T[0]))
     traced.forward((X, T))
     traced.backward(reduction="sum", accumulate=False)
     out = model([Value(float(v)) for v in X[2]])
@@ -177,32 +177,32 @@ def test_the_replay_s_delta_vectors_are_the_scalar_graphs_gradients_at_the_pre_a
         assert traced.data(name)[2] == pytest.approx(node.data, rel=1e-14)
 
 
-def test_data_dependent_control_flow_is_refused_for_the_example_that_branches_otherwise():
+def test_data_dependent_control_flow_is_refused_for_the_example_that_branches_otherwise(trace):
     def fn(x):
         return x * 2.0 if x > 0 else x * 3.0
 
-    traced = autograd.trace(fn, 1.0)
+    traced = trace(fn, 1.0)
     assert traced.forward(np.array([1.0, 5.0])).tolist() == [2.0, 10.0]
     with pytest.raises(TraceError, match=r"example 2 of the batch does not fit the trace: the comparison leaf#0 > "
                                          r"0.0 was True when fn was traced and is False"):
         traced.forward(np.array([1.0, 5.0, -1.0]))
 
 
-def test_a_batch_of_another_shape_is_refused():
-    traced = autograd.trace(lambda xs: autograd.sum(xs), [1.0, 2.0, 3.0])
+def test_a_batch_of_another_shape_is_refused(trace):
+    traced = trace(lambda xs: autograd.sum(xs), [1.0, 2.0, 3.0])
     assert traced.forward(np.ones((2, 3))).tolist() == [3.0, 3.0]
     with pytest.raises(TraceError, match=r"argument 0 of the batch has shape \(2, 4\); the trace expects "
                                          r"\(batch, 3\)"):
         traced.forward(np.ones((2, 4)))
-    two = autograd.trace(lambda x, t: x * t, (1.0, 2.0))
+    two = trace(lambda x, t: x * t, (1.0, 2.0))
     with pytest.raises(TraceError, match="expected a batch of 2 arrays"):
         two.forward(np.ones(2))
     with pytest.raises(TraceError, match="argument 1 has 3 examples, argument 0 2"):
         two.forward((np.ones(2), np.ones(3)))
 
 
-def test_a_value_that_is_not_finite_names_the_op_the_node_and_the_example():
-    traced = autograd.trace(lambda x: (x * 2.0).log(), 1.0)
+def test_a_value_that_is_not_finite_names_the_op_the_node_and_the_example(trace):
+    traced = trace(lambda x: (x * 2.0).log(), 1.0)
     with pytest.raises(ValueError, match=r"Trace.forward: example 1: log#2 = log\(mul_const#1=-2.0\): math domain "
                        r"error \(log is defined for mul_const#1 > 0\)"):
         traced.forward(np.array([1.0, -1.0]))
@@ -210,35 +210,35 @@ def test_a_value_that_is_not_finite_names_the_op_the_node_and_the_example():
         traced.forward(np.array([1.0, -1.0]))
     assert caught.value.phase == "forward"
     assert caught.value.op == "log"
-    root = autograd.trace(lambda x: x.sqrt(), 1.0)
+    root = trace(lambda x: x.sqrt(), 1.0)
     root.forward(np.array([4.0, 0.0]))
     with autograd.detect_anomaly(), pytest.raises(autograd.AnomalyError, match=r"example 1: ∂/∂leaf#0 is inf"):
         root.backward()
 
 
-def test_misuse_gets_clear_errors():
-    traced = autograd.trace(lambda x: [x * 2.0, x * 3.0], 1.0)
+def test_misuse_gets_clear_errors(trace):
+    traced = trace(lambda x: [x * 2.0, x * 3.0], 1.0)
     with pytest.raises(TraceError, match="call forward"):
         traced.backward()
     traced.forward(np.ones(2))
     with pytest.raises(TraceError, match="fn returned 2 outputs; give grad_outputs"):
         traced.backward()
-    assert traced.backward(grad_outputs=np.ones((2, 2)), accumulate=False).size == 0
+    assert np.asarray(traced.backward(grad_outputs=np.ones((2, 2)), accumulate=False)).size == 0
     assert traced.grad(traced.inputs[0]).tolist() == [5.0, 5.0]
     with pytest.raises(TypeError, match="must return a Value or a non-empty sequence of Values"):
-        autograd.trace(lambda x: 3.0, 1.0)
+        trace(lambda x: 3.0, 1.0)
     with pytest.raises(TypeError, match="give the example as numbers, not Values"):
-        autograd.trace(lambda x: x, Value(1.0))
+        trace(lambda x: x, Value(1.0))
     unused = Value(0.5)
     with pytest.raises(TraceError, match="which the outputs do not depend on"):
-        autograd.trace(lambda x: x * 2.0 if unused > 0 else x, 1.0)
+        trace(lambda x: x * 2.0 if unused > 0 else x, 1.0)
     with pytest.raises(IndexError, match="out of range for a batch of 2"):
         traced.example(2)
 
 
-def test_leaves_are_inputs_parameters_or_constants():
+def test_leaves_are_inputs_parameters_or_constants(trace):
     w, c = Value(2.0, "w"), Value(3.0, "c")
-    traced = autograd.trace(lambda x: w * x + c, 1.0, parameters=[w])
+    traced = trace(lambda x: w * x + c, 1.0, parameters=[w])
     roles = {traced.graph.name(n): traced.role(n) for n in traced.graph.nodes}
     assert roles == {"w": "parameter", "leaf#2": "input", "mul#3": "op", "c": "constant", "add#4": "op"}
     assert traced.forward(np.array([1.0, 2.0])).tolist() == [5.0, 7.0]
@@ -250,9 +250,9 @@ def test_leaves_are_inputs_parameters_or_constants():
         traced.forward(np.array([1.0]), parameters=np.ones(2))
 
 
-def test_training_can_skip_the_inputs_gradients_and_get_the_same_parameter_gradients():
+def test_training_can_skip_the_inputs_gradients_and_get_the_same_parameter_gradients(trace):
     model = nn.MLP(3, [4, 2], seed=0)
-    traced = autograd.trace(lambda x, t: nn.mse(model(x), t), (np.zeros(3), np.zeros(2)))
+    traced = trace(lambda x, t: nn.mse(model(x), t), (np.zeros(3), np.zeros(2)))
     rng = np.random.default_rng(2)
     batch = (rng.normal(size=(5, 3)), rng.normal(size=(5, 2)))
     traced.forward(batch)
@@ -263,9 +263,9 @@ def test_training_can_skip_the_inputs_gradients_and_get_the_same_parameter_gradi
     assert not any(traced.grad(x).any() for x in traced.inputs)
 
 
-def test_forward_inputs_is_forward_for_a_batch_laid_out_as_the_table_and_refuses_anything_else():
+def test_forward_inputs_is_forward_for_a_batch_laid_out_as_the_table_and_refuses_anything_else(trace):
     model = nn.MLP(3, [4, 2], activation="sigmoid", seed=0)
-    traced = autograd.trace(lambda x, t: nn.half_sse(model(x), t), (np.zeros(3), np.zeros(2)))
+    traced = trace(lambda x, t: nn.half_sse(model(x), t), (np.zeros(3), np.zeros(2)))
     rng = np.random.default_rng(0)
     X, T = rng.normal(size=(5, 3)), rng.uniform(size=(5, 2))
     want = traced.forward((X, T))

@@ -1,0 +1,397 @@
+"""The array libraries a replay runs on: NumPy (the default), torch, CuPy, JAX, or any array-API namespace.
+
+A ``Backend`` is what ``trace(..., backend=)`` and ``nn.fit(..., backend=)`` need of a library beyond the
+array-API functions the rows call (``autograd.arrays.namespace``): arrays of the chosen dtype on the chosen
+device, the way back to NumPy, and the writes a compiled replay makes into its tables. Those are where the
+libraries differ:
+
+- NumPy, torch and CuPy write in place; JAX's arrays cannot be written, so its writes make new arrays
+  (``x.at[i].set(v)``), and the whole compiled pass is handed to ``jax.jit``, which makes them in place.
+- An index that repeats needs a scatter-add, each library its own: ``np.add.at``, ``Tensor.index_add_``,
+  ``cupyx.scatter_add``, ``x.at[i].add``. The array-API standard has none, so for a namespace given as
+  such, the replay writes each run of consecutive positions as a slice, in rounds where a position repeats.
+
+Every backend computes in float64 by default, so that they all give NumPy's numbers (to rounding: 1e-10
+relative). ``dtype="float32"`` halves the memory and, on a GPU, is much faster; its numbers then agree
+with float64's to about 1e-5 relative (float32 keeps 24 bits, and a layer sums hundreds of products).
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+from collections.abc import Callable
+from typing import Any
+
+from autograd.arrays import np, register_array_type
+
+__all__ = ["BACKENDS", "Backend", "get_backend"]
+
+BACKENDS = ("numpy", "torch", "cupy", "jax")
+"""The libraries named by a string; any other array-API namespace may be given as the module itself."""
+
+DTYPES = ("float64", "float32")
+
+_INSTALL = {
+    "torch": "pip install 'chainrule[torch]' (or: pip install torch array-api-compat)",
+    "cupy": "pip install cupy-cuda12x array-api-compat (CuPy for your CUDA version; it needs an NVIDIA GPU)",
+    "jax": "pip install 'chainrule[jax]' (or: pip install jax array-api-compat)",
+}
+
+Array = Any
+
+
+class Backend:
+    """One array library at one dtype and device, as a replay uses it. Made by ``get_backend``.
+
+    ``xp`` is the library's array-API namespace, ``native`` is True for NumPy (whose compiled replay is
+    written with NumPy's own in-place calls), ``mutable`` False where arrays cannot be written (JAX)."""
+
+    name: str = "numpy"
+    native = True
+    mutable = True
+
+    def __init__(self, xp: Any, dtype: str, device: Any = None) -> None:
+        self.xp = xp
+        self.dtype_name = dtype
+        self.dtype = getattr(xp, dtype)
+        self.device = device
+        self.index_dtype = xp.int64
+
+    def __repr__(self) -> str:
+        device = f", device={self.device!r}" if self.device is not None else ""
+        return f"Backend({self.name!r}, dtype={self.dtype_name!r}{device})"
+
+    def key(self) -> tuple[str, str, str]:
+        return (self.name, self.dtype_name, str(self.device))
+
+    # Arrays in, arrays out ------------------------------------------------------------------------------
+
+    def is_array(self, x: Any) -> bool:
+        """Whether ``x`` is an array of this library (on any device)."""
+        return isinstance(x, np.ndarray)
+
+    def asarray(self, x: Any) -> Array:
+        """``x`` (numbers, a NumPy array, or this library's array) as this backend's dtype, on its device."""
+        return np.asarray(x, dtype=self.dtype)
+
+    def to_numpy(self, x: Any) -> Any:
+        """An array of this library as a NumPy array (copied to the host from a device)."""
+        return np.asarray(x)
+
+    def empty(self, shape: tuple[int, ...]) -> Array:
+        return np.empty(shape, dtype=self.dtype)
+
+    def zeros(self, shape: tuple[int, ...]) -> Array:
+        return np.zeros(shape, dtype=self.dtype)
+
+    def indices(self, index: Any) -> Array:
+        """A NumPy index array as one this library indexes with (``take``) on its device."""
+        return index
+
+    def copy(self, x: Array) -> Array:
+        return np.array(x, copy=True)
+
+    def is_finite(self, x: Array) -> bool:
+        """Whether every number of ``x`` is finite, in one pass (the sum of anything non-finite is not)."""
+        return math.isfinite(float(self.xp.sum(x)))
+
+    # Writes into a table, as the compiled replay makes them --------------------------------------------
+
+    def put_index(self, index: Any) -> Any:
+        """A NumPy index array, prepared for ``put`` and ``put_add``."""
+        return self.indices(index)
+
+    def put(self, table: Array, where: Any, values: Array) -> Array:
+        """``table`` with the rows ``where`` (a slice, or a ``put_index`` without repeats) set to ``values``."""
+        table[where] = values
+        return table
+
+    def put_add(self, table: Array, where: Any, values: Array) -> Array:
+        """``table`` with ``values`` added to the rows ``where``, which may repeat (each repeat adds)."""
+        if isinstance(where, slice):
+            table[where] += values
+        else:
+            np.add.at(table, where, values)
+        return table
+
+    def compiled(self, function: Callable[..., Any], static: tuple[int, ...] = ()) -> Callable[..., Any]:
+        """A compiled replay's function as this library runs it best (JAX: jit-compiled)."""
+        return function
+
+
+class _Torch(Backend):
+    name = "torch"
+    native = False
+
+    def __init__(self, xp: Any, dtype: str, device: Any = None) -> None:
+        import torch
+
+        self.torch = torch
+        super().__init__(xp, dtype, torch.device(device if device is not None else "cpu"))
+        self.dtype = getattr(torch, dtype)
+        self.index_dtype = torch.int64
+
+    def is_array(self, x: Any) -> bool:
+        return isinstance(x, self.torch.Tensor)
+
+    def asarray(self, x: Any) -> Array:
+        if isinstance(x, self.torch.Tensor):
+            return x.to(device=self.device, dtype=self.dtype)
+        return self.torch.as_tensor(np.asarray(x, dtype=self.dtype_name), device=self.device)
+
+    def to_numpy(self, x: Any) -> Any:
+        return x.detach().cpu().numpy() if isinstance(x, self.torch.Tensor) else np.asarray(x)
+
+    def empty(self, shape: tuple[int, ...]) -> Array:
+        return self.torch.empty(shape, dtype=self.dtype, device=self.device)
+
+    def zeros(self, shape: tuple[int, ...]) -> Array:
+        return self.torch.zeros(shape, dtype=self.dtype, device=self.device)
+
+    def indices(self, index: Any) -> Array:
+        return self.torch.as_tensor(np.asarray(index, dtype=np.int64), device=self.device)
+
+    def copy(self, x: Array) -> Array:
+        return x.clone()
+
+    def put_add(self, table: Array, where: Any, values: Array) -> Array:
+        if isinstance(where, slice):
+            table[where] += values
+        else:
+            table.index_add_(0, where, self.torch.broadcast_to(values, (where.shape[0], *table.shape[1:])))
+        return table
+
+
+class _CuPy(Backend):
+    name = "cupy"
+    native = False
+
+    def __init__(self, xp: Any, dtype: str, device: Any = None) -> None:
+        self.cupy, self.cupyx = importlib.import_module("cupy"), importlib.import_module("cupyx")
+        super().__init__(xp, dtype, self.cupy.cuda.Device(device if device is not None else 0))
+        self.dtype = getattr(self.cupy, dtype)
+
+    def is_array(self, x: Any) -> bool:
+        return isinstance(x, self.cupy.ndarray)
+
+    def asarray(self, x: Any) -> Array:
+        with self.device:
+            return self.cupy.asarray(x, dtype=self.dtype)
+
+    def to_numpy(self, x: Any) -> Any:
+        return self.cupy.asnumpy(x) if isinstance(x, self.cupy.ndarray) else np.asarray(x)
+
+    def empty(self, shape: tuple[int, ...]) -> Array:
+        with self.device:
+            return self.cupy.empty(shape, dtype=self.dtype)
+
+    def zeros(self, shape: tuple[int, ...]) -> Array:
+        with self.device:
+            return self.cupy.zeros(shape, dtype=self.dtype)
+
+    def indices(self, index: Any) -> Array:
+        with self.device:
+            return self.cupy.asarray(np.asarray(index, dtype=np.int64))
+
+    def copy(self, x: Array) -> Array:
+        return x.copy()
+
+    def put_add(self, table: Array, where: Any, values: Array) -> Array:
+        if isinstance(where, slice):
+            table[where] += values
+        else:
+            self.cupyx.scatter_add(table, where, values)
+        return table
+
+
+class _Jax(Backend):
+    name = "jax"
+    native = False
+    mutable = False
+
+    def __init__(self, xp: Any, dtype: str, device: Any = None) -> None:
+        import jax
+
+        if dtype == "float64":
+            jax.config.update("jax_enable_x64", True)  # type: ignore[no-untyped-call]  # JAX: float32 otherwise
+        self.jax = jax
+        found = jax.devices(device) if isinstance(device, str) else [device] if device is not None else jax.devices()
+        super().__init__(xp, dtype, found[0])
+
+    def is_array(self, x: Any) -> bool:
+        return isinstance(x, self.jax.Array)
+
+    def asarray(self, x: Any) -> Array:
+        return self.jax.device_put(self.xp.asarray(x, dtype=self.dtype), self.device)
+
+    def to_numpy(self, x: Any) -> Any:
+        return np.asarray(x)
+
+    def empty(self, shape: tuple[int, ...]) -> Array:
+        return self.zeros(shape)
+
+    def zeros(self, shape: tuple[int, ...]) -> Array:
+        return self.jax.device_put(self.xp.zeros(shape, dtype=self.dtype), self.device)
+
+    def indices(self, index: Any) -> Array:
+        return self.jax.device_put(self.xp.asarray(np.asarray(index, dtype=np.int64)), self.device)
+
+    def copy(self, x: Array) -> Array:
+        return x  # immutable
+
+    def put(self, table: Array, where: Any, values: Array) -> Array:
+        return table.at[where].set(values)
+
+    def put_add(self, table: Array, where: Any, values: Array) -> Array:
+        return table.at[where].add(values)
+
+    def compiled(self, function: Callable[..., Any], static: tuple[int, ...] = ()) -> Callable[..., Any]:
+        return self.jax.jit(function, static_argnums=static)
+
+
+class _Runs:
+    """An index array as runs of consecutive positions, for a namespace that can write only slices: each
+    round holds positions that do not repeat, as (first position, stop, first entry of the values)."""
+
+    def __init__(self, xp: Any, index: Any) -> None:
+        index = np.asarray(index, dtype=np.int64).ravel()
+        self.size = index.size
+        self.take = xp.asarray(index)
+        seen: dict[int, int] = {}
+        rounds: list[list[tuple[int, int]]] = []
+        for entry, position in enumerate(index.tolist()):
+            k = seen.get(position, 0)
+            seen[position] = k + 1
+            while len(rounds) <= k:
+                rounds.append([])
+            rounds[k].append((position, entry))
+        self.rounds: list[list[tuple[int, int, int]]] = []
+        for pairs in rounds:
+            runs: list[tuple[int, int, int]] = []
+            for position, entry in pairs:
+                if runs and runs[-1][1] == position and runs[-1][2] + (position - runs[-1][0]) == entry:
+                    runs[-1] = (runs[-1][0], position + 1, runs[-1][2])
+                else:
+                    runs.append((position, position + 1, entry))
+            self.rounds.append(runs)
+
+
+class _Namespace(Backend):
+    """Any array-API namespace (array_api_strict, dask.array...): only what the standard promises."""
+
+    native = False
+
+    def __init__(self, xp: Any, dtype: str, device: Any = None) -> None:
+        super().__init__(xp, dtype, device)
+        self.name = getattr(xp, "__name__", type(xp).__name__)
+        self.array_type = type(xp.asarray(0.0))
+
+    def is_array(self, x: Any) -> bool:
+        return isinstance(x, self.array_type)
+
+    def asarray(self, x: Any) -> Array:
+        if isinstance(x, np.ndarray):
+            x = x.astype(self.dtype_name, copy=False)
+        return self.xp.asarray(x, dtype=self.dtype, device=self.device)
+
+    def to_numpy(self, x: Any) -> Any:
+        if not isinstance(x, self.array_type):
+            return np.asarray(x)
+        try:
+            return np.from_dlpack(x)
+        except (TypeError, AttributeError, RuntimeError, BufferError):
+            return np.asarray(x)
+
+    def empty(self, shape: tuple[int, ...]) -> Array:
+        return self.xp.empty(shape, dtype=self.dtype, device=self.device)
+
+    def zeros(self, shape: tuple[int, ...]) -> Array:
+        return self.xp.zeros(shape, dtype=self.dtype, device=self.device)
+
+    def indices(self, index: Any) -> Array:
+        return self.xp.asarray(np.asarray(index, dtype=np.int64), device=self.device)
+
+    def copy(self, x: Array) -> Array:
+        return self.xp.asarray(x, copy=True)
+
+    def put_index(self, index: Any) -> Any:
+        return _Runs(self.xp, index)
+
+    def put(self, table: Array, where: Any, values: Array) -> Array:
+        return self._write(table, where, values, add=False)
+
+    def put_add(self, table: Array, where: Any, values: Array) -> Array:
+        return self._write(table, where, values, add=True)
+
+    def _write(self, table: Array, where: Any, values: Array, add: bool) -> Array:
+        rest = (...,) if table.ndim > 1 else ()
+        if isinstance(where, slice):
+            key = (where, *rest)
+            table[key] = table[key] + values if add else values
+            return table
+        values = self.xp.broadcast_to(self.xp.asarray(values, dtype=table.dtype), (where.size, *table.shape[1:]))
+        for runs in where.rounds:
+            for start, stop, entry in runs:
+                key = (slice(start, stop), *rest)
+                part = values[(slice(entry, entry + stop - start), *rest)]
+                table[key] = table[key] + part if add else part
+        return table
+
+
+def _import(name: str) -> Any:
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        raise ValueError(f"trace: backend {name!r} is not installed; {_INSTALL[name]}") from None
+
+
+def _compat(library: str) -> Any:
+    _import(library)
+    try:
+        return importlib.import_module(f"array_api_compat.{library}")
+    except ImportError:
+        raise ValueError(f"trace: backend {library!r} needs array-api-compat; {_INSTALL[library]}") from None
+
+
+_MADE: dict[tuple[Any, ...], Backend] = {}
+
+
+def get_backend(backend: Any = "numpy", dtype: str = "float64", device: Any = None) -> Backend:
+    """The ``Backend`` for ``backend`` ("numpy", "torch", "cupy", "jax", an array-API namespace such as
+    ``array_api_strict``, or a Backend as it is) at ``dtype`` ("float64" or "float32") on ``device`` (the
+    library's own name for it: "cpu", "cuda", "cuda:1"; by default its first). An unknown library, or one
+    that is not installed, is refused, saying what to install."""
+    if isinstance(backend, Backend):
+        return backend
+    if dtype not in DTYPES:
+        raise ValueError(f"trace: dtype must be one of {DTYPES}, got {dtype!r}")
+    key = (backend if isinstance(backend, str) else id(backend), dtype, str(device))
+    made = _MADE.get(key)
+    if made is not None:
+        return made
+    if backend == "numpy":
+        if device not in (None, "cpu"):
+            raise ValueError(f"trace: the numpy backend runs on the CPU only, got device={device!r}")
+        made = Backend(np, dtype)
+    elif backend == "torch":
+        made = _Torch(_compat("torch"), dtype, device)
+        register_array_type(made.torch.Tensor, made.xp)
+    elif backend == "cupy":
+        made = _CuPy(_compat("cupy"), dtype, device)
+        register_array_type(made.cupy.ndarray, made.xp)
+    elif backend == "jax":
+        _import("jax")
+        jnp = importlib.import_module("jax.numpy")
+        made = _Jax(jnp, dtype, device)
+        register_array_type(made.jax.Array, jnp)
+    elif isinstance(backend, str):
+        raise ValueError(f"trace: unknown backend {backend!r}; give one of {BACKENDS} or an array-API namespace")
+    elif hasattr(backend, "asarray") and hasattr(backend, "__array_api_version__"):
+        made = _Namespace(backend, dtype, device)
+        register_array_type(made.array_type, backend)
+    else:
+        raise ValueError(f"trace: backend must be one of {BACKENDS} or an array-API namespace (a module with "
+                         f"__array_api_version__), got {backend!r}")
+    _MADE[key] = made
+    return made
