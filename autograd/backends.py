@@ -50,6 +50,7 @@ class Backend:
     name: str = "numpy"
     native = True
     mutable = True
+    views = True  # a slice of an array is a view that writes through (so an optimizer may update in place)
 
     def __init__(self, xp: Any, dtype: str, device: Any = None) -> None:
         self.xp = xp
@@ -101,6 +102,12 @@ class Backend:
     def put_index(self, index: Any) -> Any:
         """A NumPy index array, prepared for ``put`` and ``put_add``."""
         return self.indices(index)
+
+    def take(self, table: Array, where: Any) -> Array:
+        """The rows ``where`` of ``table``: a slice, or an index array made by ``indices``."""
+        if isinstance(where, slice):
+            return table[(where, ...)] if table.ndim > 1 else table[where]
+        return self.xp.take(table, where, axis=0)
 
     def put(self, table: Array, where: Any, values: Array) -> Array:
         """``table`` with the rows ``where`` (a slice, or a ``put_index`` without repeats) set to ``values``."""
@@ -209,6 +216,7 @@ class _Jax(Backend):
     name = "jax"
     native = False
     mutable = False
+    views = False
 
     def __init__(self, xp: Any, dtype: str, device: Any = None) -> None:
         import jax
@@ -281,6 +289,7 @@ class _Namespace(Backend):
     """Any array-API namespace (array_api_strict, dask.array...): only what the standard promises."""
 
     native = False
+    views = False
 
     def __init__(self, xp: Any, dtype: str, device: Any = None) -> None:
         super().__init__(xp, dtype, device)
@@ -339,59 +348,59 @@ class _Namespace(Backend):
         return table
 
 
-def _import(name: str) -> Any:
+def _import(name: str, where: str) -> Any:
     try:
         return importlib.import_module(name)
     except ImportError:
-        raise ValueError(f"trace: backend {name!r} is not installed; {_INSTALL[name]}") from None
+        raise ValueError(f"{where}: backend {name!r} is not installed; {_INSTALL[name]}") from None
 
 
-def _compat(library: str) -> Any:
-    _import(library)
+def _compat(library: str, where: str) -> Any:
+    _import(library, where)
     try:
         return importlib.import_module(f"array_api_compat.{library}")
     except ImportError:
-        raise ValueError(f"trace: backend {library!r} needs array-api-compat; {_INSTALL[library]}") from None
+        raise ValueError(f"{where}: backend {library!r} needs array-api-compat; {_INSTALL[library]}") from None
 
 
 _MADE: dict[tuple[Any, ...], Backend] = {}
 
 
-def get_backend(backend: Any = "numpy", dtype: str = "float64", device: Any = None) -> Backend:
+def get_backend(backend: Any = "numpy", dtype: str = "float64", device: Any = None, where: str = "trace") -> Backend:
     """The ``Backend`` for ``backend`` ("numpy", "torch", "cupy", "jax", an array-API namespace such as
     ``array_api_strict``, or a Backend as it is) at ``dtype`` ("float64" or "float32") on ``device`` (the
     library's own name for it: "cpu", "cuda", "cuda:1"; by default its first). An unknown library, or one
-    that is not installed, is refused, saying what to install."""
+    that is not installed, is refused, saying what to install; ``where`` names the caller in the error."""
     if isinstance(backend, Backend):
         return backend
     if dtype not in DTYPES:
-        raise ValueError(f"trace: dtype must be one of {DTYPES}, got {dtype!r}")
+        raise ValueError(f"{where}: dtype must be one of {DTYPES}, got {dtype!r}")
     key = (backend if isinstance(backend, str) else id(backend), dtype, str(device))
     made = _MADE.get(key)
     if made is not None:
         return made
     if backend == "numpy":
         if device not in (None, "cpu"):
-            raise ValueError(f"trace: the numpy backend runs on the CPU only, got device={device!r}")
+            raise ValueError(f"{where}: the numpy backend runs on the CPU only, got device={device!r}")
         made = Backend(np, dtype)
     elif backend == "torch":
-        made = _Torch(_compat("torch"), dtype, device)
+        made = _Torch(_compat("torch", where), dtype, device)
         register_array_type(made.torch.Tensor, made.xp)
     elif backend == "cupy":
-        made = _CuPy(_compat("cupy"), dtype, device)
+        made = _CuPy(_compat("cupy", where), dtype, device)
         register_array_type(made.cupy.ndarray, made.xp)
     elif backend == "jax":
-        _import("jax")
+        _import("jax", where)
         jnp = importlib.import_module("jax.numpy")
         made = _Jax(jnp, dtype, device)
         register_array_type(made.jax.Array, jnp)
     elif isinstance(backend, str):
-        raise ValueError(f"trace: unknown backend {backend!r}; give one of {BACKENDS} or an array-API namespace")
+        raise ValueError(f"{where}: unknown backend {backend!r}; give one of {BACKENDS} or an array-API namespace")
     elif hasattr(backend, "asarray") and hasattr(backend, "__array_api_version__"):
         made = _Namespace(backend, dtype, device)
         register_array_type(made.array_type, backend)
     else:
-        raise ValueError(f"trace: backend must be one of {BACKENDS} or an array-API namespace (a module with "
+        raise ValueError(f"{where}: backend must be one of {BACKENDS} or an array-API namespace (a module with "
                          f"__array_api_version__), got {backend!r}")
     _MADE[key] = made
     return made

@@ -29,11 +29,18 @@ Files:
 
 - ``np``, ``is_array(x)``, ``imported_numpy()``: NumPy imported on first use, so that the scalar path runs
   without it (``autograd.arrays``).
+
+Array libraries:
+
+- ``get_backend(name, dtype, device)`` and ``Backend``: the library a replay runs on (``autograd.backends``).
+- ``any_array(x)``, ``namespace(x)``, ``on_device(x)``: an array of NumPy or of a backend's library, the
+  functions to compute on it, and ``device=`` of its device (``autograd.arrays``).
 - ``write_atomically(path, data)``: how the engine writes every file: all of it or, after a crash, the old one.
 - ``open_regular_file(path, where)``: how it opens a file to read: refusing directories, FIFOs and devices.
 """
 
-from autograd.arrays import imported_numpy, is_array, np
+from autograd.arrays import any_array, imported_numpy, is_array, namespace, np, on_device
+from autograd.backends import Backend, get_backend
 from autograd.define import define_op
 from autograd.explore import explore_pass, json_number, page_numbers
 from autograd.explore import settings_of as explore_options
@@ -44,7 +51,9 @@ from autograd.value import apply, as_values
 
 __all__ = [
     "RULES",
+    "Backend",
     "Rule",
+    "any_array",
     "apply",
     "as_float",
     "as_values",
@@ -53,12 +62,15 @@ __all__ = [
     "explore_options",
     "explore_pass",
     "float_of",
+    "get_backend",
     "imported_numpy",
     "is_array",
     "is_real",
     "is_whole",
     "json_number",
+    "namespace",
     "np",
+    "on_device",
     "open_regular_file",
     "page_numbers",
     "real_array",

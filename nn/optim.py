@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from autograd import Value, sqrt
-from autograd.extend import float_of, is_array, is_real, np
+from autograd.extend import Backend, any_array, float_of, get_backend, is_real, namespace, np, on_device
 
 __all__ = ["SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "NAdam", "Optimizer", "RMSprop", "VectorStep"]
 
@@ -23,14 +23,19 @@ Params = Iterable[Value] | Iterable[dict[str, Any]]
 
 def _plain(x: Any) -> Any:
     """An update's result as a Python float, or as the array it is when the optimizer steps a vector."""
-    return float(x) if type(x) is float or not is_array(x) else x
+    return float(x) if type(x) is float or not any_array(x) else x
 
 
 def _maximum(a: Any, b: Any) -> Any:
-    """max(a, b) for floats, element-wise for arrays."""
-    if type(a) is float and type(b) is float:
+    """max(a, b) for floats, element-wise for arrays (of NumPy, or of the library a replay runs on)."""
+    if (type(a) is float and type(b) is float) or not (any_array(a) or any_array(b)):
         return max(a, b)
-    return np.maximum(a, b) if is_array(a) or is_array(b) else max(a, b)
+    xp = namespace(a, b)
+    if xp is np:
+        return np.maximum(a, b)
+    like = a if any_array(a) else b
+    a, b = (v if any_array(v) else xp.asarray(v, dtype=like.dtype, **on_device(like)) for v in (a, b))
+    return xp.maximum(a, b)
 
 
 def _number(value: object, what: str) -> float:
@@ -125,11 +130,12 @@ class Optimizer:
         cheaply; False (the default) where it does not, and ``_update``'s result is copied in instead."""
         return False
 
-    def vector_step(self, parameters: list[Value]) -> VectorStep:
+    def vector_step(self, parameters: list[Value], backend: Backend | None = None) -> VectorStep:
         """The optimizer's step over a vector of ``parameters``' data and gradients, as a batched ``fit``
-        needs: see ``VectorStep``. Raises ValueError if it cannot be done (a parameter of the optimizer is
-        not among ``parameters``, or the parameters of a group are at different points of their state)."""
-        return VectorStep(self, parameters)
+        needs, in arrays of ``backend`` (NumPy's float64 by default): see ``VectorStep``. Raises ValueError if
+        it cannot be done (a parameter of the optimizer is not among ``parameters``, or the parameters of a
+        group are at different points of their state)."""
+        return VectorStep(self, parameters, backend)
 
     def state_dict(self) -> dict[str, Any]:
         """The state and the hyperparameters, with parameters referred to by position."""
@@ -176,13 +182,18 @@ class VectorStep:
     """An optimizer's ``step`` on arrays: the same ``_update`` applied once to each parameter group's slice
     of a vector of parameters, with the per-parameter state held as arrays meanwhile.
 
-    ``step(theta, grad)`` updates ``theta`` in place; ``close()`` writes the state back to the optimizer's
-    per-parameter dicts, so that ``state_dict()`` and later steps on Values carry on where it stopped."""
+    ``step(theta, grad)`` updates ``theta`` and returns it (the same array, updated in place, except on JAX,
+    whose arrays cannot be written); ``close()`` writes the state back to the optimizer's per-parameter dicts,
+    so that ``state_dict()`` and later steps on Values carry on where it stopped. The vectors and the state
+    are arrays of ``backend`` (NumPy's by default), on its device."""
 
-    def __init__(self, optimizer: Optimizer, parameters: list[Value]) -> None:
+    def __init__(self, optimizer: Optimizer, parameters: list[Value], backend: Backend | None = None) -> None:
         position = {id(p): i for i, p in enumerate(parameters)}
         self.optimizer = optimizer
+        self.backend = backend if backend is not None else get_backend()
         self.indices: list[Any] = []
+        self.reads: list[Any] = []  # each index as the backend reads it
+        self.writes: list[Any] = []  # and as it writes it
         self.states: list[dict[str, Any]] = []
         name = type(optimizer).__name__
         for group in optimizer.param_groups:
@@ -192,20 +203,36 @@ class VectorStep:
             index = np.array([position[id(p)] for p in group["params"]], dtype=np.intp)
             consecutive = index.size and np.array_equal(index, np.arange(index[0], index[0] + index.size))
             self.indices.append(slice(int(index[0]), int(index[0]) + index.size) if consecutive else index)
+            native = self.backend.native or consecutive
+            self.reads.append(self.indices[-1] if native else self.backend.indices(index))
+            self.writes.append(self.indices[-1] if native else self.backend.put_index(index))
             state = optimizer.state
             keys = {tuple(sorted(state.get(p, {}))) for p in group["params"]} if state else {()}
             if len(keys) > 1:
                 raise ValueError(f"{name}: the parameters of a group are at different points of their state")
             (names,) = keys
-            self.states.append({k: np.array([optimizer.state[p][k] for p in group["params"]]) for k in names})
+            self.states.append({k: self._array([optimizer.state[p][k] for p in group["params"]]) for k in names})
 
-    def step(self, theta: Any, grad: Any) -> None:
-        """One update of every group's parameters, in place in ``theta``, from ``grad``."""
-        optimizer = self.optimizer
-        for group, index, state in zip(optimizer.param_groups, self.indices, self.states, strict=True):
-            if isinstance(index, slice) and optimizer._update_in_place(theta[index], grad[index], state, group):
+    def _array(self, numbers: list[float]) -> Any:
+        vector = np.array(numbers)
+        return vector if self.backend.native and self.backend.dtype_name == "float64" else self.backend.asarray(vector)
+
+    def step(self, theta: Any, grad: Any) -> Any:
+        """One update of every group's parameters in ``theta`` from ``grad``; returns ``theta``."""
+        optimizer, backend = self.optimizer, self.backend
+        if backend.native:
+            for group, index, state in zip(optimizer.param_groups, self.indices, self.states, strict=True):
+                if isinstance(index, slice) and optimizer._update_in_place(theta[index], grad[index], state, group):
+                    continue
+                theta[index] = optimizer._update(theta[index], grad[index], state, group)
+            return theta
+        for group, read, write, state in zip(optimizer.param_groups, self.reads, self.writes, self.states, strict=True):
+            part = backend.take(theta, read)
+            if backend.views and isinstance(read, slice) and optimizer._update_in_place(part, backend.take(grad, read),
+                                                                                          state, group):
                 continue
-            theta[index] = optimizer._update(theta[index], grad[index], state, group)
+            theta = backend.put(theta, write, optimizer._update(part, backend.take(grad, read), state, group))
+        return theta
 
     def close(self) -> None:
         """Write the state back to the optimizer's per-parameter dicts."""
@@ -213,7 +240,9 @@ class VectorStep:
             if not state:  # a rule with no state (SGD without momentum): an empty dict each, as step() leaves
                 self.optimizer.state.update({p: {} for p in group["params"]})
                 continue
-            columns = {k: np.broadcast_to(v, (len(group["params"]),)).tolist() for k, v in state.items()}
+            size = len(group["params"])
+            host = {k: self.backend.to_numpy(v) if any_array(v) else v for k, v in state.items()}
+            columns = {k: np.broadcast_to(v, (size,)).tolist() for k, v in host.items()}
             for i, p in enumerate(group["params"]):
                 self.optimizer.state[p] = {k: float(column[i]) for k, column in columns.items()}
 

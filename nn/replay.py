@@ -16,7 +16,7 @@ from typing import Any
 
 import autograd
 from autograd import Value
-from autograd.extend import is_array, np, real_array
+from autograd.extend import Backend, get_backend, is_array, np, real_array
 from nn import losses
 from nn.module import MLP, Layer, Module, Neuron
 
@@ -79,15 +79,16 @@ class Replay:
     features: Array
     targets: Array | None
     outputs: int
-    _seeds: dict[int, Array] = field(default_factory=dict)
+    _seeds: dict[int, Array] = field(default_factory=dict)  # the backend's arrays
     _size: int = 0  # the last batch's
 
     @classmethod
-    def of(cls, model: Any, loss: Callable[..., Any] | None, data: Any, demanded: bool) -> Replay:
-        """The replay of ``loss(model(x), t)`` (of ``model(x)`` when ``loss`` is None) over ``data``;
-        NotReplayableError says why there is none. Without ``demanded``, only the built-in modules with one
-        sample of numbers in (Neuron, Layer, MLP) and the built-in losses qualify; with it, any Module and
-        loss function is tried."""
+    def of(cls, model: Any, loss: Callable[..., Any] | None, data: Any, demanded: bool,
+           backend: Backend | None = None) -> Replay:
+        """The replay of ``loss(model(x), t)`` (of ``model(x)`` when ``loss`` is None) over ``data``, on
+        ``backend`` (NumPy by default); NotReplayableError says why there is none. Without ``demanded``, only
+        the built-in modules with one sample of numbers in (Neuron, Layer, MLP) and the built-in losses
+        qualify; with it, any Module and loss function is tried."""
         if not isinstance(model, Module):
             raise NotReplayableError(f"the model is a {type(model).__name__}, not an nn Module")
         if not demanded and not isinstance(model, MLP | Layer | Neuron):
@@ -118,7 +119,8 @@ class Replay:
                 return [loss(out, t), *([out] if isinstance(out, Value) else out)]
 
         try:
-            trace = autograd.trace(traced, example, parameters=model.parameters())
+            trace = autograd.trace(traced, example, parameters=model.parameters(),
+                                   backend=backend if backend is not None else get_backend())
         except (TypeError, ValueError, IndexError, ArithmeticError) as error:
             raise NotReplayableError(f"tracing the first example failed: {error}") from None
         if len(trace.outputs) != (loss is not None) + outputs:
@@ -127,13 +129,14 @@ class Replay:
         return cls(trace, features, targets, outputs)
 
     def forward(self, rows: Any, parameters: Array) -> tuple[Array | None, Array]:
-        """Each example's loss (None without a loss) and its outputs (batch, outputs), for these rows. The
-        data were checked once, in ``of``, so the batches go in as blocks of the trace's input rows."""
+        """Each example's loss (None without a loss) and its outputs (batch, outputs), for these rows, as
+        NumPy arrays (``parameters`` is the backend's vector). The data were checked once, in ``of``, so the
+        batches go in as blocks of the trace's input rows."""
         blocks = [self.features[rows].T]
         if self.targets is not None:
             targets = self.targets[rows]
             blocks.append(targets.reshape(targets.shape[0], -1).T)
-        out = self.trace.forward_inputs(blocks, parameters)
+        out = self.trace.backend.to_numpy(self.trace.forward_inputs(blocks, parameters))
         out = out.reshape(out.shape[0], -1)
         self._size = out.shape[0]
         return (None, out) if self.targets is None else (out[:, 0], out[:, 1:])
@@ -143,8 +146,11 @@ class Replay:
         size = self._size
         seed = self._seeds.get(size)
         if seed is None:  # the same for every batch of this size
-            seed = self._seeds[size] = np.zeros((size, 1 + self.outputs))
+            seed = np.zeros((size, 1 + self.outputs))
             seed[:, 0] = 1.0 / size
+            backend = self.trace.backend
+            seed = self._seeds[size] = seed if backend.native and backend.dtype_name == "float64" else (
+                backend.asarray(seed))
         return self.trace.backward(grad_outputs=seed, accumulate=False, input_grads=False)
 
 

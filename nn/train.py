@@ -15,7 +15,7 @@ from tqdm.auto import tqdm
 
 import autograd
 from autograd import Value
-from autograd.extend import float_of, is_array, is_real, is_whole, np, whole_number
+from autograd.extend import Backend, float_of, get_backend, is_array, is_real, is_whole, np, whole_number
 from nn import losses, replay
 from nn.datasets import batches
 from nn.module import Module
@@ -30,7 +30,7 @@ Pairs = list[tuple[Any, Any]]
 Array = Any
 """A NumPy array (typed loosely: NumPy's operators return Any to a type checker)."""
 Outputs = tuple[Array | None, Callable[[], Array], Callable[[], Sequence[Any]]]
-"""A batch's results (see ``_Backend.outputs``): each sample's loss, then functions giving the outputs'
+"""A batch's results (see ``_Runner.outputs``): each sample's loss, then functions giving the outputs'
 numbers and the outputs, which only metrics need."""
 
 LOSSES = losses.LOSSES
@@ -150,7 +150,7 @@ def _add_metrics(totals: dict[str, float], metrics: dict[str, Metric], numbers: 
         totals[name] += math.fsum(metric(out, y) for out, y in zip(given, targets, strict=True))
 
 
-class _Backend:
+class _Runner:
     """How a batch runs: the scalar graph of each sample (``_OnValues``) or the replay (``_Replayed``). The
     training loop, ``evaluate`` and ``accuracy`` are written once over this; scoring takes ``chunk`` samples
     at a time (all at once when None)."""
@@ -167,7 +167,7 @@ class _Backend:
         """Leave the model holding what training gave it."""
 
 
-class _OnValues(_Backend):
+class _OnValues(_Runner):
     """Every sample on Values, one graph each; a training step is zero_grad, backward of the batch's mean
     loss, then the optimizer's step."""
 
@@ -190,29 +190,37 @@ class _OnValues(_Backend):
         return loss_numbers, lambda: _output_numbers(outputs), lambda: outputs
 
 
-class _Replayed(_Backend):
-    """The samples through a replay, the parameters (and the optimizer's state) in arrays until ``finish``
-    writes them back to the model's Values."""
+class _Replayed(_Runner):
+    """The samples through a replay, the parameters (and the optimizer's state) in arrays of the replay's
+    backend, on its device, until ``finish`` writes them back to the model's Values. A scorer of validation
+    data reads the parameters of the runner that trains (``source``), as they are after its last step."""
 
     chunk = replay.CHUNK
 
-    def __init__(self, found: replay.Replay, stepper: VectorStep | None, parameters: Array | None = None) -> None:
-        self.found, self.stepper = found, stepper
-        self.parameters = found.trace.parameter_data() if parameters is None else parameters
+    def __init__(self, found: replay.Replay, stepper: VectorStep | None, source: _Replayed | None = None) -> None:
+        self.found, self.stepper, self.source = found, stepper, source
+        self._parameters = found.trace.parameter_data() if source is None else None
         self.grads: Array | None = None
+
+    @property
+    def parameters(self) -> Array:
+        """The parameters' vector as training has left it."""
+        return self.source.parameters if self.source is not None else self._parameters
 
     def outputs(self, rows: Sequence[int] | slice, train: bool) -> Outputs:
         sample_losses, numbers = self.found.forward(rows, self.parameters)
         if train:
             assert self.stepper is not None
             self.grads = self.found.backward()
-            self.stepper.step(self.parameters, self.grads)
+            self._parameters = self.stepper.step(self._parameters, self.grads)
         return sample_losses, lambda: numbers, lambda: [replay.as_values(row) for row in numbers]
 
     def write_back(self) -> None:
         """Write the replay's parameters and last gradients to the model's Values."""
-        grads = self.grads.tolist() if self.grads is not None else None
-        for i, (p, value) in enumerate(zip(self.found.trace.parameters, self.parameters.tolist(), strict=True)):
+        to_numpy = self.found.trace.backend.to_numpy
+        grads = to_numpy(self.grads).tolist() if self.grads is not None else None
+        values = to_numpy(self.parameters).tolist()
+        for i, (p, value) in enumerate(zip(self.found.trace.parameters, values, strict=True)):
             p.data = value
             if grads is not None:
                 p.grad = grads[i]
@@ -226,19 +234,26 @@ class _Replayed(_Backend):
         self.stepper = None
 
 
-def _backend(model: Any, fn: Loss | None, data: Any, pairs: Pairs, batched: bool | None, where: str,
-             opt: Optimizer | None = None, parameters: Array | None = None) -> _Backend:
-    """The replay of ``fn(model(x), y)`` (of ``model(x)`` when ``fn`` is None) over ``data``, or the scalar
-    path. ``batched=True`` turns "cannot be replayed" into an error that says why; ``False`` never replays.
-    With ``opt`` (training), the optimizer must step arrays too."""
+def _runner(model: Any, fn: Loss | None, data: Any, pairs: Pairs, batched: bool | None, where: str,
+            opt: Optimizer | None = None, backend: Backend | None = None, source: _Replayed | None = None) -> _Runner:
+    """The replay of ``fn(model(x), y)`` (of ``model(x)`` when ``fn`` is None) over ``data`` on ``backend``,
+    or the scalar path. ``batched=True`` turns "cannot be replayed" into an error that says why; ``False``
+    never replays. A backend other than NumPy's float64 demands the replay. With ``opt`` (training), the
+    optimizer must step arrays too; ``source``, the runner that trains, gives a scorer its parameters."""
     if batched not in (None, True, False):
         raise ValueError(f"{where}: batched must be None, True or False, got {batched!r}")
+    backend = backend if backend is not None else get_backend()
+    chosen = not backend.native or backend.dtype_name != "float64"
+    if chosen and batched is False:
+        raise ValueError(f"{where}: backend {backend.name!r} ({backend.dtype_name}) runs the replay, but batched=False "
+                         "asks for the scalar path; leave batched as None or True")
+    batched = True if chosen else batched
     on_values = _OnValues(model, pairs, fn, opt)
     if batched is False:
         return on_values
-    source = data if isinstance(data, tuple) and len(data) == 2 else pairs
+    data_source = data if isinstance(data, tuple) and len(data) == 2 else pairs
     try:
-        found = replay.Replay.of(model, fn, source, demanded=batched is True)
+        found = replay.Replay.of(model, fn, data_source, demanded=batched is True, backend=backend)
     except replay.NotReplayableError as reason:
         if batched:
             raise ValueError(f"{where}: batched=True, but the model cannot be traced and replayed: {reason}") from None
@@ -246,9 +261,9 @@ def _backend(model: Any, fn: Loss | None, data: Any, pairs: Pairs, batched: bool
     except ValueError as error:
         raise ValueError(f"{where}: {error}") from None
     if opt is None:
-        return _Replayed(found, None, parameters)
+        return _Replayed(found, None, source)
     try:
-        stepper = opt.vector_step(found.trace.parameters)
+        stepper = opt.vector_step(found.trace.parameters, backend)
     except ValueError as reason:
         if batched:
             raise ValueError(f"{where}: batched=True, but the optimizer cannot step arrays: {reason}") from None
@@ -256,14 +271,14 @@ def _backend(model: Any, fn: Loss | None, data: Any, pairs: Pairs, batched: bool
     return _Replayed(found, stepper)
 
 
-def _scores(backend: _Backend, pairs: Pairs, metrics: dict[str, Metric]) -> dict[str, float]:
-    """The mean loss (when the backend has a loss) and the mean of each metric over ``pairs``."""
-    chunk = backend.chunk or len(pairs)
+def _scores(runner: _Runner, pairs: Pairs, metrics: dict[str, Metric]) -> dict[str, float]:
+    """The mean loss (when the runner has a loss) and the mean of each metric over ``pairs``."""
+    chunk = runner.chunk or len(pairs)
     losses_seen: list[float] = []
     totals = dict.fromkeys(metrics, 0.0)
     for start in range(0, len(pairs), chunk):
         rows = slice(start, min(start + chunk, len(pairs)))
-        sample_losses, numbers, outputs = backend.outputs(rows, train=False)
+        sample_losses, numbers, outputs = runner.outputs(rows, train=False)
         if sample_losses is not None:
             losses_seen.extend(sample_losses.tolist())
         _add_metrics(totals, metrics, numbers, outputs, [y for _, y in pairs[rows]])
@@ -272,19 +287,25 @@ def _scores(backend: _Backend, pairs: Pairs, metrics: dict[str, Metric]) -> dict
     return {"loss": math.fsum(losses_seen) / n, **scores} if losses_seen else scores
 
 
-def evaluate(model: Callable[[Any], Any], data: Any, loss: str | Loss = "mse", batched: bool | None = None) -> float:
+def evaluate(model: Callable[[Any], Any], data: Any, loss: str | Loss = "mse", batched: bool | None = None,
+             backend: Any = "numpy", device: Any = None, dtype: str = "float64") -> float:
     """The mean loss of ``model`` over ``data``, recording no graph. An nn model with a built-in loss is
-    traced once and replayed over the data with NumPy (``batched`` as in ``fit``)."""
+    traced once and replayed over the data with NumPy (``batched``, ``backend``, ``device`` and ``dtype`` as
+    in ``fit``)."""
     pairs, fn = _pairs(data, "evaluate"), _loss(loss, "evaluate")
-    return _scores(_backend(model, fn, data, pairs, batched, "evaluate"), pairs, {})["loss"]
+    chosen = get_backend(backend, dtype, device, "evaluate")
+    return _scores(_runner(model, fn, data, pairs, batched, "evaluate", backend=chosen), pairs, {})["loss"]
 
 
-def accuracy(model: Callable[[Any], Any], data: Any, batched: bool | None = None) -> float:
+def accuracy(model: Callable[[Any], Any], data: Any, batched: bool | None = None, backend: Any = "numpy",
+             device: Any = None, dtype: str = "float64") -> float:
     """The fraction of ``data`` that ``model`` predicts correctly (see ``correct``), recording no graph;
-    for an nn model, its outputs are replayed over the data with NumPy (``batched`` as in ``fit``)."""
+    for an nn model, its outputs are replayed over the data with NumPy (``batched``, ``backend``, ``device``
+    and ``dtype`` as in ``fit``)."""
     pairs = _pairs(data, "accuracy")
-    backend = _backend(model, None, data, pairs, batched, "accuracy")
-    return _scores(backend, pairs, {"accuracy": _accuracy_metric(threshold(pairs))})["accuracy"]
+    chosen = get_backend(backend, dtype, device, "accuracy")
+    runner = _runner(model, None, data, pairs, batched, "accuracy", backend=chosen)
+    return _scores(runner, pairs, {"accuracy": _accuracy_metric(threshold(pairs))})["accuracy"]
 
 
 def _score_first(model: Module, pairs: Pairs, fn: Loss, metrics: dict[str, Metric], where: str) -> None:
@@ -317,6 +338,9 @@ def fit(
     batched: bool | None = None,
     watch: tuple[Any, Any] | None = None,
     watch_every: int | None = None,
+    backend: Any = "numpy",
+    device: Any = None,
+    dtype: str = "float64",
 ) -> History:
     """Train ``model`` by mini-batch gradient descent and return the history of each epoch.
 
@@ -332,6 +356,13 @@ def fit(
     optimizer's state held in arrays until the end; other models run on Values, one graph per sample.
     ``True`` demands the replay, and raises ValueError saying why a model cannot have it; ``False`` forces
     the scalar path. Both paths give the same weights, to rounding.
+
+    ``backend`` is the array library the replay runs on (``autograd.trace``): "numpy" (the default), "torch",
+    "cupy", "jax" or an array-API namespace, on ``device`` ("cpu", "cuda", "cuda:1"; the library's first by
+    default), in ``dtype`` "float64" (the default: every backend gives NumPy's weights, to rounding) or
+    "float32". Any other than NumPy in float64 demands the replay. The parameters and the optimizer's state
+    stay on the device between batches; they are written back to the Values after each epoch (and whenever
+    validation on Values, ``watch`` or an error needs them), and at the end.
 
     With ``progress`` (the default), each epoch ends with one line on stderr: its loss, metrics, validation,
     learning rate and time; a progress bar moves during the epoch when stderr is a terminal (no frames are
@@ -361,26 +392,27 @@ def fit(
             raise ValueError(f"fit: watch must be one example (x, y), got {watch!r}")
         _score_first(model, [(watch[0], watch[1])], fn, {}, "fit: watch")
     opt = optimizer if optimizer is not None else SGD(model.parameters(), lr=0.1)
-    backend = _backend(model, fn, train_data, pairs, batched, "fit", opt=opt)
+    chosen = get_backend(backend, dtype, device, "fit")
+    runner = _runner(model, fn, train_data, pairs, batched, "fit", opt=opt, backend=chosen)
     history = History({"loss": [], **{name: [] for name in train_metrics}})
     if validation is not None:
         history.update({f"val_{name}": [] for name in ["loss", *val_metrics]})
-    scorer: _Backend | None = None
+    scorer: _Runner | None = None
     if validation is not None:  # the replay reads the training replay's parameters, updated in place
-        scorer = (_backend(model, fn, val_data, validation, batched, "fit: val_data", parameters=backend.parameters)
-                  if isinstance(backend, _Replayed) else _OnValues(model, validation, fn, None))
+        scorer = (_runner(model, fn, val_data, validation, batched, "fit: val_data", backend=chosen, source=runner)
+                  if isinstance(runner, _Replayed) else _OnValues(model, validation, fn, None))
     rng = random.Random(seed)
-    watcher, after_step = _watcher(model, backend, pairs, fn, train_metrics, history, watch, watch_every)
+    watcher, after_step = _watcher(model, runner, pairs, fn, train_metrics, history, watch, watch_every)
     try:
         for epoch in range(1, epochs + 1):
             started = time.perf_counter()
-            totals = _epoch(backend, pairs, train_metrics, batch_size, shuffle, rng, f"epoch {epoch}/{epochs}",
+            totals = _epoch(runner, pairs, train_metrics, batch_size, shuffle, rng, f"epoch {epoch}/{epochs}",
                             progress and sys.stderr.isatty(), after_step)
             for name, total in totals.items():
                 history[name].append(total / len(pairs))
+            if isinstance(runner, _Replayed):
+                runner.write_back()  # each epoch ends with the model's Values current (and validation on them)
             if scorer is not None and validation is not None:
-                if isinstance(backend, _Replayed) and isinstance(scorer, _OnValues):
-                    backend.write_back()  # the validation data cannot be replayed: score the model's Values
                 for name, value in _scores(scorer, validation, val_metrics).items():
                     history[f"val_{name}"].append(value)
             if watcher is not None and watch_every is None:
@@ -390,27 +422,27 @@ def fit(
             if scheduler is not None:
                 scheduler.step()
     finally:  # whatever stops training (an error, Ctrl-C), the model keeps what it has learnt, as on Values
-        backend.finish()
+        runner.finish()
     return history
 
 
-def _watcher(model: Module, backend: _Backend, pairs: Pairs, fn: Loss, metrics: dict[str, Metric], history: History,
+def _watcher(model: Module, runner: _Runner, pairs: Pairs, fn: Loss, metrics: dict[str, Metric], history: History,
              watch: tuple[Any, Any] | None, every: int | None) -> tuple[Callable[[str], None] | None,
                                                                        Callable[[], None] | None]:
     """With ``watch``, a function that records a point of the timeline under a label (the model's Values made
-    current first, when the backend holds the parameters in arrays), having recorded "before training";
+    current first, when the runner holds the parameters in arrays), having recorded "before training";
     with ``every``, also the function to call after each step, which records every ``every``-th."""
     if watch is None:
         return None, None
 
     def score() -> dict[str, float]:
-        return _scores(backend, pairs, metrics)
+        return _scores(runner, pairs, metrics)
 
     watching = Watcher(model, (watch[0], watch[1]), fn, score, history, pairs, threshold(pairs))
 
     def record_point(label: str) -> None:
-        if isinstance(backend, _Replayed):
-            backend.write_back()
+        if isinstance(runner, _Replayed):
+            runner.write_back()
         watching.watch(label)
 
     record_point("before training")
@@ -427,7 +459,7 @@ def _watcher(model: Module, backend: _Backend, pairs: Pairs, fn: Loss, metrics: 
     return record_point, after_step
 
 
-def _epoch(backend: _Backend, pairs: Pairs, metrics: dict[str, Metric], batch_size: int, shuffle: bool,
+def _epoch(runner: _Runner, pairs: Pairs, metrics: dict[str, Metric], batch_size: int, shuffle: bool,
            rng: random.Random, title: str, frames: bool, after_step: Callable[[], None] | None = None,
            ) -> dict[str, float]:
     """One pass over the data, a training step per batch; the sums of the loss and of each metric over the
@@ -436,7 +468,7 @@ def _epoch(backend: _Backend, pairs: Pairs, metrics: dict[str, Metric], batch_si
     totals = dict.fromkeys(["loss", *metrics], 0.0)
     bar = tqdm(total=math.ceil(len(pairs) / batch_size), desc=title, disable=not frames, leave=False)
     for rows in batches(range(len(pairs)), batch_size, shuffle=shuffle, seed=rng):
-        sample_losses, numbers, outputs = backend.outputs(rows, train=True)
+        sample_losses, numbers, outputs = runner.outputs(rows, train=True)
         assert sample_losses is not None
         total = math.fsum(sample_losses.tolist())
         totals["loss"] += total
