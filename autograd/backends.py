@@ -94,8 +94,9 @@ class Backend:
         return np.array(x, copy=True)
 
     def is_finite(self, x: Array) -> bool:
-        """Whether every number of ``x`` is finite, in one pass (the sum of anything non-finite is not)."""
-        return math.isfinite(float(self.xp.sum(x)))
+        """Whether every number of ``x`` is finite, in one pass (the sum of anything non-finite is not; a sum of
+        large finite numbers may overflow too, which the caller's search for the culprit then clears)."""
+        return math.isfinite(x.sum()) if self.native else math.isfinite(float(self.xp.sum(x)))
 
     # Writes into a table, as the compiled replay makes them --------------------------------------------
 

@@ -37,6 +37,9 @@ Array libraries:
   functions to compute on it, and ``device=`` of its device (``autograd.arrays``).
 - ``write_atomically(path, data)``: how the engine writes every file: all of it or, after a crash, the old one.
 - ``open_regular_file(path, where)``: how it opens a file to read: refusing directories, FIFOs and devices.
+
+- ``paused_gc()``: Python's cyclic collector paused around a block that makes many objects that all live on
+  (a model's state written back): its passes would cost ten times the block.
 """
 
 from autograd.arrays import any_array, imported_numpy, is_array, namespace, np, on_device
@@ -46,6 +49,7 @@ from autograd.explore import explore_pass, json_number, page_numbers
 from autograd.explore import settings_of as explore_options
 from autograd.files import open_regular_file, write_atomically
 from autograd.rules import RULES, Rule, everywhere, float_of
+from autograd.state import paused_gc
 from autograd.validation import as_float, is_real, is_whole, real_array, whole_number
 from autograd.value import apply, as_values
 
@@ -73,6 +77,7 @@ __all__ = [
     "on_device",
     "open_regular_file",
     "page_numbers",
+    "paused_gc",
     "real_array",
     "whole_number",
     "write_atomically",

@@ -91,6 +91,11 @@ def _sigmoid(x: float) -> float:
 
 def _sigmoid_array(x: Any) -> Any:
     xp = namespace(x)
+    if xp is np and x.dtype.char == "d" and x.size and x.min() > -700.0:
+        out = np.negative(x)  # 1/(1 + e**-x) in four passes over one new array, where e**-x cannot overflow
+        np.exp(out, out=out)
+        out += 1.0
+        return np.divide(1.0, out, out=out)
     e = xp.exp(-xp.abs(x))  # never overflows; then the branch of each sign, as for a float: 1/(1+e) or e/(1+e)
     return where(x >= 0, 1.0, e) / (1.0 + e)
 
@@ -161,7 +166,8 @@ class Batched:
     ``forward(*blocks)`` gives the k×batch outputs. ``vjp(upstream, wanted, *blocks)`` gives each block's
     share of the k×batch ``upstream`` gradient, in a shape that broadcasts to its block's (W's summed over
     the batch), or None where ``wanted`` (one bool per block) says it is not needed: the chain rule's
-    partial × upstream for the whole group.
+    partial × upstream for the whole group. A "matrix" kernel's ``vjp`` also takes ``into=``, a NumPy array
+    to write W's share into.
     """
 
     layout: str
@@ -169,11 +175,14 @@ class Batched:
     vjp: Callable[..., tuple[Any, ...]]
 
 
-def _dot_vjp(upstream: Any, wanted: Sequence[bool], w: Any, x: Any, b: Any) -> tuple[Any, ...]:
+def _dot_vjp(upstream: Any, wanted: Sequence[bool], w: Any, x: Any, b: Any, into: Any = None) -> tuple[Any, ...]:
     """∂(w·x + b)/∂w = x, ∂/∂x = w and ∂/∂b = 1, times upstream, for a layer: ``upstream`` @ Xᵀ, Wᵀ @
-    ``upstream`` and ``upstream``."""
-    return (upstream @ x.T if wanted[0] else None, w.T @ upstream if wanted[1] else None,
-            upstream if b is not None and wanted[2] else None)
+    ``upstream`` and ``upstream``. ``into``, a NumPy array of W's shape, receives W's share (the replay's
+    view of the parameters' gradients), which is then returned."""
+    d_w = None
+    if wanted[0]:
+        d_w = upstream @ x.T if into is None else np.matmul(upstream, x.T, out=into)
+    return (d_w, w.T @ upstream if wanted[1] else None, upstream if b is not None and wanted[2] else None)
 
 
 def _sum_vjp(upstream: Any, wanted: Sequence[bool], x: Any) -> tuple[Any, ...]:
@@ -211,7 +220,9 @@ class Rule:
     partials element by element (a layer's dots as one matrix product). ``written_as`` writes a node of an
     op of many inputs in its inputs' names (``w1·i1 + w2·i2 + b1``), where ``formula`` names them all at once.
     ``deterministic`` is False for an op whose forward draws at random (dropout): the stale check cannot run it
-    again to compare, and skips its nodes.
+    again to compare, and skips its nodes. ``linear`` says that the partials are constants, read neither from
+    the inputs nor from the output (add, sub, neg, and ``+``, ``−``, ``×`` or ``/`` by a constant): a replay
+    asks for them once, not at every batch.
     """
 
     name: str
@@ -230,6 +241,7 @@ class Rule:
     batched: Batched | None = None
     written_as: Callable[[Sequence[str], Any], str] | None = None
     deterministic: bool = True
+    linear: bool = False
 
     def input_names(self, n_inputs: int, arg: Any = None) -> tuple[str, ...]:
         """The names the formula gives a node's inputs (``a``, ``b``; ``x0``...; ``w0``...)."""
@@ -367,12 +379,13 @@ def _row(
     signature: Signature | None = None,
     batched: Batched | None = None,
     written_as: Callable[[Sequence[str], Any], str] | None = None,
+    linear: bool = False,
 ) -> Rule:
     inputs = {1: ("x",), 2: ("a", "b")}.get(arity or 0, ())
     takes_constant = "{c}" in formula
     return register(
         Rule(name, symbol, arity, forward, partials, formula, inputs, words, domain, True, takes_constant, smooth,
-             signature, batched, written_as)
+             signature, batched, written_as, linear=linear)
     )
 
 
@@ -563,9 +576,9 @@ def _sign(x: Any) -> Any:
 # fmt: off
 # name           symbol      arity forward                                  partials ∂out/∂input_i (xs, out, c)
 ADD       = _row("add",       "+",       2, lambda x, c: x[0] + x[1],         lambda x, o, c: (1.0, 1.0),
-                 "{a} + {b}", ("1", "1"))
+                 "{a} + {b}", ("1", "1"), linear=True)
 SUB       = _row("sub",       "−",       2, lambda x, c: x[0] - x[1],         lambda x, o, c: (1.0, -1.0),
-                 "{a} − {b}", ("1", "−1"))
+                 "{a} − {b}", ("1", "−1"), linear=True)
 MUL       = _row("mul",       "×",       2, lambda x, c: x[0] * x[1],         lambda x, o, c: (x[1], x[0]),
                  "{a}·{b}", ("{b}", "{a}"))
 DIV       = _row("div",       "/",       2, lambda x, c: x[0] / x[1],         lambda x, o, c: (1.0 / x[1], -o / x[1]),
@@ -575,13 +588,13 @@ POW       = _row("pow",       "**",      2, lambda x, c: _check_pow(x[0], x[1]),
                  "{a}**{b}", ("{b}·{a}**({b}−1)", "{a}**{b}·log({a})"), "{a} > 0, or {a} = 0 with {b} ≥ 0, or an integer {b}",
                  lambda x, c: 0.2 < x[0] < 10 and abs(x[1]) < 3)
 ADD_CONST = _row("add_const", "+ {c}",   1, lambda x, c: x[0] + c,            lambda x, o, c: (1.0,),
-                 "{x} + {c}", ("1",))
+                 "{x} + {c}", ("1",), linear=True)
 RSUB_CONST = _row("rsub_const", "{c} −", 1, lambda x, c: c - x[0],            lambda x, o, c: (-1.0,),
-                 "{c} − {x}", ("−1",))
+                 "{c} − {x}", ("−1",), linear=True)
 MUL_CONST = _row("mul_const", "× {c}",   1, lambda x, c: x[0] * c,            lambda x, o, c: (c,),
-                 "{c}·{x}", ("{c}",))
+                 "{c}·{x}", ("{c}",), linear=True)
 DIV_CONST = _row("div_const", "/ {c}",   1, lambda x, c: x[0] / c,            lambda x, o, c: (1.0 / c,),
-                 "{x}/{c}", ("1/{c}",), "c ≠ 0", lambda x, c: abs(c) > 0.2)
+                 "{x}/{c}", ("1/{c}",), "c ≠ 0", lambda x, c: abs(c) > 0.2, linear=True)
 RDIV_CONST = _row("rdiv_const", "{c} /", 1, lambda x, c: c / x[0],            lambda x, o, c: (-o / x[0],),
                  "{c}/{x}", ("−{c}/{x}²",), "{x} ≠ 0", _bounded_away(0.2))
 POW_CONST = _row("pow_const", "** {c}",  1, lambda x, c: _check_pow(x[0], c), lambda x, o, c: _defined(_power_partial(x[0], c, ("x", "c"))),
@@ -591,7 +604,7 @@ RPOW_CONST = _row("rpow_const", "{c} **", 1, lambda x, c: _check_pow(c, x[0]), l
                  "{c}**{x}", ("{c}**{x}·log({c})",), "c > 0, or c = 0 with {x} ≥ 0, or an integer {x}",
                  lambda x, c: c > 0.2 and abs(x[0]) < 5)
 NEG       = _row("neg",       "−",       1, lambda x, c: -x[0],               lambda x, o, c: (-1.0,),
-                 "−{x}", ("−1",))
+                 "−{x}", ("−1",), linear=True)
 ABS       = _row("abs",       "abs",     1, lambda x, c: abs(x[0]),           lambda x, o, c: (_sign(x[0]),),
                  "|{x}|", ("sign({x})",), "", _bounded_away(0.05))
 EXP       = _row("exp",       "exp",     1, lambda x, c: exp(x[0]),           lambda x, o, c: (o,),

@@ -21,7 +21,7 @@ import inspect
 import itertools
 import math
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +31,7 @@ from autograd.errors import AnomalyError
 from autograd.graph import Graph, topological_order
 from autograd.modes import COMPARATORS, COMPARISONS, MODES, enable_grad
 from autograd.rules import Batched, Rule
+from autograd.state import paused_gc
 from autograd.validation import is_whole, real_array
 from autograd.value import Value, apply, domain_note, with_context
 
@@ -69,7 +70,7 @@ class _Source:
     write (a new one on JAX); its tables start at 0, so every gradient is added."""
 
     def __init__(self, size: int, rows: int = 0, outputs: Sequence[int] = (), checked: bool = False,
-                 backend: Backend | None = None) -> None:
+                 backend: Backend | None = None, inputs: int = 0) -> None:
         self.size = size  # of params and pgrads, the shared vectors
         self.lines: list[str] = []
         self.backend = backend if backend is not None else get_backend()
@@ -82,6 +83,9 @@ class _Source:
         self.zeroed = {"pgrads": np.zeros(size, dtype=bool), "grads": np.zeros(rows, dtype=bool)}
         self.written["grads"][list(outputs)] = True
         self.checked = checked  # under detect_anomaly the whole table is checked after each group: all zeroed
+        self.inputs = inputs  # the input rows, which a backward that skips the inputs' gradients leaves alone
+        self.always = np.zeros(rows, dtype=bool)  # rows of "grads" that a line writes whatever skip_inputs is
+        self.always[list(outputs)] = True
 
     def first_write(self, table: str, index: Any, conditional: bool = False) -> bool:
         """Whether the line about to be written is the first to set the entries of ``table`` at ``index``
@@ -92,8 +96,10 @@ class _Source:
             return False  # the tables start at 0
         written, zeroed = self.written[table], self.zeroed[table]
         positions = np.arange(written.size)[index].ravel()
+        if table == "grads" and not conditional:
+            self.always[positions] = True
         first = (not conditional and not (self.checked and table == "grads") and not written[positions].any()
-                 and len(np.unique(positions)) == positions.size)
+                 and (isinstance(index, slice) or np.count_nonzero(np.bincount(positions)) == positions.size))
         if not first:
             zeroed[positions[~written[positions]]] = True
         written[positions] = True
@@ -106,15 +112,26 @@ class _Source:
             return lines
         for table in ("pgrads", "grads"):
             zeroed = self.zeroed[table] | ~self.written[table]
-            edges = np.flatnonzero(np.diff(np.concatenate([[False], zeroed, [False]]).astype(np.int8)))
-            runs = list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))  # [start, stop) of each
-            if zeroed.all():
-                lines.append(f"{table}[...] = 0.0")
-            elif len(runs) <= 4:  # slices: a fancy index is slower to assign through
-                lines += [f"{table}[{start}:{stop}] = 0.0" for start, stop in runs]
-            else:
-                lines.append(f"{table}[{self.bind(np.flatnonzero(zeroed), 'Z')}] = 0.0")
+            if table == "grads" and not self.checked:
+                # input rows that only lines for the inputs' gradients write: zeroed only when those run
+                when_asked = zeroed & ~self.always
+                when_asked[self.inputs:] = False
+                lines += [f"if not skip_inputs: {line}" for line in self._zero(table, when_asked)]
+                zeroed &= ~when_asked
+            lines += self._zero(table, zeroed)
         return lines
+
+    def _zero(self, table: str, zeroed: Any) -> list[str]:
+        """The lines that set the entries of ``table`` where ``zeroed`` holds to 0."""
+        if not zeroed.any():
+            return []
+        edges = np.flatnonzero(np.diff(np.concatenate([[False], zeroed, [False]]).astype(np.int8)))
+        runs = list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))  # [start, stop) of each
+        if zeroed.all():
+            return [f"{table}[...] = 0.0"]
+        if len(runs) <= 4:  # slices: a fancy index is slower to assign through
+            return [f"{table}[{start}:{stop}] = 0.0" for start, stop in runs]
+        return [f"{table}[{self.bind(np.flatnonzero(zeroed), 'Z')}] = 0.0"]
 
     def bind(self, obj: Any, hint: str) -> str:
         """A name for ``obj`` in the compiled code."""
@@ -169,10 +186,14 @@ class _Operand:
         return f"{src.read('params', self.index)}[:, None]" if self.shared else src.read("rows", self.index)
 
     def add_grad(self, src: _Source, contribution: str, indent: int = 1, product: tuple[str, str] | None = None,
-                 ) -> None:
+                 negated: bool = False) -> None:
         """Write the line that adds ``contribution`` (one column per example; ``product``, its two factors
-        when it is one) to these inputs' gradients: summed over the batch for parameters, with np.add.at where
-        an input repeats. Entries that no line has set yet are set, not added to (``_Source.first_write``)."""
+        when it is one) to these inputs' gradients, or with ``negated`` subtracts it: summed over the batch for
+        parameters, with np.add.at where an input repeats. Entries that no line has set yet are set, not added
+        to (``_Source.first_write``)."""
+        if negated and (not src.native or self.shared or self.repeats):
+            contribution, negated = f"(-{contribution})", False
+
         table = "pgrads" if self.shared else "grads"
         if not src.native:
             value = f"xp.sum({contribution}, axis=1)" if self.shared else contribution
@@ -183,16 +204,19 @@ class _Operand:
         if not self.repeats and src.first_write(table, self.index, conditional=self.inputs_only):
             view = isinstance(self.index, slice)
             if self.shared:
-                line = (f"np.sum({contribution}, axis=1, out=pgrads[{where}])" if view
+                line = (f"np.add.reduce({contribution}, axis=1, out=pgrads[{where}])" if view
                         else f"pgrads[{where}] = ({contribution}).sum(axis=1)")
             elif view and product is not None:
                 line = f"np.multiply({product[0]}, {product[1]}, out=grads[{where}])"
+            elif view and negated:
+                line = f"np.negative({contribution}, out=grads[{where}])"
             else:
-                line = f"grads[{where}] = {contribution}"
+                line = f"grads[{where}] = {'-' if negated else ''}{contribution}"
             src.add(line, indent)
             return
         value = f"({contribution}).sum(axis=1)" if self.shared else contribution
-        line = f"np.add.at({table}, {where}, {value})" if self.repeats else f"{table}[{where}] += {value}"
+        line = (f"np.add.at({table}, {where}, {value})" if self.repeats else
+                f"{table}[{where}] {'-=' if negated else '+='} {value}")
         src.add(f"if not skip_inputs: {line}" if self.inputs_only else line, indent)
 
 
@@ -252,13 +276,30 @@ class _Group:
         return self.arg if src.native or not is_array(self.arg) else src.backend.asarray(self.arg)
 
     def backward(self, src: _Source) -> None:
+        rows = slice(self.start, self.stop)
+        if src.native and self.rule.linear:
+            self._linear_backward(src)
+            return
         xs = ", ".join(op.gather(src) for op in self.operands)
         partials, arg = src.bind(_on(src.backend, self.rule, "partials"), "partials"), src.bind(self._arg(src), "arg")
-        rows = slice(self.start, self.stop)
         src.add(f"up = {src.read('grads', rows)}")
         src.add(f"p = {partials}(({xs},), {src.read('rows', rows)}, {arg})")
         for k, operand in enumerate(self.operands):
             operand.add_grad(src, f"p[{k}] * up", product=(f"p[{k}]", "up"))
+
+    def _linear_backward(self, src: _Source) -> None:
+        """The backward of a row whose partials are constants (``Rule.linear``), asked for once here: each
+        input's gradient is the upstream gradient itself, its negative, or a multiple of it."""
+        size = self.stop - self.start
+        zeros = np.zeros((size, 1))
+        constants = self.rule.partials(tuple(zeros for _ in self.operands), zeros, self.arg)
+        src.add(f"up = grads[{self.start}:{self.stop}]")
+        for operand, constant in zip(self.operands, constants, strict=True):
+            if not is_array(constant) and constant in (1.0, -1.0):
+                operand.add_grad(src, "up", negated=constant == -1.0)
+                continue
+            name = src.bind(constant, "c")
+            operand.add_grad(src, f"{name} * up", product=(name, "up"))
 
 
 @dataclass(slots=True)
@@ -370,17 +411,23 @@ class _MatrixGroup:
         vjp = src.bind(self.kernel.vjp, "vjp")
         wanted = "(True, True, True)" if not self.inputs.inputs_only else "(True, not skip_inputs, True)"
         upstream = src.read("grads", slice(self.start, self.stop))
-        src.add(f"d_w, d_x, d_b = {vjp}({upstream}, {wanted}, {self._blocks(src)})")
         first = src.first_write("pgrads", self.weights)
+        blocks = self._blocks(src)
         if not src.native:
+            src.add(f"d_w, d_x, d_b = {vjp}({upstream}, {wanted}, {blocks})")
             src.add(src.write("pgrads", self.weights, "xp.reshape(d_w, (-1,))", add=True))
-        elif self.view is not None:
-            src.add(f"np.copyto({self._matrix(src, 'pgrads')}, d_w)" if first else
-                    f"{self._matrix(src, 'pgrads')}[...] += d_w")
-        elif first:
-            src.add(f"pgrads[{src.bind(self.weights, 'I')}] = d_w")
+        elif first and self.view is not None and self.view[0] + self.view[1] * self.view[3] <= src.size:
+            # W's share written by the kernel straight into its view of the parameters' gradients
+            src.add(f"d_w, d_x, d_b = {vjp}({upstream}, {wanted}, {blocks}, into={self._matrix(src, 'pgrads')})")
         else:
-            src.add(f"np.add.at(pgrads, {src.bind(self.weights, 'I')}, d_w)")
+            src.add(f"d_w, d_x, d_b = {vjp}({upstream}, {wanted}, {blocks})")
+            if self.view is not None:
+                src.add(f"np.copyto({self._matrix(src, 'pgrads')}, d_w)" if first else
+                        f"{self._matrix(src, 'pgrads')}[...] += d_w")
+            elif first:
+                src.add(f"pgrads[{src.bind(self.weights, 'I')}] = d_w")
+            else:
+                src.add(f"np.add.at(pgrads, {src.bind(self.weights, 'I')}, d_w)")
         src.add("if d_x is not None:")
         self.inputs.add_grad(src, "d_x", indent=2)
         if self.bias is not None:
@@ -442,8 +489,12 @@ class Trace:
         consecutive = self._output_rows == list(range(first, first + len(self._output_rows)))
         self._outputs: slice | list[int] = slice(first, first + len(outputs)) if consecutive else self._output_rows
         """The output rows as an index into the table: a slice (a view) where they follow each other."""
+        self._output_runs = _runs(self._output_rows)
+        """The output rows as (first row, stop, first output) of each run of consecutive rows."""
         self._rows: Array | None = None
         self._row_grads: Array | None = None
+        self._inputs_skipped = False
+        self._pool: dict[tuple[str, tuple[int, ...]], list[Array]] = {}
         self._params: Array | None = None
         self.parameter_grads: Array = self.backend.zeros((len(self.parameters),))
 
@@ -633,7 +684,7 @@ class Trace:
         argument). ``parameters`` (a vector in the order of ``self.parameters``) replaces the parameters'
         own ``.data``, which is read otherwise."""
         x = self._batch(batch)
-        return self._run([x], self._shared(parameters))
+        return self._outputs_of(self._run([x], self._shared(parameters)))
 
     def forward_inputs(self, inputs: Sequence[Array], parameters: Array) -> Array:
         """``forward`` for a batch laid out as the replay holds it, for a caller that has checked its whole
@@ -642,6 +693,9 @@ class Trace:
         the blocks one after another) and one column per example; ``parameters`` is a vector of the backend's
         array type and dtype in the order of ``self.parameters``. The results are checked as ``forward``'s are."""
         backend = self.backend
+        if backend.native and type(parameters) is np.ndarray and parameters.dtype == backend.dtype and (
+                parameters.shape == (len(self.parameters),)) and self._blocks_fit(inputs):
+            return self._outputs_of(self._run(inputs, self._with_constants(parameters), checked_inputs=True))
         if not backend.is_array(parameters) or parameters.dtype != backend.dtype or tuple(parameters.shape) != (
             len(self.parameters),
         ):
@@ -655,12 +709,45 @@ class Trace:
         if not fits or not shapes[0][1]:
             raise TraceError(f"Trace.forward_inputs: inputs must be float64 or float32 blocks of {len(self.inputs)} "
                              f"rows in all, each with one column per example, got shapes {shapes}")
-        return self._run(inputs, self._with_constants(parameters))
+        return self._outputs_of(self._run(inputs, self._with_constants(parameters), checked_inputs=True))
 
-    def _run(self, inputs: Sequence[Array], params: Array) -> Array:
-        """The forward pass of the table whose input rows are the blocks of ``inputs``, in order."""
+    def _blocks_fit(self, inputs: Sequence[Array]) -> bool:
+        """Whether ``inputs`` are NumPy blocks of float32 or float64 that ``forward_inputs`` takes as they are."""
+        rows = columns = 0
+        for block in inputs:
+            if type(block) is not np.ndarray or block.ndim != 2 or block.dtype.char not in "fd":
+                return False
+            rows += block.shape[0]
+            if columns and block.shape[1] != columns:
+                return False
+            columns = block.shape[1]
+        return rows == len(self.inputs) and columns > 0
+
+    def _table(self, kind: str, shape: tuple[int, ...]) -> Array:
+        """A table to fill for this batch ("rows" or "grads"). On NumPy, one of two kept for each kind and shape,
+        whichever the last accepted pass does not hold, so that a refused batch still changes nothing and no
+        batch allocates; elsewhere a new one (of zeros for gradients, which the compiled backward adds to)."""
         backend = self.backend
-        rows = backend.empty((self.n_rows, inputs[0].shape[1]))
+        if not backend.native:
+            return backend.empty(shape) if kind == "rows" else backend.zeros(shape)
+        pool = self._pool.get((kind, shape))
+        if pool is None:
+            if len(self._pool) >= 8:  # batch sizes come and go (the last batch, scoring's chunks): keep a few
+                self._pool.clear()
+            pool = self._pool[(kind, shape)] = []
+        held = self._rows if kind == "rows" else self._row_grads
+        for table in pool:
+            if table is not held:
+                return table
+        table = np.empty(shape, dtype=backend.dtype)
+        pool.append(table)
+        return table
+
+    def _run(self, inputs: Sequence[Array], params: Array, checked_inputs: bool = False) -> Array:
+        """The forward pass of the table whose input rows are the blocks of ``inputs``, in order; the table.
+        With ``checked_inputs`` the caller has checked that the inputs are finite, and only the ops' rows are."""
+        backend = self.backend
+        rows = self._table("rows", (self.n_rows, inputs[0].shape[1]))
         start = 0
         for block in inputs:
             if backend.native:
@@ -671,22 +758,31 @@ class Trace:
         forward, _ = self._schedule(MODES.get().anomaly)
         with _quiet(backend):
             rows = forward(rows, params)
-        if not backend.is_finite(rows):  # one pass: a NaN or an infinity anywhere makes the sum one
+        first = len(self.inputs) if checked_inputs else 0
+        if not backend.is_finite(rows[first:, ...]):  # one pass: a NaN or an infinity anywhere makes the sum one
             self._check_rows_of(rows, 0, self.n_rows, "forward", rows, params)
-        self._check_guards(rows, params)
+        if self._guards:
+            self._check_guards(rows, params)
         # a refused batch changes nothing: the table is kept only once every check has passed
         self._rows, self._params, self._row_grads = rows, params, None
+        return rows
+
+    def _outputs_of(self, rows: Array) -> Array:
+        """The outputs' rows of the table, as ``forward`` returns them: a new array, not a view of the table."""
+        backend = self.backend
         if backend.native:
             out = rows[self._outputs]
+            if isinstance(self._outputs, slice):
+                out = out.copy()
         elif isinstance(self._outputs, slice):
-            out = rows[self._outputs, ...]
+            out = backend.copy(rows[self._outputs, ...])
         else:
             out = backend.xp.take(rows, backend.indices(np.asarray(self._outputs)), axis=0)
         return out[0, ...] if self._single else out.T
 
     def backward(
         self, reduction: str = "mean", grad_outputs: Array | None = None, accumulate: bool = True,
-        input_grads: bool = True,
+        input_grads: bool = True, out: Array | None = None,
     ) -> Array:
         """The chain rule over the last batch: each example's gradients (see ``grad``) and the parameters'
         gradients, summed over the batch with ``reduction="sum"`` or averaged with "mean" (the default, as
@@ -694,14 +790,16 @@ class Trace:
 
         Returns the parameters' gradients and, with ``accumulate`` (the default), adds them to each
         parameter's ``.grad``, as ``backward()`` does. ``input_grads=False`` skips the gradients of the
-        inputs (which training does not need; ``grad`` of an input is then 0)."""
+        inputs (which training does not need; ``grad`` of an input is then 0). ``out``, a vector of the
+        backend's dtype with one entry per parameter, receives the gradients instead of a new array, as
+        NumPy's ``out=`` does (on NumPy, where training reuses one)."""
         if self._rows is None or self._params is None:
             raise TraceError("Trace.backward: call forward(batch) first")
         rows, params = self._rows, self._params
         backend = self.backend
         size = rows.shape[1]
         # the compiled backward sets every row but the outputs', set here (on NumPy; elsewhere it adds to 0)
-        row_grads = np.empty_like(rows) if backend.native else backend.zeros(tuple(rows.shape))
+        row_grads = self._table("grads", tuple(rows.shape))
         out_rows = self._output_rows
         if grad_outputs is not None:
             seed = (backend.asarray(grad_outputs) if backend.is_array(grad_outputs) else
@@ -710,7 +808,9 @@ class Trace:
             if tuple(seed.shape) != want:
                 raise TraceError(f"Trace.backward: grad_outputs must have shape {want}, got {tuple(seed.shape)}")
             if backend.native:
-                row_grads[out_rows] = seed if self._single else seed.T
+                columns = seed[None, :] if self._single else seed.T
+                for first, stop, column in self._output_runs:  # slices: a fancy index is slower to assign through
+                    row_grads[first:stop] = columns[column:column + stop - first]
             else:
                 row_grads = backend.put(row_grads, backend.put_index(np.asarray(out_rows)),
                                         seed[None, :] if self._single else seed.T)
@@ -727,18 +827,29 @@ class Trace:
             raise ValueError(f"Trace.backward: reduction must be 'mean' or 'sum', got {reduction!r}")
         # on NumPy the compiled backward sets every entry
         count = params.shape[0]
-        param_grads = np.empty(count, dtype=params.dtype) if backend.native else backend.zeros((count,))
+        if out is not None and (not backend.is_array(out) or tuple(out.shape) != (len(self.parameters),) or (
+                out.dtype != backend.dtype) or not backend.mutable):
+            raise TraceError(f"Trace.backward: out must be a {backend.dtype_name} vector of {len(self.parameters)} on "
+                             f"{backend!r}, a library whose arrays can be written")
+        if out is not None and backend.native and count == len(self.parameters):
+            param_grads = out
+        else:
+            param_grads = np.empty(count, dtype=params.dtype) if backend.native else backend.zeros((count,))
         _, backward = self._schedule(MODES.get().anomaly)
         with _quiet(backend):
             row_grads, param_grads = backward(rows, params, row_grads, param_grads, not input_grads)
         param_grads = param_grads[: len(self.parameters)]
-        if not (backend.is_finite(row_grads) and backend.is_finite(param_grads)):  # one pass each, as in forward
-            self._check_rows_of(row_grads, 0, self.n_rows, "backward", rows, params)
+        first = 0 if input_grads else len(self.inputs)  # the inputs' rows are zeros, or were not written
+        if not (backend.is_finite(row_grads[first:, ...]) and backend.is_finite(param_grads)):  # one pass each
+            self._check_rows_of(row_grads, first, self.n_rows, "backward", rows, params)
             host = backend.to_numpy(param_grads)
             bad = int(np.flatnonzero(~np.isfinite(host))[0])
             raise ValueError(f"Trace.backward: the gradient of parameter {_name(self.graph, self.parameters[bad])} "
                              f"is {float(host[bad])!r}")
-        self._row_grads = row_grads
+        self._row_grads, self._inputs_skipped = row_grads, not input_grads
+        if out is not None and param_grads is not out:
+            out[...] = param_grads
+            param_grads = out
         self.parameter_grads = param_grads
         if accumulate:
             for p, g in zip(self.parameters, backend.to_numpy(param_grads).tolist(), strict=True):
@@ -838,7 +949,7 @@ class Trace:
         """The source of the compiled forward and backward (see ``_schedule``)."""
         size = len(self.parameters) + len(self.constants)
         forward = _Source(size, backend=self.backend)
-        backward = _Source(size, self.n_rows, self._output_rows, checked, self.backend)
+        backward = _Source(size, self.n_rows, self._output_rows, checked, self.backend, len(self.inputs))
         for group in self.groups:
             group.forward(forward)
             if checked:
@@ -969,7 +1080,10 @@ class Trace:
         """∂output/∂node for every example of the last batch, scaled as ``backward`` seeded it."""
         if self._row_grads is None:
             raise TraceError("Trace.grad: call backward() first")
-        return self.backend.copy(self._row_grads[self._row(node), ...])
+        row = self._row(node)
+        if row < len(self.inputs) and self._inputs_skipped:
+            return self.backend.zeros((self._row_grads.shape[1],))
+        return self.backend.copy(self._row_grads[row, ...])
 
     def example(self, i: int) -> Value | list[Value]:
         """Ordinary scalar Values for example ``i`` of the last batch: the traced ops run again on floats,
@@ -1019,14 +1133,20 @@ def _numbers(values: Any, where: str) -> Array:
         raise TraceError(str(error)) from None
 
 
-@contextmanager
-def _quiet(backend: Backend) -> Iterator[None]:
+def _quiet(backend: Backend) -> AbstractContextManager[Any]:
     """NumPy's warnings of overflow and invalid values off: the replay checks its results itself."""
-    if not backend.native:
-        yield
-        return
-    with np.errstate(all="ignore"):
-        yield
+    return np.errstate(all="ignore") if backend.native else nullcontext()
+
+
+def _runs(rows: list[int]) -> list[tuple[int, int, int]]:
+    """``rows`` as runs of consecutive rows: (first, stop, position in ``rows`` of the first) for each."""
+    runs: list[tuple[int, int, int]] = []
+    for position, row in enumerate(rows):
+        if runs and runs[-1][1] == row:
+            runs[-1] = (runs[-1][0], row + 1, runs[-1][2])
+        else:
+            runs.append((row, row + 1, position))
+    return runs
 
 
 def _look_up(where: Any, rows: Array, params: Array) -> Any:
@@ -1079,6 +1199,11 @@ def trace(fn: Callable[..., Any], example: Any, parameters: Sequence[Value] | No
     about 1e-5 relative). A library that is not installed is refused, naming what to install.
     """
     chosen = get_backend(backend, dtype, device)
+    with paused_gc():  # the example's graph and the tables of its compiling: many objects, all living on
+        return _traced(fn, example, parameters, chosen)
+
+
+def _traced(fn: Callable[..., Any], example: Any, parameters: Sequence[Value] | None, chosen: Backend) -> Trace:
     if not callable(fn):
         raise TypeError(f"trace: fn must be callable, got {fn!r}")
     args = example if isinstance(example, tuple) else (example,)

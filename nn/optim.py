@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from autograd import Value, sqrt
-from autograd.extend import Backend, any_array, float_of, get_backend, is_real, namespace, np, on_device
+from autograd.extend import Backend, any_array, float_of, get_backend, is_real, namespace, np, on_device, paused_gc
 
 __all__ = ["SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "NAdam", "Optimizer", "RMSprop", "VectorStep"]
 
@@ -236,6 +236,10 @@ class VectorStep:
 
     def close(self) -> None:
         """Write the state back to the optimizer's per-parameter dicts."""
+        with paused_gc():
+            self._close()
+
+    def _close(self) -> None:
         for group, state in zip(self.optimizer.param_groups, self.states, strict=True):
             if not state:  # a rule with no state (SGD without momentum): an empty dict each, as step() leaves
                 self.optimizer.state.update({p: {} for p in group["params"]})

@@ -47,7 +47,8 @@ def _features(data: Any) -> Array:
             raise NotReplayableError(str(error)) from None
     if array.ndim != 2:
         raise NotReplayableError(f"the inputs must be a table of shape (samples, features), got shape {array.shape}")
-    if not math.isfinite(array.sum(dtype=np.float64)) and not np.isfinite(array).all():  # one cheap pass first
+    if not math.isfinite(array.sum()) and not np.isfinite(array).all():  # one cheap pass first (a sum in float32
+        # may overflow where float64's would not: then the second pass clears it)
         row = int(np.flatnonzero(~np.isfinite(array).all(axis=1))[0])
         raise ValueError(f"example {row} has an input that is not a finite number: {array[row].tolist()[:8]}")
     return array
@@ -80,6 +81,7 @@ class Replay:
     targets: Array | None
     outputs: int
     _seeds: dict[int, Array] = field(default_factory=dict)  # the backend's arrays
+    _grads: Array | None = None  # the parameters' gradients of the last batch, rewritten by each
     _size: int = 0  # the last batch's
 
     @classmethod
@@ -151,7 +153,10 @@ class Replay:
             backend = self.trace.backend
             seed = self._seeds[size] = seed if backend.native and backend.dtype_name == "float64" else (
                 backend.asarray(seed))
-        return self.trace.backward(grad_outputs=seed, accumulate=False, input_grads=False)
+        backend = self.trace.backend
+        if self._grads is None and backend.mutable:  # written anew by each batch: allocated once
+            self._grads = backend.zeros((len(self.trace.parameters),))
+        return self.trace.backward(grad_outputs=seed, accumulate=False, input_grads=False, out=self._grads)
 
 
 def as_values(row: Array) -> Value | list[Value]:
