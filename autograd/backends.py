@@ -373,6 +373,9 @@ def get_backend(backend: Any = "numpy", dtype: str = "float64", device: Any = No
     library's own name for it: "cpu", "cuda", "cuda:1"; by default its first). An unknown library, or one
     that is not installed, is refused, saying what to install; ``where`` names the caller in the error."""
     if isinstance(backend, Backend):
+        if dtype != backend.dtype_name or (device is not None and str(device) != str(backend.device)):
+            raise ValueError(f"{where}: {backend!r} is made for its own dtype and device; to change them, give the "
+                             f"library by name with dtype={dtype!r}, device={device!r}")
         return backend
     if dtype not in DTYPES:
         raise ValueError(f"{where}: dtype must be one of {DTYPES}, got {dtype!r}")

@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from autograd.arrays import any_array, namespace, np, on_device, where
+from autograd.arrays import any_array, is_array, namespace, np, on_device, where
 from autograd.formatting import loosest
 from autograd.validation import is_real
 
@@ -201,7 +201,7 @@ def _written_dot(names: Sequence[str], n: Any) -> str:
 
 
 DOT_LAYER = Batched("matrix", lambda w, x, b: w @ x if b is None else w @ x + b, _dot_vjp)
-SUM_ROWS = Batched("rows", lambda x: namespace(x).sum(x, axis=1), _sum_vjp)
+SUM_ROWS = Batched("rows", lambda x: x.sum(axis=1) if is_array(x) else namespace(x).sum(x, axis=1), _sum_vjp)
 
 
 @dataclass(frozen=True, slots=True)

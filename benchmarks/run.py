@@ -34,7 +34,7 @@ HERE = Path(__file__).resolve().parent
 
 
 def _available(engine: str) -> bool:
-    module = {"micrograd": "micrograd", "torch": "torch"}.get(engine)
+    module = {"micrograd": "micrograd", "torch": "torch", "chainrule_torch": "torch"}.get(engine)
     return module is None or importlib.util.find_spec(module) is not None
 
 

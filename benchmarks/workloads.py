@@ -246,18 +246,19 @@ def mnist_epoch(engine: str, n: int = 60_000) -> list[float]:
     """One epoch of Nielsen's Network([784, 30, 10]): sigmoid, quadratic cost, SGD with batch 10 and η = 3.0,
     over n synthetic samples. chainrule is ``nn.fit`` (which replays the traced graph with NumPy); numpy the
     same network with matrix backprop written by hand, the floor; scalar is ``fit(batched=False)``, one graph
-    per sample, timed on 300 samples and scaled to the epoch."""
+    per sample, timed on 300 samples and scaled to the epoch; chainrule_torch is ``fit(backend="torch")``, the
+    replay on torch's CPU tensors in float64."""
 
     import nn
 
     images, targets = _synthetic_mnist(n)
-    if engine in ("chainrule", "scalar"):
+    if engine in ("chainrule", "scalar", "chainrule_torch"):
         model = nn.MLP(784, [30, 10], activation="sigmoid", output_activation="sigmoid", init="xavier", seed=0)
         opt = nn.optim.SGD(model.parameters(), lr=3.0)
-        size = n if engine == "chainrule" else 300
+        size = 300 if engine == "scalar" else n
         start = time.perf_counter()
         nn.fit(model, (images[:size], targets[:size]), loss="half_sse", optimizer=opt, batch_size=10, seed=0,
-               progress=False, batched=engine == "chainrule")
+               progress=False, batched=engine != "scalar", backend="torch" if engine == "chainrule_torch" else "numpy")
         return [(time.perf_counter() - start) * n / size]
     if engine != "numpy":
         raise ValueError(engine)
@@ -734,7 +735,7 @@ def backward_loop(engine: str, n: int = 1_000_000) -> list[float]:
 
 WORKLOADS: dict[str, tuple[Callable[[str], list[float]], tuple[str, ...], str]] = {
     "mlp_step": (mlp_step, ("chainrule", "replay", "micrograd", "torch", "floats"), "s/step"),
-    "mnist_epoch": (mnist_epoch, ("chainrule", "numpy", "scalar"), "s/epoch"),
+    "mnist_epoch": (mnist_epoch, ("chainrule", "numpy", "scalar", "chainrule_torch"), "s/epoch"),
     "mnist_memory": (mnist_memory, ("chainrule", "numpy"), "MiB peak"),
     "digits_batch": (digits_batches, ("chainrule", "micrograd"), "s/batch"),
     "deep_chain": (deep_chain, ("chainrule", "micrograd", "torch", "floats", "objects", "objects_inline"), "s"),

@@ -121,8 +121,9 @@ class Replay:
                 return [loss(out, t), *([out] if isinstance(out, Value) else out)]
 
         try:
-            trace = autograd.trace(traced, example, parameters=model.parameters(),
-                                   backend=backend if backend is not None else get_backend())
+            chosen = backend if backend is not None else get_backend()
+            trace = autograd.trace(traced, example, parameters=model.parameters(), backend=chosen,
+                                   dtype=chosen.dtype_name, device=chosen.device)
         except (TypeError, ValueError, IndexError, ArithmeticError) as error:
             raise NotReplayableError(f"tracing the first example failed: {error}") from None
         if len(trace.outputs) != (loss is not None) + outputs:

@@ -272,12 +272,13 @@ def _runner(model: Any, fn: Loss | None, data: Any, pairs: Pairs, batched: bool 
             opt: Optimizer | None = None, backend: Backend | None = None, source: _Replayed | None = None) -> _Runner:
     """The replay of ``fn(model(x), y)`` (of ``model(x)`` when ``fn`` is None) over ``data`` on ``backend``,
     or the scalar path. ``batched=True`` turns "cannot be replayed" into an error that says why; ``False``
-    never replays. A backend other than NumPy's float64 demands the replay. With ``opt`` (training), the
+    never replays. A backend other than NumPy's float64 demands the replay, except of validation data, which is
+    scored on the model's Values where it cannot be replayed (as with NumPy). With ``opt`` (training), the
     optimizer must step arrays too; ``source``, the runner that trains, gives a scorer its parameters."""
     if batched not in (None, True, False):
         raise ValueError(f"{where}: batched must be None, True or False, got {batched!r}")
     backend = backend if backend is not None else get_backend()
-    chosen = not backend.native or backend.dtype_name != "float64"
+    chosen = (not backend.native or backend.dtype_name != "float64") and source is None  # validation may fall back
     if chosen and batched is False:
         raise ValueError(f"{where}: backend {backend.name!r} ({backend.dtype_name}) runs the replay, but batched=False "
                          "asks for the scalar path; leave batched as None or True")

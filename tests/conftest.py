@@ -38,6 +38,12 @@ def trace(request: pytest.FixtureRequest) -> Callable[..., Any]:
     return functools.partial(autograd.trace, backend=request.param)
 
 
+@pytest.fixture(params=REPLAY_BACKENDS, scope="session")
+def fit_backend(request: pytest.FixtureRequest) -> str:
+    """The ``backend=`` of a replayed ``fit``, ``evaluate`` or ``accuracy``: each of ``REPLAY_BACKENDS``."""
+    return str(request.param)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "browser" in getattr(item, "fixturenames", ()):

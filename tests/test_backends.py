@@ -3,6 +3,7 @@ NumPy's numbers, in float64 to 1e-10 and in float32 to its own tolerance; fit tr
 each; and a library that is missing or unknown is refused, saying what to install."""
 
 import math
+import os
 
 import array_api_strict
 import numpy as np
@@ -17,10 +18,17 @@ from autograd import TraceError, Value
 from autograd.backends import get_backend
 from autograd.testing import OPS, expressions
 
-OTHERS = ["torch", "jax", array_api_strict]
-"""Every backend but NumPy that this machine has: CuPy needs an NVIDIA GPU (scripts/gpu-check runs it)."""
+def _extra() -> list[tuple[str, str | None]]:
+    """The backends ``scripts/gpu-check`` adds (``CHAINRULE_GPU_BACKENDS="torch:cuda,cupy"``)."""
+    specs = [spec for spec in os.environ.get("CHAINRULE_GPU_BACKENDS", "").split(",") if spec]
+    return [(spec.partition(":")[0], spec.partition(":")[2] or None) for spec in specs]
 
-IDS = ["torch", "jax", "array_api_strict"]
+
+OTHERS = [("torch", None), ("jax", None), (array_api_strict, None), *_extra()]
+"""Every backend but NumPy, with its device: torch and JAX on the CPU and a bare array-API namespace here;
+torch on CUDA and CuPy where ``scripts/gpu-check`` runs these tests on a machine with an NVIDIA GPU."""
+
+IDS = [f"{getattr(b, '__name__', b)}{':' + d if d else ''}" for b, d in OTHERS]
 
 atan = autograd.define_op(
     "atan_for_backends", lambda x: math.atan(x), lambda x, out: (1 / (1 + x * x),), formula="atan({x})",
@@ -29,8 +37,14 @@ atan = autograd.define_op(
 
 
 def _host(x):
-    return np.asarray(get_backend("torch").to_numpy(x) if isinstance(x, torch.Tensor) else x, dtype=float) if not (
-        isinstance(x, array_api_strict._array_object.Array)) else np.asarray(x._array, dtype=float)
+    """Any backend's array as a NumPy array of float64 (copied from a device)."""
+    if isinstance(x, torch.Tensor):
+        return x.detach().cpu().numpy().astype(float)
+    if isinstance(x, array_api_strict._array_object.Array):
+        return np.asarray(x._array, dtype=float)
+    if type(x).__module__.startswith("cupy"):
+        return np.asarray(x.get(), dtype=float)
+    return np.asarray(x, dtype=float)
 
 
 def _close(got, want, rtol=1e-10):
@@ -62,18 +76,18 @@ def _mlp_case(activation, loss):
 def _cases():
     """Every activation with every loss on torch and array_api_strict; on JAX, whose jit compiles each trace
     for about half a second, every activation with mse and every loss with tanh."""
-    for backend, name in zip(OTHERS, IDS, strict=True):
+    for (backend, device), name in zip(OTHERS, IDS, strict=True):
         for activation in sorted(nn.ACTIVATIONS):
             for loss in sorted(nn.train.LOSSES):
                 if name != "jax" or loss == "mse" or activation == "tanh":
-                    yield pytest.param(backend, activation, loss, id=f"{name}-{activation}-{loss}")
+                    yield pytest.param(backend, device, activation, loss, id=f"{name}-{activation}-{loss}")
 
 
-@pytest.mark.parametrize(("backend", "activation", "loss"), list(_cases()))
-def test_every_backend_gives_numpys_numbers_for_every_activation_and_loss(backend, activation, loss):
+@pytest.mark.parametrize(("backend", "device", "activation", "loss"), list(_cases()))
+def test_every_backend_gives_numpys_numbers_for_every_activation_and_loss(backend, device, activation, loss):
     fn, model, X, T = _mlp_case(activation, loss)
     numpy = autograd.trace(fn, (X[0], T[0]), parameters=model.parameters())
-    other = autograd.trace(fn, (X[0], T[0]), parameters=model.parameters(), backend=backend)
+    other = autograd.trace(fn, (X[0], T[0]), parameters=model.parameters(), backend=backend, device=device)
     want = numpy.forward((X, T))
     want_grads = numpy.backward(reduction="sum", accumulate=False)
     got = other.forward((X, T))
@@ -110,15 +124,15 @@ def test_random_graphs_on_a_bare_array_api_namespace_equal_numpy(expr, data):
         _close(strict.grad(mine), numpy.grad(theirs))
 
 
-@pytest.mark.parametrize("backend", ["numpy", *OTHERS], ids=["numpy", *IDS])
-def test_rows_that_repeat_are_added_by_each_librarys_scatter(backend):
+@pytest.mark.parametrize(("backend", "device"), [("numpy", None), *OTHERS], ids=["numpy", *IDS])
+def test_rows_that_repeat_are_added_by_each_librarys_scatter(backend, device):
     a, b = Value(2.0, "a"), Value(-3.0, "b")
 
     def fn(x, y):
         # x feeds both products of one group (a repeated operand), and one sum takes x twice and y once
         return autograd.sum([x * a, x * b, autograd.sum([x, x, y])]) * autograd.sum([y, x, y])
 
-    traced = autograd.trace(fn, (1.0, 2.0), parameters=[a, b], backend=backend)
+    traced = autograd.trace(fn, (1.0, 2.0), parameters=[a, b], backend=backend, device=device)
     xs, ys = np.array([0.5, -1.0, 2.0]), np.array([1.5, 0.25, -2.0])
     got = traced.forward((xs, ys))
     grads = traced.backward(reduction="sum", accumulate=False)
@@ -135,11 +149,12 @@ def test_rows_that_repeat_are_added_by_each_librarys_scatter(backend):
     _close(grads, [a.grad, b.grad], rtol=1e-12)
 
 
-@pytest.mark.parametrize("backend", ["numpy", *OTHERS], ids=["numpy", *IDS])
-def test_float32_is_float64_to_its_documented_tolerance(backend):
+@pytest.mark.parametrize(("backend", "device"), [("numpy", None), *OTHERS], ids=["numpy", *IDS])
+def test_float32_is_float64_to_its_documented_tolerance(backend, device):
     fn, model, X, T = _mlp_case("tanh", "cross_entropy")
     wide = autograd.trace(fn, (X[0], T[0]), parameters=model.parameters())
-    narrow = autograd.trace(fn, (X[0], T[0]), parameters=model.parameters(), backend=backend, dtype="float32")
+    narrow = autograd.trace(fn, (X[0], T[0]), parameters=model.parameters(), backend=backend, dtype="float32",
+                            device=device)
     got = narrow.forward((X, T))
     assert str(got.dtype).endswith("float32")
     _close(got, wide.forward((X, T)), rtol=1e-5)
@@ -199,26 +214,26 @@ def test_jax_compiles_the_replay_except_where_a_user_op_computes_on_the_host():
 # Training: fit, evaluate and accuracy on each backend ---------------------------------------------------
 
 
-def _fit(backend, optimizer, dtype="float64", **kwargs):
+def _fit(backend, optimizer, dtype="float64", device=None, **kwargs):
     X, y = nn.datasets.digits()
     X, y = np.asarray(X)[:400], np.asarray(y)[:400]
     model = nn.MLP(X.shape[1], [12, 10], seed=0)
     opt = optimizer(model.parameters(), lr=0.01)
     history = nn.fit(model, (X[:300], y[:300]), loss="cross_entropy", optimizer=opt, epochs=2, batch_size=32, seed=1,
                      val_data=(X[300:], y[300:]), metrics=["accuracy"], progress=False, backend=backend,
-                     dtype=dtype, **kwargs)
+                     dtype=dtype, device=device, **kwargs)
     return model, opt, history
 
 
-@pytest.mark.parametrize(("backend", "optimizer"), [
-    *[pytest.param(backend, optimizer, id=f"{name}-{optimizer.__name__}") for backend, name in
-      [("torch", "torch"), (array_api_strict, "array_api_strict")]
-      for optimizer in [nn.optim.SGD, nn.optim.Adam, nn.optim.Adamax, nn.optim.RMSprop]],
-    pytest.param("jax", nn.optim.Adam, id="jax-Adam"),
+@pytest.mark.parametrize(("backend", "device", "optimizer"), [
+    pytest.param(backend, device, optimizer, id=f"{name}-{optimizer.__name__}")
+    for (backend, device), name in zip(OTHERS, IDS, strict=True)
+    for optimizer in ([nn.optim.Adam] if name == "jax" else [nn.optim.SGD, nn.optim.Adam, nn.optim.Adamax,
+                                                             nn.optim.RMSprop])
 ])
-def test_fit_trains_to_numpys_weights_on_every_backend(backend, optimizer):
+def test_fit_trains_to_numpys_weights_on_every_backend(backend, device, optimizer):
     want, want_opt, want_history = _fit("numpy", optimizer)
-    got, got_opt, got_history = _fit(backend, optimizer)
+    got, got_opt, got_history = _fit(backend, optimizer, device=device)
     for p, q in zip(got.parameters(), want.parameters(), strict=True):
         assert p.data == pytest.approx(q.data, rel=1e-10, abs=1e-12)
         assert isinstance(p.data, float)
@@ -231,9 +246,9 @@ def test_fit_trains_to_numpys_weights_on_every_backend(backend, optimizer):
         assert saved[k] == pytest.approx(theirs[k], rel=1e-9, abs=1e-15)
     X, y = nn.datasets.digits()
     data = (np.asarray(X)[300:400], np.asarray(y)[300:400])
-    assert nn.evaluate(got, data, "cross_entropy", backend=backend) == pytest.approx(
+    assert nn.evaluate(got, data, "cross_entropy", backend=backend, device=device) == pytest.approx(
         nn.evaluate(got, data, "cross_entropy"), rel=1e-12)
-    assert nn.accuracy(got, data, backend=backend) == nn.accuracy(got, data)
+    assert nn.accuracy(got, data, backend=backend, device=device) == nn.accuracy(got, data)
 
 
 @pytest.mark.parametrize("backend", ["numpy", "torch"])

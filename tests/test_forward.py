@@ -128,14 +128,14 @@ def test_hessian_is_symmetric_and_agrees_with_reverse_over_reverse(expr: Express
     assert gradgradcheck(expr, expr.inputs, atol=1e-4, rtol=1e-3, modes=("fwd",))
 
 
-def test_trace_jvp_is_forward_mode_over_each_example() -> None:
+def test_trace_jvp_is_forward_mode_over_each_example(trace) -> None:
     import numpy as np
 
     import nn
     from autograd.graph import Graph
 
     model = nn.MLP(3, [4, 2], seed=0)
-    traced = autograd.trace(lambda x: list(model(x)), np.zeros(3), parameters=model.parameters())
+    traced = trace(lambda x: list(model(x)), np.zeros(3), parameters=model.parameters())
     rng = np.random.default_rng(0)
     batch, directions = rng.normal(size=(5, 3)), rng.normal(size=(5, 3))
     shared = rng.normal(size=len(model.parameters()))

@@ -25,19 +25,19 @@ class InterruptingScheduler(nn.schedulers.StepLR):
         super().step()
 
 
-@pytest.mark.parametrize("batched", [True, False])
-def test_fit_keeps_what_it_trained_when_the_scheduler_is_interrupted(batched):
+@pytest.mark.parametrize(("batched", "backend"), [(True, "numpy"), (True, "torch"), (False, "numpy")])
+def test_fit_keeps_what_it_trained_when_the_scheduler_is_interrupted(batched, backend):
     data = nn.datasets.xor()
     model = nn.MLP(2, [4, 1], seed=0)
     before = model.state_dict()
     opt = nn.optim.SGD(model.parameters(), lr=0.5)
     with pytest.raises(Stop):
-        nn.fit(model, data, optimizer=opt, epochs=3, progress=False, batched=batched,
+        nn.fit(model, data, optimizer=opt, epochs=3, progress=False, batched=batched, backend=backend,
                scheduler=InterruptingScheduler(opt, step_size=1))
     assert model.state_dict() != before
 
 
-def test_fit_keeps_what_it_trained_when_a_validation_metric_is_interrupted():
+def test_fit_keeps_what_it_trained_when_a_validation_metric_is_interrupted(fit_backend):
     data = nn.datasets.xor()
     validation = (data[0][:3], data[1][:3])
     calls = []
@@ -56,7 +56,7 @@ def test_fit_keeps_what_it_trained_when_a_validation_metric_is_interrupted():
         calls.clear()
         with pytest.raises(Stop):
             nn.fit(model, data, epochs=2, progress=False, batched=batched, val_data=validation,
-                   metrics=[interrupting], shuffle=False)
+                   metrics=[interrupting], shuffle=False, backend=fit_backend if batched else "numpy")
         trained[batched] = model.state_dict()
     assert trained[True] != nn.MLP(2, [4, 1], seed=0).state_dict()
     for name, value in trained[False].items():

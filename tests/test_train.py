@@ -127,8 +127,8 @@ def _fit_digits(batched, optimizer=nn.optim.Adam, **kwargs):
 
 
 @pytest.mark.parametrize("optimizer", [nn.optim.Adam, nn.optim.SGD])
-def test_fit_replayed_and_on_values_give_the_same_weights_after_an_epoch_of_digits(optimizer):
-    replayed, opt_r, history_r = _fit_digits(None, optimizer)
+def test_fit_replayed_and_on_values_give_the_same_weights_after_an_epoch_of_digits(fit_backend, optimizer):
+    replayed, opt_r, history_r = _fit_digits(None, optimizer, backend=fit_backend)
     scalar, opt_s, history_s = _fit_digits(False, optimizer)
     got, want = replayed.state_dict(), scalar.state_dict()
     assert max(abs(got[k] - want[k]) for k in want) < 1e-9
@@ -142,30 +142,30 @@ def test_fit_replayed_and_on_values_give_the_same_weights_after_an_epoch_of_digi
     assert state_r[7] == pytest.approx(state_s[7], rel=1e-7, abs=1e-12)
 
 
-def test_training_goes_on_from_a_replayed_fit_on_values_and_back():
-    model, opt, _ = _fit_digits(True)
+def test_training_goes_on_from_a_replayed_fit_on_values_and_back(fit_backend):
+    model, opt, _ = _fit_digits(True, backend=fit_backend)
     X, y = datasets.digits()
     nn.fit(model, (X[:64], y[:64]), loss="cross_entropy", optimizer=opt, batch_size=16, progress=False,
            batched=False)
     nn.fit(model, (X[:64], y[:64]), loss="cross_entropy", optimizer=opt, batch_size=16, progress=False,
-           batched=True)
+           batched=True, backend=fit_backend)
     assert all(len(opt.state[p]) == 3 and opt.state[p]["step"] == 90 + 4 + 4 for p in model.parameters())
 
 
-def test_evaluate_and_accuracy_replay_to_the_same_numbers():
-    model, _, _ = _fit_digits(True)
+def test_evaluate_and_accuracy_replay_to_the_same_numbers(fit_backend):
+    model, _, _ = _fit_digits(True, backend=fit_backend)
     X, y = datasets.digits()
-    assert nn.evaluate(model, (X, y), "cross_entropy") == pytest.approx(
+    assert nn.evaluate(model, (X, y), "cross_entropy", backend=fit_backend) == pytest.approx(
         nn.evaluate(model, (X, y), "cross_entropy", batched=False), rel=1e-12)
-    assert nn.accuracy(model, (X, y)) == nn.accuracy(model, (X, y), batched=False)
+    assert nn.accuracy(model, (X, y), backend=fit_backend) == nn.accuracy(model, (X, y), batched=False)
     pairs = list(zip(X[:50], y[:50], strict=True))
-    assert nn.accuracy(model, pairs, batched=True) == nn.accuracy(model, pairs, batched=False)
+    assert nn.accuracy(model, pairs, batched=True, backend=fit_backend) == nn.accuracy(model, pairs, batched=False)
     hinge = nn.MLP(2, [3, 1], seed=0)
     moons = datasets.moons(40, seed=0)
     signs = (moons[0], 2.0 * moons[1] - 1)
-    assert nn.evaluate(hinge, signs, "hinge", batched=True) == pytest.approx(
+    assert nn.evaluate(hinge, signs, "hinge", batched=True, backend=fit_backend) == pytest.approx(
         nn.evaluate(hinge, signs, "hinge", batched=False), rel=1e-12)
-    assert nn.accuracy(hinge, signs, batched=True) == nn.accuracy(hinge, signs, batched=False)
+    assert nn.accuracy(hinge, signs, batched=True, backend=fit_backend) == nn.accuracy(hinge, signs, batched=False)
 
 
 def test_batched_true_explains_why_a_model_cannot_be_replayed():
@@ -185,7 +185,7 @@ def test_batched_true_explains_why_a_model_cannot_be_replayed():
         nn.fit(model, datasets.xor(), progress=False, batched="yes")
 
 
-def test_a_replayed_custom_loss_equals_the_scalar_path():
+def test_a_replayed_custom_loss_equals_the_scalar_path(fit_backend):
     def l1(output, target):
         return abs(output - target)
 
@@ -193,20 +193,21 @@ def test_a_replayed_custom_loss_equals_the_scalar_path():
     weights = {}
     for batched in (True, False):
         model = nn.MLP(2, [4, 1], seed=0)
-        nn.fit(model, (X, y), loss=l1, epochs=2, batch_size=8, seed=0, progress=False, batched=batched)
+        nn.fit(model, (X, y), loss=l1, epochs=2, batch_size=8, seed=0, progress=False, batched=batched,
+               backend=fit_backend if batched else "numpy")
         weights[batched] = model.state_dict()
     assert weights[True] == pytest.approx(weights[False], rel=1e-9, abs=1e-12)
 
 
-def test_the_replay_checks_every_target_before_training():
+def test_the_replay_checks_every_target_before_training(fit_backend):
     X = [[0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]
     model = nn.MLP(2, [2, 1], output_activation="sigmoid", seed=0)
     before = model.state_dict()
     with pytest.raises(ValueError, match=r"fit: example 2: binary_cross_entropy: the target must be in \[0, 1\], "
                                          "got 1.5"):
-        nn.fit(model, (X, [0.0, 1.0, 1.5]), loss="binary_cross_entropy", progress=False)
+        nn.fit(model, (X, [0.0, 1.0, 1.5]), loss="binary_cross_entropy", progress=False, backend=fit_backend)
     with pytest.raises(ValueError, match="fit: example 1: cross_entropy: target class 4 is out of range for 2 classes"):
-        nn.fit(nn.MLP(2, [2]), (X, [0, 4, 1]), loss="cross_entropy", progress=False)
+        nn.fit(nn.MLP(2, [2]), (X, [0, 4, 1]), loss="cross_entropy", progress=False, backend=fit_backend)
     assert model.state_dict() == before
 
 
@@ -220,19 +221,19 @@ def test_numbers_from_arrays_enter_values_as_python_floats():
     assert nn.cross_entropy(out, y[0] % 2).data == pytest.approx(nn.cross_entropy(out, int(y[0]) % 2).data)
 
 
-def test_the_replay_refuses_an_input_that_is_not_a_finite_number():
+def test_the_replay_refuses_an_input_that_is_not_a_finite_number(fit_backend):
     X = np.array([[0.0, 1.0], [np.nan, 0.0], [1.0, 1.0]])
     model = nn.MLP(2, [2, 1], seed=0)
     with pytest.raises(ValueError, match=r"fit: example 1 has an input that is not a finite number: \[nan, 0.0\]"):
-        nn.fit(model, (X, [0.0, 1.0, 1.0]), progress=False)
+        nn.fit(model, (X, [0.0, 1.0, 1.0]), progress=False, backend=fit_backend)
 
 
-def test_a_replayed_fit_scores_validation_it_cannot_replay_on_the_weights_it_has_reached():
+def test_a_replayed_fit_scores_validation_it_cannot_replay_on_the_weights_it_has_reached(fit_backend):
     X, y = datasets.xor()
     model = nn.MLP(2, [4, 1], activation="tanh", output_activation="sigmoid", seed=3)
     as_leaves = [([autograd.Value(float(v)) for v in x], float(t)) for x, t in zip(X, y, strict=True)]  # not replayable
     history = nn.fit(model, (X, y), loss="mse", epochs=20, batch_size=4, val_data=as_leaves, metrics=["accuracy"],
-                     progress=False, seed=0)
+                     progress=False, seed=0, backend=fit_backend)
     assert history["val_loss"][-1] == pytest.approx(nn.evaluate(model, (X, y), "mse"), rel=1e-12)
     assert history["val_loss"][-1] != history["val_loss"][0]
     assert history["val_accuracy"][-1] == nn.accuracy(model, (X, y))
