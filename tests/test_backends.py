@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 import autograd
 import nn
 from autograd import TraceError, Value
-from autograd.backends import get_backend
 from autograd.testing import OPS, expressions
+
 
 def _extra() -> list[tuple[str, str | None]]:
     """The backends ``scripts/gpu-check`` adds (``CHAINRULE_GPU_BACKENDS="torch:cuda,cupy"``)."""
