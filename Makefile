@@ -10,7 +10,7 @@ LOCK := constraints.txt
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check -c $(LOCK)
 FAST := not browser and not lab and not docs and not notebooks and not latex and not slow
 
-.PHONY: demo test check bench docs lab lint lock playground venv graphviz chromium latex node clean
+.PHONY: demo test check bench gpu-check docs lab lint lock playground venv graphviz chromium latex node clean
 
 demo: venv graphviz
 	$(BIN)/chainrule demo
@@ -28,6 +28,11 @@ check: venv graphviz
 bench: venv graphviz chromium
 	$(PIP) micrograd==0.1.0
 	$(BIN)/python benchmarks/run.py --markdown $(if $(BASELINE),--baseline $(BASELINE))
+
+# The replay's checks and an MNIST epoch on torch's CUDA device and on CuPy (scripts/gpu-check): for a machine
+# with an NVIDIA GPU, after `.venv/bin/pip install cupy-cuda12x`. Elsewhere it says there is no GPU and exits 2.
+gpu-check: venv
+	$(BIN)/python scripts/gpu-check
 
 # The documentation site, into site/; tests/test_docs.py builds it the same way and reads it in Chromium.
 docs: venv graphviz node

@@ -177,7 +177,8 @@ class _CuPy(Backend):
 
     def __init__(self, xp: Any, dtype: str, device: Any = None) -> None:
         self.cupy, self.cupyx = importlib.import_module("cupy"), importlib.import_module("cupyx")
-        super().__init__(xp, dtype, self.cupy.cuda.Device(device if device is not None else 0))
+        index = int(str(device).rpartition(":")[2]) if device is not None else 0  # 1, "1" or "cuda:1"
+        super().__init__(xp, dtype, self.cupy.cuda.Device(index))
         self.dtype = getattr(self.cupy, dtype)
 
     def is_array(self, x: Any) -> bool:

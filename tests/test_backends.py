@@ -21,14 +21,15 @@ from autograd.testing import OPS, expressions
 def _extra() -> list[tuple[str, str | None]]:
     """The backends ``scripts/gpu-check`` adds (``CHAINRULE_GPU_BACKENDS="torch:cuda,cupy"``)."""
     specs = [spec for spec in os.environ.get("CHAINRULE_GPU_BACKENDS", "").split(",") if spec]
-    return [(spec.partition(":")[0], spec.partition(":")[2] or None) for spec in specs]
+    return [(spec.partition(":")[0], spec.partition(":")[2] or "0") for spec in specs]
 
 
 OTHERS = [("torch", None), ("jax", None), (array_api_strict, None), *_extra()]
 """Every backend but NumPy, with its device: torch and JAX on the CPU and a bare array-API namespace here;
 torch on CUDA and CuPy where ``scripts/gpu-check`` runs these tests on a machine with an NVIDIA GPU."""
 
-IDS = [f"{getattr(b, '__name__', b)}{':' + d if d else ''}" for b, d in OTHERS]
+IDS = [f"{getattr(b, '__name__', b)}{'_on_' + d.replace(':', '') if d else ''}" for b, d in OTHERS]
+"""Each backend's name in the tests' ids: ``torch_on_cuda`` and ``cupy_on_0`` for the devices of a GPU."""
 
 atan = autograd.define_op(
     "atan_for_backends", lambda x: math.atan(x), lambda x, out: (1 / (1 + x * x),), formula="atan({x})",
