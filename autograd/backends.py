@@ -25,12 +25,13 @@ from typing import Any
 
 from autograd.arrays import np, register_array_type
 
-__all__ = ["BACKENDS", "Backend", "get_backend"]
+__all__ = ["BACKENDS", "DTYPES", "Backend", "get_backend"]
 
 BACKENDS = ("numpy", "torch", "cupy", "jax")
 """The libraries named by a string; any other array-API namespace may be given as the module itself."""
 
 DTYPES = ("float64", "float32")
+"""The dtypes a replay computes in: float64 by default, on every backend."""
 
 _INSTALL = {
     "torch": "pip install 'chainrule[torch]' (or: pip install torch array-api-compat)",

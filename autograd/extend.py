@@ -32,7 +32,8 @@ Files:
 
 Array libraries:
 
-- ``get_backend(name, dtype, device)`` and ``Backend``: the library a replay runs on (``autograd.backends``).
+- ``get_backend(name, dtype, device)`` and ``Backend``: the library a replay runs on (``autograd.backends``),
+  among ``BACKENDS``, in one of ``DTYPES``.
 - ``any_array(x)``, ``namespace(x)``, ``on_device(x)``: an array of NumPy or of a backend's library, the
   functions to compute on it, and ``device=`` of its device (``autograd.arrays``).
 - ``write_atomically(path, data)``: how the engine writes every file: all of it or, after a crash, the old one.
@@ -43,7 +44,7 @@ Array libraries:
 """
 
 from autograd.arrays import any_array, imported_numpy, is_array, namespace, np, on_device
-from autograd.backends import Backend, get_backend
+from autograd.backends import BACKENDS, DTYPES, Backend, get_backend
 from autograd.define import define_op
 from autograd.explore import explore_pass, json_number, page_numbers
 from autograd.explore import settings_of as explore_options
@@ -54,6 +55,8 @@ from autograd.validation import as_float, is_real, is_whole, real_array, whole_n
 from autograd.value import apply, as_values
 
 __all__ = [
+    "BACKENDS",
+    "DTYPES",
     "RULES",
     "Backend",
     "Rule",

@@ -23,7 +23,7 @@ import autograd
 import nn
 from autograd import Value, examples
 from autograd.examples import WorkedExample
-from autograd.extend import write_atomically
+from autograd.extend import BACKENDS, DTYPES, get_backend, write_atomically
 
 __all__ = ["main"]
 
@@ -177,6 +177,7 @@ def _class_labels(data: nn.datasets.Dataset) -> nn.datasets.Dataset:
 
 def train(args: argparse.Namespace, write: Write = print) -> int:
     """Train an MLP classifier with cross-entropy; write model.json, history.csv and loss.png to --out."""
+    get_backend(args.backend, args.dtype, args.device, "train")  # a library that is missing fails before training
     X, y = DATASETS[args.dataset](args.seed)
     classes = int(max(y)) + 1
     if args.dataset == "xor":
@@ -190,7 +191,8 @@ def train(args: argparse.Namespace, write: Write = print) -> int:
     history = nn.fit(model, (x_train, y_train), loss="cross_entropy", optimizer=optimizer,
                      epochs=args.epochs if args.epochs is not None else EPOCHS[args.dataset],
                      batch_size=args.batch_size, seed=args.seed, val_data=(x_test, y_test),
-                     metrics=["accuracy"], progress=not args.quiet)
+                     metrics=["accuracy"], progress=not args.quiet, backend=args.backend, device=args.device,
+                     dtype=args.dtype)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     model_path = model.save(out / "model.json")
@@ -439,6 +441,10 @@ def _parser() -> _Parser:
     p.add_argument("--epochs", type=_positive(int, "--epochs"), default=None,
                    help="epochs (per data set: " + ", ".join(f"{k} {v}" for k, v in EPOCHS.items()) + ")")
     p.add_argument("--batch-size", type=_positive(int, "--batch-size"), default=32, help="mini-batch size (32)")
+    p.add_argument("--backend", choices=BACKENDS, default="numpy",
+                   help="the array library the replay trains with (numpy); torch, cupy and jax when installed")
+    p.add_argument("--device", default=None, help="its device: cpu, cuda, cuda:1 (the library's first)")
+    p.add_argument("--dtype", choices=DTYPES, default="float64", help="float64 (the default) or float32")
     p.add_argument("--seed", type=int, default=0, help="random seed (0)")
     p.add_argument("--out", type=_output_folder, default="chainrule-out/train",
                    help="output folder (chainrule-out/train)")

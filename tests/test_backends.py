@@ -303,3 +303,27 @@ def test_a_backend_demands_the_replay():
     sequences = [([[0.5], [0.25]], [1.0])]
     with pytest.raises(ValueError, match="fit: batched=True, but the model cannot be traced and replayed"):
         nn.fit(rnn, sequences, loss=lambda out, t: nn.mse(out[-1], t), progress=False, backend="torch")
+
+
+def test_watch_scheduler_and_metrics_on_torch_record_numpys_timeline():
+    def run(backend):
+        data = nn.datasets.moons(40, seed=0)
+        model = nn.MLP(2, [4, 1], activation="tanh", output_activation="sigmoid", seed=1)
+        opt = nn.optim.Adam(model.parameters(), lr=0.05)
+        history = nn.fit(model, data, loss="binary_cross_entropy", optimizer=opt, epochs=3, batch_size=8, seed=0,
+                         metrics=["accuracy"], val_data=data, progress=False, backend=backend,
+                         scheduler=nn.schedulers.StepLR(opt, step_size=1, gamma=0.5), watch=(data[0][0], data[1][0]),
+                         watch_every=4)
+        return history, opt
+
+    want, want_opt = run("numpy")
+    got, got_opt = run("torch")
+    assert [w.label for w in got.watched] == [w.label for w in want.watched] == [
+        "before training", "step 4", "step 8", "step 12"]
+    for mine, theirs in zip(got.watched, want.watched, strict=True):
+        assert mine.loss == pytest.approx(theirs.loss, rel=1e-10)
+        assert mine.metrics == pytest.approx(theirs.metrics, rel=1e-10)
+        assert mine.recorded.data == pytest.approx(theirs.recorded.data, rel=1e-10, abs=1e-14)
+    for key in want:
+        assert got[key] == pytest.approx(want[key], rel=1e-10)
+    assert got_opt.param_groups[0]["lr"] == want_opt.param_groups[0]["lr"] == 0.05 * 0.5 ** 3

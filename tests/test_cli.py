@@ -128,6 +128,8 @@ def test_graph_reports_a_hostile_model_file_in_one_line(tmp_path):
         (["--lr", "nan"], "--lr must be positive, got nan"),
         (["--hidden", "32,,16"], "--hidden takes sizes like 32,16, got '32,,16'"),
         (["--out", "FILE/sub"], "is a file, not a folder"),
+        (["--backend", "cupy"], "train: backend 'cupy' is not installed; pip install cupy-cuda12x"),
+        (["--device", "cuda"], "train: the numpy backend runs on the CPU only, got device='cuda'"),
     ],
 )
 def test_train_checks_its_arguments_before_training(tmp_path, args, message):
@@ -277,3 +279,15 @@ def test_exercise_without_a_seed_draws_a_new_problem_and_prints_its_seed(tmp_pat
     run = _chainrule("exercise", "--seed", str(seeds[0]), "--out", str(tmp_path / "again.html"))
     assert run.returncode == 0, run.stderr
     assert (tmp_path / "again.md").read_text() == pages[0]
+
+
+def test_train_on_torch_saves_the_weights_numpy_gives(tmp_path):
+    for backend in ("numpy", "torch"):
+        run = _chainrule("train", "--dataset", "xor", "--epochs", "30", "--quiet", "--backend", backend, "--out",
+                         str(tmp_path / backend))
+        assert run.returncode == 0, run.stderr
+    numpy_model, torch_model = (nn.load(tmp_path / backend / "model.json") for backend in ("numpy", "torch"))
+    want, got = numpy_model.state_dict(), torch_model.state_dict()
+    assert want.keys() == got.keys()
+    for name, value in want.items():
+        assert got[name] == pytest.approx(value, rel=1e-10, abs=1e-12)
