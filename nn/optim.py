@@ -280,7 +280,8 @@ class SGD(Optimizer):
         momentum = group["momentum"]
         if momentum:
             if "momentum_buffer" not in state:
-                buf = g
+                buf = g * 1.0  # a copy of an array: the state must not share the caller's gradient vector, which
+                # a batched fit writes anew at every batch
             else:
                 buf = momentum * state["momentum_buffer"] + (1 - group["dampening"]) * g
             state["momentum_buffer"] = buf

@@ -142,6 +142,27 @@ def test_fit_replayed_and_on_values_give_the_same_weights_after_an_epoch_of_digi
     assert state_r[7] == pytest.approx(state_s[7], rel=1e-7, abs=1e-12)
 
 
+@pytest.mark.parametrize("optimizer", [
+    lambda ps: nn.optim.SGD(ps, lr=0.05, momentum=0.9),
+    lambda ps: nn.optim.SGD(ps, lr=0.05, momentum=0.9, nesterov=True),
+    lambda ps: nn.optim.RMSprop(ps, lr=0.01, momentum=0.5), lambda ps: nn.optim.Adadelta(ps),
+], ids=["momentum", "nesterov", "rmsprop-momentum", "adadelta"])
+def test_an_optimizer_with_state_replays_the_values_path_over_epochs(fit_backend, optimizer):
+    """The replay writes each batch's gradients into one vector; an optimizer's state that kept a view of it
+    (momentum's first buffer is the gradient itself) would change with the next batch."""
+    X, y = datasets.digits()
+    weights, losses = {}, {}
+    for batched in (True, False):
+        model = nn.MLP(64, [16, 10], seed=0)
+        history = nn.fit(model, (X[:320], y[:320]), loss="cross_entropy", optimizer=optimizer(model.parameters()),
+                         epochs=3, batch_size=32, seed=0, progress=False, batched=batched,
+                         backend=fit_backend if batched else "numpy")
+        weights[batched], losses[batched] = model.state_dict(), history["loss"]
+    assert losses[True] == pytest.approx(losses[False], rel=1e-9)
+    for name, value in weights[False].items():
+        assert weights[True][name] == pytest.approx(value, rel=1e-8, abs=1e-11), name
+
+
 def test_training_goes_on_from_a_replayed_fit_on_values_and_back(fit_backend):
     model, opt, _ = _fit_digits(True, backend=fit_backend)
     X, y = datasets.digits()
