@@ -76,6 +76,9 @@ class ExploreOptions(TypedDict, total=False):
       counter says what the whole gradient costs each way. Default: none.
     - ``wrt``: with ``tangents``, the names of the leaves whose gradient the counter counts, such as a
       network's weights and biases (default: every leaf).
+    - ``start``: where the page opens: "beginning" (the default), before backward, with the forward pass's
+      numbers and only the root's gradient, so that → runs the chain rule one node at a time; or "end", with
+      every step run and every gradient shown.
     """
 
     levels: Sequence[int]
@@ -93,6 +96,7 @@ class ExploreOptions(TypedDict, total=False):
     scalars: bool
     tangents: Mapping[str, float]
     wrt: Sequence[str]
+    start: str
 
 
 MAX_NODES = 5_000
@@ -203,6 +207,7 @@ def explore_pass(recorded: Pass, settings: dict[str, Any]) -> Explorer:
                      color_by_grad=settings["color_by_grad"], precision=settings["precision"])
     if settings.get("tangents") is not None:
         data["forward"] = _forward_data(recorded, data, settings["tangents"], settings.get("wrt"))
+    data["start"] = settings.get("start", "beginning")
     settings = {**settings, "time_steps": "time" in data}
     _check_size(len(_json_for_script(data).encode("utf-8")), settings["max_bytes"], "its snapshot")
     svgs, sources = [], []
@@ -222,9 +227,14 @@ def _check_size(size: int, most: int, what: str) -> None:
                          "smaller part, shorten the labels, or pass a larger max_bytes")
 
 
-def settings_of(root: Value, options: ExploreOptions, where: str = "explore") -> dict[str, Any]:
+START = ("beginning", "end")
+"""Where an explorer page opens: before backward, or with every step run (``ExploreOptions.start``)."""
+
+
+def settings_of(root: Value, options: ExploreOptions, where: str = "explore", start: str = "beginning",
+                ) -> dict[str, Any]:
     """``options`` checked and completed with their defaults, as ``explore_pass`` reads them; errors name
-    ``where``."""
+    ``where``. ``start`` is the default of the page's ``start`` (a live page and a timeline open at the end)."""
     rankdir, precision, timeout = checked_options(root, options, ExploreOptions.__annotations__, where)
     levels = list(options.get("levels", ()))
     if any(not is_whole(d) or d < 1 for d in levels) or levels != sorted(set(levels)):
@@ -247,7 +257,11 @@ def settings_of(root: Value, options: ExploreOptions, where: str = "explore") ->
     if count_nodes(root, stop_after=most) > most:  # before any pass is recorded or any view laid out
         raise ValueError(f"{where}: the graph has more than max_nodes={most} nodes. Explore a smaller part, or pass "
                          "a larger max_nodes")
+    opens = options.get("start", start)
+    if opens not in START:
+        raise ValueError(f"{where}: start must be one of {START}, got {opens!r}")
     return {
+        "start": opens,
         "rankdir": rankdir, "precision": precision, "levels": levels, "cluster": cluster,
         "color_by_grad": bool(options.get("color_by_grad", False)), "show_partials": options.get("show_partials"),
         "max_nodes": most, "max_paths": options.get("max_paths", 20),

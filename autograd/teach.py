@@ -273,7 +273,7 @@ def _page_settings(root: Value, options: ExploreOptions, where: str) -> dict[str
         if name not in _OPTIONS:
             raise TypeError(f"{where}: {name!r} is not an option of a teaching page, which takes "
                             f"{', '.join(_OPTIONS)}")
-    settings = settings_of(root, {"max_nodes": 1000, **options}, where)
+    settings = settings_of(root, {"max_nodes": 1000, **options}, where, start="end")  # its questions ask of every step
     return {**settings, "fan_at": settings["max_nodes"] + 1, "show_partials": True}
 
 

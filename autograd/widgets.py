@@ -45,6 +45,8 @@ class LiveExplorer(anywidget.AnyWidget):
     ``parameters`` are the leaves that "step" updates (``p ← p − lr·∂root/∂p``); the page can mark others.
     ``lr`` is the step's learning rate (the page can change it); ``height`` the page's height in pixels.
     The other options are ``explore``'s. The graph's own Values change, as an optimizer step changes them.
+    The page opens at the end of backward (``start="end"``), every gradient shown: an edit's effect on
+    them is what it is for; ``start="beginning"`` opens it before backward, as ``explore`` does.
 
     In Python, ``set_value(name, value)``, ``step()`` and ``mark(name)`` do what the page does; ``values``
     maps each leaf's name to its data, ``data`` is the page's snapshot for the current values (what
@@ -71,7 +73,7 @@ class LiveExplorer(anywidget.AnyWidget):
         if options.get("tangents") is not None:
             raise ValueError("LiveExplorer: tangents (forward mode) are not live; use autograd.explore(root, "
                              "tangents=...)")
-        settings = settings_of(root, options)
+        settings = settings_of(root, options, start="end")  # an edit's new gradients, all shown
         graph = Graph.of(root)
         recorded = record(graph, undefined=math.nan, where="LiveExplorer")
         explorer = explore_pass(recorded, settings)

@@ -57,7 +57,9 @@ class History(dict[str, list[float]]):
     def explore(self, **options: Unpack[ExploreOptions]) -> Explorer:
         """One page with a timeline slider over the watched points: scrubbing to a point shows the graph's
         numbers, the loss curve and the decision boundary recorded there. The page is laid out once, for
-        the last point, with ``explore``'s options; it works offline, like every explorer page.
+        the last point, with ``explore``'s options; it works offline, like every explorer page. Each point
+        opens at the end of its backward pass (``start="end"``), every gradient shown, so that scrubbing
+        compares them; ``start="beginning"`` opens before backward.
 
         Raises ValueError when fit watched no example, or when the example's graph changed its shape
         between two points (a model whose ops depend on its data)."""
@@ -68,7 +70,7 @@ class History(dict[str, list[float]]):
         last = self.watched[-1].recorded
         for point in self.watched:
             _check_same_graph(point, last)
-        settings = explore_options(last.root, options)
+        settings = explore_options(last.root, options, start="end")  # each point's every gradient
         settings["title"] = settings["title"] or f"{last.graph.name(last.root)} while training"
         explorer = explore_pass(last, settings)
         levels = explorer.data["levels"]

@@ -31,8 +31,10 @@ def worked_example() -> tuple[WorkedExample, Value]:
 
 @pytest.fixture(scope="module")
 def worked_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The worked example's page opened at its end, every step run and every gradient shown, as most tests
+    here read it (the default opens before backward: see ``test_the_page_opens_before_backward``)."""
     _, total = worked_example()
-    return autograd.explore(total).save(tmp_path_factory.mktemp("pages") / "worked-example.html")
+    return autograd.explore(total, start="end").save(tmp_path_factory.mktemp("pages") / "worked-example.html")
 
 
 def open_page(browser: Browser, path: Path, width: int = 1400, height: int = 800) -> tuple[Page, list[str]]:
@@ -138,6 +140,32 @@ def grads_shown(page: Page) -> dict[str, str]:
       });
       return shown;
     }""")
+
+
+def test_the_page_opens_before_backward_and_the_right_arrow_runs_the_first_step(browser: Browser,
+                                                                                  tmp_path: Path) -> None:
+    _, total = worked_example()
+    records = list(autograd.backward_steps(WorkedExample().forward()))
+    page, events = open_page(browser, autograd.explore(total).save(tmp_path / "opens.html"))
+    assert page.inner_text("#step-label") == "before backward"
+    assert page.evaluate("chainrule.step()") == 0
+    assert set(grads_shown(page).values()) == {"·", "1"}  # only the root's gradient, ∂E/∂E
+    assert page.locator("g.node.unreached").count() == page.evaluate("chainrule.data.nodes.length") - 1  # all but E
+    page.locator("#canvas").click(position={"x": 5, "y": 5})
+    page.keyboard.press("ArrowRight")
+    assert page.inner_text("#step-label") == "step 1 of 15"
+    assert page.inner_text("#panel-body .step-text") == str(records[0])
+    page.keyboard.press("End")
+    assert page.inner_text("#step-label") == "step 15 of 15"
+    assert "·" not in grads_shown(page).values()
+    assert events == []
+    page.close()
+    end, _ = open_page(browser, autograd.explore(total, start="end").save(tmp_path / "end.html"))
+    assert end.inner_text("#step-label") == "step 15 of 15"
+    assert "·" not in grads_shown(end).values()
+    end.close()
+    with pytest.raises(ValueError, match=r"explore: start must be one of \('beginning', 'end'\), got 'middle'"):
+        autograd.explore(total, start="middle")
 
 
 @pytest.mark.parametrize("k", [1, 5, 15])
@@ -273,7 +301,7 @@ def digits_loss() -> Value:
 @pytest.fixture(scope="module")
 def digits_page(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Value]:
     loss = digits_loss()
-    return autograd.explore(loss, levels=(2, 4)).save(tmp_path_factory.mktemp("pages") / "digits.html"), loss
+    return autograd.explore(loss, levels=(2, 4), start="end").save(tmp_path_factory.mktemp("pages") / "digits.html"), loss
 
 
 def in_view(page: Page, selector: str) -> bool:
@@ -331,7 +359,7 @@ def test_the_colour_legend_shows_with_colour_by_grad(browser: Browser, tmp_path:
 
 def test_in_a_notebook_it_is_an_iframe_of_the_page_with_a_picture_inside_and_beside(browser: Browser) -> None:
     _, total = worked_example()
-    explorer = autograd.explore(total)
+    explorer = autograd.explore(total, start="end")
     bundle = explorer._repr_mimebundle_()
     assert set(bundle) == {"text/html", "image/png"}
     assert bundle["text/html"].startswith('<iframe srcdoc="&lt;!DOCTYPE html&gt;')
@@ -410,7 +438,7 @@ def test_a_label_that_starts_with_grad_is_not_taken_for_the_gradient_line(browse
     x = Value(2.0, "grad 7")
     y = (x * 3.0).tanh()
     y.label = "y"
-    path = autograd.explore(y).save(tmp_path / "grad-label.html")
+    path = autograd.explore(y, start="end").save(tmp_path / "grad-label.html")
     page, events = open_page(browser, path)
     i = node_index(page, "grad 7")
     title = f"document.querySelector('#v0-n{i} text').textContent"
@@ -452,7 +480,7 @@ def test_an_undefined_partial_is_shown_as_nan_as_draw_shows_it(browser: Browser,
     y = x.sqrt() + x
     y.label = "y"
     assert "∂=nan" in autograd.to_dot(y)
-    explorer = autograd.explore(y)
+    explorer = autograd.explore(y, start="end")
     sqrt_edge = next(e for e in explorer.data["edges"] if explorer.data["nodes"][e["to"]]["op"] == "sqrt")
     assert sqrt_edge["partial"] == "nan"
     assert explorer.data["nodes"][node_of(explorer, "x")]["grad"] == "nan"
@@ -886,3 +914,77 @@ if __name__ == "__main__":  # remakes docs/explorer.png and docs/explorer-digits
         saved.unlink()
         chromium.close()
     sys.exit(0)
+
+
+def _centre(page: Page, selector: str) -> tuple[float, float, float]:
+    box = page.locator(selector).bounding_box()
+    assert box is not None
+    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, box["width"]
+
+
+def test_plus_and_minus_zoom_about_the_selected_node(browser: Browser, worked_page: Path) -> None:
+    page, events = open_page(browser, worked_page)
+    click_node(page, "w1")
+    selector = f"#v0-n{node_index(page, 'w1')}"
+    x, y, width = _centre(page, selector)
+    page.keyboard.press("+")
+    page.wait_for_timeout(100)  # svg-pan-zoom draws on the next frame
+    x2, y2, width2 = _centre(page, selector)
+    assert (abs(x2 - x), abs(y2 - y)) < (1.5, 1.5)  # w1 stayed where it was on the screen
+    assert width2 == pytest.approx(width * 1.25, rel=0.02)
+    page.keyboard.press("-")
+    page.wait_for_timeout(100)
+    x3, y3, width3 = _centre(page, selector)
+    assert (abs(x3 - x), abs(y3 - y)) < (1.5, 1.5)
+    assert width3 == pytest.approx(width, rel=0.02)
+    assert events == []
+    page.close()
+
+
+def test_the_minimap_keeps_clear_of_the_selected_node_and_m_hides_it(browser: Browser, worked_page: Path) -> None:
+    page, events = open_page(browser, worked_page)
+    click_node(page, "w1")
+    for _ in range(4):
+        page.keyboard.press("+")
+    page.wait_for_timeout(100)
+    minimap = page.locator(".minimap")
+    assert minimap.is_visible()
+    selector = f"#v0-n{node_index(page, 'w1')}"
+    box = minimap.bounding_box()
+    assert box is not None
+    x, y, _ = _centre(page, selector)
+    page.evaluate(f"chainrule.panBy({box['x'] + box['width'] / 2 - x}, {box['y'] + box['height'] / 2 - y})")
+    page.wait_for_timeout(100)  # w1 is now where the minimap was: the minimap has moved away
+    node, moved = page.locator(selector).bounding_box(), minimap.bounding_box()
+    assert node is not None
+    assert moved is not None
+    apart = (moved["x"] >= node["x"] + node["width"] or node["x"] >= moved["x"] + moved["width"]
+             or moved["y"] >= node["y"] + node["height"] or node["y"] >= moved["y"] + moved["height"])
+    assert apart, (node, moved)
+    assert "left" in (minimap.get_attribute("class") or "")
+    page.locator("#canvas").click(position={"x": 5, "y": 5})  # the keys go to the page, not the panel
+    click_node(page, "w1")
+    page.keyboard.press("m")
+    assert not minimap.is_visible()
+    page.keyboard.press("m")
+    assert minimap.is_visible()
+    assert events == []
+    page.close()
+
+
+def test_a_narrow_page_puts_the_panel_below_the_drawing(browser: Browser, worked_page: Path) -> None:
+    page, events = open_page(browser, worked_page, width=700, height=800)
+    canvas, panel = page.locator("#canvas").bounding_box(), page.locator("#panel").bounding_box()
+    assert canvas is not None
+    assert panel is not None
+    assert canvas["width"] >= 0.8 * 700  # the drawing has the page's width (beside a 380 px panel: 46%)
+    assert panel["y"] >= canvas["y"] + canvas["height"] - 1
+    click_node(page, "w1")
+    assert "w1" in page.inner_text("#panel-body h2")
+    wide, _ = open_page(browser, worked_page, width=1280, height=800)
+    beside = wide.locator("#panel").bounding_box()
+    assert beside is not None
+    assert beside["x"] > 1280 - 400  # a wide page keeps the panel beside the drawing
+    assert events == []
+    wide.close()
+    page.close()

@@ -12,6 +12,7 @@
   var READABLE = 1;  // the least zoom a node is framed at: its text at its natural size (11 px), or larger
   var FRAMED = 1.25; // the most it is framed at
   var CLOSEST = 4;   // the most the keys and the wheel zoom to: four times its natural size
+  var ZOOM_STEP = 0.25;  // each "+" zooms by 1.25, each "−" by 1/1.25, as the wheel's notch does
 
   // Numbers -----------------------------------------------------------------------------------------------
 
@@ -130,10 +131,11 @@
   var fanOf = new Array(nodes.length).fill(-1);
   fans.forEach(function (fan, f) { fan.members.forEach(function (m) { fanOf[m] = f; }); });
 
-  // Stepping state: step k (1-based) is steps[k - 1]; `at` steps have run.
+  // Stepping state: step k (1-based) is steps[k - 1]; `at` steps have run. The page opens before backward
+  // (explore's start="beginning", the default), so that → runs the first step, or with every step run ("end").
   var stepOf = new Array(nodes.length).fill(-1);
   steps.forEach(function (record, k) { stepOf[record.node] = k; });
-  var at = steps.length;
+  var at = data.start === "end" ? steps.length : 0;
   var shownGrads = gradsAt(at);
 
   function gradsAt(k) {
@@ -409,7 +411,7 @@
       var svg = viewElements[v].querySelector("svg");
       zoomers[v] = svgPanZoom(svg, {
         zoomEnabled: true, panEnabled: true, controlIconsEnabled: false, dblClickZoomEnabled: false,
-        fit: true, center: true, minZoom: 0.02, maxZoom: 40, zoomScaleSensitivity: 0.25,
+        fit: true, center: true, minZoom: 0.02, maxZoom: 40, zoomScaleSensitivity: ZOOM_STEP,
         onZoom: function () { updateMinimap(v); }, onPan: function () { updateMinimap(v); },
       });
       refit(v);
@@ -523,11 +525,69 @@
     if (!minimaps[v] && !whole) minimaps[v] = makeMinimap(v);
     var map = minimaps[v];
     if (!map) return;
-    map.element.hidden = whole;
+    map.element.hidden = whole || minimapOff;
+    placeMinimap(map.element);
     map.lens.setAttribute("x", String(lens.x));
     map.lens.setAttribute("y", String(lens.y));
     map.lens.setAttribute("width", String(lens.width));
     map.lens.setAttribute("height", String(lens.height));
+  }
+
+  // The minimap sits in the corner of the view that keeps clear of the selected node: bottom right first, then
+  // bottom left, top right, top left. The "m" key hides it, or shows it again.
+  var minimapOff = false;
+  var CORNERS = ["", "left", "top", "top left"];
+
+  var placing = false;
+
+  // Measured once the drawing shows its latest pan and zoom, which svg-pan-zoom applies on the next frame.
+  function placeMinimap(element) {
+    if (placing) return;
+    placing = true;
+    requestAnimationFrame(function () {
+      requestAnimationFrame(function () {
+        placing = false;
+        placeNow(element);
+      });
+    });
+  }
+
+  function placeNow(element) {
+    if (element.hidden) return;
+    var selected = selectionOnScreen();
+    var target = selected ? selected.getBoundingClientRect() : null;
+    for (var c = 0; c < CORNERS.length; c++) {
+      element.className = ("minimap " + CORNERS[c]).trim();
+      if (!target || !overlaps(element.getBoundingClientRect(), target)) return;
+    }
+    element.className = "minimap";
+  }
+
+  function overlaps(a, b) {
+    return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  }
+
+  function toggleMinimap() {
+    minimapOff = !minimapOff;
+    updateMinimap(current);
+  }
+
+  // The selected node's (or fan's) element in the current view, where it is drawn.
+  function selectionOnScreen() {
+    if (current === scalarView) return selectedElement;
+    return panel.dataset.node !== undefined ? nodeElement(Number(panel.dataset.node), current) : null;
+  }
+
+  // "+" and "−" zoom about the selected node, which stays where it is on the screen; about the centre of the
+  // view when nothing is selected.
+  function zoomBy(zoomer, factor) {
+    var selected = selectionOnScreen();
+    if (!selected) {
+      if (factor > 1) zoomer.zoomIn(); else zoomer.zoomOut();
+      return;
+    }
+    var box = selected.getBoundingClientRect(), area = viewElements[current].getBoundingClientRect();
+    zoomer.zoomAtPointBy(factor, { x: box.left + box.width / 2 - area.left, y: box.top + box.height / 2 - area.top });
   }
 
   function makeMinimap(v) {
@@ -590,6 +650,7 @@
     selectedElement = nodeElement(i);
     if (selectedElement) selectedElement.classList.add("selected");
     showNode(i);
+    if (minimaps[current]) placeMinimap(minimaps[current].element);
     if (centre && selectedElement) {
       light(i);
       frameElements([selectedElement]);
@@ -993,9 +1054,10 @@
     ["← →", "previous and next backward step"],
     ["Home End", "before backward, and every step run"],
     ["space", "play or pause the backward pass"],
-    ["+ −", "zoom in and out (until the text is 4× its natural size)"],
+    ["+ −", "zoom in and out about the selected node (until the text is 4× its natural size)"],
     ["shift+arrows", "pan"],
     ["0", "fit the drawing to the view"],
+    ["m", "hide or show the minimap"],
     ["1 … 9", "the views, coarsest first"],
     ["/", "find a node by name"],
     ["h", "light the selected node's paths to the root and its uses"],
@@ -1051,9 +1113,11 @@
     } else if (key === "End") {
       step(lastStep());
     } else if (key === "+" || key === "=") {
-      zoomer.zoomIn();
+      zoomBy(zoomer, 1 + ZOOM_STEP);
     } else if (key === "-" || key === "_") {
-      zoomer.zoomOut();
+      zoomBy(zoomer, 1 / (1 + ZOOM_STEP));
+    } else if (key === "m" && !event.ctrlKey && !event.metaKey && !event.altKey) {
+      toggleMinimap();
     } else if (key === "0") {
       refit(current);
     } else if (/^[1-9]$/.test(key) && Number(key) <= levels.length) {
@@ -1459,7 +1523,7 @@
   byId("title").textContent = data.title;
   byId("legend").hidden = !data.colorByGrad;
   showView(0);
-  goTo(steps.length, false, true);
+  goTo(at, false, true);
   hint();
   if (data.numbers) setNumbers(data.numbers);  // a page of a later state than its drawings were laid out for
   if (timeline) showEpoch(timeline.numbers.length - 1);
@@ -1472,5 +1536,6 @@
     setSweep: setSweep, sweep: function () { return sweeping; }, forwardStep: function () { return atForward; },
     epoch: function () { return shownEpoch; }, live: function () { return live; },
     zoom: function () { var z = zoomers[current]; return z ? z.getSizes().realZoom : null; },
+    panBy: function (dx, dy) { var z = panZoom(current); if (z) z.panBy({ x: dx, y: dy }); },
   };
 })();
