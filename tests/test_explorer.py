@@ -301,7 +301,8 @@ def digits_loss() -> Value:
 @pytest.fixture(scope="module")
 def digits_page(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Value]:
     loss = digits_loss()
-    return autograd.explore(loss, levels=(2, 4), start="end").save(tmp_path_factory.mktemp("pages") / "digits.html"), loss
+    page = autograd.explore(loss, levels=(2, 4), start="end")
+    return page.save(tmp_path_factory.mktemp("pages") / "digits.html"), loss
 
 
 def in_view(page: Page, selector: str) -> bool:
