@@ -145,7 +145,8 @@ class Replay:
         return (None, out) if self.targets is None else (out[:, 0], out[:, 1:])
 
     def backward(self) -> Array:
-        """The parameters' gradients of the last batch's mean loss."""
+        """The parameters' gradients of the last batch's mean loss: one vector of the backend's, written anew by
+        each batch (keep a copy to hold one batch's)."""
         size = self._size
         seed = self._seeds.get(size)
         if seed is None:  # the same for every batch of this size
