@@ -204,10 +204,10 @@ def explore_pass(recorded: Pass, settings: dict[str, Any]) -> Explorer:
         raise GraphvizNotFoundError(INSTALL_HINT)
     graph = recorded.graph
     data = page_data(recorded, title=settings["title"], max_paths=settings["max_paths"],
-                     color_by_grad=settings["color_by_grad"], precision=settings["precision"])
+                     color_by_grad=settings["color_by_grad"], precision=settings["precision"],
+                     start=settings.get("start", "beginning"))
     if settings.get("tangents") is not None:
         data["forward"] = _forward_data(recorded, data, settings["tangents"], settings.get("wrt"))
-    data["start"] = settings.get("start", "beginning")
     settings = {**settings, "time_steps": "time" in data}
     _check_size(len(_json_for_script(data).encode("utf-8")), settings["max_bytes"], "its snapshot")
     svgs, sources = [], []
@@ -300,14 +300,14 @@ class _References:
 
 
 def page_data(recorded: Pass, *, title: str | None = None, max_paths: int = 20, color_by_grad: bool = False,
-              precision: int = 4) -> dict[str, Any]:
+              precision: int = 4, start: str = "beginning") -> dict[str, Any]:
     """A recorded pass as the explorer's page reads it (``Explorer.data``, before ``explore`` adds its
     views): nodes with their data and gradients, edges with their partials, and the pass's steps, each with
     its node's upstream gradient and each edge's gradient after it. Texts that name nodes (formulas, rules
     in words) are lists of strings and node numbers, each name stored once, in its node; a node that
     sentences name by what it computes (``Graph.expression``) carries that as ``say``, and in parentheses
     as ``operand`` where it needs them. For an unrolled network (labels ``t0.…``, ``t1.…``), ``time`` holds
-    the time steps' names and each node's step."""
+    the time steps' names and each node's step. ``start`` is where the page opens (``ExploreOptions.start``)."""
     graph = recorded.graph
     nodes = graph.nodes
     index = {id(node): i for i, node in enumerate(nodes)}
@@ -350,7 +350,7 @@ def page_data(recorded: Pass, *, title: str | None = None, max_paths: int = 20, 
     page = {
         "title": title or graph.name(root), "root": len(nodes) - 1, "nodes": node_data,
         "edges": edges, "steps": steps, "levels": [], "maxPaths": max_paths,
-        "colorByGrad": color_by_grad, "precision": precision,
+        "colorByGrad": color_by_grad, "precision": precision, "start": start,
     }
     steps_of = [time_step(node) for node in nodes]
     step_names = sorted({name for name in steps_of if name is not None}, key=lambda name: int(name[1:]))

@@ -50,7 +50,7 @@ class LiveExplorer(anywidget.AnyWidget):
 
     In Python, ``set_value(name, value)``, ``step()`` and ``mark(name)`` do what the page does; ``values``
     maps each leaf's name to its data, ``data`` is the page's snapshot for the current values (what
-    ``explore(root).data`` gives), and ``losses`` holds the root's value before and after each step. Saved
+    ``explore(root, start="end").data`` gives), and ``losses`` holds the root's value before and after each step. Saved
     in a notebook, the output carries the static page (``snapshot()``) for viewers without a kernel.
     """
 
@@ -96,7 +96,7 @@ class LiveExplorer(anywidget.AnyWidget):
 
     @property
     def data(self) -> dict[str, Any]:
-        """The page's snapshot for the current values: what ``autograd.explore(root).data`` gives."""
+        """The page's snapshot for the current values: what ``autograd.explore(root, start="end").data`` gives."""
         return with_numbers(self._explorer.data, json.loads(self._numbers))
 
     @property
