@@ -734,7 +734,7 @@ def test_an_unreached_gradient_is_a_dot_in_the_panel_as_on_the_drawing(browser: 
 def test_paths_are_listed_in_explain_s_order(browser: Browser, tmp_path: Path) -> None:
     _, total = worked_example()
     graph = autograd.Graph.of(total)
-    path = autograd.explore(total, max_paths=3).save(tmp_path / "paths.html")
+    path = autograd.explore(total, max_paths=3, start="end").save(tmp_path / "paths.html")  # the whole drawing
     page, _ = open_page(browser, path)
     for name in ("w1", "i1", "out_h2", "b1"):
         click_node(page, name)
@@ -988,4 +988,35 @@ def test_a_narrow_page_puts_the_panel_below_the_drawing(browser: Browser, worked
     assert beside["x"] > 1280 - 400  # a wide page keeps the panel beside the drawing
     assert events == []
     wide.close()
+    page.close()
+
+
+def _inside(page: Page, selector: str) -> bool:
+    box, area = page.locator(selector).bounding_box(), page.locator("#canvas").bounding_box()
+    assert box is not None
+    assert area is not None
+    return (box["x"] >= area["x"] and box["y"] >= area["y"] and box["x"] + box["width"] <= area["x"] + area["width"]
+            and box["y"] + box["height"] <= area["y"] + area["height"])
+
+
+def test_the_first_view_reads_at_1280_by_800_and_follows_the_steps(browser: Browser, tmp_path: Path) -> None:
+    _, total = worked_example()
+    page, events = open_page(browser, autograd.explore(total).save(tmp_path / "first.html"), width=1280, height=800)
+    page.wait_for_timeout(200)  # the opening view is framed two frames after the page lays out
+    root = f"#v0-n{page.evaluate('chainrule.data.root')}"
+    heights = page.evaluate("""() => [...document.querySelectorAll('g.node text')].map(t =>
+        t.getBoundingClientRect().height)""")
+    assert min(heights) >= 10  # it was 6 px, the whole drawing fitted to 900 px
+    assert _inside(page, root)  # where backward starts: E, and the nodes it reads
+    assert page.locator(".minimap").is_visible()  # which shows where that is in the whole drawing
+    page.locator("#canvas").click(position={"x": 5, "y": 5})
+    page.keyboard.press("End")  # the last step's node is far to the left: the view follows it
+    page.wait_for_timeout(200)
+    last = page.evaluate("chainrule.data.steps[chainrule.data.steps.length - 1].node")
+    assert _inside(page, f"#v0-n{last}")
+    page.keyboard.press("0")  # the whole drawing, as before
+    page.wait_for_timeout(200)
+    assert page.evaluate("chainrule.zoom()") < 0.6
+    assert not page.locator(".minimap").is_visible()
+    assert events == []
     page.close()

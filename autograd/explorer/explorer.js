@@ -12,6 +12,8 @@
   var READABLE = 1;  // the least zoom a node is framed at: its text at its natural size (11 px), or larger
   var FRAMED = 1.25; // the most it is framed at
   var CLOSEST = 4;   // the most the keys and the wheel zoom to: four times its natural size
+  var NODE_FONT = 11;    // a node's text in the drawing's own units (Graphviz's fontsize)
+  var LEAST_TEXT = 10;   // px: text smaller than this on the first view is framed larger (see openReadable)
   var ZOOM_STEP = 0.25;  // each "+" zooms by 1.25, each "−" by 1/1.25, as the wheel's notch does
 
   // Numbers -----------------------------------------------------------------------------------------------
@@ -470,6 +472,46 @@
     requestAnimationFrame(function () {
       requestAnimationFrame(function () {
         frame(union(elements.map(function (element) { return element.getBoundingClientRect(); })));
+      });
+    });
+  }
+
+  // A step's node and inputs framed when any of them is off the screen (the view follows the chain rule).
+  function keepInView(elements) {
+    elements = elements.filter(Boolean);
+    if (!elements.length || nearShown !== null) return;
+    requestAnimationFrame(function () {
+      requestAnimationFrame(function () {
+        var box = union(elements.map(function (element) { return element.getBoundingClientRect(); }));
+        var area = viewElements[current].getBoundingClientRect();
+        if (box.left < area.left || box.top < area.top || box.left + box.width > area.right ||
+            box.top + box.height > area.bottom) frame(box);
+      });
+    });
+  }
+
+  // The first view of a page that opens before backward: where the whole drawing's text would be smaller than
+  // LEAST_TEXT (a graph much wider than the screen), the root and its inputs, where the chain rule starts, at a
+  // zoom where text reads; the minimap shows where they are, and "0" shows the whole drawing.
+  var opening = true;  // until "0" asks for the whole drawing, a resize frames the opening view again
+
+  function openReadable() {
+    var zoomer = zoomers[current];
+    if (data.start === "end" || current !== scalarView || !zoomer) return;
+    if (zoomer.getSizes().realZoom * NODE_FONT >= LEAST_TEXT) return;
+    var shown = [nodeElement(root)].concat(edges.filter(function (e) { return e.to === root; }).map(function (e) {
+      return nodeElement(e.from);
+    })).filter(Boolean);
+    requestAnimationFrame(function () {
+      requestAnimationFrame(function () {
+        var box = union(shown.map(function (element) { return element.getBoundingClientRect(); }));
+        var area = viewElements[current].getBoundingClientRect();
+        var factor = READABLE / zoomer.getSizes().realZoom;
+        var centre = { x: box.left + box.width / 2, y: box.top + box.height / 2 };
+        zoomer.zoomAtPoint(zoomer.getZoom() * factor, { x: centre.x - area.left, y: centre.y - area.top });
+        // the root at the right of the view, where backward starts, and the graph it reads to its left
+        var right = centre.x + box.width * factor / 2;
+        zoomer.panBy({ x: area.right - 24 - right, y: area.top + area.height / 2 - centre.y });
       });
     });
   }
@@ -945,6 +987,7 @@
       if (element) element.classList.add("active");
     });
     if (withPanel) {
+      keepInView([nodeEl].concat(record.edges.map(function (e) { return nodeElement(edges[e[0]].from); })));
       clearPanel();
       panel.dataset.step = String(at);
       panel.appendChild(el("h2", null, "Step " + at + " of " + steps.length + ": " + sayOf(record.node)));
@@ -1119,6 +1162,7 @@
     } else if (key === "m" && !event.ctrlKey && !event.metaKey && !event.altKey) {
       toggleMinimap();
     } else if (key === "0") {
+      opening = false;  // the whole drawing, from now on
       refit(current);
     } else if (/^[1-9]$/.test(key) && Number(key) <= levels.length) {
       showView(Number(key) - 1);
@@ -1161,6 +1205,7 @@
       var made = Boolean(zoomers[current]);
       panZoom(current);
       if (made) refit(current);
+      if (opening) openReadable();
     });
   }).observe(canvas);
 
@@ -1524,6 +1569,7 @@
   byId("legend").hidden = !data.colorByGrad;
   showView(0);
   goTo(at, false, true);
+  openReadable();
   hint();
   if (data.numbers) setNumbers(data.numbers);  // a page of a later state than its drawings were laid out for
   if (timeline) showEpoch(timeline.numbers.length - 1);
