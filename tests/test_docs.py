@@ -145,11 +145,12 @@ def test_an_embedded_explorer_answers_a_click(browser: Browser, served: str) -> 
     frame = element.content_frame()
     assert frame is not None
     frame.wait_for_function("() => window.chainrule !== undefined", timeout=30_000)
-    w1 = frame.evaluate("() => chainrule.data.nodes.findIndex(n => n.name === 'w1')")
+    root = frame.evaluate("() => chainrule.data.root")  # the page opens on the root, where backward starts
     view = frame.evaluate("() => chainrule.data.levels.length - 1")
-    frame.click(f"#v{view}-n{w1}")
-    assert frame.inner_text("#panel-body h2") == "w1"
-    assert "∂E/∂w1 = 0.000438568" in frame.inner_text("#panel-body")
+    frame.click(f"#v{view}-n{root}")
+    assert frame.inner_text("#panel-body h2") == "E"
+    assert "grad\t1" in frame.inner_text("#panel-body .facts")
+    assert "data\t0.298371" in frame.inner_text("#panel-body .facts")
     assert elsewhere == []
 
 
