@@ -58,14 +58,10 @@ class Backend:
         self.dtype_name = dtype
         self.dtype = getattr(xp, dtype)
         self.device = device
-        self.index_dtype = xp.int64
 
     def __repr__(self) -> str:
         device = f", device={self.device!r}" if self.device is not None else ""
         return f"Backend({self.name!r}, dtype={self.dtype_name!r}{device})"
-
-    def key(self) -> tuple[str, str, str]:
-        return (self.name, self.dtype_name, str(self.device))
 
     # Arrays in, arrays out ------------------------------------------------------------------------------
 
@@ -139,7 +135,6 @@ class _Torch(Backend):
         self.torch = torch
         super().__init__(xp, dtype, torch.device(device if device is not None else "cpu"))
         self.dtype = getattr(torch, dtype)
-        self.index_dtype = torch.int64
 
     def is_array(self, x: Any) -> bool:
         return isinstance(x, self.torch.Tensor)
@@ -265,10 +260,9 @@ class _Runs:
     """An index array as runs of consecutive positions, for a namespace that can write only slices: each
     round holds positions that do not repeat, as (first position, stop, first entry of the values)."""
 
-    def __init__(self, xp: Any, index: Any) -> None:
+    def __init__(self, index: Any) -> None:
         index = np.asarray(index, dtype=np.int64).ravel()
         self.size = index.size
-        self.take = xp.asarray(index)
         seen: dict[int, int] = {}
         rounds: list[list[tuple[int, int]]] = []
         for entry, position in enumerate(index.tolist()):
@@ -328,7 +322,7 @@ class _Namespace(Backend):
         return self.xp.asarray(x, copy=True)
 
     def put_index(self, index: Any) -> Any:
-        return _Runs(self.xp, index)
+        return _Runs(index)
 
     def put(self, table: Array, where: Any, values: Array) -> Array:
         return self._write(table, where, values, add=False)
