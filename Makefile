@@ -18,6 +18,7 @@ demo: venv graphviz
 test: venv graphviz chromium latex node
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	node --test tests/js/
 	$(BIN)/python -m pytest
 
 # The fast lane: the engine's and nn's tests, in well under a minute, without Chromium, JupyterLab or the site.

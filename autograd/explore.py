@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, TypedDict, Unpack
 
 from autograd.files import write_atomically
+from autograd.formatting import number_text
 from autograd.forward import forward_steps
 from autograd.graph import Graph, count_nodes
 from autograd.passes import Pass, node_formula, record
@@ -464,7 +465,7 @@ def numbered_source(source: str, data: dict[str, Any], view: int, hidden: bool =
     colours = data.get("colorByGrad") and not hidden
 
     def shown(x: Any) -> str:
-        return escape(format(float(x), f".{p}g"))
+        return escape(number_text(float(x), p))
 
     def number(x: Any) -> str:
         return "?" if hidden else shown(x)
@@ -790,7 +791,7 @@ def page_html(data: dict[str, Any], svgs: list[str]) -> str:
     ``teach.js`` for an exercise or a drill, ``autograd.teach``), and a Content-Security-Policy that lets only
     those scripts and styles run and forbids every request."""
     style = _asset("explorer.css")
-    scripts = [_asset("svg-pan-zoom.min.js"), _asset("explorer.js")]
+    scripts = [_asset("svg-pan-zoom.min.js"), _asset("numbers.js"), _asset("explorer.js")]
     if "exercise" in data or "drill" in data:
         scripts.append(_asset("teach.js"))
     policy = (f"default-src 'none'; script-src {' '.join(_hash(s) for s in scripts)}; "

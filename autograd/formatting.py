@@ -1,8 +1,16 @@
-"""Text shared by the readers: Markdown and LaTeX escapes, and how loosely a formula binds."""
+"""Text shared by the readers: a number as every view writes it, Markdown and LaTeX escapes, and how loosely a
+formula binds."""
 
 from __future__ import annotations
 
-__all__ = ["escape_markdown", "loosest", "tex_name"]
+__all__ = ["escape_markdown", "loosest", "number_text", "tex_name"]
+
+
+def number_text(x: float, precision: int) -> str:
+    """``x`` to ``precision`` significant digits, as Python's ``format(x, ".{precision}g")`` writes it ("nan",
+    "inf", "-0", "1e-05"): how the drawings write their numbers. The page's script writes them with
+    ``autograd/explorer/numbers.js``; both are checked against ``tests/data/numbers.json``."""
+    return format(x, f".{precision}g")
 
 
 def escape_markdown(text: str) -> str:

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
 from autograd.errors import StaleGraphError
 from autograd.files import write_atomically
+from autograd.formatting import number_text
 from autograd.graph import Graph, count_nodes
 from autograd.passes import BackwardStep, Pass, record
 from autograd.rules import float_of
@@ -593,7 +594,7 @@ def _tooltip(text: str) -> str:
 
 
 def _number(x: float, precision: int) -> str:
-    return f"{x:.{precision}g}"
+    return number_text(x, precision)
 
 
 def escape(text: str) -> str:

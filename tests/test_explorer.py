@@ -288,7 +288,7 @@ def test_hostile_labels_are_shown_as_text_and_run_nothing(browser: Browser, tmp_
     assert page.title() == "<script>alert(7)</script> · chainrule explorer"
     assert page.evaluate("window.pwned === undefined")
     assert [e for e in events if e.startswith(("dialog", "error", "request"))] == []
-    assert page.locator("script").count() == 3  # the data, svg-pan-zoom and the explorer: none added
+    assert page.locator("script").count() == 4  # the data, svg-pan-zoom, numbers.js and the explorer: none added
     page.close()
 
 

@@ -18,40 +18,15 @@
 
   // Numbers -----------------------------------------------------------------------------------------------
 
-  function num(x) {
-    if (typeof x === "number") return x;
-    if (x === "inf") return Infinity;
-    if (x === "-inf") return -Infinity;
-    return NaN;
-  }
+  var num = chainruleNumbers.num;  // numbers.js, loaded before this script
+  var thousands = chainruleNumbers.thousands;
 
   // An exercise's page (autograd.teach) holds null for each number the learner has not found yet: it is
   // written "?", and so is every number computed from one (nan; an exercise's graph has no nan of its own).
   var UNKNOWN = data.exercise ? "?" : "nan";
 
-  // Python's format(x, ".{p}g"), so that the page prints numbers as the engine does.
-  function fmt(value, p) {
-    if (value === null) return "?";
-    var x = num(value);
-    if (p === undefined) p = PANEL_DIGITS;
-    if (Number.isNaN(x)) return UNKNOWN;
-    if (x === Infinity) return "inf";
-    if (x === -Infinity) return "-inf";
-    if (x === 0) return Object.is(x, -0) ? "-0" : "0";
-    var parts = x.toExponential(p - 1).split("e");
-    var exponent = parseInt(parts[1], 10);
-    if (exponent < -4 || exponent >= p) {
-      var mantissa = parts[0].indexOf(".") >= 0 ? parts[0].replace(/0+$/, "").replace(/\.$/, "") : parts[0];
-      var size = Math.abs(exponent);
-      return mantissa + "e" + (exponent < 0 ? "-" : "+") + (size < 10 ? "0" + size : String(size));
-    }
-    var fixed = x.toFixed(Math.max(0, p - 1 - exponent));
-    return fixed.indexOf(".") >= 0 ? fixed.replace(/0+$/, "").replace(/\.$/, "") : fixed;
-  }
-
-  // 12,345: written by hand, since the first toLocaleString loads the browser's locale data, which took
-  // 20 ms of the first click on a node with many paths (measured in Chromium).
-  function thousands(n) { return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ","); }
+  // Python's format(x, ".{p}g"), so that the page prints numbers as the engine does (numbers.js).
+  function fmt(value, p) { return chainruleNumbers.fmt(value, p === undefined ? PANEL_DIGITS : p, UNKNOWN); }
 
   // Names: `name` is unique and found by search; sentences say what an unlabelled node computes (`y − 1`),
   // in parentheses inside a longer formula.
