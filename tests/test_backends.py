@@ -28,6 +28,9 @@ OTHERS = [("torch", None), ("jax", None), (array_api_strict, None), *_extra()]
 """Every backend but NumPy, with its device: torch and JAX on the CPU and a bare array-API namespace here;
 torch on CUDA and CuPy where ``scripts/gpu-check`` runs these tests on a machine with an NVIDIA GPU."""
 
+SLOW = pytest.mark.slow
+"""JAX compiles each trace for about half a second: its cases run in make test, not in make check's fast lane."""
+
 IDS = [f"{getattr(b, '__name__', b)}{'_on_' + d.replace(':', '') if d else ''}" for b, d in OTHERS]
 """Each backend's name in the tests' ids: ``torch_on_cuda`` and ``cupy_on_0`` for the devices of a GPU."""
 
@@ -81,7 +84,8 @@ def _cases():
         for activation in sorted(nn.ACTIVATIONS):
             for loss in sorted(nn.train.LOSSES):
                 if name != "jax" or loss == "mse" or activation == "tanh":
-                    yield pytest.param(backend, device, activation, loss, id=f"{name}-{activation}-{loss}")
+                    yield pytest.param(backend, device, activation, loss, id=f"{name}-{activation}-{loss}",
+                                       marks=SLOW if name == "jax" else ())
 
 
 @pytest.mark.parametrize(("backend", "device", "activation", "loss"), list(_cases()))
@@ -125,7 +129,12 @@ def test_random_graphs_on_a_bare_array_api_namespace_equal_numpy(expr, data):
         _close(strict.grad(mine), numpy.grad(theirs))
 
 
-@pytest.mark.parametrize(("backend", "device"), [("numpy", None), *OTHERS], ids=["numpy", *IDS])
+ALL = [pytest.param("numpy", None, id="numpy"), *(pytest.param(b, d, id=name, marks=SLOW if name == "jax" else ())
+                                                    for (b, d), name in zip(OTHERS, IDS, strict=True))]
+"""NumPy and every other backend, each with its device."""
+
+
+@pytest.mark.parametrize(("backend", "device"), ALL)
 def test_rows_that_repeat_are_added_by_each_librarys_scatter(backend, device):
     a, b = Value(2.0, "a"), Value(-3.0, "b")
 
@@ -150,7 +159,7 @@ def test_rows_that_repeat_are_added_by_each_librarys_scatter(backend, device):
     _close(grads, [a.grad, b.grad], rtol=1e-12)
 
 
-@pytest.mark.parametrize(("backend", "device"), [("numpy", None), *OTHERS], ids=["numpy", *IDS])
+@pytest.mark.parametrize(("backend", "device"), ALL)
 def test_float32_is_float64_to_its_documented_tolerance(backend, device):
     fn, model, X, T = _mlp_case("tanh", "cross_entropy")
     wide = autograd.trace(fn, (X[0], T[0]), parameters=model.parameters())
@@ -227,7 +236,7 @@ def _fit(backend, optimizer, dtype="float64", device=None, **kwargs):
 
 
 @pytest.mark.parametrize(("backend", "device", "optimizer"), [
-    pytest.param(backend, device, optimizer, id=f"{name}-{optimizer.__name__}")
+    pytest.param(backend, device, optimizer, id=f"{name}-{optimizer.__name__}", marks=SLOW if name == "jax" else ())
     for (backend, device), name in zip(OTHERS, IDS, strict=True)
     for optimizer in ([nn.optim.Adam] if name == "jax" else [nn.optim.SGD, nn.optim.Adam, nn.optim.Adamax,
                                                              nn.optim.RMSprop])

@@ -281,6 +281,7 @@ def test_exercise_without_a_seed_draws_a_new_problem_and_prints_its_seed(tmp_pat
     assert (tmp_path / "again.md").read_text() == pages[0]
 
 
+@pytest.mark.slow
 def test_train_on_torch_saves_the_weights_numpy_gives(tmp_path):
     for backend in ("numpy", "torch"):
         run = _chainrule("train", "--dataset", "xor", "--epochs", "30", "--quiet", "--backend", backend, "--out",
