@@ -1020,3 +1020,15 @@ def test_the_first_view_reads_at_1280_by_800_and_follows_the_steps(browser: Brow
     assert not page.locator(".minimap").is_visible()
     assert events == []
     page.close()
+    for rankdir, side in (("LR", "right"), ("TB", "bottom")):  # the root at the side its graph flows to
+        drawn, _ = open_page(browser, autograd.explore(total, rankdir=rankdir).save(tmp_path / f"{rankdir}.html"),
+                             width=1280, height=800)
+        drawn.wait_for_timeout(200)
+        box = drawn.locator(f"#v0-n{drawn.evaluate('chainrule.data.root')}").bounding_box()
+        area = drawn.locator("#canvas").bounding_box()
+        assert box is not None
+        assert area is not None
+        gap = (area["x"] + area["width"] - box["x"] - box["width"] if side == "right"
+               else area["y"] + area["height"] - box["y"] - box["height"])
+        assert 0 <= gap <= 40, (rankdir, gap)
+        drawn.close()

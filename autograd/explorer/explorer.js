@@ -474,19 +474,30 @@
     var zoomer = zoomers[current];
     if (data.start === "end" || current !== scalarView || !zoomer) return;
     if (zoomer.getSizes().realZoom * NODE_FONT >= LEAST_TEXT) return;
-    var shown = [nodeElement(root)].concat(edges.filter(function (e) { return e.to === root; }).map(function (e) {
-      return nodeElement(e.from);
-    })).filter(Boolean);
+    var rootElement = nodeElement(root);
+    var inputs = edges.filter(function (e) { return e.to === root; }).map(function (e) { return nodeElement(e.from); })
+      .filter(Boolean);
+    if (!rootElement) return;
     requestAnimationFrame(function () {
       requestAnimationFrame(function () {
-        var box = union(shown.map(function (element) { return element.getBoundingClientRect(); }));
         var area = viewElements[current].getBoundingClientRect();
+        var r = rootElement.getBoundingClientRect();
+        var box = union([r].concat(inputs.map(function (element) { return element.getBoundingClientRect(); })));
         var factor = READABLE / zoomer.getSizes().realZoom;
         var centre = { x: box.left + box.width / 2, y: box.top + box.height / 2 };
         zoomer.zoomAtPoint(zoomer.getZoom() * factor, { x: centre.x - area.left, y: centre.y - area.top });
-        // the root at the right of the view, where backward starts, and the graph it reads to its left
-        var right = centre.x + box.width * factor / 2;
-        zoomer.panBy({ x: area.right - 24 - right, y: area.top + area.height / 2 - centre.y });
+        // Where the root lands once zoomed about the centre: at the side of the view it points to (the right of
+        // a left-to-right drawing, the bottom of a top-to-bottom one), so that the graph it reads shows.
+        var rx = centre.x + (r.left + r.width / 2 - centre.x) * factor;
+        var ry = centre.y + (r.top + r.height / 2 - centre.y) * factor;
+        var halfW = r.width * factor / 2, halfH = r.height * factor / 2;
+        var dx = area.left + area.width / 2 - centre.x, dy = area.top + area.height / 2 - centre.y;  // centred
+        if (Math.abs(rx - centre.x) >= Math.abs(ry - centre.y)) {
+          dx = rx >= centre.x ? area.right - 24 - (rx + halfW) : area.left + 24 - (rx - halfW);
+        } else {
+          dy = ry >= centre.y ? area.bottom - 24 - (ry + halfH) : area.top + 24 - (ry - halfH);
+        }
+        zoomer.panBy({ x: dx, y: dy });
       });
     });
   }
