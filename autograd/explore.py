@@ -150,9 +150,10 @@ class Explorer:
 
     @functools.cached_property
     def picture(self) -> bytes:
-        """The page's first view as a PNG, laid out anew by dot with the numbers the page opens at (at most
-        ``render.PICTURE_INCHES``): what a notebook shows where it runs no script. Empty for a page without
-        its views' DOT."""
+        """The page's first view as a PNG with every step of backward run (at most ``render.PICTURE_INCHES``),
+        laid out anew by dot with the page's numbers: what a notebook shows where it runs no script, and says
+        so in its alt text (the page itself opens before backward unless ``start="end"``). Empty for a page
+        without its views' DOT."""
         if not self.sources:
             return b""
         return picture(self._picture_source(), "explore")
@@ -162,7 +163,8 @@ class Explorer:
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
         """The page in an iframe (its script and styles cannot touch the notebook's), with the PNG of its
-        first view inside: a notebook that strips the iframe (JupyterLab's, untrusted) keeps the picture.
+        first view, every gradient shown, inside: a notebook that strips the iframe (JupyterLab's, untrusted)
+        keeps the picture.
         The PNG also on its own, for viewers that take no HTML."""
         bundle = {"text/html": self.iframe()}
         if self.picture:
@@ -174,7 +176,7 @@ class Explorer:
         inside (``picture``), which a browser shows only where the iframe is removed."""
         title = html.escape(self.data["title"], quote=True)
         fallback = (f'<img src="data:image/png;base64,{base64.b64encode(self.picture).decode("ascii")}" '
-                    f'alt="{title}: the first view of chainrule\'s explorer" style="max-width: 100%">'
+                    f'alt="{title}: chainrule\'s explorer, every step of backward run" style="max-width: 100%">'
                     if self.picture else "")
         return (
             f'<iframe srcdoc="{html.escape(self.html, quote=True)}" sandbox="allow-scripts" '

@@ -368,8 +368,8 @@ def test_in_a_notebook_it_is_an_iframe_of_the_page_with_a_picture_inside_and_bes
     picture = base64.b64decode(bundle["image/png"])
     assert picture == explorer.picture
     assert picture.startswith(b"\x89PNG")
-    assert bundle["text/html"].endswith(f'<img src="data:image/png;base64,{bundle["image/png"]}" alt="E: the first '
-                                        "view of chainrule's explorer\" style=\"max-width: 100%\"></iframe>")
+    assert bundle["text/html"].endswith(f'<img src="data:image/png;base64,{bundle["image/png"]}" alt="E: chainrule'
+                                        "'s explorer, every step of backward run\" style=\"max-width: 100%\"></iframe>")
     assert explorer._picture_source() == explorer.sources[0]  # the numbers it was laid out with
     page = browser.new_page()
     errors: list[str] = []
