@@ -15,10 +15,14 @@ names NumPy 2 shares: ``exp``, ``where``, ``pow``, ``maximum``, ``sum(x, axis=)`
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from types import ModuleType
 from typing import Any, TypeGuard
 
-__all__ = ["any_array", "imported_numpy", "is_array", "namespace", "np", "on_device", "register_array_type", "where"]
+__all__ = [
+    "any_array", "arrays_like", "imported_numpy", "is_array", "namespace", "np", "on_device", "register_array_type",
+    "where",
+]
 
 
 class _NumPy:
@@ -84,9 +88,17 @@ def where(condition: Any, yes: Any, no: Any, like: Any = None) -> Any:
     if not any_array(condition):  # a number compared: one branch for every element
         return yes if condition else no
     like = next((v for v in (yes, no, like) if any_array(v)), None)
-    dtype = like.dtype if like is not None else xp.float64
-    yes, no = (v if any_array(v) else xp.asarray(v, dtype=dtype, **on_device(condition)) for v in (yes, no))
+    if like is None:  # two numbers: float64 arrays
+        like = xp.asarray(0.0, dtype=xp.float64, **on_device(condition))
+    yes, no = arrays_like((yes, no), like)
     return xp.where(condition, yes, no)
+
+
+def arrays_like(values: Sequence[Any], like: Any) -> list[Any]:
+    """``values`` with each number made an array of ``like``'s dtype, on its device: torch would make 0.01
+    a float32, and refuses a number where it wants a tensor."""
+    xp = namespace(like)
+    return [v if any_array(v) else xp.asarray(v, dtype=like.dtype, **on_device(like)) for v in values]
 
 
 def on_device(x: Any) -> dict[str, Any]:

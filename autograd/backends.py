@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import importlib
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from autograd.arrays import np, register_array_type
 
-__all__ = ["BACKENDS", "DTYPES", "Backend", "get_backend"]
+__all__ = ["BACKENDS", "DTYPES", "Backend", "get_backend", "runs"]
 
 BACKENDS = ("numpy", "torch", "cupy", "jax")
 """The libraries named by a string; any other array-API namespace may be given as the module itself."""
@@ -71,24 +71,26 @@ class Backend:
 
     def asarray(self, x: Any) -> Array:
         """``x`` (numbers, a NumPy array, or this library's array) as this backend's dtype, on its device."""
-        return np.asarray(x, dtype=self.dtype)
+        return self.xp.asarray(x, dtype=self.dtype, device=self.device)
 
     def to_numpy(self, x: Any) -> Any:
         """An array of this library as a NumPy array (copied to the host from a device)."""
         return np.asarray(x)
 
+    # The array-API standard's own creation functions, which every library's namespace here has.
+
     def empty(self, shape: tuple[int, ...]) -> Array:
-        return np.empty(shape, dtype=self.dtype)
+        return self.xp.empty(shape, dtype=self.dtype, device=self.device)
 
     def zeros(self, shape: tuple[int, ...]) -> Array:
-        return np.zeros(shape, dtype=self.dtype)
+        return self.xp.zeros(shape, dtype=self.dtype, device=self.device)
 
     def indices(self, index: Any) -> Array:
         """A NumPy index array as one this library indexes with (``take``) on its device."""
-        return index
+        return self.xp.asarray(np.asarray(index, dtype=np.int64), device=self.device)
 
     def copy(self, x: Array) -> Array:
-        return np.array(x, copy=True)
+        return self.xp.asarray(x, copy=True)
 
     def is_finite(self, x: Array) -> bool:
         """Whether every number of ``x`` is finite, in one pass (the sum of anything non-finite is not; a sum of
@@ -139,25 +141,8 @@ class _Torch(Backend):
     def is_array(self, x: Any) -> bool:
         return isinstance(x, self.torch.Tensor)
 
-    def asarray(self, x: Any) -> Array:
-        if isinstance(x, self.torch.Tensor):
-            return x.to(device=self.device, dtype=self.dtype)
-        return self.torch.as_tensor(np.asarray(x, dtype=self.dtype_name), device=self.device)
-
     def to_numpy(self, x: Any) -> Any:
         return x.detach().cpu().numpy() if isinstance(x, self.torch.Tensor) else np.asarray(x)
-
-    def empty(self, shape: tuple[int, ...]) -> Array:
-        return self.torch.empty(shape, dtype=self.dtype, device=self.device)
-
-    def zeros(self, shape: tuple[int, ...]) -> Array:
-        return self.torch.zeros(shape, dtype=self.dtype, device=self.device)
-
-    def indices(self, index: Any) -> Array:
-        return self.torch.as_tensor(np.asarray(index, dtype=np.int64), device=self.device)
-
-    def copy(self, x: Array) -> Array:
-        return x.clone()
 
     def put_add(self, table: Array, where: Any, values: Array) -> Array:
         if isinstance(where, slice):
@@ -180,27 +165,8 @@ class _CuPy(Backend):
     def is_array(self, x: Any) -> bool:
         return isinstance(x, self.cupy.ndarray)
 
-    def asarray(self, x: Any) -> Array:
-        with self.device:
-            return self.cupy.asarray(x, dtype=self.dtype)
-
     def to_numpy(self, x: Any) -> Any:
         return self.cupy.asnumpy(x) if isinstance(x, self.cupy.ndarray) else np.asarray(x)
-
-    def empty(self, shape: tuple[int, ...]) -> Array:
-        with self.device:
-            return self.cupy.empty(shape, dtype=self.dtype)
-
-    def zeros(self, shape: tuple[int, ...]) -> Array:
-        with self.device:
-            return self.cupy.zeros(shape, dtype=self.dtype)
-
-    def indices(self, index: Any) -> Array:
-        with self.device:
-            return self.cupy.asarray(np.asarray(index, dtype=np.int64))
-
-    def copy(self, x: Array) -> Array:
-        return x.copy()
 
     def put_add(self, table: Array, where: Any, values: Array) -> Array:
         if isinstance(where, slice):
@@ -228,20 +194,8 @@ class _Jax(Backend):
     def is_array(self, x: Any) -> bool:
         return isinstance(x, self.jax.Array)
 
-    def asarray(self, x: Any) -> Array:
-        return self.jax.device_put(self.xp.asarray(x, dtype=self.dtype), self.device)
-
     def to_numpy(self, x: Any) -> Any:
         return np.asarray(x)
-
-    def empty(self, shape: tuple[int, ...]) -> Array:
-        return self.zeros(shape)
-
-    def zeros(self, shape: tuple[int, ...]) -> Array:
-        return self.jax.device_put(self.xp.zeros(shape, dtype=self.dtype), self.device)
-
-    def indices(self, index: Any) -> Array:
-        return self.jax.device_put(self.xp.asarray(np.asarray(index, dtype=np.int64)), self.device)
 
     def copy(self, x: Array) -> Array:
         return x  # immutable
@@ -271,15 +225,20 @@ class _Runs:
             while len(rounds) <= k:
                 rounds.append([])
             rounds[k].append((position, entry))
-        self.rounds: list[list[tuple[int, int, int]]] = []
-        for pairs in rounds:
-            runs: list[tuple[int, int, int]] = []
-            for position, entry in pairs:
-                if runs and runs[-1][1] == position and runs[-1][2] + (position - runs[-1][0]) == entry:
-                    runs[-1] = (runs[-1][0], position + 1, runs[-1][2])
-                else:
-                    runs.append((position, position + 1, entry))
-            self.rounds.append(runs)
+        self.rounds = [runs([position for position, _ in pairs], [entry for _, entry in pairs]) for pairs in rounds]
+
+
+def runs(positions: Sequence[int], entries: Sequence[int] | None = None) -> list[tuple[int, int, int]]:
+    """``positions`` as runs of consecutive positions whose ``entries`` (by default their own places in the
+    list) go up with them: (first position, stop, first entry) of each. A run is one slice to write."""
+    found: list[tuple[int, int, int]] = []
+    for k, position in enumerate(positions):
+        entry = k if entries is None else entries[k]
+        if found and found[-1][1] == position and found[-1][2] + (position - found[-1][0]) == entry:
+            found[-1] = (found[-1][0], position + 1, found[-1][2])
+        else:
+            found.append((position, position + 1, entry))
+    return found
 
 
 class _Namespace(Backend):
@@ -296,11 +255,6 @@ class _Namespace(Backend):
     def is_array(self, x: Any) -> bool:
         return isinstance(x, self.array_type)
 
-    def asarray(self, x: Any) -> Array:
-        if isinstance(x, np.ndarray):
-            x = x.astype(self.dtype_name, copy=False)
-        return self.xp.asarray(x, dtype=self.dtype, device=self.device)
-
     def to_numpy(self, x: Any) -> Any:
         if not isinstance(x, self.array_type):
             return np.asarray(x)
@@ -308,18 +262,6 @@ class _Namespace(Backend):
             return np.from_dlpack(x)
         except (TypeError, AttributeError, RuntimeError, BufferError):
             return np.asarray(x)
-
-    def empty(self, shape: tuple[int, ...]) -> Array:
-        return self.xp.empty(shape, dtype=self.dtype, device=self.device)
-
-    def zeros(self, shape: tuple[int, ...]) -> Array:
-        return self.xp.zeros(shape, dtype=self.dtype, device=self.device)
-
-    def indices(self, index: Any) -> Array:
-        return self.xp.asarray(np.asarray(index, dtype=np.int64), device=self.device)
-
-    def copy(self, x: Array) -> Array:
-        return self.xp.asarray(x, copy=True)
 
     def put_index(self, index: Any) -> Any:
         return _Runs(index)

@@ -34,8 +34,9 @@ Array libraries:
 
 - ``get_backend(name, dtype, device)`` and ``Backend``: the library a replay runs on (``autograd.backends``),
   among ``BACKENDS``, in one of ``DTYPES``.
-- ``any_array(x)``, ``namespace(x)``, ``on_device(x)``: an array of NumPy or of a backend's library, the
-  functions to compute on it, and ``device=`` of its device (``autograd.arrays``).
+- ``any_array(x)``, ``namespace(x)``, ``on_device(x)``, ``arrays_like(values, like)``: an array of NumPy or
+  of a backend's library, the functions to compute on it, ``device=`` of its device, and numbers made arrays
+  like another (``autograd.arrays``).
 - ``write_atomically(path, data)``: how the engine writes every file: all of it or, after a crash, the old one.
 - ``open_regular_file(path, where)``: how it opens a file to read: refusing directories, FIFOs and devices.
 
@@ -43,7 +44,7 @@ Array libraries:
   (a model's state written back): its passes would cost ten times the block.
 """
 
-from autograd.arrays import any_array, imported_numpy, is_array, namespace, np, on_device
+from autograd.arrays import any_array, arrays_like, imported_numpy, is_array, namespace, np, on_device
 from autograd.backends import BACKENDS, DTYPES, Backend, get_backend
 from autograd.define import define_op
 from autograd.explore import explore_pass, json_number, page_numbers
@@ -62,6 +63,7 @@ __all__ = [
     "Rule",
     "any_array",
     "apply",
+    "arrays_like",
     "as_float",
     "as_values",
     "define_op",

@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from autograd.arrays import any_array, is_array, namespace, np, on_device, where
+from autograd.arrays import any_array, arrays_like, is_array, namespace, np, where
 from autograd.formatting import loosest
 from autograd.validation import is_real
 
@@ -444,13 +444,12 @@ def _largest(xs: Sequence[Any]) -> Any:
     xp = namespace(*xs)
     if xp is np:
         return np.maximum.reduce(np.broadcast_arrays(*xs))
-    return xp.max(xp.stack(xp.broadcast_arrays(*_as_arrays(xp, xs))), axis=0)
+    return xp.max(xp.stack(xp.broadcast_arrays(*_as_arrays(xs))), axis=0)
 
 
-def _as_arrays(xp: Any, xs: Sequence[Any]) -> list[Any]:
-    """``xs`` with each number made an array of the dtype and device of the first array among them."""
-    like = next(x for x in xs if any_array(x))
-    return [x if any_array(x) else xp.asarray(x, dtype=like.dtype, **on_device(like)) for x in xs]
+def _as_arrays(xs: Sequence[Any]) -> list[Any]:
+    """``xs`` with each number made an array like the first array among them."""
+    return arrays_like(xs, next(x for x in xs if any_array(x)))
 
 
 def _shift(xs: Sequence[Any]) -> Any:
@@ -470,7 +469,7 @@ def _max_partials(xs: Sequence[Any]) -> tuple[Any, ...]:
     on arrays. A branch, so a constant, as relu's."""
     if _arrays(*xs):
         xp = namespace(*xs)
-        first = xp.argmax(xp.stack(xp.broadcast_arrays(*_as_arrays(xp, xs))), axis=0)
+        first = xp.argmax(xp.stack(xp.broadcast_arrays(*_as_arrays(xs))), axis=0)
         like = next(x for x in xs if any_array(x))
         return tuple(where(first == i, 1.0, 0.0, like=like) for i in range(len(xs)))
     data = [float_of(x) for x in xs]

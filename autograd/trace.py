@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from autograd.arrays import is_array, np
-from autograd.backends import Backend, get_backend
+from autograd.backends import Backend, get_backend, runs
 from autograd.errors import AnomalyError
 from autograd.graph import Graph, topological_order
 from autograd.modes import COMPARATORS, COMPARISONS, MODES, enable_grad
@@ -489,7 +489,7 @@ class Trace:
         consecutive = self._output_rows == list(range(first, first + len(self._output_rows)))
         self._outputs: slice | list[int] = slice(first, first + len(outputs)) if consecutive else self._output_rows
         """The output rows as an index into the table: a slice (a view) where they follow each other."""
-        self._output_runs = _runs(self._output_rows)
+        self._output_runs = runs(self._output_rows)
         """The output rows as (first row, stop, first output) of each run of consecutive rows."""
         self._rows: Array | None = None
         self._row_grads: Array | None = None
@@ -1136,17 +1136,6 @@ def _numbers(values: Any, where: str) -> Array:
 def _quiet(backend: Backend) -> AbstractContextManager[Any]:
     """NumPy's warnings of overflow and invalid values off: the replay checks its results itself."""
     return np.errstate(all="ignore") if backend.native else nullcontext()
-
-
-def _runs(rows: list[int]) -> list[tuple[int, int, int]]:
-    """``rows`` as runs of consecutive rows: (first, stop, position in ``rows`` of the first) for each."""
-    runs: list[tuple[int, int, int]] = []
-    for position, row in enumerate(rows):
-        if runs and runs[-1][1] == row:
-            runs[-1] = (runs[-1][0], row + 1, runs[-1][2])
-        else:
-            runs.append((row, row + 1, position))
-    return runs
 
 
 def _look_up(where: Any, rows: Array, params: Array) -> Any:

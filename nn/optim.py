@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from autograd import Value, sqrt
-from autograd.extend import Backend, any_array, float_of, get_backend, is_real, namespace, np, on_device, paused_gc
+from autograd.extend import Backend, any_array, arrays_like, float_of, get_backend, is_real, namespace, np, paused_gc
 
 __all__ = ["SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "NAdam", "Optimizer", "RMSprop", "VectorStep"]
 
@@ -33,8 +33,7 @@ def _maximum(a: Any, b: Any) -> Any:
     xp = namespace(a, b)
     if xp is np:
         return np.maximum(a, b)
-    like = a if any_array(a) else b
-    a, b = (v if any_array(v) else xp.asarray(v, dtype=like.dtype, **on_device(like)) for v in (a, b))
+    a, b = arrays_like((a, b), a if any_array(a) else b)
     return xp.maximum(a, b)
 
 
@@ -122,7 +121,8 @@ class Optimizer:
 
     def _update(self, theta: Any, g: Any, state: dict[str, Any], group: dict[str, Any]) -> Any:
         """One update of θ from g: on floats for one parameter, or element-wise on arrays for many at once,
-        with ``state`` holding floats or arrays to match."""
+        with ``state`` holding floats or arrays to match. An array g may be a view of a vector the caller
+        writes anew at the next step (a batched fit's gradients): ``state`` must keep copies, never g itself."""
         raise NotImplementedError
 
     def _update_in_place(self, theta: Any, g: Any, state: dict[str, Any], group: dict[str, Any]) -> bool:
