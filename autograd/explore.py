@@ -11,7 +11,6 @@ svg-pan-zoom vendored beside them, and a Content-Security-Policy allows only tho
 from __future__ import annotations
 
 import base64
-import copy
 import functools
 import hashlib
 import html
@@ -26,24 +25,17 @@ from pathlib import Path
 from typing import Any, TypedDict, Unpack
 
 from autograd.files import write_atomically
-from autograd.formatting import number_text
 from autograd.forward import forward_steps
 from autograd.graph import Graph, count_nodes
+from autograd.labels import masked, templates
 from autograd.passes import Pass, node_formula, record
-from autograd.render import (
-    INSTALL_HINT,
-    Canvas,
-    GraphvizNotFoundError,
-    checked_options,
-    escape,
-    grad_color,
-    label_prefix,
-    picture,
-)
+from autograd.render import INSTALL_HINT, GraphvizNotFoundError, checked_options, grad_color, label_prefix, picture
+from autograd.scene import Scene
 from autograd.validation import as_float, is_whole
 from autograd.value import Value
 
-__all__ = ["ExploreOptions", "Explorer", "explore", "page_data", "page_numbers", "with_numbers"]
+__all__ = ["DOCUMENT_VERSION", "LAYOUTS", "ExploreOptions", "Explorer", "data_of", "explore", "page_data",
+           "page_document", "page_numbers", "with_numbers"]
 
 Cluster = Callable[[Value], str | None]
 
@@ -80,6 +72,9 @@ class ExploreOptions(TypedDict, total=False):
     - ``start``: where the page opens: "beginning" (the default), before backward, with the forward pass's
       numbers and only the root's gradient, so that → runs the chain rule one node at a time; or "end", with
       every step run and every gradient shown.
+    - ``layout``: where the views are laid out: "dot" (the default), by Graphviz's ``dot`` as the page is
+      built; or "browser", by Graphviz compiled to WebAssembly in the page as it opens (the same drawing, no
+      ``dot`` needed to build it; the page is about 1.3 MB larger).
     """
 
     levels: Sequence[int]
@@ -98,6 +93,7 @@ class ExploreOptions(TypedDict, total=False):
     tangents: Mapping[str, float]
     wrt: Sequence[str]
     start: str
+    layout: str
 
 
 MAX_NODES = 5_000
@@ -121,18 +117,47 @@ _PARTIAL_LABELS_UP_TO = 400
 thousands of edge labels is too slow, and the panel shows the partials."""
 
 
+DOCUMENT_VERSION = 1
+"""The version of the page's document (``Explorer.document["version"]``), raised when its shape changes."""
+
+LAYOUTS = ("dot", "browser")
+"""Where an explorer page's views are laid out (``ExploreOptions.layout``)."""
+
+
 @dataclass(frozen=True)
 class Explorer:
-    """An interactive page for one graph. ``html`` is the whole page, self-contained; ``svg`` the scalar
-    view as a static picture; ``data`` the snapshot the page reads. In Jupyter it shows itself."""
+    """An interactive page for one graph. ``document`` is the whole page as one JSON-ready, versioned dict
+    (``autograd/explorer/document.schema.json``): the graph, the numbers of the recorded pass, and each view's
+    layout with the templates of its labels; ``html`` is the page, self-contained; ``data`` the document as the
+    page's script reads it, numbers in place; ``svg`` the scalar view as a static picture. In Jupyter it shows
+    itself."""
 
     html: str
-    svg: str
-    data: dict[str, Any]
+    document: dict[str, Any]
     views: tuple[str, ...] = field(default=(), repr=False)
-    """The drawings of the page's views, as laid out, for a page of the same graph with other numbers."""
-    sources: tuple[str, ...] = field(default=(), repr=False)
-    """The DOT of each view, as laid out: ``picture`` draws the first with the numbers ``data`` holds."""
+    """The drawings of the page's views as dot laid them out (empty with ``layout="browser"``)."""
+    scenes: tuple[Scene, ...] = field(default=(), repr=False)
+    """The views as drawn, with templates for their numbers: the same drawings with any numbers."""
+
+    @functools.cached_property
+    def data(self) -> dict[str, Any]:
+        """The document with its numbers in place (each node's ``data`` and ``grad``, each edge's ``partial``,
+        each step's numbers, each box's and fan's): what the page's script reads (``document.js``'s
+        ``dataOf``)."""
+        return data_of(self.document)
+
+    @functools.cached_property
+    def sources(self) -> tuple[str, ...]:
+        """The DOT of each view with the numbers the page shows as it opens (``?`` where an exercise hides one)."""
+        numbers, edges = shown_numbers(self.document), self.document["graph"]["edges"]
+        return tuple(scene.source(numbers, edges) for scene in self.scenes)
+
+    @functools.cached_property
+    def svg(self) -> str:
+        """The scalar view (the last) as an SVG document, with the numbers the page shows as it opens."""
+        if self.views and self.document["views"][-1]["written"] and self.views[-1]:
+            return self.views[-1]
+        return _inline(self.scenes[-1].svg(shown_numbers(self.document), self.document["graph"]["edges"]))
 
     def save(self, path: str | Path) -> Path:
         """Write the page to ``path`` (``.html``), atomically; open it in any browser, no server needed."""
@@ -142,24 +167,25 @@ class Explorer:
         return write_atomically(target, self.html.encode("utf-8"))
 
     def renumbered(self, numbers: dict[str, Any], **more: Any) -> Explorer:
-        """The page of the same graph and drawings with other ``numbers`` (``page_numbers`` of another pass
-        over the graph, as a live widget or a timeline holds them), and ``more`` data for the page's script;
-        the drawings' texts are rewritten by the page as it opens. No layout is run."""
-        data = {**with_numbers(self.data, numbers), **more, "numbers": numbers}
-        return Explorer(page_html(data, list(self.views)), self.svg, data, self.views, self.sources)
+        """The page of the same graph and layout with other ``numbers`` (``page_numbers`` of another pass over
+        the graph, as a live widget or a timeline holds them), and ``more`` sections of the document (a
+        timeline); the page writes the numbers into its drawings as it opens. No layout is run."""
+        document = {**self.document, **more, "numbers": numbers,
+                    "views": [{**view, "written": False} for view in self.document["views"]]}
+        return Explorer(page_html(document, list(self.views)), document, self.views, self.scenes)
 
     @functools.cached_property
     def picture(self) -> bytes:
-        """The page's first view as a PNG with every step of backward run (at most ``render.PICTURE_INCHES``),
-        laid out anew by dot with the page's numbers: what a notebook shows where it runs no script, and says
-        so in its alt text (the page itself opens before backward unless ``start="end"``). Empty for a page
-        without its views' DOT."""
-        if not self.sources:
+        """The page's first view as a PNG (at most ``render.PICTURE_INCHES``), laid out anew by dot with the
+        numbers of the document, every step of backward run (``?`` for what an exercise hides): what a notebook
+        shows where it runs no script, and says so in its alt text (the page itself opens before backward
+        unless ``start="end"``). Empty for a page without scenes."""
+        if not self.scenes:
             return b""
         return picture(self._picture_source(), "explore")
 
     def _picture_source(self) -> str:
-        return numbered_source(self.sources[0], self.data, 0)
+        return self.sources[0]
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
         """The page in an iframe (its script and styles cannot touch the notebook's), with the PNG of its
@@ -174,7 +200,7 @@ class Explorer:
     def iframe(self, height: int = 640) -> str:
         """The page in an iframe of ``height`` pixels, as a notebook shows it, with the PNG of its first view
         inside (``picture``), which a browser shows only where the iframe is removed."""
-        title = html.escape(self.data["title"], quote=True)
+        title = html.escape(self.document["title"], quote=True)
         fallback = (f'<img src="data:image/png;base64,{base64.b64encode(self.picture).decode("ascii")}" '
                     f'alt="{title}: chainrule\'s explorer, every step of backward run" style="max-width: 100%">'
                     if self.picture else "")
@@ -185,8 +211,9 @@ class Explorer:
         )
 
     def __repr__(self) -> str:
-        return (f"<Explorer of {self.data['title']!r}: {len(self.data['nodes'])} nodes, "
-                f"{len(self.data['steps'])} steps, {len(self.data['levels'])} view(s), {len(self.html):,} bytes>")
+        graph = self.document["graph"]
+        return (f"<Explorer of {self.document['title']!r}: {len(graph['nodes'])} nodes, "
+                f"{len(graph['steps'])} steps, {len(self.document['views'])} view(s), {len(self.html):,} bytes>")
 
 
 def explore(root: Value, **options: Unpack[ExploreOptions]) -> Explorer:
@@ -194,34 +221,56 @@ def explore(root: Value, **options: Unpack[ExploreOptions]) -> Explorer:
     for its paths to the root, step through backward, search, pan and zoom, and (with ``levels`` or
     ``cluster``) move between coarser and finer views. Options as in ``ExploreOptions``.
 
-    Raises ``GraphvizNotFoundError`` when Graphviz's ``dot`` is missing.
+    Raises ``GraphvizNotFoundError`` when Graphviz's ``dot`` is missing (with the default ``layout="dot"``).
     """
     settings = settings_of(root, options)
     return explore_pass(record(Graph.of(root), undefined=math.nan, where="explore"), settings)  # nan where a partial is
 
 
-def explore_pass(recorded: Pass, settings: dict[str, Any]) -> Explorer:
+def explore_pass(recorded: Pass, settings: dict[str, Any], sections: Mapping[str, Any] | None = None) -> Explorer:
     """The page of a pass already recorded (``explore`` records one), with ``settings`` as ``settings_of`` checks
-    them: the page's data, each view laid out by dot, and the page."""
-    if shutil.which("dot") is None:
+    them: its document, each view laid out (by dot, or in the page), and the page. ``sections`` are more parts
+    of the document: an exercise's ``exercise``, whose ``known`` mask the drawings are laid out with, or a
+    drill's ``drill``."""
+    layout = settings.get("layout", "dot")
+    if layout == "dot" and shutil.which("dot") is None:
         raise GraphvizNotFoundError(INSTALL_HINT)
     graph = recorded.graph
-    data = page_data(recorded, title=settings["title"], max_paths=settings["max_paths"],
-                     color_by_grad=settings["color_by_grad"], precision=settings["precision"],
-                     start=settings.get("start", "beginning"))
+    document = page_document(recorded, title=settings["title"], max_paths=settings["max_paths"],
+                             color_by_grad=settings["color_by_grad"], precision=settings["precision"],
+                             start=settings.get("start", "beginning"))
     if settings.get("tangents") is not None:
-        data["forward"] = _forward_data(recorded, data, settings["tangents"], settings.get("wrt"))
-    settings = {**settings, "time_steps": "time" in data}
-    _check_size(len(_json_for_script(data).encode("utf-8")), settings["max_bytes"], "its snapshot")
-    svgs, sources = [], []
+        document["forward"] = _forward_data(recorded, document, settings["tangents"], settings.get("wrt"))
+    document.update(sections or {})
+    settings = {**settings, "time_steps": "time" in document["graph"]}
+    _check_size(len(_json_for_script(document).encode("utf-8")), settings["max_bytes"], "its snapshot")
+    scenes = []
     for index, (name, group_of) in enumerate(_views(graph, settings)):
-        svg, drawn, source = _view_svg(recorded, data, settings, index, group_of)
-        data["levels"].append({"name": name, **drawn})
-        svgs.append(svg)
-        sources.append(source)
-    page = page_html(data, svgs)
+        scene, drawn = _view_scene(recorded, document, settings, index, group_of)
+        document["views"].append({"name": name, "layout": layout, "written": True, "labels": scene.labels, **drawn})
+        scenes.append(scene)
+    document["numbers"] = page_numbers(recorded, document["views"], settings["color_by_grad"])
+    if "forward" in document:
+        document["numbers"]["tangent"] = document["forward"]["tangent"]
+    numbers, edges = shown_numbers(document), document["graph"]["edges"]
+    svgs = []
+    for view, scene in zip(document["views"], scenes, strict=True):
+        if layout == "dot":
+            svgs.append(_inline(scene.canvas(numbers, edges).render("svg", "explore").decode("utf-8")))
+        else:
+            view["dot"] = scene.source(numbers, edges)
+            svgs.append("")
+    page = page_html(document, svgs)
     _check_size(len(page.encode("utf-8")), settings["max_bytes"], "the page")
-    return Explorer(page, svgs[-1], data, tuple(svgs), tuple(sources))
+    return Explorer(page, document, tuple(svgs), tuple(scenes))
+
+
+def shown_numbers(document: Mapping[str, Any]) -> dict[str, Any]:
+    """The numbers a page shows as it opens: the document's, with each one an exercise does not yet give
+    as None (``labels.masked``)."""
+    exercise = document.get("exercise")
+    numbers = document["numbers"]
+    return masked(numbers, exercise["known"], document["graph"]) if exercise else dict(numbers)
 
 
 def _check_size(size: int, most: int, what: str) -> None:
@@ -263,8 +312,11 @@ def settings_of(root: Value, options: ExploreOptions, where: str = "explore", st
     opens = options.get("start", start)
     if opens not in START:
         raise ValueError(f"{where}: start must be one of {START}, got {opens!r}")
+    layout = options.get("layout", "dot")
+    if layout not in LAYOUTS:
+        raise ValueError(f"{where}: layout must be one of {LAYOUTS}, got {layout!r}")
     return {
-        "start": opens,
+        "start": opens, "layout": layout,
         "rankdir": rankdir, "precision": precision, "levels": levels, "cluster": cluster,
         "color_by_grad": bool(options.get("color_by_grad", False)), "show_partials": options.get("show_partials"),
         "max_nodes": most, "max_paths": options.get("max_paths", 20),
@@ -302,43 +354,38 @@ class _References:
         return [int(piece) if k % 2 else piece for k, piece in enumerate(pieces) if k % 2 or piece]
 
 
-def page_data(recorded: Pass, *, title: str | None = None, max_paths: int = 20, color_by_grad: bool = False,
-              precision: int = 4, start: str = "beginning") -> dict[str, Any]:
-    """A recorded pass as the explorer's page reads it (``Explorer.data``, before ``explore`` adds its
-    views): nodes with their data and gradients, edges with their partials, and the pass's steps, each with
-    its node's upstream gradient and each edge's gradient after it. Texts that name nodes (formulas, rules
-    in words) are lists of strings and node numbers, each name stored once, in its node; a node that
-    sentences name by what it computes (``Graph.expression``) carries that as ``say``, and in parentheses
-    as ``operand`` where it needs them. For an unrolled network (labels ``t0.…``, ``t1.…``), ``time`` holds
-    the time steps' names and each node's step. ``start`` is where the page opens (``ExploreOptions.start``)."""
+def page_document(recorded: Pass, *, title: str | None = None, max_paths: int = 20, color_by_grad: bool = False,
+                  precision: int = 4, start: str = "beginning") -> dict[str, Any]:
+    """A recorded pass as the page's document, before ``explore`` adds its views: the graph (nodes with their
+    names, ops and formulas, edges with their rules in words, the steps, each with its node and edges) and
+    its ``numbers`` (``page_numbers``). Texts that name nodes (formulas, rules in words) are lists of strings
+    and node numbers, each name stored once, in its node; a node that sentences name by what it computes
+    (``Graph.expression``) carries that as ``say``, and in parentheses as ``operand`` where it needs them. For
+    an unrolled network (labels ``t0.…``, ``t1.…``), ``graph.time`` holds the time steps' names and each
+    node's step. ``start`` is where the page opens (``ExploreOptions.start``)."""
     graph = recorded.graph
     nodes = graph.nodes
     index = {id(node): i for i, node in enumerate(nodes)}
     root = nodes[-1]
     refs = _References(index)
-    grads = recorded.grads
     edges: list[dict[str, Any]] = []
     edge_of: dict[tuple[int, int], int] = {}
     for child_index, child in enumerate(nodes):
         if child.rule is None:
             continue
-        partials = recorded.partials[child_index]
         words = child.rule.explain_each(len(child.parents), child.arg, [refs.name(p) for p in child.parents],
                                         bare=[refs.bare(p) for p in child.parents])
         for position, parent in enumerate(child.parents):
             edge_of[(child_index, position)] = len(edges)
-            edges.append({
-                "from": index[id(parent)], "to": child_index, "position": position,
-                "partial": json_number(partials[position]), "words": refs.parts(words[position]),
-            })
+            edges.append({"from": index[id(parent)], "to": child_index, "position": position,
+                          "words": refs.parts(words[position])})
     node_data = []
-    for i, node in enumerate(nodes):
+    for node in nodes:
         rule = node.rule
         name = graph.name(node)
         entry: dict[str, Any] = {
             "name": name, "op": rule.name if rule else None, "symbol": rule.describe_op(node.arg) if rule else None,
             "formula": refs.parts(node_formula(graph, node, refs.name, refs.bare)) if rule else None,
-            "data": json_number(recorded.data[i]), "grad": json_number(grads[i]),
         }
         said, operand = graph.expression(node), graph.operand(node)
         if said != name:
@@ -346,21 +393,59 @@ def page_data(recorded: Pass, *, title: str | None = None, max_paths: int = 20, 
         if operand != said:
             entry["operand"] = operand
         node_data.append(entry)
-    steps = [{
-        "node": index[id(record.node)], "upstream": json_number(record.upstream), "formula": record.formula(),
-        "edges": [[edge_of[(index[id(record.node)], e.position)], json_number(e.grad_after)] for e in record.edges],
-    } for record in recorded.steps]
-    page = {
-        "title": title or graph.name(root), "root": len(nodes) - 1, "nodes": node_data,
-        "edges": edges, "steps": steps, "levels": [], "maxPaths": max_paths,
-        "colorByGrad": color_by_grad, "precision": precision, "start": start,
+    steps = [{"node": index[id(record.node)], "formula": record.formula(),
+              "edges": [edge_of[(index[id(record.node)], e.position)] for e in record.edges]}
+             for record in recorded.steps]
+    document: dict[str, Any] = {
+        "version": DOCUMENT_VERSION, "title": title or graph.name(root), "precision": precision, "start": start,
+        "maxPaths": max_paths, "colorByGrad": color_by_grad,
+        "graph": {"root": len(nodes) - 1, "nodes": node_data, "edges": edges, "steps": steps},
+        "numbers": page_numbers(recorded, [], color_by_grad), "views": [],
     }
     steps_of = [time_step(node) for node in nodes]
     step_names = sorted({name for name in steps_of if name is not None}, key=lambda name: int(name[1:]))
     if len(step_names) >= 2:  # an unrolled network: each node's time step by its number in names (-1: none)
         number = {name: k for k, name in enumerate(step_names)}
-        page["time"] = {"names": step_names, "of": [-1 if name is None else number[name] for name in steps_of]}
-    return page
+        document["graph"]["time"] = {"names": step_names,
+                                     "of": [-1 if name is None else number[name] for name in steps_of]}
+    return document
+
+
+def data_of(document: Mapping[str, Any]) -> dict[str, Any]:
+    """The document as the page's script reads it (``Explorer.data``; ``dataOf`` in ``document.js`` is the
+    same): the graph's nodes, edges and steps with their numbers in place (``data`` and ``grad``, ``partial``,
+    a step's ``upstream`` and ``[edge, grad after]``), each view's boxes and fans with theirs (``maxGrad``,
+    ``sum``), and the other sections as they are."""
+    graph, numbers = document["graph"], document["numbers"]
+    data = {key: value for key, value in document.items() if key not in ("graph", "numbers", "views", "version")}
+    data["root"] = graph["root"]
+    data["nodes"] = [{**node, "data": x, "grad": g}
+                     for node, x, g in zip(graph["nodes"], numbers["data"], numbers["grad"], strict=True)]
+    data["edges"] = [{**edge, "partial": p} for edge, p in zip(graph["edges"], numbers["partial"], strict=True)]
+    data["steps"] = [{"node": step["node"], "upstream": upstream, "formula": step["formula"],
+                      "edges": [[k, g] for k, g in zip(step["edges"], after, strict=True)]}
+                     for step, (upstream, after) in zip(graph["steps"], numbers["steps"], strict=True)]
+    levels = []
+    for view, shown in zip(document["views"], numbers["levels"], strict=True):
+        level = dict(view)
+        if "boxes" in view:
+            level["boxes"] = [{**box, "maxGrad": g} for box, g in zip(view["boxes"], shown["boxes"], strict=True)]
+        if "fans" in view:
+            level["fans"] = [{**fan, "maxGrad": g, "sum": total}
+                             for fan, (g, total) in zip(view["fans"], shown["fans"], strict=True)]
+        levels.append(level)
+    data["levels"] = levels
+    if "time" in graph:
+        data["time"] = graph["time"]
+    return data
+
+
+def page_data(recorded: Pass, *, title: str | None = None, max_paths: int = 20, color_by_grad: bool = False,
+              precision: int = 4, start: str = "beginning") -> dict[str, Any]:
+    """A recorded pass as the explorer's page reads it, before ``explore`` adds its views: ``data_of`` its
+    ``page_document``."""
+    return data_of(page_document(recorded, title=title, max_paths=max_paths, color_by_grad=color_by_grad,
+                                 precision=precision, start=start))
 
 
 def page_numbers(recorded: Pass, levels: Sequence[dict[str, Any]], color_by_grad: bool = False) -> dict[str, Any]:
@@ -397,27 +482,13 @@ def page_numbers(recorded: Pass, levels: Sequence[dict[str, Any]], color_by_grad
     return numbers
 
 
-def with_numbers(data: dict[str, Any], numbers: dict[str, Any]) -> dict[str, Any]:
-    """A copy of a page's ``data`` with ``numbers`` (``page_numbers``) written in: the page's data for the
-    pass the numbers came from."""
-    page = copy.deepcopy(data)
-    for node, x, g in zip(page["nodes"], numbers["data"], numbers["grad"], strict=True):
-        node["data"], node["grad"] = x, g
-    for edge, p in zip(page["edges"], numbers["partial"], strict=True):
-        edge["partial"] = p
-    for step, (upstream, after) in zip(page["steps"], numbers["steps"], strict=True):
-        step["upstream"] = upstream
-        for edge, g in zip(step["edges"], after, strict=True):
-            edge[1] = g
-    for level, view in zip(page["levels"], numbers["levels"], strict=True):
-        for box, biggest in zip(level.get("boxes", []), view.get("boxes", []), strict=True):
-            box["maxGrad"] = biggest
-        for fan, (biggest, total) in zip(level.get("fans", []), view.get("fans", []), strict=True):
-            fan["maxGrad"], fan["sum"] = biggest, total
-    return page
+def with_numbers(document: Mapping[str, Any], numbers: dict[str, Any]) -> dict[str, Any]:
+    """The page's data (``data_of``) of ``document`` with ``numbers`` (``page_numbers``) in place of its own:
+    the page's data for the pass the numbers came from."""
+    return data_of({**document, "numbers": numbers})
 
 
-def _forward_data(recorded: Pass, data: dict[str, Any], tangents: Any, wrt: Any) -> dict[str, Any]:
+def _forward_data(recorded: Pass, document: dict[str, Any], tangents: Any, wrt: Any) -> dict[str, Any]:
     """The forward sweep along ``tangents`` (leaf name → tangent), from the pass's own partials: each node's
     tangent, each step's node, its terms (an edge and partial × the input's tangent) and its tangent, and
     what the gradient with respect to ``wrt`` (leaf names; every leaf when None) costs: one forward pass per
@@ -439,7 +510,7 @@ def _forward_data(recorded: Pass, data: dict[str, Any], tangents: Any, wrt: Any)
     if isinstance(wrt, str) or not wanted or any(name not in leaves for name in wanted):
         raise ValueError(f"explore: wrt must name leaves of the graph, got {wrt!r}")
     moved, steps = forward_steps(recorded, seeds)
-    edge_of = {(e["to"], e["position"]): k for k, e in enumerate(data["edges"])}
+    edge_of = {(e["to"], e["position"]): k for k, e in enumerate(document["graph"]["edges"])}
     index = graph.index
     return {
         "seeds": {graph.name(n): t for n, t in seeds.items()},
@@ -449,59 +520,6 @@ def _forward_data(recorded: Pass, data: dict[str, Any], tangents: Any, wrt: Any)
                   for step in steps],
         "passes": len(wanted), "wrt": "leaf" if wrt is None else "parameter",
     }
-
-
-_ELEMENT = re.compile(r'id="v\d+-([nbfe])(\d+)"')
-_FILL = re.compile(r'BGCOLOR="#[0-9a-f]{6}"')
-_EDGE_LABEL = re.compile(r"label=<∂=[^<]*<BR/>[^<>]*(?=<BR/>|>)")
-
-
-def numbered_source(source: str, data: dict[str, Any], view: int, hidden: bool = False) -> str:
-    """View ``view``'s DOT (``Explorer.sources``) with the numbers its page's ``data`` holds, which a page
-    renumbered for a later state (``Explorer.renumbered``) no longer shares with its DOT: each node's data and
-    grad, each box's and fan's numbers, each edge's partial and contribution, and with ``colorByGrad`` the
-    fills, as the page's script writes them. ``hidden`` writes ``?`` for every number but the inputs' data
-    instead, as an exercise's drawing shows them (``autograd.teach``)."""
-    p = data["precision"]
-    nodes, edges, level = data["nodes"], data["edges"], data["levels"][view]
-    colours = data.get("colorByGrad") and not hidden
-
-    def shown(x: Any) -> str:
-        return escape(number_text(float(x), p))
-
-    def number(x: Any) -> str:
-        return "?" if hidden else shown(x)
-
-    def row(line: str, head: str, text: str) -> str:
-        return re.sub(f"<TD>{re.escape(escape(head))} [^<]*</TD>", lambda _: f"<TD>{escape(head)} {text}</TD>", line)
-
-    def fill(line: str, grad: Any) -> str:
-        return _FILL.sub(f'BGCOLOR="{grad_color(float(grad))}"', line) if colours else line
-
-    lines = []
-    for line in source.splitlines():
-        match = _ELEMENT.search(line)
-        if match is not None:
-            kind, k = match.group(1), int(match.group(2))
-            if kind == "n":
-                node = nodes[k]
-                data_text = shown(node["data"]) if node["op"] is None else number(node["data"])
-                line = fill(row(row(line, "data", data_text), "grad", number(node["grad"])), node["grad"])
-            elif kind == "b":
-                box = level["boxes"][k]
-                line = fill(row(line, "max |grad|", number(box["maxGrad"])), box["maxGrad"])
-            elif kind == "f":
-                fan = level["fans"][k]
-                line = row(row(line, "max |grad|", number(fan["maxGrad"])), "Σ contributions", number(fan["sum"]))
-                line = fill(line, fan["maxGrad"])
-            else:
-                edge = edges[k]
-                partial, upstream = float(edge["partial"]), float(nodes[edge["to"]]["grad"])
-                label = (f"label=<∂={number(partial)}<BR/>{number(partial)} × {number(upstream)} = "
-                         f"{number(partial * upstream)}")
-                line = _EDGE_LABEL.sub(label.replace("\\", "\\\\"), line)
-        lines.append(line)
-    return "\n".join(lines) + "\n"
 
 
 def _views(graph: Graph, settings: dict[str, Any]) -> list[tuple[str, Cluster | None]]:
@@ -559,26 +577,17 @@ def _level_name(sample: str | None, depth: int) -> str:
     return parts[-1] if parts else f"depth {depth}"
 
 
-def _view_svg(
-    recorded: Pass, data: dict[str, Any], settings: dict[str, Any], view: int, group_of: Cluster | None
-) -> tuple[str, dict[str, Any], str]:
-    """One view laid out by dot: its SVG (element ids ``v{view}-n{i}`` for nodes, ``v{view}-e{k}`` for edges,
-    ``v{view}-b{k}`` for boxes, ``v{view}-f{k}`` for fans and ``v{view}-f{k}-{i}`` for a fan's edge into node
-    i) and what the page needs to know of it: its boxes, each with its members, node count and largest
-    |grad|, and its fans."""
+def _view_scene(recorded: Pass, document: dict[str, Any], settings: dict[str, Any], view: int,
+                group_of: Cluster | None) -> tuple[Scene, dict[str, Any]]:
+    """One view as a ``Scene`` (element ids ``v{view}-n{i}`` for nodes, ``v{view}-e{k}`` for edges, ``v{view}-b{k}``
+    for boxes, ``v{view}-f{k}`` for fans and ``v{view}-f{k}-{i}`` for a fan's edge into node i) and what the page
+    needs to know of it: its boxes, each with its members and node count, and its fans."""
     graph = recorded.graph
-    nodes = graph.nodes
-    prefix = f"v{view}-"
+    nodes = document["graph"]["nodes"]
     scalar = group_of is None
-    canvas = Canvas(rankdir=settings["rankdir"], precision=settings["precision"],
-                    color_by_grad=settings["color_by_grad"], timeout=settings["timeout"], element_id=f"{prefix}graph")
-
-    def add(i: int, title: str) -> None:
-        _draw_node(canvas, recorded, data, i, title, prefix)
-
     groups: dict[str, list[int]] = {}
     boxed = _boxed_in_scalars(settings)
-    for i, node in enumerate(nodes):
+    for i, node in enumerate(graph.nodes):
         if scalar:
             name = boxed(node) if boxed is not None else None
         else:  # a coarse view: the leaves outside every group (the inputs, x0, x1...) together in one box too
@@ -586,99 +595,85 @@ def _view_svg(
             name = group_of(node) or ("inputs" if node.is_leaf else None)
         if name is not None:
             groups.setdefault(name, []).append(i)
+    fans = [] if not scalar else _fans(graph, {i: name for name, members in groups.items() for i in members},
+                                       settings["fan_at"])
+    show_partials = settings["show_partials"]
+    if show_partials is None:
+        show_partials = len(nodes) - sum(fan["count"] for fan in fans) + len(fans) <= _PARTIAL_LABELS_UP_TO
+    scene = Scene(view, templates(scalar and show_partials, "forward" in document), rankdir=settings["rankdir"],
+                  precision=settings["precision"], color_by_grad=settings["color_by_grad"], timeout=settings["timeout"])
+
+    def add(i: int, title: str) -> None:
+        node = nodes[i]
+        scene.node(i, title=title, name=node["name"], op=node["symbol"], labelled=bool(graph.nodes[i].label))
+
     if not scalar:
-        return _coarse_view(recorded, canvas, groups, data, prefix)
-    fans = _fans(recorded, {i: name for name, members in groups.items() for i in members}, settings["fan_at"])
+        return scene, _coarse_view(scene, groups, document, add)
     fan_of = {i: f for f, fan in enumerate(fans) for i in fan["members"]}
 
     def add_fan(f: int, group_name: str | None) -> None:
         fan = fans[f]
         title = fan["name"] if group_name is None else fan["name"].removeprefix(group_name + ".")
-        canvas.group(f"f{f}", title=f"{title} ×{fan['count']}", element_id=f"{prefix}f{f}", grad=fan["maxGrad"],
-                     lines=[f"max |grad| {canvas.number(fan['maxGrad'])}",
-                            f"Σ contributions {canvas.number(fan['sum'])}"])
+        scene.group("f", f, title=f"{title} ×{fan['count']}")
 
     fans_in: dict[str | None, list[int]] = {}
     for f, fan in enumerate(fans):
         fans_in.setdefault(fan["group"], []).append(f)
     for k, (group_name, members) in enumerate(groups.items()):
-        with canvas.cluster(str(k), group_name, element_id=f"{prefix}c{k}"):
+        with scene.cluster(str(k), group_name):
             for f in fans_in.get(group_name, ()):
                 add_fan(f, group_name)
             for i in members:
                 if i not in fan_of:
-                    add(i, data["nodes"][i]["name"].removeprefix(group_name + "."))
+                    add(i, nodes[i]["name"].removeprefix(group_name + "."))
     for f in fans_in.get(None, ()):
         add_fan(f, None)
     grouped = {i for members in groups.values() for i in members}
     for i in range(len(nodes)):
         if i not in grouped and i not in fan_of:
-            add(i, data["nodes"][i].get("say", data["nodes"][i]["name"]))  # as the steps name it: x·y, not mul#2
-    show_partials = settings["show_partials"]
-    if show_partials is None:
-        show_partials = len(nodes) - len(fan_of) + len(fans) <= _PARTIAL_LABELS_UP_TO
+            add(i, nodes[i].get("say", nodes[i]["name"]))  # as the steps name it: x·y, not mul#2
     fan_edges: dict[tuple[int, int], int] = {}
-    forward_terms = {term[0]: term[1] for step in data.get("forward", {}).get("steps", []) for term in step["terms"]}
-    for k, edge in enumerate(data["edges"]):
+    for k, edge in enumerate(document["graph"]["edges"]):
         if edge["from"] in fan_of:
             key = (fan_of[edge["from"]], edge["to"])
             fan_edges[key] = fan_edges.get(key, 0) + 1
             continue
-        lines = []
-        if show_partials:  # the partial, and the step's partial × upstream = contribution, which the page shows
-            # at the step: laid out by dot, so that it is never drawn over a node
-            partial = recorded.partials[edge["to"]][edge["position"]]
-            upstream = recorded.grads[edge["to"]]
-            lines = [f"∂={canvas.number(partial)}",
-                     f"{canvas.number(partial)} × {canvas.number(upstream)} = {canvas.number(partial * upstream)}"]
-            if k in forward_terms:  # the forward sweep's partial × tangent, shown at its forward step
-                tangent = data["forward"]["tangent"][edge["from"]]
-                lines.append(f"{canvas.number(partial)} × {canvas.number(tangent)} = "
-                             f"{canvas.number(forward_terms[k])}")
-        canvas.edge(f"n{edge['from']}", f"n{edge['to']}", lines, id=f"{prefix}e{k}")
+        # the partial, and the step's partial × upstream = contribution, which the page shows at the step (and
+        # the forward sweep's partial × tangent): laid out by dot, so that it is never drawn over a node
+        scene.edge(f"n{edge['from']}", f"n{edge['to']}", k, id=f"{scene.prefix}e{k}")
     for (f, head), count in fan_edges.items():
-        canvas.edge(f"f{f}", f"n{head}", [f"{count} edges"] if show_partials and count > 1 else [],
-                    id=f"{prefix}f{f}-{head}", penwidth=f"{1 + math.log10(count):.2f}")
-    drawn = {"fans": fans, "stepLabels": show_partials, "near": _neighbourhoods(graph, fan_of, len(fans))}
-    return _inline(canvas.render("svg", "explore").decode("utf-8")), drawn, str(canvas.settled().source)
+        scene.edge(f"f{f}", f"n{head}", lines=[f"{count} edges"] if show_partials and count > 1 else [],
+                   id=f"{scene.prefix}f{f}-{head}", penwidth=f"{1 + math.log10(count):.2f}")
+    return scene, {"fans": fans, "stepLabels": show_partials, "near": _neighbourhoods(graph, fan_of, len(fans))}
 
 
-def _draw_node(canvas: Canvas, recorded: Pass, data: dict[str, Any], i: int, title: str, prefix: str) -> None:
-    """Node i in a view, drawn under ``title`` with its element id ``{prefix}n{i}``."""
-    canvas.node(f"n{i}", title=title, name=data["nodes"][i]["name"], op=data["nodes"][i]["symbol"],
-                data=recorded.data[i], grad=recorded.grads[i], labelled=bool(recorded.graph.nodes[i].label),
-                element_id=f"{prefix}n{i}")
-
-
-def _coarse_view(recorded: Pass, canvas: Canvas, groups: dict[str, list[int]], data: dict[str, Any],
-                 prefix: str) -> tuple[str, dict[str, Any], str]:
+def _coarse_view(scene: Scene, groups: dict[str, list[int]], document: dict[str, Any],
+                 add: Callable[[int, str], None]) -> dict[str, Any]:
     """A view of one box per group, each edge between two boxes drawn once, as thick as it has edges."""
     box_of: dict[int, int] = {}
     boxes: list[dict[str, Any]] = []
     for group_name, members in groups.items():
-        biggest = _box_number(recorded.grads, members)
         box_id = len(boxes)
-        boxes.append({"name": group_name, "members": members, "count": len(members), "maxGrad": biggest})
+        boxes.append({"name": group_name, "members": members, "count": len(members)})
         for i in members:
             box_of[i] = box_id
-        canvas.group(f"b{box_id}", title=group_name, element_id=f"{prefix}b{box_id}", grad=biggest,
-                     lines=[f"{len(members):,} nodes", f"max |grad| {canvas.number(biggest)}"])
-    for i in range(len(data["nodes"])):
+        scene.group("b", box_id, title=group_name, lines=[f"{len(members):,} nodes"])
+    nodes = document["graph"]["nodes"]
+    for i in range(len(nodes)):
         if i not in box_of:
-            _draw_node(canvas, recorded, data, i, data["nodes"][i].get("say", data["nodes"][i]["name"]), prefix)
+            add(i, nodes[i].get("say", nodes[i]["name"]))
     drawn: dict[tuple[str, str], int] = {}
-    for edge in data["edges"]:
+    for edge in document["graph"]["edges"]:
         tail = f"b{box_of[edge['from']]}" if edge["from"] in box_of else f"n{edge['from']}"
         head = f"b{box_of[edge['to']]}" if edge["to"] in box_of else f"n{edge['to']}"
         if tail != head:
             drawn[(tail, head)] = drawn.get((tail, head), 0) + 1
     links: list[list[str]] = []
     for (tail, head), count in drawn.items():  # no label: dot would make room for thousands of them
-        canvas.edge(tail, head, color="#7f93b8", penwidth=f"{1 + math.log10(count):.2f}", id=f"{prefix}l{len(links)}",
-                    tooltip=f"{count:,} edge{'s' if count > 1 else ''}")
+        scene.edge(tail, head, color="#7f93b8", penwidth=f"{1 + math.log10(count):.2f}",
+                   id=f"{scene.prefix}l{len(links)}", tooltip=f"{count:,} edge{'s' if count > 1 else ''}")
         links.append([tail, head])
-    return (_inline(canvas.render("svg", "explore").decode("utf-8")), {"boxes": boxes, "links": links},
-            str(canvas.settled().source))
+    return {"boxes": boxes, "links": links}
 
 
 NEAR = (1, 2)
@@ -725,12 +720,10 @@ def _neighbourhoods(graph: Graph, fan_of: dict[int, int], fans: int) -> list[lis
 _STEM = re.compile(r"[._#]?\d+$")
 
 
-def _fans(recorded: Pass, group_of: dict[int, str], fan_at: int) -> list[dict[str, Any]]:
+def _fans(graph: Graph, group_of: dict[int, str], fan_at: int) -> list[dict[str, Any]]:
     """The scalar view's fans: ``fan_at`` or more leaves with one stem (``w`` of ``w.0``, ``w.1``...; ``x`` of
     ``x0``...), in the same box, feeding the same nodes (a neuron's weights, a layer's inputs), each drawn as
-    one node: its members, the nodes they feed, its largest |grad| and the sum of its contributions (each
-    member's every edge is into the fan's nodes, so the sum is of the members' gradients)."""
-    graph = recorded.graph
+    one node: its members and the nodes they feed."""
     nodes = graph.nodes
     users: list[list[int]] = [[] for _ in nodes]
     for child, parents in enumerate(graph.parents):
@@ -745,8 +738,6 @@ def _fans(recorded: Pass, group_of: dict[int, str], fan_at: int) -> list[dict[st
     fans: list[dict[str, Any]] = [
         {"name": stem, "group": group, "members": members, "count": len(members), "consumers": list(consumers)}
         for (stem, group, consumers), members in candidates.items() if len(members) >= fan_at]
-    for fan in fans:
-        fan["maxGrad"], fan["sum"] = _fan_numbers(recorded.grads, fan["members"])
     return fans
 
 
@@ -784,25 +775,33 @@ def _hash(source: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(source.encode("utf-8")).digest()).decode("ascii") + "'"
 
 
+SCRIPTS = ("svg-pan-zoom.min.js", "numbers.js", "labels.js", "document.js", "layout.js", "explorer.js")
+"""The page's scripts in the order it runs them, from ``autograd/explorer/`` (``README.md`` there maps them)."""
+
 _PAN_ZOOM_STYLE = "overflow: hidden; "
 """The one style attribute svg-pan-zoom sets (on each drawing), allowed by its hash and by nothing wider."""
 
 
-def page_html(data: dict[str, Any], svgs: list[str]) -> str:
-    """The page: the views' SVGs, the snapshot as JSON, the styles and scripts of ``autograd/explorer`` (and
-    ``teach.js`` for an exercise or a drill, ``autograd.teach``), and a Content-Security-Policy that lets only
+def page_html(document: dict[str, Any], svgs: list[str]) -> str:
+    """The page: the views' SVGs (empty for a view laid out in the page), the document as JSON, the styles and
+    scripts of ``autograd/explorer`` (``SCRIPTS``; ``teach.js`` for an exercise or a drill, ``autograd.teach``;
+    Graphviz in WebAssembly where a view is laid out in the page), and a Content-Security-Policy that lets only
     those scripts and styles run and forbids every request."""
     style = _asset("explorer.css")
-    scripts = [_asset("svg-pan-zoom.min.js"), _asset("numbers.js"), _asset("explorer.js")]
-    if "exercise" in data or "drill" in data:
-        scripts.append(_asset("teach.js"))
-    policy = (f"default-src 'none'; script-src {' '.join(_hash(s) for s in scripts)}; "
+    names = list(SCRIPTS)
+    if any(view.get("layout") == "browser" for view in document["views"]):
+        names.insert(0, "viz-global.js")
+    if "exercise" in document or "drill" in document:
+        names.append("teach.js")
+    scripts = [_asset(name) for name in names]
+    wasm = " 'wasm-unsafe-eval'" if "viz-global.js" in names else ""  # WebAssembly.instantiate, no eval
+    policy = (f"default-src 'none'; script-src {' '.join(_hash(s) for s in scripts)}{wasm}; "
               f"style-src {_hash(style)} 'unsafe-hashes' {_hash(_PAN_ZOOM_STYLE)}; "
               "img-src data:; connect-src 'none'; form-action 'none'; base-uri 'none'")
     views = "\n".join(
         f'<div class="view" data-view="{i}" hidden>{svg}</div>' for i, svg in enumerate(svgs)
     )
-    title = html.escape(f"{data['title']} · chainrule explorer")
+    title = html.escape(f"{document['title']} · chainrule explorer")
     body = _asset("explorer.html").format(views=views)
     script_tags = "".join(f"<script>{s}</script>" for s in scripts)
     return (
@@ -810,7 +809,6 @@ def page_html(data: dict[str, Any], svgs: list[str]) -> str:
         f'<meta http-equiv="Content-Security-Policy" content="{policy}">'
         f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title>'
         f"<style>{style}</style></head><body>{body}"
-        f'<script type="application/json" id="chainrule-data">{_json_for_script(data)}</script>'
+        f'<script type="application/json" id="chainrule-data">{_json_for_script(document)}</script>'
         f"{script_tags}</body></html>\n"
     )
-

@@ -24,10 +24,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
+from autograd import labels
 from autograd.errors import StaleGraphError
 from autograd.files import write_atomically
 from autograd.formatting import number_text
 from autograd.graph import Graph, count_nodes
+from autograd.labels import fill, slot_value
 from autograd.passes import BackwardStep, Pass, record
 from autograd.rules import float_of
 from autograd.validation import is_real, is_whole
@@ -389,23 +391,24 @@ class Canvas:
         self._edges: list[tuple[str, str]] = []
         self._settled = False
 
-    def node(self, key: str, *, title: str, name: str, op: str | None, data: float, grad: float, labelled: bool,
-             highlighted: bool = False, element_id: str | None = None) -> None:
+    def node(self, key: str, *, title: str, name: str, op: str | None, lines: Sequence[str], grad: float | None,
+             labelled: bool, highlighted: bool = False, element_id: str | None = None) -> None:
         """A node drawn under ``title`` (shortened when too long to draw, with ``name``, its unique name, in
-        the tooltip where the two differ): its op's symbol when it has one, its data and its grad. ``labelled``
-        draws the title in bold; a node the graph names itself (``a·b``, ``mul#2``) is grey."""
+        the tooltip where the two differ): its op's symbol when it has one, then ``lines``, its numbers as
+        ``labels.fill`` writes them ("data 0.5", "grad 1"). ``labelled`` draws the title in bold; a node the
+        graph names itself (``a·b``, ``mul#2``) is grey. With ``color_by_grad`` it is filled by ``grad`` (None:
+        not known, left uncoloured)."""
         short = shorten(title)
         attrs = {} if short == title == name and element_id is None else {"tooltip": _tooltip(name)}
         if element_id is not None:
             attrs["id"] = element_id
-        p = self.precision
         head = f"<B>{escape(short)}</B>" if labelled else f'<FONT COLOR="#777777">{escape(short)}</FONT>'
         rows = [f"<TR><TD>{head}</TD></TR>"]
         if op is not None:
             rows.append(f"<TR><TD><I>{escape(op)}</I></TD></TR>")
-        rows.append(f"<TR><TD>data {escape(_number(data, p))}</TD></TR>")
-        rows.append(f"<TR><TD>grad {escape(_number(grad, p))}</TD></TR>")
-        fill = grad_color(grad) if self.color_by_grad else ("#ffffff" if op is not None else "#f2f2f2")
+        rows += [f"<TR><TD>{escape(line)}</TD></TR>" for line in lines]
+        plain = "#ffffff" if op is not None else "#f2f2f2"
+        fill = grad_color(grad) if self.color_by_grad and grad is not None else plain
         border, width = ("#d62728", "3") if highlighted else ("#555555", "1")
         table = (
             f'<TABLE BORDER="{width}" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3" STYLE="ROUNDED" '
@@ -537,10 +540,17 @@ def _draw(recorded: Pass, options: _Settings, grads: Sequence[float], shown: Bac
         group = options.cluster(node) if options.cluster else None
         (groups.setdefault(group, []) if group is not None else loose).append(i)
 
+    numbers = {"data": recorded.data, "grad": grads, "partial": [p for ps in recorded.partials for p in ps]}
+    edges = [{"from": p, "to": c} for c, parents in enumerate(graph.parents) for p in parents]
+
+    def number(kind: str, index: int) -> Callable[[str], float | None]:
+        return lambda name: slot_value(numbers, edges, 0, kind, index, name)
+
     def add(i: int, title: str) -> None:
         node = graph.nodes[i]
         op = node.rule.describe_op(node.arg) if node.rule else None
-        canvas.node(f"n{i}", title=title, name=graph.name(node), op=op, data=recorded.data[i], grad=grads[i],
+        canvas.node(f"n{i}", title=title, name=graph.name(node), op=op, grad=grads[i],
+                    lines=fill(labels.NODE, number("n", i), options.precision),
                     labelled=bool(node.label), highlighted=id(node) in options.highlight)
 
     for i in loose:
@@ -549,6 +559,7 @@ def _draw(recorded: Pass, options: _Settings, grads: Sequence[float], shown: Bac
         with canvas.cluster(str(index), group_name):
             for i in members:
                 add(i, graph.name(graph.nodes[i]).removeprefix(group_name + "."))  # the box says the rest
+    edge_numbers = itertools.count()  # as ``edges`` numbers them: by child, each child's inputs in order
     for c, child in enumerate(graph.nodes):
         rule = child.rule
         if rule is None:
@@ -557,15 +568,14 @@ def _draw(recorded: Pass, options: _Settings, grads: Sequence[float], shown: Bac
         bare = [shorten(graph.expression(parent)) for parent in child.parents] if options.show_rules else None
         words = rule.explain_each(len(child.parents), child.arg, names, bare=bare) if names is not None else None
         for position, (parent, p) in enumerate(zip(child.parents, graph.parents[c], strict=True)):
+            k = next(edge_numbers)
             lines: list[str] = []
             if options.show_partials:
-                partial = recorded.partials[c][position]
-                lines.append(f"∂={canvas.number(partial)}")
+                partial, contribution = fill(labels.EDGE, number("e", k), options.precision)
+                lines.append(partial)
                 passed = options.reached is None or id(child) in options.reached
-                if options.show_contributions and passed and math.isfinite(partial):
-                    upstream = grads[c]
-                    lines.append(f"{canvas.number(partial)} × {canvas.number(upstream)} = "
-                                 f"{canvas.number(partial * upstream)}")
+                if options.show_contributions and passed and math.isfinite(recorded.partials[c][position]):
+                    lines.append(contribution)
             if words is not None:
                 lines.append(words[position])
             key = (id(parent), id(child))

@@ -21,15 +21,12 @@ import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar, Unpack
+from typing import Any, Unpack
 
 from autograd.explore import (
     ExploreOptions,
     Explorer,
     explore_pass,
-    numbered_source,
-    page_html,
-    page_numbers,
     settings_of,
 )
 from autograd.graph import Graph
@@ -46,8 +43,6 @@ local partial, and every node's gradient ∂root/∂node (both in backward order
 GIVEN = ("inputs", "forward", "partials", "gradients")
 """What an exercise can show from the start (``reveal``): the leaves' values, the op nodes' values, the local
 partials and the gradients."""
-
-Page = TypeVar("Page", bound=Explorer)
 
 _OPTIONS = ("title", "precision", "rankdir", "timeout", "max_nodes", "max_paths", "max_bytes")
 """The explorer's options an exercise or a drill page takes; the others would show what is asked (colours by
@@ -145,10 +140,6 @@ class Exercise(Explorer):
             r"\end{document}",
         ]) + "\n"
 
-    def _picture_source(self) -> str:
-        """The first view with every number but the inputs' written as ``?``: a picture of the worksheet."""
-        return numbered_source(self.sources[0], self.data, 0, hidden=True)
-
     def __repr__(self) -> str:
         return (f"<Exercise of {self.data['title']!r}: {len(self.questions)} questions, "
                 f"{len(self.data['nodes'])} nodes, {len(self.html):,} bytes>")
@@ -241,21 +232,20 @@ def exercise(root: Value, ask: str | int | Sequence[str] = "gradients", reveal: 
     questions = page.questions(asked)
     if not questions:
         raise ValueError(f"exercise: ask={ask!r} asks for nothing in this graph")
-    explorer = explore_pass(recorded, settings)
-    data = explorer.data
-    truth = page_numbers(recorded, data["levels"])
     known = {
         "data": [("inputs" in given) if node.is_leaf else ("forward" in given) for node in graph.nodes],
-        "partial": ["partials" in given] * len(data["edges"]),
+        "partial": ["partials" in given] * sum(len(node.parents) for node in graph.nodes),
         "grad": [("gradients" in given) or i == len(graph) - 1 for i in range(len(graph))],
     }
-    data["exercise"] = {
-        "truth": truth, "known": known,
+    section = {  # the answers are the document's own numbers, which the page shows as known
+        "known": known,
         "questions": [{"kind": q.kind, "index": q.index, "prompt": q.prompt, "about": q.about, "answer": q.answer,
                        "shown": q.shown, "tolerance": q.tolerance, "hints": list(q.hints),
                        "needs": [list(n) for n in q.needs]} for q in questions],
     }
-    return _taught(explorer, data, Exercise, True, questions=tuple(questions), given=_given(graph, p))
+    explorer = explore_pass(recorded, settings, {"exercise": section})
+    return Exercise(explorer.html, explorer.document, explorer.views, explorer.scenes, questions=tuple(questions),
+                    given=_given(graph, p))
 
 
 def _given(graph: Graph, p: int) -> tuple[str, ...]:
@@ -286,43 +276,6 @@ def _check_finite(recorded: Pass, where: str) -> None:
         for what, x in numbers:
             if not math.isfinite(x):
                 raise ValueError(f"{where}: {graph.name(node)}'s {what} is {x!r}; a learner's numbers must be finite")
-
-
-def _taught(explorer: Explorer, data: dict[str, Any], kind: type[Page], hide: bool, **fields: Any) -> Page:
-    """The page of ``explorer`` with ``data`` (which holds the teaching part) as ``kind``; with ``hide``, its
-    drawings with every number but the inputs' written as ``?``, for the page's script to show what is
-    known."""
-    views = tuple(hide_numbers(svg, data) for svg in explorer.views) if hide else explorer.views
-    return kind(page_html(data, list(views)), views[-1], data, views, explorer.sources, **fields)
-
-
-_GROUP = re.compile(r'<g id="v\d+&#45;(n|e)(\d+)" class="(?:node|edge)">(.*?)(?=\n<!--|\n</g>\n</svg>)', re.S)
-_TEXT = re.compile(r"(<text\b[^>]*>)([^<]*)(</text>)")
-
-
-def hide_numbers(svg: str, data: dict[str, Any]) -> str:
-    """A drawing of the scalar view with its numbers written as ``?``: each node's data (but a leaf's) and
-    grad, and each edge's partial and contribution, so that a picture shown without the page's script
-    gives nothing away. The page's script writes what is known."""
-    nodes = data["nodes"]
-
-    def group(match: re.Match[str]) -> str:
-        kind, i, body = match.group(1), int(match.group(2)), match.group(3)
-        texts = list(_TEXT.finditer(body))
-        if kind == "n":
-            lines = {len(texts) - 1: "grad ?"} if nodes[i]["op"] is None else {len(texts) - 2: "data ?",
-                                                                                len(texts) - 1: "grad ?"}
-        else:
-            lines = {0: "∂=?", 1: "? × ? = ?"} if len(texts) >= 2 else {}
-        pieces, last = [], 0
-        for n, t in enumerate(texts):
-            if n in lines:
-                pieces += [body[last:t.start(2)], lines[n]]
-                last = t.end(2)
-        pieces.append(body[last:])
-        return match.group(0)[:match.start(3) - match.start(0)] + "".join(pieces)
-
-    return _GROUP.sub(group, svg)
 
 
 def _natural(name: str) -> list[Any]:
@@ -616,13 +569,12 @@ def drill(root: Value, seed: int | None = None, mistake: str | None = None,
     parent = graph.nodes[graph.parents[child][position]]
     answer = BrokenEdge(graph.name(graph.nodes[child]), graph.name(parent), position, e, kind, right,
                         drilled.partials[child][position])
-    explorer = explore_pass(drilled, settings)
-    data = explorer.data
-    data["drill"] = {"edge": e, "mistake": kind, "right": right, "wrong": answer.wrong, **_localise(copy, drilled)}
+    section = {"edge": e, "mistake": kind, "right": right, "wrong": answer.wrong, **_localise(copy, drilled)}
+    explorer = explore_pass(drilled, settings, {"drill": section})
     built = drilled.graph
     inputs = tuple(built.nodes[i] for i in leaves)
-    return _taught(explorer, data, Drill, False, answer=answer, root=built.nodes[-1], inputs=inputs,
-                   function=copy.function)
+    return Drill(explorer.html, explorer.document, explorer.views, explorer.scenes, answer=answer,
+                 root=built.nodes[-1], inputs=inputs, function=copy.function)
 
 
 def _mistakes(recorded: Pass) -> list[tuple[int, str]]:

@@ -97,7 +97,7 @@ class LiveExplorer(anywidget.AnyWidget):
     @property
     def data(self) -> dict[str, Any]:
         """The page's snapshot for the current values: what ``autograd.explore(root, start="end").data`` gives."""
-        return with_numbers(self._explorer.data, json.loads(self._numbers))
+        return with_numbers(self._explorer.document, json.loads(self._numbers))
 
     @property
     def values(self) -> dict[str, float]:
@@ -150,7 +150,7 @@ class LiveExplorer(anywidget.AnyWidget):
         return self._explorer.renumbered(json.loads(self._numbers))
 
     def _numbers_of(self, recorded: Pass) -> str:
-        numbers = page_numbers(recorded, self._explorer.data["levels"], self._color)
+        numbers = page_numbers(recorded, self._explorer.document["views"], self._color)
         return json.dumps(numbers, allow_nan=False, separators=(",", ":"))
 
     def _leaf(self, name: str, where: str) -> Value:

@@ -73,7 +73,7 @@ class History(dict[str, list[float]]):
         settings = explore_options(last.root, options, start="end")  # each point's every gradient
         settings["title"] = settings["title"] or f"{last.graph.name(last.root)} while training"
         explorer = explore_pass(last, settings)
-        levels = explorer.data["levels"]
+        levels = explorer.document["views"]
         numbers = [page_numbers(p.recorded, levels, settings["color_by_grad"]) for p in self.watched]
         metric_names = list(self.watched[0].metrics)
         timeline = {

@@ -219,23 +219,29 @@ def test_keys_escape_hostile_labels() -> None:
     assert tex_text("∂σ/∂x − 1") == r"$\partial$$\sigma$/$\partial$x $-$ 1"
 
 
-def test_the_static_picture_hides_every_number_but_the_inputs() -> None:
+def test_the_static_picture_shows_only_what_the_worksheet_gives() -> None:
+    """The drawings are laid out with the numbers the page starts from (its known mask): the inputs, the
+    forward values unless they are asked, and the root's gradient; every other number is ``?``, so that a
+    picture shown without the page's script gives no answer away."""
     example = WorkedExample()
-    page = autograd.exercise(example.forward())
-    texts = re.findall(r"<text[^>]*>([^<]*)</text>", page.svg)
-    assert "data 0.15" in texts
-    assert "data 0.5933" not in texts
-    assert "grad 0.08217" not in texts
-    assert texts.count("data ?") == 15
-    assert texts.count("grad ?") == 27
-    assert texts.count("∂=?") == 32
-    source = page._picture_source()  # the PNG a notebook shows without scripts
-    assert (source.count("data ?"), source.count("grad ?"), source.count("∂=?")) == (15, 27, 32)
-    assert "<TD>data 0.15</TD>" in source
-    assert "0.5933" not in source
-    assert "0.08217" not in source
-    assert page.picture.startswith(b"\x89PNG")
-    assert page._repr_mimebundle_()["image/png"]
+    for ask, forward_given in (("gradients", True), ("forward", False)):
+        page = autograd.exercise(example.forward(), ask=ask)
+        texts = re.findall(r"<text[^>]*>([^<]*)</text>", page.svg)
+        assert "data 0.15" in texts
+        assert ("data 0.5933" in texts) is forward_given
+        assert "grad 0.08217" not in texts
+        assert "grad 1" in texts  # ∂E/∂E
+        assert texts.count("data ?") == (0 if forward_given else 15)
+        assert texts.count("grad ?") == 26
+        assert texts.count("∂=?") == 32
+        assert len([t for t in texts if re.fullmatch(r"\? × [?1] = \?", t)]) == 32  # the root's upstream is 1
+        source = page._picture_source()  # the PNG a notebook shows without scripts
+        assert (source.count("data ?"), source.count("grad ?"), source.count("∂=?")) == (texts.count("data ?"), 26, 32)
+        assert "<TD>data 0.15</TD>" in source
+        assert ("0.5933" in source) is forward_given
+        assert "0.08217" not in source
+        assert page.picture.startswith(b"\x89PNG")
+        assert page._repr_mimebundle_()["image/png"]
 
 
 # Generated problems -----------------------------------------------------------------------------------------

@@ -1,9 +1,15 @@
-// chainrule's explorer: reads the graph's snapshot (the JSON made by autograd.explore) and makes the drawings
-// clickable. Every label reaches the page as text (textContent), never as markup.
+// chainrule's explorer: reads the page's document (the JSON made by autograd.explore; document.js) and makes
+// the drawings clickable. Every label reaches the page as text (textContent), never as markup.
 (function () {
   "use strict";
 
-  var data = JSON.parse(document.getElementById("chainrule-data").textContent);
+  var doc = JSON.parse(document.getElementById("chainrule-data").textContent);
+  var laying = chainruleLayout.layOut(doc);  // views laid out in the page (layout="browser"), or null
+  if (laying) laying.then(function () { explorer(doc); }, chainruleLayout.failed);
+  else explorer(doc);
+
+  function explorer(doc) {
+  var data = chainruleDocument.dataOf(doc);
   var nodes = data.nodes;
   var edges = data.edges;
   var steps = data.steps;
@@ -910,14 +916,6 @@
   var slider = byId("step");
   var stepLabel = byId("step-label");
   slider.max = String(steps.length);
-  var gradTexts = nodes.map(function (node, i) {
-    var element = byId("v" + scalarView + "-n" + i);
-    if (!element) return null;
-    // the grad row is the last line of every scalar node (render's Canvas.node); never found by its text,
-    // which a label may share
-    var texts = element.querySelectorAll("text");
-    return texts.length ? texts[texts.length - 1] : null;
-  });
   // each edge's partial × upstream = contribution, laid out by dot as the last line of its label, is shown
   // at its step only
   if (levels[scalarView].stepLabels) {
@@ -930,14 +928,9 @@
   }
 
   // The scalar view's gradients as the steps run so far have left them ("·" where not reached yet).
-  function writeGrads() {
-    nodes.forEach(function (node, i) {
-      var line = "grad " + (shownGrads[i] !== null ? fmt(shownGrads[i], data.precision) : "·");
-      // a text set to what it already holds is laid out again all the same: on the digits page (2,561 nodes)
-      // this made a step take 115-180 ms, against 6-14 ms now (measured in Chromium)
-      if (gradTexts[i]) setText(gradTexts[i], line);
-    });
-  }
+  // A text set to what it already holds is laid out again all the same: on the digits page (2,561 nodes) this
+  // made a step take 115-180 ms, against 6-14 ms when only changed texts are set (measured in Chromium).
+  function writeGrads() { writeLabels(scalarView, "n"); }
 
   function goTo(k, withPanel, quiet) {
     at = Math.max(0, Math.min(steps.length, k));
@@ -1280,7 +1273,7 @@
   // over the same graph (autograd.explore.page_numbers): they are written into the data, then into the
   // drawings' texts and the panel, with no new layout.
 
-  var drawnTexts = null;  // per view: [element id, its texts] of every node, fan, box and edge label drawn
+  var drawnTexts = null;  // per view and kind of element: the texts of each one drawn, by its number
 
   function textsOf(id) {
     var element = byId(id);
@@ -1288,18 +1281,21 @@
   }
 
   function collectTexts() {
+    var counts = { n: nodes.length, e: edges.length };
     drawnTexts = levels.map(function (level, v) {
-      var found = { nodes: [], fans: [], boxes: [], edges: [] };
-      nodes.forEach(function (node, i) { found.nodes[i] = textsOf("v" + v + "-n" + i); });
-      (level.fans || []).forEach(function (fan, f) { found.fans[f] = textsOf("v" + v + "-f" + f); });
-      (level.boxes || []).forEach(function (box, b) { found.boxes[b] = textsOf("v" + v + "-b" + b); });
-      if (level.stepLabels) edges.forEach(function (edge, k) { found.edges[k] = textsOf("v" + v + "-e" + k); });
+      var found = {};
+      Object.keys(level.labels).forEach(function (kind) {
+        var count = kind === "b" ? (level.boxes || []).length : kind === "f" ? (level.fans || []).length : counts[kind];
+        found[kind] = [];
+        for (var k = 0; k < count; k++) found[kind][k] = textsOf("v" + v + "-" + kind + k);
+      });
       return found;
     });
   }
 
-  // dot places each line of a node by its left end, measured for the text it had: a new number is centred on
-  // the box instead (the node's outline is its first path or polygon).
+  // Line n of an element's texts (from the end where negative). dot places each line of a node by its left
+  // end, measured for the text it had: a new number is centred on the box instead (the node's outline is its
+  // first path or polygon).
   function setLine(texts, n, line) {
     var t = texts[n < 0 ? texts.length + n : n];
     if (!t || t.textContent === line) return;
@@ -1330,12 +1326,19 @@
   }
 
   // Views are written when shown: each changed text is laid out again, which took 50-90 ms for the hidden
-  // scalar view of the digits page after each edit (measured in Chromium).
-  var unwritten = levels.map(function () { return false; });
+  // scalar view of the digits page after each edit (measured in Chromium). A view whose drawing was laid
+  // out with other numbers than the document's (a live page's or a timeline's later state) is written first.
+  var unwritten = levels.map(function (level) { return !level.written; });
   var fills = null;  // with color_by_grad: the colours of the numbers last set
 
+  // The numbers the labels show (autograd.explore.page_numbers' shape; null where an exercise hides one).
+  var shownNumbers = doc.numbers;
+  if (doc.numbers.fill) {
+    fills = { nodes: doc.numbers.fill, levels: doc.numbers.levels.map(function (v) { return v.fills; }) };
+  }
+
   function setNumbers(numbers) {
-    if (drawnTexts === null) collectTexts();
+    shownNumbers = numbers;
     nodes.forEach(function (node, i) { node.data = numbers.data[i]; node.grad = numbers.grad[i]; });
     edges.forEach(function (edge, k) { edge.partial = numbers.partial[k]; });
     steps.forEach(function (record, s) {
@@ -1357,38 +1360,37 @@
     else if (panel.dataset.fan !== undefined) showFan(Number(panel.dataset.fan));
   }
 
-  // View v's texts and colours from the data.
+  // The number slot `name` of element kind/k in view v shows: the scalar view's gradients as the steps run so
+  // far have left them (labels.UNREACHED where not reached yet), every other number as the page's numbers hold it.
+  function slot(v, kind, k, name) {
+    if (v === scalarView && kind === "n" && name === "grad") {
+      return shownGrads[k] === null ? chainruleLabels.UNREACHED : shownGrads[k];
+    }
+    return chainruleLabels.slotValue(shownNumbers, edges, v, kind, k, name);
+  }
+
+  // The labels of kind `kind` in view v, filled by their template (labels.js), and their colours.
+  function writeLabels(v, kind) {
+    if (drawnTexts === null) collectTexts();
+    var template = levels[v].labels[kind], found = drawnTexts[v][kind], p = data.precision;
+    if (!template || !found) return;
+    found.forEach(function (texts, k) {
+      if (!texts) return;
+      var lines = chainruleLabels.fill(template, function (name) { return slot(v, kind, k, name); }, p, UNKNOWN);
+      lines.forEach(function (line, j) { setLine(texts, template.first + j, line); });
+    });
+  }
+
+  // View v's texts and colours from the page's numbers.
   function writeView(v) {
     if (!unwritten[v]) return;
     unwritten[v] = false;
-    if (drawnTexts === null) collectTexts();
-    var p = data.precision, level = levels[v], found = drawnTexts[v];
-    var levelFills = fills && fills.levels[v];
-    (level.boxes || []).forEach(function (box, b) {
-      if (found.boxes[b]) setLine(found.boxes[b], -1, "max |grad| " + fmt(box.maxGrad, p));
-      if (levelFills) setFill("v" + v + "-b" + b, levelFills[b]);
-    });
-    (level.fans || []).forEach(function (fan, f) {
-      if (found.fans[f]) {
-        setLine(found.fans[f], -2, "max |grad| " + fmt(fan.maxGrad, p));
-        setLine(found.fans[f], -1, "Σ contributions " + fmt(fan.sum, p));
-      }
-      if (levelFills) setFill("v" + v + "-f" + f, levelFills[f]);
-    });
-    nodes.forEach(function (node, i) {
-      var texts = found.nodes[i];
-      if (!texts) return;
-      setLine(texts, -2, "data " + fmt(node.data, p));
-      if (v !== scalarView) setLine(texts, -1, "grad " + fmt(node.grad, p));
-      if (fills) setFill("v" + v + "-n" + i, fills.nodes[i]);
-    });
-    if (v === scalarView) writeGrads();
-    found.edges.forEach(function (texts, k) {
-      if (!texts || texts.length < 2) return;
-      var edge = edges[k], upstream = nodes[edge.to].grad;
-      setLine(texts, 0, "∂=" + fmt(edge.partial, p));
-      setLine(texts, 1, fmt(edge.partial, p) + " × " + fmt(upstream, p) + " = " + fmt(contribution(k), p));
-    });
+    Object.keys(levels[v].labels).forEach(function (kind) { writeLabels(v, kind); });
+    if (!fills) return;
+    var levelFills = fills.levels[v];
+    (levels[v].boxes || []).forEach(function (box, b) { setFill("v" + v + "-b" + b, levelFills[b]); });
+    (levels[v].fans || []).forEach(function (fan, f) { setFill("v" + v + "-f" + f, levelFills[f]); });
+    nodes.forEach(function (node, i) { setFill("v" + v + "-n" + i, fills.nodes[i]); });
   }
 
   // A small curve of a series (the loss after each step or epoch), with the point at `marked` ringed.
@@ -1557,11 +1559,10 @@
   goTo(at, false, true);
   openReadable();
   hint();
-  if (data.numbers) setNumbers(data.numbers);  // a page of a later state than its drawings were laid out for
   if (timeline) showEpoch(timeline.numbers.length - 1);
   if (inFrame) window.parent.postMessage({ chainrule: 1, kind: "ready" }, "*");
   window.chainrule = {
-    data: data, select: select, goTo: goTo, showView: showView, fmt: fmt, openBox: openBox, openNear: openNear,
+    data: data, document: doc, select: select, goTo: goTo, showView: showView, fmt: fmt, openBox: openBox, openNear: openNear,
     nodeElement: nodeElement, edgeElement: edgeElement,
     stepText: stepText, current: function () { return current; }, step: function () { return at; },
     setNumbers: setNumbers, showEpoch: function (k) { if (timeline) showEpoch(k); },
@@ -1570,4 +1571,6 @@
     zoom: function () { var z = zoomers[current]; return z ? z.getSizes().realZoom : null; },
     panBy: function (dx, dy) { var z = panZoom(current); if (z) z.panBy({ x: dx, y: dy }); },
   };
+  document.dispatchEvent(new Event("chainrule-ready"));
+  }
 })();

@@ -2,6 +2,11 @@
 // window.chainrule API: the questions of an exercise page, or the hunt for the wrong partial of a drill page.
 (function () {
   "use strict";
+  // The explorer is ready at once, or once the page has laid its drawings out (layout="browser").
+  if (window.chainrule) teach();
+  else document.addEventListener("chainrule-ready", teach, { once: true });
+
+  function teach() {
   var api = window.chainrule;
   var data = api.data;
   var HINTS = ["the rule", "with the numbers", "the answer"];
@@ -84,7 +89,7 @@
   // Exercises ----------------------------------------------------------------------------------------------
 
   function exercise(ex) {
-    var questions = ex.questions, truth = ex.truth, total = questions.length;
+    var questions = ex.questions, truth = api.document.numbers, total = questions.length;
     var state = null;
 
     section.setAttribute("aria-label", "Exercise");
@@ -129,22 +134,8 @@
       };
     }
 
-    // The page's numbers with each one not known yet as null.
-    function masked() {
-      var known = state.known;
-      function keep(kind) { return function (x, i) { return known[kind][i] ? x : null; }; }
-      return {
-        data: truth.data.map(keep("data")), grad: truth.grad.map(keep("grad")),
-        partial: truth.partial.map(keep("partial")),
-        steps: truth.steps.map(function (step, s) {
-          var record = data.steps[s];
-          return [known.grad[record.node] ? step[0] : null, step[1].map(function (after, j) {
-            return known.grad[data.edges[record.edges[j][0]].from] ? after : null;
-          })];
-        }),
-        levels: truth.levels,
-      };
-    }
+    // The page's numbers with each one not known yet as null (labels.js).
+    function masked() { return chainruleLabels.masked(truth, state.known, api.document.graph); }
 
     function score() { return state.results.reduce(function (a, r) { return a + (r || 0); }, 0); }
     function hintsUsed() { return state.hints.reduce(function (a, h) { return a + h; }, 0); }
@@ -373,4 +364,5 @@
 
   if (data.exercise) exercise(data.exercise);
   else if (data.drill) drill(data.drill);
+  }
 })();
