@@ -183,7 +183,7 @@ def open_explorer(browser: Browser, page_html: str, tmp_path: Path, name: str) -
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(path.as_uri())
-    page.wait_for_function("window.chainrule !== undefined")
+    page.wait_for_selector("html[data-chainrule=ready]", state="attached")
     assert errors == []
     return page
 
