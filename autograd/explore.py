@@ -35,7 +35,7 @@ from autograd.validation import as_float, is_whole
 from autograd.value import Value
 
 __all__ = ["DOCUMENT_VERSION", "LAYOUTS", "ExploreOptions", "Explorer", "data_of", "explore", "page_data",
-           "page_document", "page_numbers", "with_numbers"]
+           "page_document", "page_numbers", "schema", "shown_numbers", "with_numbers"]
 
 Cluster = Callable[[Value], str | None]
 
@@ -263,6 +263,11 @@ def explore_pass(recorded: Pass, settings: dict[str, Any], sections: Mapping[str
     page = page_html(document, svgs)
     _check_size(len(page.encode("utf-8")), settings["max_bytes"], "the page")
     return Explorer(page, document, tuple(svgs), tuple(scenes))
+
+
+def schema() -> dict[str, Any]:
+    """The JSON Schema of ``Explorer.document`` (``autograd/explorer/document.schema.json``)."""
+    return json.loads(_asset("document.schema.json"))  # type: ignore[no-any-return]
 
 
 def shown_numbers(document: Mapping[str, Any]) -> dict[str, Any]:
@@ -775,7 +780,8 @@ def _hash(source: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(source.encode("utf-8")).digest()).decode("ascii") + "'"
 
 
-SCRIPTS = ("svg-pan-zoom.min.js", "numbers.js", "labels.js", "document.js", "layout.js", "explorer.js")
+SCRIPTS = ("svg-pan-zoom.min.js", "numbers.js", "labels.js", "document.js", "steps.js", "paths.js", "layout.js",
+           "explorer.js")
 """The page's scripts in the order it runs them, from ``autograd/explorer/`` (``README.md`` there maps them)."""
 
 _PAN_ZOOM_STYLE = "overflow: hidden; "

@@ -44,7 +44,7 @@ GIVEN = ("inputs", "forward", "partials", "gradients")
 """What an exercise can show from the start (``reveal``): the leaves' values, the op nodes' values, the local
 partials and the gradients."""
 
-_OPTIONS = ("title", "precision", "rankdir", "timeout", "max_nodes", "max_paths", "max_bytes")
+_OPTIONS = ("title", "precision", "rankdir", "timeout", "max_nodes", "max_paths", "max_bytes", "layout")
 """The explorer's options an exercise or a drill page takes; the others would show what is asked (colours by
 gradient, coarser views that sum gradients) or do not apply."""
 
@@ -216,7 +216,7 @@ def exercise(root: Value, ask: str | int | Sequence[str] = "gradients", reveal: 
     seed, the same questions). ``reveal``: what is shown from the start, of "inputs", "forward", "partials"
     and "gradients" (default: the inputs, and the forward values unless they are asked). Other numbers stay
     hidden until a question needs them. Options: ``title``, ``precision`` (digits shown and checked, default
-    4), ``rankdir``, ``timeout``, ``max_nodes``, ``max_paths``, ``max_bytes``, as for ``explore``.
+    4), ``rankdir``, ``timeout``, ``max_nodes``, ``max_paths``, ``max_bytes``, ``layout``, as for ``explore``.
 
     Raises ValueError for an unknown name or category, a category both asked and revealed, or a graph with a
     number that is not finite.

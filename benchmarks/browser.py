@@ -43,7 +43,7 @@ def digits_page_in_chromium(page_path: Path, measure: str) -> list[float]:
         page = browser.new_page(viewport={"width": 1400, "height": 800})
         start = time.perf_counter()
         page.goto(page_path.as_uri())
-        page.wait_for_function("window.chainrule !== undefined")
+        page.wait_for_selector("html[data-chainrule=ready]", state="attached")
         opened = time.perf_counter() - start
         page.evaluate("chainrule.showView(2); document.querySelector('.view[data-view=\"2\"] svg').getBBox()")
         page.wait_for_timeout(500)  # the scalar view shown and laid out, as it is before anyone clicks in it

@@ -49,7 +49,7 @@ def open_page(browser: Browser, path: Path, width: int = 1400, height: int = 800
             if request.url != path.as_uri() else None)
     page.on("dialog", lambda dialog: (events.append(f"dialog: {dialog.message}"), dialog.dismiss()))
     page.goto(path.as_uri())
-    page.wait_for_function("window.chainrule !== undefined")
+    page.wait_for_selector("html[data-chainrule=ready]", state="attached")  # at once, or once laid out in the page
     return page, events
 
 
@@ -1033,3 +1033,77 @@ def test_the_first_view_reads_at_1280_by_800_and_follows_the_steps(browser: Brow
                else area["y"] + area["height"] - box["y"] - box["height"])
         assert 0 <= gap <= 40, (rankdir, gap)
         drawn.close()
+
+
+# Laid out in the page (layout="browser") ------------------------------------------------------------------
+
+DRAWN_TEXTS = """() => Object.fromEntries(Array.from(document.querySelectorAll('.view g[id]'))
+  .filter(g => /^v\\d+-/.test(g.id))
+  .map(g => [g.id, Array.from(g.querySelectorAll('text')).map(t => t.textContent)]))"""
+
+
+def test_a_page_laid_out_in_the_browser_draws_what_dot_draws(browser: Browser, tmp_path: Path) -> None:
+    """The same document, laid out by dot as the page is built or by Graphviz in WebAssembly as it opens: the
+    same elements with the same texts, offline, and every number then written by the same template."""
+    example = WorkedExample()
+    root = example.forward()
+    drawn = {}
+    for layout in ("dot", "browser"):
+        page_path = autograd.explore(root, start="end", layout=layout).save(tmp_path / f"{layout}.html")
+        page, events = open_page(browser, page_path)
+        assert events == []  # no request (the WebAssembly is in the page), no error
+        drawn[layout] = page.evaluate(DRAWN_TEXTS)
+        if layout == "browser":
+            click_node(page, "w5")
+            assert page.inner_text("#panel-body h2") == "w5"
+            page.evaluate("chainrule.goTo(3, true)")
+            assert page.inner_text("#step-label") == "step 3 of 15"
+            assert page.locator("#layout-status").is_hidden()
+        page.close()
+    assert len(drawn["dot"]) == 27 + 32 + 1  # the nodes, the edges and the graph
+    assert drawn["browser"] == drawn["dot"]
+
+
+def test_only_a_page_laid_out_in_the_browser_carries_graphviz_and_may_compile_webassembly() -> None:
+    root = WorkedExample().forward()
+    in_page = autograd.explore(root, layout="browser")
+    built = autograd.explore(root)
+    assert "Viz.js 3.31.0" in in_page.html
+    assert "Viz.js" not in built.html
+    assert "'wasm-unsafe-eval'" in in_page.html
+    assert "wasm-unsafe-eval" not in built.html
+    assert "'unsafe-eval'" not in in_page.html
+    assert '<div class="view" data-view="0" hidden></div>' in in_page.html  # nothing laid out at build time
+    assert in_page.document["views"][0]["dot"] == built.sources[0]  # the same DOT dot laid out
+    assert in_page.views == ("",)
+    assert in_page.data == built.data | {"levels": in_page.data["levels"]}
+    with pytest.raises(ValueError, match=r"explore: layout must be one of \('dot', 'browser'\), got 'neato'"):
+        autograd.explore(root, layout="neato")
+
+
+def test_a_page_laid_out_in_the_browser_is_built_without_dot(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no dot anywhere
+    root = WorkedExample().forward()
+    with pytest.raises(autograd.GraphvizNotFoundError):
+        autograd.explore(root)
+    page = autograd.explore(root, layout="browser", levels=(1,))
+    assert [view["layout"] for view in page.document["views"]] == ["browser", "browser"]  # by layer, then scalars
+    assert "digraph chainrule" in page.document["views"][0]["dot"]
+
+
+def test_an_exercise_laid_out_in_the_browser_asks_as_one_laid_out_by_dot(browser: Browser, tmp_path: Path) -> None:
+    exercise = autograd.exercise(WorkedExample().forward(), layout="browser")
+    page_path = tmp_path / "exercise.html"
+    page_path.write_text(exercise.html, encoding="utf-8")
+    page, events = open_page(browser, page_path)
+    page.wait_for_selector("#teach .teach-question")
+    assert page.inner_text("#teach .teach-question") == "What is ∂E/∂E_o1?"
+    first = exercise.questions[0].index
+    grad = page.locator(f"#v0-n{first} text").last
+    assert grad.text_content() == "grad ?"
+    page.fill("#teach-answer", "1")
+    page.press("#teach-answer", "Enter")
+    assert "Right" in page.inner_text("#teach .teach-feedback")
+    assert grad.text_content() == "grad 1"
+    assert events == []
+    page.close()

@@ -34,78 +34,14 @@
   // Python's format(x, ".{p}g"), so that the page prints numbers as the engine does (numbers.js).
   function fmt(value, p) { return chainruleNumbers.fmt(value, p === undefined ? PANEL_DIGITS : p, UNKNOWN); }
 
-  // Names: `name` is unique and found by search; sentences say what an unlabelled node computes (`y − 1`),
-  // in parentheses inside a longer formula.
-  function sayOf(i) { return nodes[i].say || nodes[i].name; }
-  function operandOf(i) { return nodes[i].operand || sayOf(i); }
-
-  // A text that names nodes, stored as strings and node numbers (each name is stored once, in its node):
-  // i for node i as a part of a formula, -1 - i where the text brackets it itself (tanh(a·b)).
-  function text(parts) {
-    return parts.map(function (part) {
-      if (typeof part !== "number") return part;
-      var i = part < 0 ? -1 - part : part;
-      if (!nodes[i]) return "?";
-      return part < 0 ? sayOf(i) : operandOf(i);
-    }).join("");
-  }
-
-  // The graph ---------------------------------------------------------------------------------------------
-
-  var outEdges = nodes.map(function () { return []; });
-  var inEdges = nodes.map(function () { return []; });
-  edges.forEach(function (edge, k) {
-    outEdges[edge.from].push(k);
-    inEdges[edge.to].push(k);
-  });
+  // Names, paths and steps: the pure modules (steps.js, paths.js), held to Python by node's own runner.
+  var named = chainruleSteps.names(data);
+  var sayOf = named.sayOf, operandOf = named.operandOf, text = named.text;
+  var graphPaths = chainrulePaths.of(data);
+  var outEdges = graphPaths.outEdges, inEdges = graphPaths.inEdges, pathCount = graphPaths.pathCount;
+  var towardsRoot = graphPaths.towardsRoot, firstPaths = graphPaths.firstPaths;
   var root = data.root;
   var rootName = sayOf(root);
-
-  // How many paths lead from each node to the root: nodes are numbered inputs first, the root last.
-  var pathCount = new Array(nodes.length).fill(0);
-  pathCount[root] = 1;
-  for (var i = nodes.length - 1; i >= 0; i--) {
-    if (i === root) continue;
-    var total = 0;
-    outEdges[i].forEach(function (k) { total += pathCount[edges[k].to]; });
-    pathCount[i] = total;
-  }
-
-  // Every node and edge on a path from node i to the root.
-  function towardsRoot(i) {
-    var seenNodes = new Set([i]), seenEdges = new Set(), queue = [i];
-    while (queue.length) {
-      var at = queue.pop();
-      outEdges[at].forEach(function (k) {
-        seenEdges.add(k);
-        var next = edges[k].to;
-        if (!seenNodes.has(next)) { seenNodes.add(next); queue.push(next); }
-      });
-    }
-    return { nodes: seenNodes, edges: seenEdges };
-  }
-
-  // The first `limit` paths from node i to the root, each a list of edges from i upwards, in the order
-  // autograd.explain lists them: depth first from the root down, each node's inputs in the op's order.
-  function firstPaths(i, limit) {
-    var on = towardsRoot(i).nodes;
-    var found = [];
-    var stack = [[root, null]];
-    while (stack.length && found.length < limit) {
-      var top = stack.pop();
-      if (top[0] === i) {
-        var path = [];
-        for (var link = top[1]; link; link = link.up) path.push(link.edge);
-        found.push(path);
-        continue;
-      }
-      var ins = inEdges[top[0]];
-      for (var j = ins.length - 1; j >= 0; j--) {
-        if (on.has(edges[ins[j]].from)) stack.push([edges[ins[j]].from, { edge: ins[j], up: top[1] }]);
-      }
-    }
-    return found;
-  }
 
   // The scalar view's fans: many leaves of one name feeding the same nodes, drawn as one node.
   var levels = data.levels;
@@ -116,41 +52,11 @@
 
   // Stepping state: step k (1-based) is steps[k - 1]; `at` steps have run. The page opens before backward
   // (explore's start="beginning", the default), so that → runs the first step, or with every step run ("end").
-  var stepOf = new Array(nodes.length).fill(-1);
-  steps.forEach(function (record, k) { stepOf[record.node] = k; });
+  var stepper = chainruleSteps.of(data, function (x) { return fmt(x); });
+  var stepOf = stepper.stepOf, gradsAt = stepper.gradsAt, contribution = stepper.contribution;
+  var stepLines = stepper.stepLines, stepText = stepper.stepText;
   var at = data.start === "end" ? steps.length : 0;
   var shownGrads = gradsAt(at);
-
-  function gradsAt(k) {
-    var grads = new Array(nodes.length).fill(null);
-    grads[root] = steps.length ? num(steps[0].upstream) : num(nodes[root].grad);
-    for (var s = 0; s < k; s++) {
-      steps[s].edges.forEach(function (e) { grads[edges[e[0]].from] = num(e[1]); });
-    }
-    return grads;
-  }
-
-  // Edge k's share of its input's gradient, partial × upstream; null while that gradient is a question of an
-  // exercise not yet answered, which the share would give away.
-  function contribution(k) {
-    var edge = edges[k];
-    return nodes[edge.from].grad === null ? null : num(edge.partial) * num(nodes[edge.to].grad);
-  }
-
-  function stepLines(k) {
-    var record = steps[k];
-    return record.edges.map(function (e) {
-      var edge = edges[e[0]];
-      return operandOf(edge.from) + ".grad += " + fmt(edge.partial) + " × " + fmt(record.upstream) + " → " + fmt(e[1]);
-    });
-  }
-
-  // Step k + 1 as autograd.backward_steps writes it.
-  function stepText(k) {
-    var record = steps[k];
-    return "step " + (k + 1) + ": " + record.formula + ", ∂root/∂" + operandOf(record.node) + " = " +
-      fmt(record.upstream) + ": " + stepLines(k).join("; ");
-  }
 
   // Building the panel, as text ---------------------------------------------------------------------------
 
@@ -1571,6 +1477,7 @@
     zoom: function () { var z = zoomers[current]; return z ? z.getSizes().realZoom : null; },
     panBy: function (dx, dy) { var z = panZoom(current); if (z) z.panBy({ x: dx, y: dy }); },
   };
+  document.documentElement.dataset.chainrule = "ready";  // for tests and embedders: html[data-chainrule=ready]
   document.dispatchEvent(new Event("chainrule-ready"));
   }
 })();
