@@ -780,8 +780,14 @@ def _hash(source: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(source.encode("utf-8")).digest()).decode("ascii") + "'"
 
 
-SCRIPTS = ("svg-pan-zoom.min.js", "numbers.js", "labels.js", "document.js", "steps.js", "paths.js", "layout.js",
-           "explorer.js")
+SCRIPTS = (
+    "svg-pan-zoom.min.js",  # vendored
+    "numbers.js", "labels.js", "document.js", "steps.js", "paths.js",  # pure: node --test holds them to Python
+    "layout.js",  # the views laid out in the page (layout="browser")
+    "drawing.js", "views.js", "panel.js", "select.js", "near.js", "stepping.js", "forward.js", "search.js", "keys.js",
+    "widget.js", "timeline.js",  # the page's parts, each installed on the one page object by:
+    "explorer.js",
+)
 """The page's scripts in the order it runs them, from ``autograd/explorer/`` (``README.md`` there maps them)."""
 
 _PAN_ZOOM_STYLE = "overflow: hidden; "

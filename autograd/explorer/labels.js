@@ -11,7 +11,7 @@ var chainruleLabels = (function () {
   var UNREACHED = { unreached: true };
 
   function float(x) { return x === null || x === undefined ? null : numbers.num(x); }
-  function times(a, b) { return a === null || b === null || a === undefined || b === undefined ? null : numbers.num(a) * numbers.num(b); }
+  function times(a, b) { return float(a) === null || float(b) === null ? null : numbers.num(a) * numbers.num(b); }
 
   // The number slot `name` of element `kind`/`index` of view `view` stands for, in `shown` (the page's numbers:
   // autograd.explore.page_numbers' shape, null for a number not known). An edge's contribution is not known

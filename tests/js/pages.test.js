@@ -90,3 +90,15 @@ test("a slot not known is written ?, one not reached ·, and NaN as the page ask
 test("a document of another version is refused, naming both", () => {
   assert.throws(() => documents.dataOf({ version: 2 }), /version 2; this script reads version 1/);
 });
+
+test("writeNumbers puts another pass's numbers where dataOf puts the document's, null where not known", () => {
+  const page = fixture.pages.find((p) => p.name === "an exercise");
+  const data = documents.writeNumbers(documents.dataOf(page.document), page.shown);
+  data.nodes.forEach((node, i) => {
+    assert.equal(node.data, page.shown.data[i]);
+    assert.equal(node.grad, page.shown.grad[i]);
+  });
+  assert.ok(data.nodes.some((node) => node.grad === null));
+  data.steps.forEach((step, s) => assert.deepEqual(step.edges.map((e) => e[1]), page.shown.steps[s][1]));
+  assert.deepEqual(documents.writeNumbers(documents.dataOf(page.document), page.document.numbers), page.data);
+});
