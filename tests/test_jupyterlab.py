@@ -55,7 +55,29 @@ def node_id(frame: Frame, name: str) -> str:
     return f"#v{frame.evaluate('chainrule.data.levels.length') - 1}-n{index}"
 
 
+def find(frame: Frame, name: str) -> None:
+    """Node ``name`` found as a person finds one in a drawing framed at a readable size: by search, which selects
+    it and brings it into view."""
+    frame.fill("#search", name)
+    frame.press("#search", "Enter")
+    frame.wait_for_function("name => document.querySelector('#panel-body h2').textContent === name", arg=name)
+
+
+READABLE_TEXT = """() => {
+  const root = document.getElementById('v0-n' + chainrule.data.root);
+  const texts = Array.from(root.querySelectorAll('text')).map(t => t.getBoundingClientRect().height);
+  const area = document.querySelector('.view:not([hidden])').getBoundingClientRect();
+  const r = root.getBoundingClientRect();
+  return {text: Math.min(...texts), font: 11 * chainrule.zoom(), drawing: area.width,
+          page: document.documentElement.clientWidth,
+          inside: r.left >= area.left && r.right <= area.right && r.top >= area.top && r.bottom <= area.bottom};
+}"""
+"""The live widget's first view: its root's smallest line of text and its font (Graphviz's 11 points at the
+view's zoom) in pixels, the drawing's and the frame's widths, and whether the root is in view."""
+
+
 def grad_shown(frame: Frame, name: str) -> str:
+    find(frame, name)
     frame.click(node_id(frame, name))
     frame.wait_for_function("name => document.querySelector('#panel-body h2').textContent === name", arg=name)
     facts = frame.inner_text("#panel-body .facts")
@@ -85,7 +107,15 @@ def test_edit_a_weight_and_take_a_step_in_jupyterlab(browser: Browser, lab: Lab)
     page.keyboard.press("Shift+Enter")
     frame = widget_frame(page)
     frame.wait_for_function("() => chainrule.live() !== null", timeout=30_000)
+    page.wait_for_timeout(300)  # the first view framed, two frames after the page is laid out
+    first = frame.evaluate(READABLE_TEXT)  # readable at a notebook cell's width, without zooming
+    assert first["font"] >= 10, first
+    assert first["text"] >= 10, first
+    assert first["inside"], first
+    if first["page"] < 900:
+        assert first["drawing"] >= 0.8 * first["page"], first  # the panel goes below in a cell this narrow
 
+    find(frame, "w5")
     frame.click(node_id(frame, "w5"))
     frame.wait_for_function("() => document.getElementById('live-name').textContent === 'w5'")
     frame.fill("#live-value", "0.1")
@@ -104,6 +134,7 @@ def test_edit_a_weight_and_take_a_step_in_jupyterlab(browser: Browser, lab: Lab)
 
     # The value it holds, typed again, changes no synced state; it is answered all the same, and the next goes.
     held = frame.evaluate(f"chainrule.data.nodes[{w5}].data")
+    find(frame, "w5")
     frame.click(node_id(frame, "w5"))
     frame.wait_for_function("() => document.getElementById('live-name').textContent === 'w5'")
     frame.focus("#live-value")
@@ -126,6 +157,7 @@ def test_edit_a_weight_and_take_a_step_in_jupyterlab(browser: Browser, lab: Lab)
             page.get_by_role("button", name="No", exact=True).click()  # JupyterLab's question about news
         frame.click("#live-step")
         frame.wait_for_function("() => chainrule.live().losses.length === 3", timeout=30_000)
+        find(frame, "w5")
         frame.click(node_id(frame, "w5"))
         page.wait_for_timeout(300)
         page.locator(".jp-OutputArea-output:has(iframe)").screenshot(path=str(SCREENSHOTS / "live-explorer.png"))

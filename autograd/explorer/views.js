@@ -130,7 +130,9 @@ chainruleExplorer.views = function (page) {
 
   function openReadable() {
     var zoomer = zoomers[state.current];
-    if (data.start === "end" || state.current !== scalarView || !zoomer) return;
+    // A page opened at the end shows the whole drawing, unless it sits in a notebook's cell (a live widget, a
+    // timeline, an explorer's iframe), whose width leaves the whole drawing's text unreadable.
+    if ((data.start === "end" && window.parent === window) || state.current !== scalarView || !zoomer) return;
     if (zoomer.getSizes().realZoom * NODE_FONT >= LEAST_TEXT) return;
     var rootElement = nodeElement(root);
     var inputs = edges.filter(function (e) { return e.to === root; }).map(function (e) { return nodeElement(e.from); })
