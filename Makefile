@@ -10,7 +10,7 @@ LOCK := constraints.txt
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check -c $(LOCK)
 FAST := not browser and not lab and not docs and not notebooks and not latex and not slow
 
-.PHONY: demo test check bench gpu-check docs lab lint lock playground venv graphviz chromium latex node clean
+.PHONY: demo test check bench gpu-check docs lab lint lock playground screenshots venv graphviz chromium latex node clean
 
 demo: venv graphviz
 	$(BIN)/chainrule demo
@@ -83,6 +83,10 @@ latex:
 
 node:
 	@scripts/ensure-node
+
+# Every picture of the README and the docs, taken again as the tests take them (scripts/remake-screenshots).
+screenshots: venv graphviz chromium $(JUPYTER_STAMP)
+	PYTHON=$(BIN)/python scripts/remake-screenshots
 
 # chainrule in a browser tab: site/playground/, served by any static server (python -m http.server -d site/playground)
 playground: venv node

@@ -150,14 +150,15 @@ class Explorer:
     def sources(self) -> tuple[str, ...]:
         """The DOT of each view with the numbers the page shows as it opens (``?`` where an exercise hides one)."""
         numbers, edges = shown_numbers(self.document), self.document["graph"]["edges"]
-        return tuple(scene.source(numbers, edges) for scene in self.scenes)
+        return tuple(scene.source(numbers, edges, room_for(self.document)) for scene in self.scenes)
 
     @functools.cached_property
     def svg(self) -> str:
         """The scalar view (the last) as an SVG document, with the numbers the page shows as it opens."""
         if self.views and self.document["views"][-1]["written"] and self.views[-1]:
             return self.views[-1]
-        return _inline(self.scenes[-1].svg(shown_numbers(self.document), self.document["graph"]["edges"]))
+        document = self.document
+        return _inline(self.scenes[-1].svg(shown_numbers(document), document["graph"]["edges"], room_for(document)))
 
     def save(self, path: str | Path) -> Path:
         """Write the page to ``path`` (``.html``), atomically; open it in any browser, no server needed."""
@@ -252,13 +253,13 @@ def explore_pass(recorded: Pass, settings: dict[str, Any], sections: Mapping[str
     document["numbers"] = page_numbers(recorded, document["views"], settings["color_by_grad"])
     if "forward" in document:
         document["numbers"]["tangent"] = document["forward"]["tangent"]
-    numbers, edges = shown_numbers(document), document["graph"]["edges"]
+    numbers, edges, room = shown_numbers(document), document["graph"]["edges"], room_for(document)
     svgs = []
     for view, scene in zip(document["views"], scenes, strict=True):
         if layout == "dot":
-            svgs.append(_inline(scene.canvas(numbers, edges).render("svg", "explore").decode("utf-8")))
+            svgs.append(_inline(scene.canvas(numbers, edges, room).render("svg", "explore").decode("utf-8")))
         else:
-            view["dot"] = scene.source(numbers, edges)
+            view["dot"] = scene.source(numbers, edges, room)
             svgs.append("")
     page = page_html(document, svgs)
     _check_size(len(page.encode("utf-8")), settings["max_bytes"], "the page")
@@ -268,6 +269,12 @@ def explore_pass(recorded: Pass, settings: dict[str, Any], sections: Mapping[str
 def schema() -> dict[str, Any]:
     """The JSON Schema of ``Explorer.document`` (``autograd/explorer/document.schema.json``)."""
     return json.loads(_asset("document.schema.json"))  # type: ignore[no-any-return]
+
+
+def room_for(document: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The numbers a page's drawings make room for where it shows fewer (an exercise's, which it writes in as
+    the learner finds them), or None."""
+    return document["numbers"] if "exercise" in document else None
 
 
 def shown_numbers(document: Mapping[str, Any]) -> dict[str, Any]:

@@ -392,12 +392,14 @@ class Canvas:
         self._settled = False
 
     def node(self, key: str, *, title: str, name: str, op: str | None, lines: Sequence[str], grad: float | None,
-             labelled: bool, highlighted: bool = False, element_id: str | None = None) -> None:
+             labelled: bool, highlighted: bool = False, element_id: str | None = None,
+             room: Sequence[str] = ()) -> None:
         """A node drawn under ``title`` (shortened when too long to draw, with ``name``, its unique name, in
         the tooltip where the two differ): its op's symbol when it has one, then ``lines``, its numbers as
         ``labels.fill`` writes them ("data 0.5", "grad 1"). ``labelled`` draws the title in bold; a node the
         graph names itself (``a·b``, ``mul#2``) is grey. With ``color_by_grad`` it is filled by ``grad`` (None:
-        not known, left uncoloured)."""
+        not known, left uncoloured). ``room``: lines the number lines must have room for (an exercise's "grad ?"
+        is laid out as wide as the number the page writes there once it is found)."""
         short = shorten(title)
         attrs = {} if short == title == name and element_id is None else {"tooltip": _tooltip(name)}
         if element_id is not None:
@@ -406,12 +408,13 @@ class Canvas:
         rows = [f"<TR><TD>{head}</TD></TR>"]
         if op is not None:
             rows.append(f"<TR><TD><I>{escape(op)}</I></TD></TR>")
-        rows += [f"<TR><TD>{escape(line)}</TD></TR>" for line in lines]
+        rows += [f"<TR><TD{_room(wide, CELL_PADDING)}>{escape(line)}</TD></TR>"
+                 for line, wide in itertools.zip_longest(lines, room[:len(lines)], fillvalue="")]
         plain = "#ffffff" if op is not None else "#f2f2f2"
         fill = grad_color(grad) if self.color_by_grad and grad is not None else plain
         border, width = ("#d62728", "3") if highlighted else ("#555555", "1")
         table = (
-            f'<TABLE BORDER="{width}" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3" STYLE="ROUNDED" '
+            f'<TABLE BORDER="{width}" CELLBORDER="0" CELLSPACING="0" CELLPADDING="{CELL_PADDING}" STYLE="ROUNDED" '
             f'COLOR="{border}" BGCOLOR="{fill}">{"".join(rows)}</TABLE>'
         )
         self._target.node(key, label=f"<{table}>", **attrs)
@@ -601,6 +604,22 @@ def _tooltip(text: str) -> str:
     from graphviz import nohtml  # quoted even when it looks like <html>: graphviz passes <...> through as a label
 
     return nohtml(visible.replace("\\", "\\\\"))  # type: ignore[no-any-return]
+
+
+CELL_PADDING = 3
+"""Points around the text of a node's table cell."""
+
+_HELVETICA = dict.fromkeys("0123456789$_#", 0.556) | dict.fromkeys(" .,:;!|/\\[]()'", 0.278) | {
+    "-": 0.333, "+": 0.584, "=": 0.584, "×": 0.584, "−": 0.584, "?": 0.556, "·": 0.278, "e": 0.556, "a": 0.556,
+    "d": 0.556, "g": 0.556, "r": 0.333, "t": 0.278, "n": 0.556, "i": 0.222, "f": 0.278, "m": 0.833, "x": 0.5}
+"""Helvetica's advance widths in ems (its AFM metrics), for the characters of a label's numbers."""
+
+
+def _room(text: str, padding: int) -> str:
+    """A table cell's WIDTH attribute that leaves room for ``text`` in 11-point Helvetica, or nothing."""
+    if not text:
+        return ""
+    return f' WIDTH="{math.ceil(sum(_HELVETICA.get(ch, 0.6) for ch in text) * 11 + 2 * padding + 2)}"'
 
 
 def _number(x: float, precision: int) -> str:

@@ -59,26 +59,29 @@ class Scene:
         view has one, or a link of the view's own (``k`` None) labelled ``lines``."""
         self.commands.append(("edge", {"tail": tail, "head": head, "k": k, "lines": list(lines), "attrs": attrs}))
 
-    def canvas(self, numbers: Mapping[str, Any], edges: Sequence[Mapping[str, Any]]) -> Canvas:
+    def canvas(self, numbers: Mapping[str, Any], edges: Sequence[Mapping[str, Any]],
+               room: Mapping[str, Any] | None = None) -> Canvas:
         """The view drawn with ``numbers`` (``page_numbers``' shape, None where not known) of the graph's
         ``edges``: each label filled by ``labels.fill``, and with ``color_by_grad`` each node, box and fan
-        filled by its gradient's colour (uncoloured where it is not known)."""
+        filled by its gradient's colour (uncoloured where it is not known). With ``room`` (the numbers an
+        exercise hides), a node's number lines are laid out as wide as ``room`` writes them, so that a number
+        the page writes once it is known fits its box."""
         canvas = Canvas(rankdir=self.rankdir, precision=self.precision, color_by_grad=self.color_by_grad,
                         timeout=self.timeout, element_id=f"{self.prefix}graph")
 
-        def number(kind: str, k: int) -> Callable[[str], float | None]:
-            return lambda name: slot_value(numbers, edges, self.view, kind, k, name)
+        def number(kind: str, k: int, shown: Mapping[str, Any] = numbers) -> Callable[[str], float | None]:
+            return lambda name: slot_value(shown, edges, self.view, kind, k, name)
 
-        def lines(kind: str, k: int) -> list[str]:
+        def lines(kind: str, k: int, shown: Mapping[str, Any] = numbers) -> list[str]:
             template = self.labels.get(kind)
-            return fill(template, number(kind, k), self.precision) if template else []
+            return fill(template, number(kind, k, shown), self.precision) if template else []
 
         clusters: list[Any] = []
         for command, a in self.commands:
             if command == "node":
                 canvas.node(f"n{a['i']}", title=a["title"], name=a["name"], op=a["op"], labelled=a["labelled"],
                             lines=lines("n", a["i"]), grad=number("n", a["i"])("grad"),
-                            element_id=f"{self.prefix}n{a['i']}")
+                            element_id=f"{self.prefix}n{a['i']}", room=lines("n", a["i"], room) if room else ())
             elif command == "group":
                 kind, k = a["kind"], a["k"]
                 canvas.group(f"{kind}{k}", title=a["title"], lines=a["lines"] + lines(kind, k),
@@ -94,10 +97,13 @@ class Scene:
                 canvas.edge(a["tail"], a["head"], labelled, **a["attrs"])
         return canvas
 
-    def source(self, numbers: Mapping[str, Any], edges: Sequence[Mapping[str, Any]]) -> str:
-        """The view's DOT with ``numbers``, with the layout settings its shape calls for written in."""
-        return str(self.canvas(numbers, edges).settled().source)
+    def source(self, numbers: Mapping[str, Any], edges: Sequence[Mapping[str, Any]],
+               room: Mapping[str, Any] | None = None) -> str:
+        """The view's DOT with ``numbers`` (and ``room``, as for ``canvas``), with the layout settings its
+        shape calls for written in."""
+        return str(self.canvas(numbers, edges, room).settled().source)
 
-    def svg(self, numbers: Mapping[str, Any], edges: Sequence[Mapping[str, Any]]) -> str:
-        """The view laid out by dot with ``numbers``, as an SVG document."""
-        return pipe_source(self.source(numbers, edges), "svg", "explore", self.timeout).decode("utf-8")
+    def svg(self, numbers: Mapping[str, Any], edges: Sequence[Mapping[str, Any]],
+            room: Mapping[str, Any] | None = None) -> str:
+        """The view laid out by dot with ``numbers`` (and ``room``), as an SVG document."""
+        return pipe_source(self.source(numbers, edges, room), "svg", "explore", self.timeout).decode("utf-8")

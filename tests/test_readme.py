@@ -81,3 +81,19 @@ def test_every_relative_link_of_the_readme_reaches_a_file_on_a_checkout():
     for link in links:
         assert not link.startswith(("http:", "https:")), link  # the front door works offline
         assert (REPOSITORY / link).is_file(), link
+
+
+def test_every_picture_of_the_readme_and_the_docs_is_remade_by_the_tests() -> None:
+    """`make screenshots` (scripts/remake-screenshots) takes each picture again as the tests take it: every
+    picture the README or a page of the docs shows is one it names, made by the test file it names."""
+    root = Path(__file__).resolve().parent.parent
+    script = (root / "scripts" / "remake-screenshots").read_text("utf-8")
+    pages = [root / "README.md", *sorted((root / "docs").rglob("*.md"))]
+    shown = {Path(target).name for page in pages
+             for target in re.findall(r"!\[[^\]]*\]\(([^)\s]+\.(?:png|svg))\)", page.read_text("utf-8"))}
+    assert {"explorer.png", "exercise.png", "live-explorer.png", "timeline.png", "worked-example.svg"} <= shown
+    for name in sorted(shown):
+        line = next((line for line in script.splitlines() if f"docs/{name}" in line), None)
+        assert line is not None, f"{name} is shown but not remade by scripts/remake-screenshots"
+        makers = re.findall(r"tests/\w+\.py", line)
+        assert all(name in (root / maker).read_text("utf-8") for maker in makers), (name, makers)
