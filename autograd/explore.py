@@ -154,7 +154,8 @@ class Explorer:
 
     @functools.cached_property
     def svg(self) -> str:
-        """The scalar view (the last) as an SVG document, with the numbers the page shows as it opens."""
+        """The scalar view (the last) as an SVG document, with the numbers the page shows as it opens: as dot
+        laid it out, or laid out anew by dot for a page of other numbers or one laid out in the browser."""
         if self.views and self.document["views"][-1]["written"] and self.views[-1]:
             return self.views[-1]
         document = self.document
@@ -180,8 +181,9 @@ class Explorer:
         """The page's first view as a PNG (at most ``render.PICTURE_INCHES``), laid out anew by dot with the
         numbers of the document, every step of backward run (``?`` for what an exercise hides): what a notebook
         shows where it runs no script, and says so in its alt text (the page itself opens before backward
-        unless ``start="end"``). Empty for a page without scenes."""
-        if not self.scenes:
+        unless ``start="end"``). Empty for a page without scenes, and where Graphviz's ``dot`` is missing (a page
+        laid out in the browser needs none: the notebook then shows the page alone)."""
+        if not self.scenes or shutil.which("dot") is None:
             return b""
         return picture(self._picture_source(), "explore")
 

@@ -27,7 +27,6 @@ from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 from autograd import labels
 from autograd.errors import StaleGraphError
 from autograd.files import write_atomically
-from autograd.formatting import number_text
 from autograd.graph import Graph, count_nodes
 from autograd.labels import fill, slot_value
 from autograd.passes import BackwardStep, Pass, record
@@ -363,15 +362,14 @@ def checked_options(
 
 
 class Canvas:
-    """One drawing being built, in chainrule's style: each node a small table of its name, op, data and grad
-    (``node``), boxes around groups (``cluster``), a box standing for a whole group (``group``), and edges
+    """One drawing being built, in chainrule's style: each node a small table of its name, op and the lines of
+    its numbers as ``labels.fill`` writes them (``node``), boxes around groups (``cluster``), a box standing for a whole group (``group``), and edges
     with lines of text. ``render`` lays it out with Graphviz within ``timeout`` seconds, falling back to
     cheaper layouts. ``draw`` and ``explore`` both draw through it; ``digraph`` is the ``graphviz.Digraph``.
     """
 
-    def __init__(self, *, rankdir: str = "LR", precision: int = 4, color_by_grad: bool = False,
+    def __init__(self, *, rankdir: str = "LR", color_by_grad: bool = False,
                  timeout: float = LAYOUT_SECONDS, element_id: str | None = None, title: str | None = None) -> None:
-        self.precision = precision
         self.color_by_grad = color_by_grad
         # ordering="in": each node's inputs in the order the op lists them, so that the textbook's order holds
         # (i1 above i2, h1 above h2, w1 above w2; dot's own heuristic drew every pair of the worked example reversed)
@@ -466,10 +464,6 @@ class Canvas:
                 self.digraph.attr(**settings)
         return self.digraph
 
-    def number(self, x: float) -> str:
-        """``x`` at the drawing's precision."""
-        return _number(x, self.precision)
-
     def render(self, format: str, where: str) -> bytes:
         """The drawing laid out and rendered to ``format`` ("svg", "png" or "pdf"); see ``_pipe``."""
         return _pipe(self.settled(), format, where)
@@ -535,7 +529,7 @@ def _draw(recorded: Pass, options: _Settings, grads: Sequence[float], shown: Bac
     """The drawing of a recorded pass, each node with the gradient ``grads`` gives it; ``shown`` is the step
     being shown (its edges passed on the grads of ``grads``), if any."""
     graph = recorded.graph
-    canvas = Canvas(rankdir=options.rankdir, precision=options.precision, color_by_grad=options.color_by_grad,
+    canvas = Canvas(rankdir=options.rankdir, color_by_grad=options.color_by_grad,
                     timeout=options.timeout, title=None if shown is None else str(shown))
     groups: dict[str, list[int]] = {}
     loose: list[int] = []
@@ -620,10 +614,6 @@ def _room(text: str, padding: int) -> str:
     if not text:
         return ""
     return f' WIDTH="{math.ceil(sum(_HELVETICA.get(ch, 0.6) for ch in text) * 11 + 2 * padding + 2)}"'
-
-
-def _number(x: float, precision: int) -> str:
-    return number_text(x, precision)
 
 
 def escape(text: str) -> str:

@@ -66,7 +66,7 @@ class Scene:
         filled by its gradient's colour (uncoloured where it is not known). With ``room`` (the numbers an
         exercise hides), a node's number lines are laid out as wide as ``room`` writes them, so that a number
         the page writes once it is known fits its box."""
-        canvas = Canvas(rankdir=self.rankdir, precision=self.precision, color_by_grad=self.color_by_grad,
+        canvas = Canvas(rankdir=self.rankdir, color_by_grad=self.color_by_grad,
                         timeout=self.timeout, element_id=f"{self.prefix}graph")
 
         def number(kind: str, k: int, shown: Mapping[str, Any] = numbers) -> Callable[[str], float | None]:

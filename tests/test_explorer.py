@@ -1091,6 +1091,8 @@ def test_a_page_laid_out_in_the_browser_is_built_without_dot(monkeypatch: pytest
     page = autograd.explore(root, layout="browser", levels=(1,))
     assert [view["layout"] for view in page.document["views"]] == ["browser", "browser"]  # by layer, then scalars
     assert "digraph chainrule" in page.document["views"][0]["dot"]
+    assert set(page._repr_mimebundle_()) == {"text/html"}  # a notebook shows the page, with no picture beside it
+    assert "<img" not in page.iframe()
 
 
 def test_an_exercise_laid_out_in_the_browser_asks_as_one_laid_out_by_dot(browser: Browser, tmp_path: Path) -> None:
