@@ -363,9 +363,10 @@ def checked_options(
 
 class Canvas:
     """One drawing being built, in chainrule's style: each node a small table of its name, op and the lines of
-    its numbers as ``labels.fill`` writes them (``node``), boxes around groups (``cluster``), a box standing for a whole group (``group``), and edges
-    with lines of text. ``render`` lays it out with Graphviz within ``timeout`` seconds, falling back to
-    cheaper layouts. ``draw`` and ``explore`` both draw through it; ``digraph`` is the ``graphviz.Digraph``.
+    its numbers as ``labels.fill`` writes them (``node``), boxes around groups (``cluster``), a box standing for
+    a whole group (``group``), and edges with lines of text. ``render`` lays it out with Graphviz within
+    ``timeout`` seconds, falling back to cheaper layouts. ``draw`` and ``explore`` (through ``scene.Scene``)
+    both draw through it; ``digraph`` is the ``graphviz.Digraph``.
     """
 
     def __init__(self, *, rankdir: str = "LR", color_by_grad: bool = False,
