@@ -11,19 +11,16 @@ the new numbers (``autograd.explore.page_numbers``), which the page writes into 
 from __future__ import annotations
 
 import base64
-import json
-import math
 from collections.abc import Iterable
 from importlib import resources
 from typing import Any, Unpack
 
 from autograd.errors import StaleGraphError
-from autograd.explore import ExploreOptions, Explorer, explore_pass, page_numbers, settings_of, with_numbers
-from autograd.graph import Graph
-from autograd.passes import Pass, record, rerun
+from autograd.explore import ExploreOptions, Explorer
+from autograd.live import Live, learning_rate
+from autograd.passes import Pass, record
 from autograd.render import draw
 from autograd.steps import step_lines
-from autograd.validation import as_float
 from autograd.value import Value
 
 try:
@@ -66,137 +63,93 @@ class LiveExplorer(anywidget.AnyWidget):
 
     @traitlets.validate("lr")
     def _valid_lr(self, proposal: dict[str, Any]) -> float:
-        return _learning_rate(proposal["value"], "LiveExplorer.lr")
+        return learning_rate(proposal["value"], "LiveExplorer.lr")
+
+    @traitlets.observe("lr")
+    def _lr_changed(self, change: dict[str, Any]) -> None:
+        self._live.lr = change["new"]
 
     def __init__(self, root: Value, *, parameters: Iterable[Value] = (), lr: float = 0.5, height: int = 640,
                  **options: Unpack[ExploreOptions]) -> None:
-        if options.get("tangents") is not None:
-            raise ValueError("LiveExplorer: tangents (forward mode) are not live; use autograd.explore(root, "
-                             "tangents=...)")
-        settings = settings_of(root, options, start="end")  # an edit's new gradients, all shown
-        graph = Graph.of(root)
-        recorded = record(graph, undefined=math.nan, where="LiveExplorer")
-        explorer = explore_pass(recorded, settings)
-        marked = []
-        for p in parameters:
-            if not isinstance(p, Value) or p not in graph or not p.is_leaf:
-                raise ValueError(f"LiveExplorer: each parameter must be a leaf of the graph, got {p!r}")
-            marked.append(graph.index(p))
-        self._graph, self._pass, self._explorer = graph, recorded, explorer
-        self._color = bool(settings["color_by_grad"])
-        super().__init__(_page=explorer.html, _numbers=self._numbers_of(recorded),
-                         _parameters=sorted(set(marked)), lr=_learning_rate(lr, "LiveExplorer"),
-                         losses=[recorded.data[-1]], height=height)
+        live = Live(root, parameters=parameters, lr=lr, where="LiveExplorer", **options)
+        self._live = live
+        super().__init__(_page=live.explorer.html, _numbers=live.state()["numbers"], _parameters=live.marked,
+                         lr=live.lr, losses=live.losses, height=height)
         self.on_msg(self._on_message)
 
     @property
     def root(self) -> Value:
         """The node the page differentiates."""
-        return self._graph.nodes[-1]
+        return self._live.root
 
     @property
     def data(self) -> dict[str, Any]:
         """The page's snapshot for the current values: what ``autograd.explore(root, start="end").data`` gives."""
-        return with_numbers(self._explorer.document, json.loads(self._numbers))
+        return self._live.data
 
     @property
     def values(self) -> dict[str, float]:
         """Each leaf's data, by its name in the graph."""
-        return {self._graph.name(node): node.data for node in self._graph.nodes if node.is_leaf}
+        return self._live.values
 
     @property
     def parameters(self) -> list[str]:
         """The names of the leaves that ``step`` updates."""
-        return [self._graph.name(self._graph.nodes[i]) for i in self._parameters]
+        return self._live.parameters
 
     @property
     def recorded(self) -> Pass:
         """The pass the page shows."""
-        return self._pass
+        return self._live.recorded
 
     def set_value(self, name: str, value: float) -> None:
         """Set leaf ``name`` to ``value`` and compute both passes again, as editing it in the page does.
         Raises ValueError (and changes nothing) when an op cannot be computed at the new value."""
-        self._rerun({self._leaf(name, "set_value"): as_float(value, f"LiveExplorer.set_value: {name}")})
+        self._live.set_value(name, value)
+        self._sync()
 
     def step(self, lr: float | None = None) -> None:
         """One gradient-descent step on the parameters, from the gradients the page shows:
         p ← p − lr·∂root/∂p (``lr`` defaults to the page's), then both passes again."""
-        rate = self.lr if lr is None else _learning_rate(lr, "LiveExplorer.step")
-        if not self._parameters:
-            raise ValueError("LiveExplorer.step: no leaf is marked as a parameter; pass parameters= or mark(name)")
-        self._pass.check_current("LiveExplorer.step")  # the gradients shown are of the data still held
-        nodes, grads = self._graph.nodes, self._pass.grads
-        bad = [self._graph.name(nodes[i]) for i in self._parameters if not math.isfinite(grads[i])]
-        if bad:
-            raise ValueError(f"LiveExplorer.step: the gradient of {', '.join(bad)} is not a number here (a partial is "
-                             "undefined at these values), so a step would make it nan; change a leaf first")
-        self._rerun({nodes[i]: nodes[i].data - rate * grads[i] for i in self._parameters}, stepped=True)
-        self.lr = rate
+        self._live.step(lr)
+        self._sync()
 
     def mark(self, name: str, parameter: bool = True) -> None:
         """Mark leaf ``name`` as a parameter that ``step`` updates (or, with ``parameter=False``, not)."""
-        i = self._graph.index(self._leaf(name, "mark"))
-        marked = set(self._parameters) - {i}
-        self._parameters = sorted(marked | {i} if parameter else marked)
+        self._live.mark(name, parameter)
+        self._sync()
 
     def refresh(self) -> None:
         """Compute both passes again from the leaves' current data: after code outside the page changed
         them (``w.data = 0.3``), so that the page shows the graph's numbers again."""
-        self._rerun({})
+        self._live.refresh()
+        self._sync()
 
     def snapshot(self) -> Explorer:
         """The static page of the current state: ``Explorer.save`` it, or show it where no kernel runs."""
-        return self._explorer.renumbered(json.loads(self._numbers))
+        return self._live.snapshot()
 
-    def _numbers_of(self, recorded: Pass) -> str:
-        numbers = page_numbers(recorded, self._explorer.document["views"], self._color)
-        return json.dumps(numbers, allow_nan=False, separators=(",", ":"))
-
-    def _leaf(self, name: str, where: str) -> Value:
-        for node in self._graph.nodes:
-            if node.is_leaf and self._graph.name(node) == name:
-                return node
-        leaves = [self._graph.name(n) for n in self._graph.nodes if n.is_leaf]
-        shown = ", ".join(leaves[:12]) + (", ..." if len(leaves) > 12 else "")
-        raise ValueError(f"LiveExplorer.{where}: the graph has no leaf named {name!r}; its leaves are {shown}")
-
-    def _rerun(self, leaves: dict[Value, float], stepped: bool = False) -> None:
-        recorded = rerun(self._graph, leaves, undefined=math.nan, where="LiveExplorer")
-        self._pass = recorded
+    def _sync(self) -> None:
+        """The widget's state from the live graph's, in one message."""
+        state = self._live.state()
         with self.hold_sync():
-            self._numbers = self._numbers_of(recorded)
-            self.losses = [*self.losses, recorded.data[-1]] if stepped else [*self.losses[:-1], recorded.data[-1]]
+            self._numbers = state["numbers"]
+            self.losses = state["losses"]
+            self._parameters = state["parameters"]
+            self.lr = state["lr"]
 
     def _on_message(self, widget: Any, content: dict[str, Any], buffers: Any) -> None:
-        """A request from the page: ``hello`` (answered with ``ready``), ``edit`` (a leaf's new value),
-        ``step`` (with the page's learning rate) or ``mark``. Each is answered: with ``done`` once its numbers
+        """A request from the page, answered by ``Live.answer``: with ``ready``, with ``done`` once its numbers
         are synced (none change when a leaf is set to the value it holds), or with ``refused`` and the reason,
         and the page keeps the numbers it had."""
-        kind = content.get("kind")
         try:
-            if kind == "hello":
-                self.send({"kind": "ready"})
-                return
-            if kind == "edit":
-                self.set_value(self._name_of(content.get("node")), content.get("value"))  # type: ignore[arg-type]
-            elif kind == "step":
-                self.step(content.get("lr"))
-            elif kind == "mark":
-                self.mark(self._name_of(content.get("node")), bool(content.get("parameter")))
-            else:
-                raise ValueError(f"LiveExplorer: unknown request {kind!r}")
-            self.send({"kind": "done"})  # after the state it changed, if any: an edit to the same value changes none
-        except (ValueError, TypeError, ArithmeticError) as error:
-            self.send({"kind": "refused", "message": str(error)})
+            reply = self._live.answer(content)
         except Exception as error:  # a request is always answered, so that the page never waits in vain
             self.send({"kind": "refused", "message": f"LiveExplorer: {type(error).__name__}: {error}"})
             raise
-
-    def _name_of(self, index: Any) -> str:
-        if not isinstance(index, int) or not 0 <= index < len(self._graph):
-            raise ValueError(f"LiveExplorer: no node numbered {index!r}")
-        return self._graph.name(self._graph.nodes[index])
+        if reply["kind"] == "done":
+            self._sync()  # before the answer: the state it changed, if any
+        self.send(reply)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         """The widget, and the static page of the current state for viewers that cannot run it (an HTML
@@ -207,15 +160,9 @@ class LiveExplorer(anywidget.AnyWidget):
         return {**data, "text/html": self.snapshot().iframe(self.height)}, metadata
 
     def __repr__(self) -> str:
-        return (f"<LiveExplorer of {self._explorer.data['title']!r}: {len(self._graph)} nodes, "
-                f"{len(self._parameters)} parameters, {len(self.losses) - 1} steps>")
-
-
-def _learning_rate(lr: Any, where: str) -> float:
-    rate = as_float(lr, f"{where}: lr")
-    if not rate > 0 or not math.isfinite(rate):
-        raise ValueError(f"{where}: the learning rate must be a positive number, got {lr!r}")
-    return rate
+        live = self._live
+        return (f"<LiveExplorer of {live.explorer.data['title']!r}: {len(live.graph)} nodes, "
+                f"{len(live.marked)} parameters, {len(live.losses) - 1} steps>")
 
 
 def step_through(root: Value, **options: Any) -> Any:

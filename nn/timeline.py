@@ -120,6 +120,8 @@ class Watcher:
             features = np.array([[float(v) for v in x] for x, _ in self.pairs], dtype=float)
         except (TypeError, ValueError):
             return
+        except ImportError:  # no NumPy here (Pyodide from its bare interpreter): the timeline has no plane
+            return
         if features.ndim == 2 and features.shape[1] == 2:
             classes = [_class_of(t, self.cut) for _, t in self.pairs]
             self.history.plane = _plane(features, classes, self.example[0])

@@ -28,7 +28,7 @@ Loss = Callable[[Any, Any], Value]
 Pairs = Sequence[tuple[Any, Any]]
 Array = Any
 """A NumPy array (typed loosely: NumPy's operators return Any to a type checker)."""
-Outputs = tuple[Array | None, Callable[[], Array], Callable[[], Sequence[Any]]]
+Outputs = tuple[Array | list[float] | None, Callable[[], Array], Callable[[], Sequence[Any]]]
 """A batch's results (see ``_Runner.outputs``): each sample's loss, then functions giving the outputs'
 numbers and the outputs, which only metrics need."""
 
@@ -90,8 +90,15 @@ def threshold(pairs: Pairs) -> float:
 def correct(output: Any, target: Any, cut: float = 0.5) -> bool:
     """Whether one prediction is right: the arg-max class for several outputs (target a class index or a
     one-hot list); for one output (a Value, or a list of one), whether output and target fall on the same
-    side of ``cut``. The one sample of ``correct_rows``."""
-    return bool(correct_rows(_output_numbers([output]), [target], cut)[0])
+    side of ``cut``. The one sample of ``correct_rows``, on floats (it needs no NumPy)."""
+    row = [float_of(output)] if isinstance(output, Value) else [float_of(v) for v in output]
+    if len(row) == 1:
+        truth = target
+        while _is_sequence(truth):  # the first number of a target given as a row, as np.ravel(y)[0]
+            truth = truth[0]
+        truth = float_of(truth)
+        return (row[0] > cut) == (truth > cut)
+    return max(range(len(row)), key=row.__getitem__) == _class_of(target, len(row))
 
 
 def correct_rows(outputs: Array, targets: Sequence[Any], cut: float) -> Array:
@@ -160,7 +167,11 @@ def _add_metrics(totals: dict[str, float], metrics: dict[str, Metric], numbers: 
     for name, metric in metrics.items():
         cut = getattr(metric, "cut", None)
         if cut is not None:
-            totals[name] += float(np.count_nonzero(correct_rows(numbers(), targets, cut)))
+            try:
+                totals[name] += float(np.count_nonzero(correct_rows(numbers(), targets, cut)))
+            except ImportError:  # no NumPy here (Pyodide from its bare interpreter): sample by sample
+                given = outputs() if given is None else given
+                totals[name] += sum(correct(out, y, cut) for out, y in zip(given, targets, strict=True))
             continue
         given = outputs() if given is None else given
         totals[name] += math.fsum(metric(out, y) for out, y in zip(given, targets, strict=True))
@@ -206,7 +217,7 @@ class _OnValues(_Runner):
             self.opt.zero_grad()
             (autograd.sum(sample_losses) / len(batch)).backward()
             self.opt.step()
-        loss_numbers = None if sample_losses is None else np.array([v.data for v in sample_losses])
+        loss_numbers = None if sample_losses is None else [v.data for v in sample_losses]  # no NumPy needed
         return loss_numbers, lambda: _output_numbers(outputs), lambda: outputs
 
 
@@ -268,6 +279,17 @@ class _Replayed(_Runner):
         self.stepper = None
 
 
+def _chosen(backend: Any, dtype: str, device: Any, where: str) -> Backend | None:
+    """The backend asked for (``autograd.backends.get_backend``), or None for the default, NumPy's, where NumPy
+    cannot be imported (Pyodide from its bare interpreter): then every sample runs on Values."""
+    if isinstance(backend, str) and backend == "numpy" and dtype == "float64" and device is None:
+        try:
+            import numpy  # noqa: F401  (only whether it can be imported)
+        except ImportError:
+            return None
+    return get_backend(backend, dtype, device, where)
+
+
 def _runner(model: Any, fn: Loss | None, data: Any, pairs: Pairs, batched: bool | None, where: str,
             opt: Optimizer | None = None, backend: Backend | None = None, source: _Replayed | None = None) -> _Runner:
     """The replay of ``fn(model(x), y)`` (of ``model(x)`` when ``fn`` is None) over ``data`` on ``backend``,
@@ -277,7 +299,10 @@ def _runner(model: Any, fn: Loss | None, data: Any, pairs: Pairs, batched: bool 
     optimizer must step arrays too; ``source``, the runner that trains, gives a scorer its parameters."""
     if batched not in (None, True, False):
         raise ValueError(f"{where}: batched must be None, True or False, got {batched!r}")
-    backend = backend if backend is not None else get_backend()
+    if backend is None:  # NumPy cannot be imported here (``_chosen``)
+        if batched:
+            raise ValueError(f"{where}: batched=True replays the model with NumPy, which cannot be imported here")
+        return _OnValues(model, pairs, fn, opt)
     chosen = (not backend.native or backend.dtype_name != "float64") and source is None  # validation may fall back
     if chosen and batched is False:
         raise ValueError(f"{where}: backend {backend.name!r} ({backend.dtype_name}) runs the replay, but batched=False "
@@ -306,6 +331,11 @@ def _runner(model: Any, fn: Loss | None, data: Any, pairs: Pairs, batched: bool 
     return _Replayed(found, stepper)
 
 
+def _floats(numbers: Array | list[float]) -> list[float]:
+    """A batch's losses as floats: a replay's array, or the scalar path's list."""
+    return numbers if isinstance(numbers, list) else numbers.tolist()
+
+
 def _scores(runner: _Runner, pairs: Pairs, metrics: dict[str, Metric]) -> dict[str, float]:
     """The mean loss (when the runner has a loss) and the mean of each metric over ``pairs``."""
     chunk = runner.chunk or len(pairs)
@@ -315,7 +345,7 @@ def _scores(runner: _Runner, pairs: Pairs, metrics: dict[str, Metric]) -> dict[s
         rows = slice(start, min(start + chunk, len(pairs)))
         sample_losses, numbers, outputs = runner.outputs(rows, train=False)
         if sample_losses is not None:
-            losses_seen.extend(sample_losses.tolist())
+            losses_seen.extend(_floats(sample_losses))
         _add_metrics(totals, metrics, numbers, outputs, [y for _, y in pairs[rows]])
     n = len(pairs)
     scores = {name: total / n for name, total in totals.items()}
@@ -328,7 +358,7 @@ def evaluate(model: Callable[[Any], Any], data: Any, loss: str | Loss = "mse", b
     traced once and replayed over the data with NumPy (``batched``, ``backend``, ``device`` and ``dtype`` as
     in ``fit``)."""
     pairs, fn = _pairs(data, "evaluate"), _loss(loss, "evaluate")
-    chosen = get_backend(backend, dtype, device, "evaluate")
+    chosen = _chosen(backend, dtype, device, "evaluate")
     return _scores(_runner(model, fn, data, pairs, batched, "evaluate", backend=chosen), pairs, {})["loss"]
 
 
@@ -338,7 +368,7 @@ def accuracy(model: Callable[[Any], Any], data: Any, batched: bool | None = None
     for an nn model, its outputs are replayed over the data with NumPy (``batched``, ``backend``, ``device``
     and ``dtype`` as in ``fit``)."""
     pairs = _pairs(data, "accuracy")
-    chosen = get_backend(backend, dtype, device, "accuracy")
+    chosen = _chosen(backend, dtype, device, "accuracy")
     runner = _runner(model, None, data, pairs, batched, "accuracy", backend=chosen)
     return _scores(runner, pairs, {"accuracy": _accuracy_metric(threshold(pairs))})["accuracy"]
 
@@ -427,7 +457,7 @@ def fit(
             raise ValueError(f"fit: watch must be one example (x, y), got {watch!r}")
         _score_first(model, [(watch[0], watch[1])], fn, {}, "fit: watch")
     opt = optimizer if optimizer is not None else SGD(model.parameters(), lr=0.1)
-    chosen = get_backend(backend, dtype, device, "fit")
+    chosen = _chosen(backend, dtype, device, "fit")
     runner = _runner(model, fn, train_data, pairs, batched, "fit", opt=opt, backend=chosen)
     history = History({"loss": [], **{name: [] for name in train_metrics}})
     if validation is not None:
@@ -510,7 +540,7 @@ def _epoch(runner: _Runner, pairs: Pairs, metrics: dict[str, Metric], batch_size
         rows = positions[start:start + batch_size]
         sample_losses, numbers, outputs = runner.outputs(rows, train=True)
         assert sample_losses is not None
-        total = math.fsum(sample_losses.tolist())
+        total = math.fsum(_floats(sample_losses))
         totals["loss"] += total
         if metrics:
             _add_metrics(totals, metrics, numbers, outputs, [pairs[i][1] for i in rows])

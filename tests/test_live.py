@@ -110,7 +110,7 @@ def test_step_needs_a_parameter_and_the_page_can_mark_one() -> None:
     widget = LiveExplorer(total)
     with pytest.raises(ValueError, match="no leaf is marked as a parameter"):
         widget.step()
-    w5 = widget._graph.index(next(n for n in widget._graph.nodes if n.label == "w5"))
+    w5 = [node["name"] for node in widget.data["nodes"]].index("w5")
     widget._on_message(widget, {"kind": "mark", "node": w5, "parameter": True}, [])
     assert widget.parameters == ["w5"]
     grad = widget.recorded.grads[w5]
@@ -263,7 +263,7 @@ def test_every_request_is_answered_even_one_that_changes_nothing() -> None:
     widget = LiveExplorer(example.forward(), parameters=example.weights)
     widget.sent = []  # type: ignore[attr-defined]
     widget.send = widget.sent.append  # type: ignore[method-assign]
-    w5 = widget._graph.index(example.values["w5"])
+    w5 = [node["name"] for node in widget.data["nodes"]].index("w5")
     before = widget._numbers
     widget._on_message(widget, {"kind": "edit", "node": w5, "value": example.values["w5"].data}, [])
     assert widget._numbers == before

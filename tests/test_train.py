@@ -271,3 +271,23 @@ def test_one_accuracy_for_one_sample_and_for_rows():
     assert nn.train.correct_rows(rows, [1, 1], 0.5).tolist() == [True, False]
     with pytest.raises(ValueError, match=r"correct: with 3 outputs the target must be a class index or a one-hot row"):
         nn.train.correct(outputs, [0.0, 1.0])
+
+
+from hypothesis import given  # noqa: E402  (the tests above need none)
+from hypothesis import strategies as st  # noqa: E402
+
+
+@given(st.integers(1, 4).flatmap(lambda k: st.tuples(
+    st.lists(st.floats(-3, 3), min_size=k, max_size=k), st.integers(0, k - 1), st.sampled_from([0.0, 0.5]),
+    st.sampled_from(["index", "one-hot", "row"]))))
+def test_correct_on_floats_is_correct_rows_of_one_sample(case: tuple[list[float], int, float, str]) -> None:
+    """correct (one sample, on floats, no NumPy: the scalar path where NumPy cannot be had) and correct_rows
+    (a batch of NumPy rows) are one rule."""
+    row, k, cut, form = case
+    if len(row) == 1:
+        target: object = [float(k)] if form == "row" else float(k)
+    else:
+        target = k if form == "index" else [1.0 if j == k else 0.0 for j in range(len(row))]
+    values = [autograd.Value(x) for x in row]
+    by_rows = bool(nn.train.correct_rows(np.array([row]), [target], cut)[0])
+    assert nn.train.correct(values if len(row) > 1 else values[0], target, cut) == by_rows

@@ -59,6 +59,13 @@ SCRIPT = textwrap.dedent('''
     total.backward()
     out["rnn"] = [p.grad for p in rnn.parameters()]
     out["softmax"] = [v.data for v in nn.losses.softmax([Value(1.0), Value(2.0), Value(-3.0)])]
+    model = nn.MLP(2, [4, 1], activation="tanh", output_activation="sigmoid", seed=0)  # fit: every sample on Values
+    history = nn.fit(model, (X, y), loss="binary_cross_entropy", optimizer=nn.optim.Adam(model.parameters(), lr=0.1),
+                     epochs=3, batch_size=2, seed=0, metrics=["accuracy"], progress=False, watch=(X[1], y[1]),
+                     **({} if sys.argv[1] == "blocked" else {"batched": False}))  # the default, where NumPy is not
+    out["fit"] = [history["loss"], history["accuracy"], [p.data for p in model.parameters()]]
+    timeline = history.explore(layout="browser").data["timeline"]  # no dot, no NumPy: the page lays itself out
+    out["timeline"] = [timeline["labels"], timeline["loss"], timeline["numbers"][-1]["grad"]]
     out["numpy"] = "numpy" in sys.modules and sys.modules["numpy"] is not None
     print(json.dumps(out))
 ''')
