@@ -237,7 +237,8 @@ def explore_pass(recorded: Pass, settings: dict[str, Any], sections: Mapping[str
     drill's ``drill``."""
     layout = settings.get("layout", "dot")
     if layout == "dot" and shutil.which("dot") is None:
-        raise GraphvizNotFoundError(INSTALL_HINT)
+        raise GraphvizNotFoundError(f"{INSTALL_HINT} Or pass layout='browser': the page lays itself out as it "
+                                    "opens, with no dot (in a browser tab, Pyodide, that is the way).")
     graph = recorded.graph
     document = page_document(recorded, title=settings["title"], max_paths=settings["max_paths"],
                              color_by_grad=settings["color_by_grad"], precision=settings["precision"],

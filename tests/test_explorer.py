@@ -1086,7 +1086,7 @@ def test_only_a_page_laid_out_in_the_browser_carries_graphviz_and_may_compile_we
 def test_a_page_laid_out_in_the_browser_is_built_without_dot(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))  # no dot anywhere
     root = WorkedExample().forward()
-    with pytest.raises(autograd.GraphvizNotFoundError):
+    with pytest.raises(autograd.GraphvizNotFoundError, match="Or pass layout='browser'"):
         autograd.explore(root)
     page = autograd.explore(root, layout="browser", levels=(1,))
     assert [view["layout"] for view in page.document["views"]] == ["browser", "browser"]  # by layer, then scalars

@@ -14,10 +14,13 @@ import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Frame, Page
 
+import autograd
+from autograd.examples import WorkedExample
 from autograd.playground import Session
 from benchmarks.lab import LOOPBACK_ONLY
 
@@ -26,8 +29,8 @@ BROWSER_FLAGS = LOOPBACK_ONLY
 WORKED = "from autograd.examples import WorkedExample\nE = WorkedExample().forward()\nE"
 
 
-def _cpython(code: str) -> dict[str, object]:
-    answer: dict[str, object] = json.loads(Session().run(code))
+def _cpython(code: str) -> dict[str, Any]:
+    answer: dict[str, Any] = json.loads(Session().run(code))
     return answer
 
 
@@ -36,11 +39,12 @@ def test_the_session_runs_code_and_says_what_went_wrong_and_where() -> None:
     assert answer["ok"] is True
     assert answer["output"] == "hi\n"
     document = answer["document"]
-    assert isinstance(document, dict)
-    assert document["nodes"][-1]["grad"] == 1.0  # backward was run on it, as it had not been
-    assert document["nodes"][0] == {"name": "x", "op": None, "parents": [], "formula": None, "data": 2.0,
-                                    "grad": pytest.approx(4 * (1 - math.tanh(4) ** 2))}
-    assert document["steps"][0].startswith("step 1: tanh(x·x)")
+    assert document["graph"]["nodes"][0]["name"] == "x"
+    assert document["numbers"]["grad"][-1] == 1.0  # backward was run on it, as it had not been
+    assert document["numbers"]["grad"][0] == pytest.approx(4 * (1 - math.tanh(4) ** 2))
+    assert [view["layout"] for view in document["views"]] == ["browser"]  # no dot in a browser tab
+    assert answer["html"].startswith("<!DOCTYPE html>")
+    assert answer["state"]["kind"] == "numbers"
     for code, error, line in [("y = 1 +", "SyntaxError: invalid syntax", 1),
                               ("a = 1\nb = a / 0\nb", "ZeroDivisionError: division by zero", 2),
                               ("3", "TypeError: the last line gives 3 (int); it must give a Value to explore", 1),
@@ -50,11 +54,158 @@ def test_the_session_runs_code_and_says_what_went_wrong_and_where() -> None:
         assert str(wrong["error"]).startswith(error)
         assert wrong["line"] == line
     session = Session()
-    assert json.loads(session.set_value("x", 1.0))["error"].startswith("ValueError: setValue: run some code first")
+    assert json.loads(session.set_value("x", 1.0))["error"].startswith("ValueError: setValue: run some code")
     session.run("from autograd import Value\nx = Value(0.5, 'x')\nx.log()")
     refused = json.loads(session.set_value("x", -1.0))
     assert "log" in refused["error"]
-    assert json.loads(session.set_value("x", 2.0))["document"]["nodes"][-1]["data"] == math.log(2.0)
+    assert json.loads(session.set_value("x", 2.0))["document"]["numbers"]["data"][-1] == math.log(2.0)
+
+
+def test_the_session_answers_the_page_as_a_kernel_answers_a_live_widget() -> None:
+    session = Session()
+    session.run(WORKED)
+    w5 = [node["name"] for node in json.loads(session.run(WORKED))["document"]["graph"]["nodes"]].index("w5")
+    done = json.loads(session.answer(json.dumps({"kind": "edit", "node": w5, "value": 0.1})))
+    assert done["reply"] == {"kind": "done"}
+    assert json.loads(done["state"]["numbers"]) == json.loads(session.set_value("w5", 0.1))["document"]["numbers"]
+    refused = json.loads(session.answer(json.dumps({"kind": "step", "lr": 0.5})))
+    assert refused == {"reply": {"kind": "refused", "message": "playground.step: no leaf is marked as a parameter; "
+                                 "pass parameters= or mark(name)"}, "state": None}
+    assert json.loads(session.answer("{not json"))["reply"]["kind"] == "refused"
+    timeline = json.loads(Session().run("import nn\nX, y = nn.datasets.xor()\nm = nn.MLP(2, [3, 1], seed=0)\n"
+                                        "h = nn.fit(m, (X, y), epochs=2, progress=False, watch=(X[0], y[0]))\n"
+                                        "h.explore(layout='browser')"))
+    assert timeline["ok"] is True
+    assert len(timeline["document"]["timeline"]["numbers"]) == 3  # a page the code made, shown as it is
+    forward = json.loads(Session().run("from autograd import Value\na = Value(0.5, 'a')\ntangents = {'a': 1.0}\n"
+                                       "(a * a).sin()"))
+    assert forward["document"]["forward"]["seeds"] == {"a": 1.0}
+    assert forward["state"] is None  # forward mode is not live
+    problem = json.loads(Session().exercise(7))
+    assert problem["document"]["title"].endswith("network, seed 7")
+    assert problem["document"]["exercise"]["questions"]
+
+
+def _same_numbers(got: dict[str, Any], want: dict[str, Any]) -> None:
+    """Two pages' documents with the same graph and numbers: names, each node's data and grad to 1e-12."""
+    assert [n["name"] for n in got["graph"]["nodes"]] == [n["name"] for n in want["graph"]["nodes"]]
+    for key in ("data", "grad", "partial"):
+        assert got["numbers"][key] == pytest.approx(want["numbers"][key], rel=1e-12, abs=1e-15), key
+
+
+def _frame(page: Page) -> Frame:
+    """The explorer's page in the playground, once it is laid out and its script has run."""
+    element = page.wait_for_selector("#page iframe")
+    assert element is not None
+    frame = element.content_frame()
+    assert frame is not None
+    frame.wait_for_selector("html[data-chainrule=ready]", state="attached")
+    return frame
+
+
+def test_the_playground_runs_chainrule_in_the_page_with_cpythons_numbers(browser: Browser, served: str) -> None:
+    problems: list[str] = []
+    page = _open(browser, served, problems)
+    assert _frame(page).inner_text("#title") == "E"  # the first example, run as the page opens
+    answer = page.evaluate("code => chainrule.playground.run(code)", WORKED)
+    assert answer["ok"] is True
+    _same_numbers(answer["document"], _cpython(WORKED)["document"])
+    here = autograd.explore(WorkedExample().forward()).document  # the page document CPython makes, with dot
+    _same_numbers(answer["document"], here)
+    assert answer["document"]["graph"] == here["graph"]
+
+    changed = page.evaluate("() => chainrule.playground.setValue('w5', 0.1)")
+    session = Session()
+    session.run(WORKED)
+    _same_numbers(changed["document"], json.loads(session.set_value("w5", 0.1))["document"])
+    frame = _frame(page)
+    w5 = changed["document"]["graph"]["nodes"].index(next(n for n in changed["document"]["graph"]["nodes"]
+                                                          if n["name"] == "w5"))
+    assert frame.locator(f"#v0-n{w5} text").nth(1).text_content() == "data 0.1"  # written into the drawing
+
+    # a learner selects w1 in the drawing and types a value: the page asks, chainrule answers in this page
+    frame.fill("#search", "w1")
+    frame.press("#search", "Enter")
+    frame.wait_for_selector("#live-edit:not([hidden])")
+    frame.fill("#live-value", "0.3")
+    frame.press("#live-value", "Enter")
+    want = json.loads(session.set_value("w1", 0.3))["document"]["numbers"]
+    frame.wait_for_function("v => chainrule.data.nodes[chainrule.data.root].data === v", arg=want["data"][-1])
+    assert frame.evaluate("chainrule.data.nodes.map(n => n.grad)") == pytest.approx(want["grad"], rel=1e-12)
+    assert problems == []
+
+
+def test_an_error_shows_its_line_and_the_next_run_works(browser: Browser, served: str) -> None:
+    problems: list[str] = []
+    page = _open(browser, served, problems)
+    wrong = page.evaluate("() => chainrule.playground.run('a = 1\\nb = a / 0\\nb')")
+    assert wrong["ok"] is False
+    assert page.inner_text("#error") == "line 2: ZeroDivisionError: division by zero"
+    assert page.locator(".cm-error-line").inner_text() == "b = a / 0"  # its line marked in the editor
+    assert page.evaluate("() => document.getSelection().toString()") == "b = a / 0"
+    hostile = page.evaluate("() => chainrule.playground.run('from autograd import Value\\n"
+                            "print(\"<script>alert(1)</script><img src=x onerror=alert(2)>\")\\n"
+                            "Value(1.0, \"<b>bold</b>\") * 2')")
+    assert hostile["ok"] is True
+    assert page.inner_text("#error") == ""
+    assert page.locator(".cm-error-line").count() == 0
+    assert page.text_content("#output") == "<script>alert(1)</script><img src=x onerror=alert(2)>\n"
+    frame = _frame(page)
+    assert "<b>bold</b>" in frame.locator("#v0-n0 text").all_text_contents()  # the label, as text
+    assert page.locator("#output script, #output img").count() == 0
+    assert frame.locator("b").count() == 0
+    assert problems == []
+
+
+def test_every_example_draws_and_the_code_lives_in_the_link(browser: Browser, served: str) -> None:
+    problems: list[str] = []
+    page = _open(browser, served, problems)
+    names = page.eval_on_selector_all("#examples option", "options => options.map(o => o.value)")
+    assert len(names) == 7
+    for name in names:
+        page.select_option("#examples", name)
+        page.wait_for_function("() => !/…$/.test(document.getElementById('status').textContent)", timeout=60_000)
+        assert page.inner_text("#status") == "Ready", name
+        assert page.inner_text("#error") == "", name
+        frame = _frame(page)
+        assert frame.locator(".view svg g.node").count() >= 3, name
+        if "timeline" in name:
+            assert frame.locator("#timeline:not([hidden])").count() == 1
+        if "RNN" in name:
+            assert frame.evaluate("chainrule.data.levels.map(l => l.name)") == ["time steps", "scalars"]
+        if "Forward" in name:
+            assert frame.evaluate("chainrule.sweep()") == "backward"
+            assert frame.locator("#sweep:not([hidden])").count() == 1
+    code = "from autograd import Value\nx = Value(3.0, 'x')\nprint('é ∂ ✓')\nx ** 2"
+    page.evaluate("code => chainrule.playground.run(code)", code)
+    link = page.url
+    assert "#code=" in link
+    again = _open(browser, link, problems)
+    assert again.evaluate("chainrule.playground.code()") == code
+    assert again.text_content("#output") == "é ∂ ✓\n"
+    assert problems == []
+
+
+def test_a_new_problem_is_an_exercise_whose_seed_is_in_the_link(browser: Browser, served: str) -> None:
+    problems: list[str] = []
+    page = _open(browser, served, problems)
+    page.click("#new-problem")
+    page.wait_for_function("() => /^Exercise, seed \\d+$/.test(document.getElementById('status').textContent)")
+    seed = int(page.inner_text("#status").split()[-1])
+    assert page.url.endswith(f"#exercise={seed}")
+    frame = _frame(page)
+    frame.wait_for_selector("#teach .teach-question")
+    expected = json.loads(Session().exercise(seed))["document"]["exercise"]["questions"]
+    assert frame.inner_text("#teach .teach-question") == f"What is {expected[0]['prompt']}?"
+    frame.fill("#teach-answer", "12345")
+    frame.press("#teach-answer", "Enter")
+    assert frame.inner_text("#teach .teach-feedback").startswith("Not yet")
+    frame.fill("#teach-answer", expected[0]["shown"])
+    frame.press("#teach-answer", "Enter")
+    assert frame.inner_text("#teach .teach-feedback").startswith("Right")
+    again = _open(browser, page.url, problems)  # the link gives the same problem
+    assert _frame(again).inner_text("#title") == frame.inner_text("#title")
+    assert problems == []
 
 
 @pytest.fixture(scope="module")
@@ -88,77 +239,6 @@ def _open(browser: Browser, url: str, problems: list[str]) -> Page:
     page.goto(url)
     page.wait_for_function("() => window.chainrule && window.chainrule.playground", timeout=30_000)
     page.evaluate("chainrule.playground.ready")
+    page.wait_for_function("() => /^(Ready|Error|Exercise)/.test(document.getElementById('status').textContent)",
+                           timeout=60_000)
     return page
-
-
-def _same_numbers(page_answer: dict[str, object], cpython: dict[str, object]) -> None:
-    got, want = page_answer["document"], cpython["document"]
-    assert isinstance(got, dict)
-    assert isinstance(want, dict)
-    assert [n["name"] for n in got["nodes"]] == [n["name"] for n in want["nodes"]]
-    for mine, theirs in zip(got["nodes"], want["nodes"], strict=True):
-        for key in ("data", "grad"):
-            assert mine[key] == pytest.approx(theirs[key], rel=1e-12, abs=1e-15), (mine["name"], key)
-    assert got["steps"] == want["steps"]
-
-
-def test_the_playground_runs_chainrule_in_the_page_with_cpythons_numbers(browser: Browser, served: str) -> None:
-    problems: list[str] = []
-    page = _open(browser, served, problems)
-    page.wait_for_function("() => document.getElementById('status').textContent === 'Ready'", timeout=30_000)
-    assert page.inner_text("#root-name") == "E"  # the first example, run as the page opens
-    answer = page.evaluate("code => chainrule.playground.run(code)", WORKED)
-    assert answer["ok"] is True
-    _same_numbers(answer, _cpython(WORKED))
-    w5 = page.locator("#nodes tbody tr", has_text="w5").first
-    assert w5.locator("td").nth(3).inner_text() == str(_cpython(WORKED)["document"]["nodes"][19]["grad"])
-
-    changed = page.evaluate("() => chainrule.playground.setValue('w5', 0.1)")
-    session = Session()
-    session.run(WORKED)
-    _same_numbers(changed, json.loads(session.set_value("w5", 0.1)))
-    page.fill("#nodes tbody tr:has-text('w1') input", "0.3")  # a learner edits a leaf in the table
-    page.press("#nodes tbody tr:has-text('w1') input", "Enter")
-    page.wait_for_function("() => [...document.querySelectorAll('#nodes td')].some(td => td.textContent === "
-                           f"'{json.loads(session.set_value('w1', 0.3))['document']['nodes'][-1]['data']}')")
-    assert problems == []
-
-
-def test_an_error_shows_its_line_and_the_next_run_works(browser: Browser, served: str) -> None:
-    problems: list[str] = []
-    page = _open(browser, served, problems)
-    wrong = page.evaluate("() => chainrule.playground.run('a = 1\\nb = a / 0\\nb')")
-    assert wrong["ok"] is False
-    assert page.inner_text("#error") == "line 2: ZeroDivisionError: division by zero"
-    assert page.evaluate("() => { const c = document.getElementById('code'); "
-                         "return c.value.slice(c.selectionStart, c.selectionEnd); }") == "b = a / 0"
-    hostile = page.evaluate("() => chainrule.playground.run('from autograd import Value\\n"
-                            "print(\"<script>alert(1)</script><img src=x onerror=alert(2)>\")\\n"
-                            "Value(1.0, \"<b>bold</b>\") * 2')")
-    assert hostile["ok"] is True
-    assert page.inner_text("#error") == ""
-    assert page.text_content("#output") == "<script>alert(1)</script><img src=x onerror=alert(2)>\n"
-    assert "<b>bold</b>" in page.locator("#nodes td").all_text_contents()  # the label, as text
-    assert page.locator("#output script, #output img, #nodes b").count() == 0
-    assert problems == []
-
-
-def test_every_example_runs_and_the_code_lives_in_the_link(browser: Browser, served: str) -> None:
-    problems: list[str] = []
-    page = _open(browser, served, problems)
-    names = page.eval_on_selector_all("#examples option", "options => options.map(o => o.value)")
-    assert len(names) >= 6
-    for name in names:
-        page.select_option("#examples", name)
-        page.wait_for_function("() => document.getElementById('status').textContent !== 'Running…'")
-        assert page.inner_text("#status") == "Ready", name
-        assert page.inner_text("#error") == "", name
-    code = "from autograd import Value\nx = Value(3.0, 'x')\nprint('é ∂ ✓')\nx ** 2"
-    page.evaluate("code => chainrule.playground.run(code)", code)
-    link = page.url
-    assert "#code=" in link
-    again = _open(browser, link, problems)
-    again.wait_for_function("() => document.getElementById('status').textContent === 'Ready'", timeout=30_000)
-    assert again.input_value("#code") == code
-    assert again.text_content("#output") == "é ∂ ✓\n"
-    assert problems == []

@@ -429,6 +429,23 @@ def test_a_learner_answers_with_decimals_fractions_and_products(browser: Browser
     assert errors == []
 
 
+def test_an_exercise_in_a_notebook_s_sandboxed_frame_checks_answers(browser: Browser) -> None:
+    """A notebook shows the page in an iframe sandboxed to scripts alone, where a form is never submitted: Enter
+    and the check button are heard all the same (they were not, before)."""
+    exercise = autograd.exercise(WorkedExample().forward())
+    page = browser.new_page(viewport={"width": 1400, "height": 850})
+    page.set_content(f"<html><body>{exercise.iframe(800)}</body></html>")
+    frame = page.frame_locator("iframe")
+    frame.locator("#teach .teach-question").wait_for()
+    frame.locator("#teach-answer").fill("1")
+    frame.locator("#teach-answer").press("Enter")
+    assert frame.locator("#teach .teach-feedback").inner_text().startswith("Right")
+    frame.locator("#teach-answer").fill("7")
+    frame.locator("#teach form button").click()
+    assert frame.locator("#teach .teach-feedback").inner_text().startswith("Not yet")
+    page.close()
+
+
 def test_hints_come_in_three_levels_and_cost_points(browser: Browser, tmp_path: Path) -> None:
     exercise = autograd.exercise(WorkedExample().forward(), ask=["out_h1", "w1"])
     page, errors = open_page(browser, exercise.html, tmp_path, "hints")

@@ -1,7 +1,8 @@
 // chainrule's live explorer (autograd.widgets.LiveExplorer): an anywidget module that shows the explorer page
 // in a sandboxed iframe and carries messages between the page and the kernel.
 //
-// page → here: "ready" once its script runs; "edit", "step" and "mark" requests, passed on to the kernel.
+// page → here: "ready" once its script runs; "edit", "step" and "mark" requests, passed on to the kernel;
+// "shown" once it has written numbers it was sent (not needed here).
 // kernel → here: "ready" in answer to "hello" (so a restored widget with no kernel behind it stays static);
 // "done" after each request it did, answered with the state; "refused" with a reason, passed on to the page.
 // The numbers travel as the widget's state (`_numbers`, `losses`, `_parameters`, `lr`), so that a notebook

@@ -110,7 +110,7 @@
       input.autocomplete = "off";
       input.placeholder = "0.25, 3/8 or 0.5933 * 0.1385";
       var check = el("button", null, "check");
-      check.type = "submit";
+      check.type = "button";
       form.appendChild(input);
       form.appendChild(check);
       var feedback = el("p", "teach-feedback");
@@ -250,10 +250,15 @@
         enter(0);
       }
 
-      form.addEventListener("submit", function (event) {
+      // Checked on Enter and on the button by their own events, not by the form's submit: a page in a notebook's
+      // or the playground's sandboxed iframe (allow-scripts, not allow-forms) gets no submit event at all.
+      input.addEventListener("keydown", function (event) {
+        if (event.key !== "Enter") return;
         event.preventDefault();
         answer(input.value);
       });
+      check.addEventListener("click", function () { answer(input.value); });
+      form.addEventListener("submit", function (event) { event.preventDefault(); });
 
       reset();
       api.exercise = {

@@ -96,6 +96,7 @@ chainruleExplorer.widget = function (page) {
         if (message.live) liveState(message);
         liveStatus.textContent = message.live ? "" : liveStatus.textContent;
         answered();
+        window.parent.postMessage({ chainrule: 1, kind: "shown" }, "*");  // the numbers are on the page
       } else if (message.kind === "refused") {
         liveStatus.textContent = message.message;
         answered();
