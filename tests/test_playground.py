@@ -208,6 +208,25 @@ def test_a_new_problem_is_an_exercise_whose_seed_is_in_the_link(browser: Browser
     assert problems == []
 
 
+def test_the_readme_screenshot_is_what_the_playground_shows(browser: Browser, served: str, tmp_path: Path) -> None:
+    """docs/playground.png: the worked example run in the playground, w5 selected in its explorer. Taken again
+    into docs/ by ``make screenshots`` (CHAINRULE_SCREENSHOTS), else into a folder of the test's own."""
+    problems: list[str] = []
+    page = _open(browser, served, problems)
+    frame = _frame(page)
+    frame.fill("#search", "w5")
+    frame.press("#search", "Enter")
+    frame.wait_for_selector("#live-edit:not([hidden])")
+    page.wait_for_timeout(300)
+    folder = Path(os.environ["CHAINRULE_SCREENSHOTS"]) if os.environ.get("CHAINRULE_SCREENSHOTS") else tmp_path
+    shot = folder / "playground.png"
+    page.screenshot(path=str(shot))
+    stored = REPOSITORY / "docs" / "playground.png"
+    assert shot.read_bytes()[16:24] == stored.read_bytes()[16:24]  # the same width and height
+    assert "docs/playground.png" in (REPOSITORY / "README.md").read_text("utf-8")
+    assert problems == []
+
+
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The playground as `make playground` builds it, served as any static server would."""
@@ -229,7 +248,7 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 
 
 def _open(browser: Browser, url: str, problems: list[str]) -> Page:
-    page = browser.new_page(viewport={"width": 1300, "height": 800})
+    page = browser.new_page(viewport={"width": 1400, "height": 800})
     page.on("pageerror", lambda error: problems.append(f"error: {error}"))
     page.on("dialog", lambda dialog: problems.append(f"dialog: {dialog.message}"))
     page.on("request", lambda request: None if request.url.startswith(("http://127.0.0.1", "data:", "blob:"))
@@ -242,3 +261,8 @@ def _open(browser: Browser, url: str, problems: list[str]) -> Page:
     page.wait_for_function("() => /^(Ready|Error|Exercise)/.test(document.getElementById('status').textContent)",
                            timeout=60_000)
     return page
+
+
+if __name__ == "__main__":  # remakes docs/playground.png: PYTHONPATH=. .venv/bin/python tests/test_playground.py
+    os.environ["CHAINRULE_SCREENSHOTS"] = str(REPOSITORY / "docs")
+    sys.exit(pytest.main([__file__, "-q", "-p", "no:cacheprovider", "-k", "screenshot"]))
