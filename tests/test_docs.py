@@ -104,6 +104,10 @@ def test_the_start_page_links_the_playground_which_runs_from_the_site(browser: B
     page.wait_for_function("() => document.getElementById('status').textContent === 'Ready'", timeout=30_000)
     frame = page.frame_locator("#page iframe")
     assert frame.locator("#title").inner_text() == "E"  # the first example's explorer, laid out in the page
+    guide = open_page(browser, f"{served}/playground.html", elsewhere)  # the Playground page of the nav
+    assert "Playground" in guide.locator("nav").first.inner_text()
+    guide.click("a[href='playground/index.html']")
+    guide.wait_for_function("() => window.chainrule && window.chainrule.playground", timeout=30_000)
     assert elsewhere == []
 
 
