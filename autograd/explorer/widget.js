@@ -1,5 +1,6 @@
-// Live: the page inside a notebook widget (autograd.widgets.LiveExplorer). The kernel holds the graph; the page asks
-// it to change a leaf, to take a step or to mark a parameter, and receives the new numbers. A part of the explorer's
+// Live: the page inside a notebook widget (autograd.widgets.LiveExplorer) or the playground, whose chainrule in
+// Pyodide plays the kernel (autograd.live.Live behind both). The kernel holds the graph; the page asks it to change
+// a leaf, to take a step or to mark a parameter, and receives the new numbers. A part of the explorer's
 // page, installed by explorer.js (README.md maps the parts).
 var chainruleExplorer = window.chainruleExplorer || {};
 chainruleExplorer.widget = function (page) {
