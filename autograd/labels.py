@@ -20,7 +20,7 @@ from typing import Any
 
 from autograd.formatting import number_text
 
-__all__ = ["TEMPLATES", "Template", "fill", "masked", "slot_value", "templates"]
+__all__ = ["BOX", "EDGE", "FAN", "FORWARD_EDGE", "NODE", "Template", "fill", "masked", "slot_value", "templates"]
 
 Template = dict[str, Any]
 """``{"first": k, "lines": [[str | [slot name], ...], ...]}``: the element's text lines from line ``k`` (from the
@@ -32,10 +32,6 @@ EDGE: Template = {"first": 0, "lines": [["∂=", ["partial"]],
 FORWARD_EDGE: Template = {"first": 0, "lines": [*EDGE["lines"], [["partial"], " × ", ["tangent"], " = ", ["term"]]]}
 BOX: Template = {"first": -1, "lines": [["max |grad| ", ["maxGrad"]]]}
 FAN: Template = {"first": -2, "lines": [["max |grad| ", ["maxGrad"]], ["Σ contributions ", ["sum"]]]}
-
-TEMPLATES: dict[str, Template] = {"n": NODE, "e": EDGE, "b": BOX, "f": FAN}
-"""The templates of a view whose edges carry their partials; ``templates`` gives a view's own."""
-
 
 def templates(edge_labels: bool, forward: bool = False) -> dict[str, Template]:
     """A view's templates: edges have one only when they are labelled (``edge_labels``), with forward mode's
