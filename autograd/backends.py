@@ -119,8 +119,13 @@ class Backend:
         if isinstance(where, slice):
             table[where] += values
         else:
-            np.add.at(table, where, values)
+            self.scatter_add(table, where, values)
         return table
+
+    def scatter_add(self, table: Array, rows: Array, values: Array) -> None:
+        """Add ``values`` to the rows ``rows`` of ``table`` in place, each repeated row once per repeat: the
+        library's own scatter-add."""
+        np.add.at(table, rows, values)
 
     def compiled(self, function: Callable[..., Any], static: tuple[int, ...] = ()) -> Callable[..., Any]:
         """A compiled replay's function as this library runs it best (JAX: jit-compiled)."""
@@ -144,12 +149,8 @@ class _Torch(Backend):
     def to_numpy(self, x: Any) -> Any:
         return x.detach().cpu().numpy() if isinstance(x, self.torch.Tensor) else np.asarray(x)
 
-    def put_add(self, table: Array, where: Any, values: Array) -> Array:
-        if isinstance(where, slice):
-            table[where] += values
-        else:
-            table.index_add_(0, where, self.torch.broadcast_to(values, (where.shape[0], *table.shape[1:])))
-        return table
+    def scatter_add(self, table: Array, rows: Array, values: Array) -> None:
+        table.index_add_(0, rows, self.torch.broadcast_to(values, (rows.shape[0], *table.shape[1:])))
 
 
 class _CuPy(Backend):
@@ -168,12 +169,8 @@ class _CuPy(Backend):
     def to_numpy(self, x: Any) -> Any:
         return self.cupy.asnumpy(x) if isinstance(x, self.cupy.ndarray) else np.asarray(x)
 
-    def put_add(self, table: Array, where: Any, values: Array) -> Array:
-        if isinstance(where, slice):
-            table[where] += values
-        else:
-            self.cupyx.scatter_add(table, where, values)
-        return table
+    def scatter_add(self, table: Array, rows: Array, values: Array) -> None:
+        self.cupyx.scatter_add(table, rows, values)
 
 
 class _Jax(Backend):

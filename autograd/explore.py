@@ -254,8 +254,6 @@ def explore_pass(recorded: Pass, settings: dict[str, Any], sections: Mapping[str
         document["views"].append({"name": name, "layout": layout, "written": True, "labels": scene.labels, **drawn})
         scenes.append(scene)
     document["numbers"] = page_numbers(recorded, document["views"], settings["color_by_grad"])
-    if "forward" in document:
-        document["numbers"]["tangent"] = document["forward"]["tangent"]
     numbers, edges, room = shown_numbers(document), document["graph"]["edges"], room_for(document)
     svgs = []
     for view, scene in zip(document["views"], scenes, strict=True):
@@ -282,10 +280,13 @@ def room_for(document: Mapping[str, Any]) -> dict[str, Any] | None:
 
 def shown_numbers(document: Mapping[str, Any]) -> dict[str, Any]:
     """The numbers a page shows as it opens: the document's, with each one an exercise does not yet give
-    as None (``labels.masked``)."""
-    exercise = document.get("exercise")
-    numbers = document["numbers"]
-    return masked(numbers, exercise["known"], document["graph"]) if exercise else dict(numbers)
+    as None (``labels.masked``), and with forward mode each node's ``tangent`` (its ``forward`` section's).
+    ``labels.js``'s ``shown`` is the same."""
+    exercise, numbers = document.get("exercise"), document["numbers"]
+    shown = masked(numbers, exercise["known"], document["graph"]) if exercise else dict(numbers)
+    if "forward" in document:
+        shown["tangent"] = document["forward"]["tangent"]
+    return shown
 
 
 def _check_size(size: int, most: int, what: str) -> None:
@@ -466,7 +467,7 @@ def page_data(recorded: Pass, *, title: str | None = None, max_paths: int = 20, 
 def page_numbers(recorded: Pass, levels: Sequence[dict[str, Any]], color_by_grad: bool = False) -> dict[str, Any]:
     """Every number of a page that the leaves' data decide, for the pass ``recorded`` of the page's graph:
     what a live page (``autograd.widgets.LiveExplorer``) or a timeline receives when the numbers change and
-    the layout stays. ``levels`` are the page's views (``Explorer.data["levels"]``), whose fans and boxes
+    the layout stays. ``levels`` are the page's views (``Explorer.document["views"]``), whose fans and boxes
     sum their members. ``with_numbers`` writes them into a page's data; the page's script does the same.
 
     ``data``, ``grad`` per node, ``partial`` per edge, ``steps`` as ``[upstream, [grad after, ...]]``, and per

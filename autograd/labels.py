@@ -57,7 +57,8 @@ def _times(a: Number, b: Number) -> float | None:
 def slot_value(numbers: Mapping[str, Any], edges: Sequence[Mapping[str, Any]], view: int, kind: str, index: int,
                name: str) -> float | None:
     """The number slot ``name`` of element ``kind``/``index`` of view ``view`` stands for, in ``numbers``
-    (``page_numbers``' shape; ``tangent`` per node with forward mode), or None when it is not known. An edge's
+    (``page_numbers``' shape, and with forward mode ``tangent`` per node: ``explore.shown_numbers``), or None
+    when it is not known. An edge's
     contribution is not known while its tail's gradient is not: it would give that gradient away."""
     if kind == "n":
         return _float(numbers[name][index])

@@ -49,24 +49,20 @@ class Session:
         try:
             with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
                 root, namespace = _evaluate(code)
-                tangents = namespace.get("tangents")
                 if isinstance(root, Explorer):  # a page made by the code itself (a training timeline): as it is
-                    document, html, state = root.document, root.html, None
-                elif tangents is None:
+                    page, state = root, None
+                else:
                     if root.grad == 0.0:  # no backward() yet: the page shows the gradients all the same
                         root.backward()
-                    live = Live(root, where="playground", layout="browser")
-                    self.live = live
-                    document, html, state = live.document, live.explorer.html, live.state()
-                else:
-                    if root.grad == 0.0:
-                        root.backward()
-                    page = explore(root, layout="browser", start="end", tangents=tangents)
-                    document, html, state = page.document, page.html, None
+                    tangents = namespace.get("tangents")
+                    if tangents is None:
+                        self.live = Live(root, where="playground", layout="browser")
+                        page, state = self.live.explorer, self.live.state()
+                    else:
+                        page, state = explore(root, layout="browser", start="end", tangents=tangents), None
         except Exception as error:  # a learner's error is shown, and the next run works
-            return json.dumps({"ok": False, **_described(error), "output": output.getvalue(), "document": None})
-        return json.dumps({"ok": True, "error": None, "line": None, "output": output.getvalue(),
-                           "document": document, "html": html, "state": state})
+            return _failed(error, output.getvalue())
+        return _answered(page.document, output.getvalue(), html=page.html, state=state)
 
     def set_value(self, name: str, value: float) -> str:
         """Set the leaf ``name`` of the last graph to ``value``, run both passes again, and answer as ``run``
@@ -75,9 +71,8 @@ class Session:
             live = self._live("setValue")
             live.set_value(name, value)
         except Exception as error:
-            return json.dumps({"ok": False, **_described(error), "output": "", "document": None})
-        return json.dumps({"ok": True, "error": None, "line": None, "output": "", "document": live.document,
-                           "state": live.state()})
+            return _failed(error)
+        return _answered(live.document, state=live.state())
 
     def exercise(self, seed: int) -> str:
         """A Mazur-style exercise drawn from ``seed`` (``autograd.examples.problem``: the same seed, the same
@@ -88,9 +83,8 @@ class Session:
             title = f"{'-'.join(map(str, network.sizes))} {network.activation} network, seed {seed}"
             page = exercise(network.forward(), title=title, layout="browser")
         except Exception as error:
-            return json.dumps({"ok": False, **_described(error), "output": "", "document": None})
-        return json.dumps({"ok": True, "error": None, "line": None, "output": "", "document": page.document,
-                           "html": page.html, "state": None})
+            return _failed(error)
+        return _answered(page.document, html=page.html, state=None)
 
     def answer(self, request: str) -> str:
         """The answer to one of the page's requests (JSON; ``Live.answer``), with the state to send it after a
@@ -126,6 +120,16 @@ def _evaluate(code: str) -> tuple[Value | Explorer, dict[str, Any]]:
         error.add_note(f"line {last.lineno}")
         raise error
     return root, namespace
+
+
+def _answered(document: dict[str, Any], output: str = "", **more: Any) -> str:
+    """A call's answer as JSON when it worked: the page's ``document``, what the code printed, and ``more``."""
+    return json.dumps({"ok": True, "error": None, "line": None, "output": output, "document": document, **more})
+
+
+def _failed(error: BaseException, output: str = "") -> str:
+    """A call's answer as JSON when it failed: the error's last line and its line in the code (``_described``)."""
+    return json.dumps({"ok": False, **_described(error), "output": output, "document": None})
 
 
 def _described(error: BaseException) -> dict[str, Any]:

@@ -36,7 +36,8 @@ def _mlp() -> Value:
     return loss
 
 
-def _rnn() -> Value:
+def rnn_loss() -> Value:
+    """A small RNN unrolled over three time steps, its squared errors summed: the time-step view's graph."""
     rnn = nn.RNN(1, 2, 1, seed=0)
     outputs, _ = rnn.unroll([[0.5], [0.1], [0.3]])
     loss = autograd.sum([(y - 1.0) ** 2 for y in outputs])
@@ -44,13 +45,19 @@ def _rnn() -> Value:
     return loss
 
 
-PAGES: dict[str, Callable[[], Explorer]] = {
-    "worked example": lambda: autograd.explore(WorkedExample().forward()),
-    "shared nodes, forward mode": lambda: autograd.explore(_shared(), tangents={"x": 1.0}, start="end"),
-    "an MLP's views, coloured": lambda: autograd.explore(_mlp(), levels=(2, 4), color_by_grad=True, fan_at=2),
-    "an unrolled RNN": lambda: autograd.explore(_rnn()),
-    "an exercise": lambda: autograd.exercise(WorkedExample().forward(), ask="forward"),
+def _worked() -> Value:
+    return WorkedExample().forward()
+
+
+PAGES: dict[str, tuple[Callable[[], Value], Callable[[Value], Explorer]]] = {
+    "worked example": (_worked, autograd.explore),
+    "shared nodes, forward mode": (_shared, lambda root: autograd.explore(root, tangents={"x": 1.0}, start="end")),
+    "an MLP's views, coloured": (_mlp, lambda root: autograd.explore(root, levels=(2, 4), color_by_grad=True,
+                                                                     fan_at=2)),
+    "an unrolled RNN": (rnn_loss, autograd.explore),
+    "an exercise": (_worked, lambda root: autograd.exercise(root, ask="forward")),
 }
+"""Each page of the fixture: how its root is built, and how its page is made of it."""
 
 
 def labels_of(document: dict[str, Any]) -> list[dict[str, Any]]:
@@ -108,12 +115,10 @@ def _paths(root: Value, data: dict[str, Any]) -> list[dict[str, Any]]:
 def fixture() -> dict[str, Any]:
     """The whole fixture, as ``tests/data/pages.json`` holds it."""
     pages = []
-    for name, build in PAGES.items():
-        page = build()
+    for name, (build, make) in PAGES.items():
+        page = make(build())
         document = page.document
-        roots = {"worked example": WorkedExample().forward, "shared nodes, forward mode": _shared,
-                 "an MLP's views, coloured": _mlp, "an unrolled RNN": _rnn, "an exercise": WorkedExample().forward}
-        root = roots[name]()
+        root = build()  # a graph of its own: backward_steps writes its .grad
         texts, grads_after = _steps(root)
         pages.append({
             "name": name, "document": document, "data": data_of(document), "labels": labels_of(document),

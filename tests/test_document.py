@@ -15,7 +15,7 @@ from autograd import Value
 from autograd.examples import WorkedExample
 from autograd.explore import DOCUMENT_VERSION, data_of, schema
 from autograd.labels import EDGE, NODE, fill, masked
-from tests.page_fixtures import _mlp, _rnn, _shared, fixture
+from tests.page_fixtures import _mlp, _shared, fixture, rnn_loss
 
 ROOT = Path(__file__).resolve().parent.parent
 STORED = json.loads((ROOT / "tests" / "data" / "pages.json").read_text("utf-8"))
@@ -44,7 +44,7 @@ PAGES = {
     "forward mode": lambda: autograd.explore(_shared(), tangents={"x": 1.0}, wrt=["x"]),
     "coarse views, coloured": lambda: autograd.explore(_mlp(), levels=(2, 4), color_by_grad=True, fan_at=2),
     "a cluster": lambda: autograd.explore(_mlp(), cluster=autograd.label_prefix(2)),
-    "unrolled": lambda: autograd.explore(_rnn()),
+    "unrolled": lambda: autograd.explore(rnn_loss()),
     "an exercise": lambda: autograd.exercise(WorkedExample().forward(), ask=4, seed=3),
     "a drill": lambda: autograd.drill(WorkedExample().forward(), seed=1),
     "a timeline": _timeline,

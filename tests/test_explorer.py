@@ -21,6 +21,7 @@ from autograd import Value
 from autograd.examples import WorkedExample
 from autograd.explore import SCRIPTS
 from benchmarks.browser import launch
+from tests.page_fixtures import rnn_loss
 
 
 def worked_example() -> tuple[WorkedExample, Value]:
@@ -785,14 +786,6 @@ def test_the_guides_step_line_is_the_page_s(browser: Browser, worked_page: Path)
         lines += page.locator("#panel-body .step-line").all_inner_texts()
     assert quoted.group(1) in lines
     page.close()
-
-
-def rnn_loss() -> Value:
-    rnn = nn.RNN(1, 2, 1, seed=0)
-    outputs, _ = rnn.unroll([[0.5], [0.1], [0.3]])
-    loss = autograd.sum([(y - 1.0) ** 2 for y in outputs])
-    loss.label = "loss"
-    return loss
 
 
 def test_an_rnn_is_seen_by_time_step_and_a_shared_weight_s_gradient_as_a_sum_over_them(

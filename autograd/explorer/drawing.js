@@ -70,7 +70,7 @@ chainruleExplorer.drawing = function (page) {
   state.unwritten = levels.map(function (level) { return !level.written; });
   // The numbers the labels show (autograd.explore.page_numbers' shape; null where an exercise hides one), and
   // with color_by_grad the colours they give.
-  state.shownNumbers = doc.numbers;
+  state.shownNumbers = chainruleLabels.shown(doc);
   state.fills = fillsOf(doc.numbers);
 
   function fillsOf(numbers) {

@@ -62,6 +62,14 @@ var chainruleLabels = (function () {
     return result;
   }
 
-  return { UNREACHED: UNREACHED, slotValue: slotValue, fill: fill, masked: masked };
+  // The numbers a page shows as it opens (autograd.explore.shown_numbers): the document's, an exercise's
+  // masked by what it gives, and with forward mode each node's tangent (its forward section's).
+  function shown(doc) {
+    var numbers = doc.exercise ? masked(doc.numbers, doc.exercise.known, doc.graph) : Object.assign({}, doc.numbers);
+    if (doc.forward) numbers.tangent = doc.forward.tangent;
+    return numbers;
+  }
+
+  return { UNREACHED: UNREACHED, slotValue: slotValue, fill: fill, masked: masked, shown: shown };
 })();
 if (typeof module !== "undefined") module.exports = chainruleLabels;
