@@ -3,10 +3,6 @@
 (function () {
   "use strict";
 
-  // The page's parts, in the order they are installed (each script defines chainruleExplorer[part]).
-  var PARTS = ["drawing", "views", "panel", "select", "near", "stepping", "forward", "search", "keys", "widget",
-    "timeline"];
-
   var doc = JSON.parse(document.getElementById("chainrule-data").textContent);
   var laying = chainruleLayout.layOut(doc);  // views laid out in the page (layout="browser"), or null
   if (laying) laying.then(function () { explorer(doc); }, chainruleLayout.failed);
@@ -115,7 +111,8 @@
       sayOf: sayOf, scalarView: scalarView, stepLines: stepLines, stepOf: stepOf, stepText: stepText, steps: steps,
       text: text, thousands: thousands, towardsRoot: towardsRoot
     };
-    PARTS.forEach(function (part) { Object.assign(page, chainruleExplorer[part](page)); });
+    // each part, in the order its script ran (autograd.explore.SCRIPTS, the one list of them)
+    Object.keys(chainruleExplorer).forEach(function (part) { Object.assign(page, chainruleExplorer[part](page)); });
 
     // Start -------------------------------------------------------------------------------------------------------
 
